@@ -58,7 +58,7 @@ pub fn generate(spec: &Spec, metadata: &Metadata) -> Result<Files, Error> {
             bindings_text = retype_constants(spec, &bindings_text, family, *ty)?;
         }
     }
-    bindings_text.push_str(&supplement_items(spec, metadata, &typed));
+    bindings_text.push_str(&supplement_items(spec, &typed));
 
     let mut macros = String::from("//! One macro per constant family of the spec.\n");
     for (family, ty) in &typed {
@@ -224,7 +224,7 @@ fn retype_constants(spec: &Spec, source: &str, family: &ResolvedFamily, ty: IntT
 }
 
 /// String constants the metadata lacks, in windows-bindgen's style (a NUL-terminated PCWSTR).
-fn supplement_items(spec: &Spec, metadata: &Metadata, families: &[(ResolvedFamily, Option<IntType>)]) -> String {
+fn supplement_items(spec: &Spec, families: &[(ResolvedFamily, Option<IntType>)]) -> String {
     let mut out = String::new();
     for (family, _) in families {
         for member in family.members.iter().filter(|m| m.namespace.is_none()) {
@@ -232,7 +232,7 @@ fn supplement_items(spec: &Spec, metadata: &Metadata, families: &[(ResolvedFamil
             let supplement = spec.supplements.iter().find(|s| s.name.get_ref() == &member.name).expect("resolved from it");
             let units: Vec<u16> = value.encode_utf16().chain([0]).collect();
             let name = format_ident!("{}", member.name);
-            let doc = format!(" `{value}`. Not in {}; from the spec's supplement: {}", metadata.source, supplement.source);
+            let doc = format!(" `{value}`. Not in the metadata; from the spec's supplement: {}", supplement.source);
             out.push_str(&prettyplease::unparse(&syn::parse_quote! {
                 #[doc = #doc]
                 pub const #name: PCWSTR = [#(#units),*].as_ptr();

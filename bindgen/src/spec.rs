@@ -91,7 +91,7 @@ impl Spec {
     pub fn parse(path: &Path, text: String) -> Result<Self, Error> {
         let raw: RawSpec = toml::from_str(&text).map_err(|e| {
             let line = e.span().map(|s| line_of(&text, s.start)).unwrap_or(1);
-            Error::new(format!("{}:{line}: malformed spec: {}", path.display(), e.message()))
+            Error::new(format!("{}:{line}: malformed spec: {}", path.display(), e.message().replace('\n', " ")))
         })?;
         let spec = Spec {
             path: path.to_owned(),

@@ -602,10 +602,10 @@ pub type VERIFY_SIGNATURE_FN = Option<
         param3: *mut u32,
     ) -> SECURITY_STATUS,
 >;
-/// `Negotiate`. Not in windows-default 0.100.0 Windows.Win32.winmd; from the spec's supplement: sspi.h and security.h: #define NEGOSSP_NAME_W L"Negotiate"
+/// `Negotiate`. Not in the metadata; from the spec's supplement: sspi.h and security.h: #define NEGOSSP_NAME_W L"Negotiate"
 pub const NEGOSSP_NAME_W: PCWSTR = [
     78u16, 101u16, 103u16, 111u16, 116u16, 105u16, 97u16, 116u16, 101u16, 0u16,
 ]
 .as_ptr();
-/// `NTLM`. Not in windows-default 0.100.0 Windows.Win32.winmd; from the spec's supplement: security.h: #define NTLMSP_NAME L"NTLM"
+/// `NTLM`. Not in the metadata; from the spec's supplement: security.h: #define NTLMSP_NAME L"NTLM"
 pub const NTLMSP_NAME: PCWSTR = [78u16, 84u16, 76u16, 77u16, 0u16].as_ptr();
