@@ -79,6 +79,7 @@ pub fn generate(spec: &Spec, metadata: &Metadata) -> Result<Files, Error> {
     files.insert("src/bindings.rs".into(), rs(bindings_text)?);
     files.insert("src/families.rs".into(), rs(macros)?);
     files.insert("src/layout.rs".into(), rs(layout_file(&layouts))?);
+    files.insert("LAYOUT.md".into(), format!("<!--\n{header}-->\n\n{}", layout_table(&layouts)));
     files.insert("src/lib.rs".into(), rs(include_str!("../templates/lib.rs").to_owned())?);
     files.insert("Cargo.toml".into(), format!("{}{}", comment(&header, "#"), include_str!("../templates/Cargo.toml")));
     Ok(files)
@@ -434,6 +435,28 @@ fn layout_file(layouts: &[StructLayout]) -> String {
         #(#checks)*
     };
     prettyplease::unparse(&file)
+}
+
+/// The layout facts as a Markdown table, for people auditing them.
+fn layout_table(layouts: &[StructLayout]) -> String {
+    let mut out = String::from(
+        "# Audited layouts\n\nComputed by secpkg-bindgen from the metadata's field types with C layout rules; \
+         asserted at compile time by secpkg-sys on each target, and compared with the mingw-w64 headers \
+         for x64 and x86 by `tests/layout_oracle.rs`. Offsets in bytes, field size in parentheses.\n\n\
+         | struct | arch | size | align | fields: offset (size) |\n|---|---|---|---|---|\n",
+    );
+    for l in layouts {
+        let fields: Vec<String> = l.fields.iter().map(|f| format!("{} {} ({})", f.name, f.offset, f.size)).collect();
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} |\n",
+            l.name,
+            l.arch.name(),
+            l.size,
+            l.align,
+            fields.join(", ")
+        ));
+    }
+    out
 }
 
 fn rustfmt(source: &str) -> Result<String, Error> {

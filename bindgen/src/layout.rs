@@ -31,6 +31,15 @@ impl Arch {
         }
     }
 
+    /// `x86`, `x64` or `arm64`, as in secpkg-sys's `Arch::name`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Arch::X86 => "x86",
+            Arch::X64 => "x64",
+            Arch::Arm64 => "arm64",
+        }
+    }
+
     /// The Rust `target_arch` the facts hold for.
     pub fn target_arch(self) -> &'static str {
         match self {

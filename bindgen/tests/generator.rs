@@ -60,7 +60,11 @@ fn generated_crate_is_current_and_generation_is_deterministic() {
     assert_eq!(first, second, "two runs on the same input differ");
     assert_eq!(secpkg_bindgen::stale_files(&first, &secpkg_bindgen::default_out()), Vec::<String>::new());
     for (path, text) in &first {
-        let marker = if path.ends_with(".toml") { "# @generated" } else { "// @generated" };
+        let marker = match path.rsplit_once('.').map(|(_, ext)| ext) {
+            Some("toml") => "# @generated",
+            Some("md") => "<!--\n@generated",
+            _ => "// @generated",
+        };
         assert!(text.starts_with(marker), "{path} lacks the @generated header");
         assert!(text.contains("windows-bindgen 0.100.0") && text.contains("sha256 "), "{path}: header names no version or hash");
     }
