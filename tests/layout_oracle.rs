@@ -1,3 +1,4 @@
+#![cfg(not(windows))] // The mingw compilers it runs are host tools.
 //! Audits secpkg-sys's layout facts against mingw-w64's sspi.h, as laid out by mingw's own gcc.
 
 mod layout;
