@@ -1,4 +1,69 @@
-//! secpkg: safe access to the SSPI security package list.
+//! Which security packages does this system offer, and what can each do?
+//!
+//! secpkg answers the questions of the SSPI page "Getting information about security packages"
+//! safely: it lists the packages (`EnumerateSecurityPackagesW`), queries one
+//! (`QuerySecurityPackageInfoW`), and gives the provider's memory back with its
+//! `FreeContextBuffer` exactly once, whatever happens.
+//!
+//! ```no_run
+//! // The buffer size a Negotiate client needs for its tokens.
+//! let max = secpkg::max_token("Negotiate")?;
+//!
+//! // Every package, read in place from the provider's buffer.
+//! let provider = secpkg::Provider::system()?;
+//! for package in provider.packages()?.iter() {
+//!     println!("{} {} {}", package.name(), package.max_token(), package.capabilities());
+//! }
+//! # Ok::<(), secpkg::Error>(())
+//! ```
+//!
+//! On Windows the provider is secur32.dll. Elsewhere it is any library that exports the SSPI
+//! ABI's `InitSecurityInterfaceW`: FreeRDP's WinPR by default, or the one named by
+//! `SECPKG_PROVIDER` (see [`Provider::system`]).
 #![deny(unsafe_op_in_unsafe_fn)]
 
+mod error;
+mod packages;
+mod provider;
+mod types;
+mod wide;
+
+pub use error::{Error, Operation};
+pub use packages::{Package, Packages};
+pub use provider::Provider;
+#[cfg(not(windows))]
+pub use provider::UNIX_PROVIDERS;
 pub use secpkg_sys as sys;
+pub use types::{
+    Capabilities, Capability, InterfaceVersion, PackageId, PackageInfo, ParseCapabilityError,
+    ParsePackageIdError, ParseStatusError, Status,
+};
+pub use wide::WideStr;
+
+use std::sync::OnceLock;
+
+/// The system provider, loaded once and kept for the life of the process.
+pub fn system_provider() -> Result<&'static Provider, Error> {
+    static SYSTEM: OnceLock<Provider> = OnceLock::new();
+    if let Some(provider) = SYSTEM.get() {
+        return Ok(provider);
+    }
+    let provider = Provider::system()?;
+    Ok(SYSTEM.get_or_init(|| provider))
+}
+
+/// Every security package of the system provider, owned.
+pub fn packages() -> Result<Vec<PackageInfo>, Error> {
+    system_provider()?.packages()?.into_vec()
+}
+
+/// The attributes of the system provider's package `name`.
+pub fn query(name: &str) -> Result<PackageInfo, Error> {
+    system_provider()?.query(name)
+}
+
+/// The largest token package `name` produces, in bytes: the buffer size a client of that
+/// package (an HTTP Negotiate client, a database driver) needs.
+pub fn max_token(name: &str) -> Result<u32, Error> {
+    Ok(query(name)?.max_token)
+}

@@ -69,7 +69,13 @@ pub struct StructLayout {
 pub fn struct_layout(metadata: &Metadata, name: &str, arch: Arch) -> Result<StructLayout, Error> {
     let def = type_def(metadata, name)?;
     let (size, align, fields) = lay_out(metadata, def, arch)?;
-    Ok(StructLayout { name: name.to_owned(), arch, size, align, fields })
+    Ok(StructLayout {
+        name: name.to_owned(),
+        arch,
+        size,
+        align,
+        fields,
+    })
 }
 
 fn type_def<'m>(metadata: &'m Metadata, name: &str) -> Result<TypeDef<'m>, Error> {
@@ -83,8 +89,15 @@ fn type_def<'m>(metadata: &'m Metadata, name: &str) -> Result<TypeDef<'m>, Error
         .ok_or_else(|| Error::new(format!("'{namespace}.{name}' is not a type")))
 }
 
-fn lay_out(metadata: &Metadata, def: TypeDef, arch: Arch) -> Result<(usize, usize, Vec<FieldLayout>), Error> {
-    let pack = def.class_layout().map(|l| l.packing_size() as usize).filter(|&p| p != 0);
+fn lay_out(
+    metadata: &Metadata,
+    def: TypeDef,
+    arch: Arch,
+) -> Result<(usize, usize, Vec<FieldLayout>), Error> {
+    let pack = def
+        .class_layout()
+        .map(|l| l.packing_size() as usize)
+        .filter(|&p| p != 0);
     let mut offset: usize = 0;
     let mut max_align = 1;
     let mut fields = Vec::new();
@@ -93,7 +106,11 @@ fn lay_out(metadata: &Metadata, def: TypeDef, arch: Arch) -> Result<(usize, usiz
             .map_err(|e| Error::new(format!("{}.{}: {}", def.name(), field.name(), e.message)))?;
         let align = pack.map_or(align, |p| align.min(p));
         offset = offset.next_multiple_of(align);
-        fields.push(FieldLayout { name: field.name().to_owned(), offset, size });
+        fields.push(FieldLayout {
+            name: field.name().to_owned(),
+            offset,
+            size,
+        });
         offset += size;
         max_align = max_align.max(align);
     }
@@ -117,13 +134,18 @@ fn size_align(metadata: &Metadata, ty: &Type, arch: Arch) -> Result<(usize, usiz
                 .index
                 .get(&name.namespace, &name.name)
                 .next()
-                .ok_or_else(|| Error::new(format!("type '{}.{}' is not in the metadata", name.namespace, name.name)))?;
+                .ok_or_else(|| {
+                    Error::new(format!(
+                        "type '{}.{}' is not in the metadata",
+                        name.namespace, name.name
+                    ))
+                })?;
             match def.category() {
                 TypeCategory::Delegate | TypeCategory::Interface | TypeCategory::Class => pointer,
                 TypeCategory::Enum => {
-                    let underlying = def
-                        .underlying_type()
-                        .ok_or_else(|| Error::new(format!("enum '{}' has no underlying type", name.name)))?;
+                    let underlying = def.underlying_type().ok_or_else(|| {
+                        Error::new(format!("enum '{}' has no underlying type", name.name))
+                    })?;
                     size_align(metadata, &underlying, arch)?
                 }
                 TypeCategory::Struct => {
@@ -131,10 +153,17 @@ fn size_align(metadata: &Metadata, ty: &Type, arch: Arch) -> Result<(usize, usiz
                     (size, align)
                 }
                 TypeCategory::Attribute => {
-                    return Err(Error::new(format!("'{}' is an attribute, not a field type", name.name)));
+                    return Err(Error::new(format!(
+                        "'{}' is an attribute, not a field type",
+                        name.name
+                    )));
                 }
             }
         }
-        other => return Err(Error::new(format!("no C layout for the metadata type {other:?}"))),
+        other => {
+            return Err(Error::new(format!(
+                "no C layout for the metadata type {other:?}"
+            )));
+        }
     })
 }

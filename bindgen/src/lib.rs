@@ -25,7 +25,9 @@ pub struct Error {
 
 impl Error {
     pub fn new(message: impl Into<String>) -> Self {
-        Self { message: message.into() }
+        Self {
+            message: message.into(),
+        }
     }
 }
 
@@ -61,10 +63,16 @@ pub fn generate(spec: &Path, metadata: Option<&Path>) -> Result<Files, Error> {
 pub fn stale_files(files: &Files, out: &Path) -> Vec<String> {
     let mut stale: Vec<String> = files
         .iter()
-        .filter(|(path, text)| std::fs::read(out.join(path)).ok().as_deref() != Some(text.as_bytes()))
+        .filter(|(path, text)| {
+            std::fs::read(out.join(path)).ok().as_deref() != Some(text.as_bytes())
+        })
         .map(|(path, _)| path.clone())
         .collect();
-    stale.extend(existing_files(out).into_iter().filter(|path| !files.contains_key(path)));
+    stale.extend(
+        existing_files(out)
+            .into_iter()
+            .filter(|path| !files.contains_key(path)),
+    );
     stale.sort();
     stale
 }
@@ -91,7 +99,9 @@ pub fn write(files: &Files, out: &Path) -> Result<(), Error> {
 
 fn existing_files(out: &Path) -> Vec<String> {
     fn walk(root: &Path, dir: &Path, found: &mut Vec<String>) {
-        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
         for entry in entries.flatten() {
             let path = entry.path();
             if path.is_dir() {

@@ -50,10 +50,15 @@ impl Metadata {
     }
 
     pub fn read(path: &Path) -> Result<Self, Error> {
-        let bytes = std::fs::read(path)
-            .map_err(|e| Error::new(format!("{}: cannot read the metadata: {e}", path.display())))?;
-        let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
-        Self::from_bytes(bytes, name).map_err(|e| Error::new(format!("{}: {}", path.display(), e.message)))
+        let bytes = std::fs::read(path).map_err(|e| {
+            Error::new(format!("{}: cannot read the metadata: {e}", path.display()))
+        })?;
+        let name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        Self::from_bytes(bytes, name)
+            .map_err(|e| Error::new(format!("{}: {}", path.display(), e.message)))
     }
 
     fn from_bytes(bytes: Vec<u8>, source: String) -> Result<Self, Error> {
@@ -62,19 +67,34 @@ impl Metadata {
         let index = Index::new(vec![file]);
         let mut names: HashMap<String, Vec<String>> = HashMap::new();
         for (namespace, name, _) in index.iter_items() {
-            names.entry(name.to_owned()).or_default().push(namespace.to_owned());
+            names
+                .entry(name.to_owned())
+                .or_default()
+                .push(namespace.to_owned());
         }
         for namespaces in names.values_mut() {
             namespaces.sort();
             namespaces.dedup();
         }
-        let sha256 = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
-        Ok(Self { bytes, index, source, sha256, names })
+        let sha256 = Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Ok(Self {
+            bytes,
+            index,
+            source,
+            sha256,
+            names,
+        })
     }
 
     /// The namespace that defines `name`, whatever the metadata's namespace layout.
     pub fn namespace_of(&self, name: &str) -> Option<&str> {
-        self.names.get(name).and_then(|ns| ns.first()).map(String::as_str)
+        self.names
+            .get(name)
+            .and_then(|ns| ns.first())
+            .map(String::as_str)
     }
 
     pub fn qualified(&self, name: &str) -> Option<String> {
@@ -95,7 +115,9 @@ impl Metadata {
     }
 
     fn constant(&self, name: &str) -> Option<MemberValue> {
-        let Some(Item::Const(field)) = self.item(name) else { return None };
+        let Some(Item::Const(field)) = self.item(name) else {
+            return None;
+        };
         match field.constant()?.value() {
             Value::Utf8(s) | Value::Utf16(s) => Some(MemberValue::Str(s)),
             value => int_value(&value).map(MemberValue::Int),
@@ -103,7 +125,11 @@ impl Metadata {
     }
 
     /// Expands a family: its prefixes and names against the metadata, then the supplement.
-    pub fn resolve<'s>(&self, spec: &Spec, family: &'s Family) -> Result<ResolvedFamily<'s>, Error> {
+    pub fn resolve<'s>(
+        &self,
+        spec: &Spec,
+        family: &'s Family,
+    ) -> Result<ResolvedFamily<'s>, Error> {
         let mut members = Vec::new();
         for prefix in &family.prefixes {
             let mut found: Vec<&str> = self
@@ -111,15 +137,25 @@ impl Metadata {
                 .keys()
                 .map(String::as_str)
                 .filter(|n| n.starts_with(prefix.get_ref().as_str()))
-                .filter(|n| !family.exclude_prefixes.iter().any(|x| n.starts_with(x.get_ref().as_str())))
+                .filter(|n| {
+                    !family
+                        .exclude_prefixes
+                        .iter()
+                        .any(|x| n.starts_with(x.get_ref().as_str()))
+                })
                 .filter(|n| !family.exclude.iter().any(|x| x.get_ref() == n))
                 .filter(|n| self.constant(n).is_some())
                 .collect();
             if found.is_empty() {
-                return Err(spec.error_at(prefix, format!(
-                    "family '{}': prefix '{}' matches no constant in {}",
-                    family.name.get_ref(), prefix.get_ref(), self.source
-                )));
+                return Err(spec.error_at(
+                    prefix,
+                    format!(
+                        "family '{}': prefix '{}' matches no constant in {}",
+                        family.name.get_ref(),
+                        prefix.get_ref(),
+                        self.source
+                    ),
+                ));
             }
             found.sort_unstable();
             for name in found {
@@ -129,37 +165,64 @@ impl Metadata {
         for name in &family.names {
             if self.constant(name.get_ref()).is_some() {
                 members.push(self.member(name.get_ref()));
-            } else if let Some(supplement) = spec.supplements.iter().find(|s| s.name.get_ref() == name.get_ref()) {
+            } else if let Some(supplement) = spec
+                .supplements
+                .iter()
+                .find(|s| s.name.get_ref() == name.get_ref())
+            {
                 members.push(Member {
                     name: name.get_ref().clone(),
                     value: MemberValue::Str(supplement.value.clone()),
                     namespace: None,
                 });
             } else {
-                return Err(spec.error_at(name, format!(
-                    "family '{}': constant '{}' is not in {} nor in the spec's supplement",
-                    family.name.get_ref(), name.get_ref(), self.source
-                )));
+                return Err(spec.error_at(
+                    name,
+                    format!(
+                        "family '{}': constant '{}' is not in {} nor in the spec's supplement",
+                        family.name.get_ref(),
+                        name.get_ref(),
+                        self.source
+                    ),
+                ));
             }
         }
         for excluded in family.exclude.iter().chain(&family.exclude_prefixes) {
-            if !self.names.keys().any(|n| n.starts_with(excluded.get_ref().as_str())) {
-                return Err(spec.error_at(excluded, format!(
-                    "family '{}': excluded name '{}' is not in {}; drop it from the spec",
-                    family.name.get_ref(), excluded.get_ref(), self.source
-                )));
+            if !self
+                .names
+                .keys()
+                .any(|n| n.starts_with(excluded.get_ref().as_str()))
+            {
+                return Err(spec.error_at(
+                    excluded,
+                    format!(
+                        "family '{}': excluded name '{}' is not in {}; drop it from the spec",
+                        family.name.get_ref(),
+                        excluded.get_ref(),
+                        self.source
+                    ),
+                ));
             }
         }
         for member in &members {
             let is_str = matches!(member.value, MemberValue::Str(_));
             if is_str != (family.kind == Kind::Strings) {
-                return Err(spec.error_at(&family.name, format!(
-                    "family '{}': constant '{}' is a {}, but the family's kind is {:?}",
-                    family.name.get_ref(), member.name, if is_str { "string" } else { "number" }, family.kind
-                )));
+                return Err(spec.error_at(
+                    &family.name,
+                    format!(
+                        "family '{}': constant '{}' is a {}, but the family's kind is {:?}",
+                        family.name.get_ref(),
+                        member.name,
+                        if is_str { "string" } else { "number" },
+                        family.kind
+                    ),
+                ));
             }
         }
-        Ok(ResolvedFamily { spec: family, members })
+        Ok(ResolvedFamily {
+            spec: family,
+            members,
+        })
     }
 
     fn member(&self, name: &str) -> Member {

@@ -91,7 +91,11 @@ impl Spec {
     pub fn parse(path: &Path, text: String) -> Result<Self, Error> {
         let raw: RawSpec = toml::from_str(&text).map_err(|e| {
             let line = e.span().map(|s| line_of(&text, s.start)).unwrap_or(1);
-            Error::new(format!("{}:{line}: malformed spec: {}", path.display(), e.message().replace('\n', " ")))
+            Error::new(format!(
+                "{}:{line}: malformed spec: {}",
+                path.display(),
+                e.message().replace('\n', " ")
+            ))
         })?;
         let spec = Spec {
             path: path.to_owned(),
@@ -109,16 +113,22 @@ impl Spec {
     fn validate(&self) -> Result<(), Error> {
         for family in &self.families {
             if family.prefixes.is_empty() && family.names.is_empty() {
-                return Err(self.error_at(&family.name, format!(
-                    "family '{}' selects nothing: give `prefixes` or `names`",
-                    family.name.get_ref()
-                )));
+                return Err(self.error_at(
+                    &family.name,
+                    format!(
+                        "family '{}' selects nothing: give `prefixes` or `names`",
+                        family.name.get_ref()
+                    ),
+                ));
             }
             if family.kind != Kind::Strings && family.ty.is_none() {
-                return Err(self.error_at(&family.name, format!(
-                    "family '{}' needs a `type` (u32, u16, SECURITY_STATUS, ...)",
-                    family.name.get_ref()
-                )));
+                return Err(self.error_at(
+                    &family.name,
+                    format!(
+                        "family '{}' needs a `type` (u32, u16, SECURITY_STATUS, ...)",
+                        family.name.get_ref()
+                    ),
+                ));
             }
         }
         Ok(())
@@ -132,5 +142,9 @@ impl Spec {
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].bytes().filter(|&b| b == b'\n').count() + 1
+    text[..offset.min(text.len())]
+        .bytes()
+        .filter(|&b| b == b'\n')
+        .count()
+        + 1
 }

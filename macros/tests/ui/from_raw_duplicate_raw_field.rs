@@ -1,0 +1,18 @@
+use secpkg_macros::FromRaw;
+
+#[repr(C)]
+#[allow(non_snake_case)]
+pub struct RawThing {
+    pub cbSize: u32,
+}
+
+#[derive(FromRaw)]
+#[from_raw(raw = RawThing)]
+pub struct Thing {
+    #[from_raw(field = cbSize)]
+    pub size: u32,
+    #[from_raw(field = cbSize)]
+    pub size_again: u64,
+}
+
+fn main() {}

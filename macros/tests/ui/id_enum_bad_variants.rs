@@ -1,0 +1,11 @@
+use secpkg_macros::IdEnum;
+
+#[derive(Clone, Copy, IdEnum)]
+#[family(repr = i32)]
+pub enum Status {
+    Ok,
+    Unknown(u32),
+    Other(i32),
+}
+
+fn main() {}

@@ -1,0 +1,221 @@
+//! The provider's array of package records, freed exactly once by the provider.
+
+use crate::wide::WideStr;
+use crate::{Capabilities, Error, Operation, PackageId, PackageInfo, Status};
+use secpkg_sys::{SEC_E_OK, SecPkgInfoW};
+
+type FreeContextBuffer = unsafe extern "system" fn(*mut core::ffi::c_void) -> i32;
+
+/// Records the provider allocated, owned until given back to its `FreeContextBuffer`.
+pub(crate) struct ProviderBuffer {
+    ptr: *mut SecPkgInfoW,
+    len: usize,
+    free: FreeContextBuffer,
+}
+
+impl ProviderBuffer {
+    /// # Safety
+    /// `ptr` is null (then `len` is 0) or points to `len` initialised records that stay valid
+    /// until passed to `free`, which must be the allocating provider's FreeContextBuffer.
+    pub(crate) unsafe fn new(ptr: *mut SecPkgInfoW, len: usize, free: FreeContextBuffer) -> Self {
+        Self { ptr, len, free }
+    }
+
+    fn records(&self) -> &[SecPkgInfoW] {
+        if self.ptr.is_null() {
+            return &[];
+        }
+        // SAFETY: `new`'s contract: `len` initialised records, valid until freed in `drop`.
+        unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
+    }
+
+    /// Gives the buffer back, reporting the provider's status; afterwards it is never freed again.
+    fn release(mut self) -> Result<(), Error> {
+        let ptr = std::mem::replace(&mut self.ptr, std::ptr::null_mut());
+        release(ptr, self.free)
+    }
+
+    /// The one record of a query, owned; the buffer is freed before returning.
+    pub(crate) fn into_single(self) -> Result<PackageInfo, Error> {
+        let info = self.records().first().map(to_owned).transpose()?;
+        self.release()?;
+        info.ok_or_else(|| Error::InvalidData {
+            what: "an empty record".into(),
+        })
+    }
+}
+
+fn release(ptr: *mut SecPkgInfoW, free: FreeContextBuffer) -> Result<(), Error> {
+    if ptr.is_null() {
+        return Ok(());
+    }
+    // SAFETY: `ptr` came from this provider and has not been freed: every path that frees it
+    // replaces it with null first.
+    let status = unsafe { free(ptr.cast()) };
+    if status == SEC_E_OK {
+        Ok(())
+    } else {
+        Err(Error::Status {
+            operation: Operation::FreeContextBuffer,
+            status: Status::from_raw(status),
+        })
+    }
+}
+
+impl Drop for ProviderBuffer {
+    fn drop(&mut self) {
+        // A failure cannot be reported from drop; `Packages::close` reports it.
+        let _ = release(
+            std::mem::replace(&mut self.ptr, std::ptr::null_mut()),
+            self.free,
+        );
+    }
+}
+
+fn to_owned(record: &SecPkgInfoW) -> Result<PackageInfo, Error> {
+    // SAFETY: the record's strings are the provider's NUL-terminated UTF-16 strings, valid while
+    // the buffer that holds the record lives, which outlasts this call.
+    unsafe { PackageInfo::from_raw(record) }
+}
+
+/// The security packages a provider listed, in the provider's own buffer.
+///
+/// Reading them does not allocate ([`Packages::iter`]); [`to_vec`](Packages::to_vec) and
+/// [`into_vec`](Packages::into_vec) copy them out. The buffer is given back to the provider's
+/// `FreeContextBuffer` exactly once: when this value is dropped (also while unwinding), or by
+/// [`close`](Packages::close) or [`into_vec`](Packages::into_vec), which report a failure to free.
+///
+/// It borrows the [`Provider`](crate::Provider), which cannot be dropped (or its library
+/// unloaded) first. It is neither `Send` nor `Sync`, since SSPI does not promise that a buffer
+/// may be read or freed on another thread than the one that received it.
+pub struct Packages<'p> {
+    buffer: ProviderBuffer,
+    _provider: std::marker::PhantomData<&'p crate::Provider>,
+}
+
+impl<'p> Packages<'p> {
+    pub(crate) fn new(buffer: ProviderBuffer) -> Self {
+        Self {
+            buffer,
+            _provider: std::marker::PhantomData,
+        }
+    }
+
+    /// How many packages there are.
+    pub fn len(&self) -> usize {
+        self.buffer.records().len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The package at `index`.
+    pub fn get(&self, index: usize) -> Option<Package<'_>> {
+        self.buffer.records().get(index).map(Package)
+    }
+
+    /// The packages, as views into the provider's buffer.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = Package<'_>> + DoubleEndedIterator {
+        self.buffer.records().iter().map(Package)
+    }
+
+    /// The packages, owned. The first record that breaks the SSPI contract (a null `Name`, a
+    /// string that is not UTF-16) is an error.
+    pub fn to_vec(&self) -> Result<Vec<PackageInfo>, Error> {
+        self.buffer.records().iter().map(to_owned).collect()
+    }
+
+    /// The packages, owned, with the buffer freed before returning: also an error when the
+    /// provider's `FreeContextBuffer` fails.
+    pub fn into_vec(self) -> Result<Vec<PackageInfo>, Error> {
+        let packages = self.to_vec();
+        let freed = self.buffer.release();
+        let packages = packages?;
+        freed.map(|()| packages)
+    }
+
+    /// Frees the buffer now, reporting the provider's status.
+    pub fn close(self) -> Result<(), Error> {
+        self.buffer.release()
+    }
+}
+
+impl<'a> IntoIterator for &'a Packages<'_> {
+    type Item = Package<'a>;
+    type IntoIter =
+        std::iter::Map<std::slice::Iter<'a, SecPkgInfoW>, fn(&'a SecPkgInfoW) -> Package<'a>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.buffer.records().iter().map(Package)
+    }
+}
+
+impl std::fmt::Debug for Packages<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// One package record in the provider's buffer, read without copying.
+#[derive(Clone, Copy)]
+pub struct Package<'a>(&'a SecPkgInfoW);
+
+impl<'a> Package<'a> {
+    /// `fCapabilities`, unknown bits kept.
+    pub fn capabilities(&self) -> Capabilities {
+        Capabilities::from_bits_retain(self.0.fCapabilities)
+    }
+
+    /// `wVersion`.
+    pub fn version(&self) -> u16 {
+        self.0.wVersion
+    }
+
+    /// `wRPCID`.
+    pub fn rpc_id(&self) -> PackageId {
+        PackageId::from_raw(self.0.wRPCID)
+    }
+
+    /// `cbMaxToken`: the largest token the package produces, in bytes.
+    pub fn max_token(&self) -> u32 {
+        self.0.cbMaxToken
+    }
+
+    /// `Name`; empty if the provider gave a null pointer.
+    pub fn name(&self) -> WideStr<'a> {
+        // SAFETY: the provider's Name is null or NUL-terminated UTF-16, valid while the buffer
+        // lives, which the borrow 'a ensures.
+        unsafe { WideStr::from_ptr(self.0.Name) }
+    }
+
+    /// `Comment`; empty if the provider gave a null pointer.
+    pub fn comment(&self) -> WideStr<'a> {
+        // SAFETY: as for `name`.
+        unsafe { WideStr::from_ptr(self.0.Comment) }
+    }
+
+    /// The raw record.
+    pub fn raw(&self) -> &'a SecPkgInfoW {
+        self.0
+    }
+
+    /// An owned copy; an error if `Name` is null or a string is not valid UTF-16.
+    pub fn to_owned(&self) -> Result<PackageInfo, Error> {
+        to_owned(self.0)
+    }
+}
+
+impl std::fmt::Debug for Package<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Package")
+            .field("name", &self.name())
+            .field("comment", &self.comment())
+            .field("capabilities", &self.capabilities())
+            .field("version", &self.version())
+            .field("rpc_id", &self.rpc_id())
+            .field("max_token", &self.max_token())
+            .finish()
+    }
+}

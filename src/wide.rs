@@ -1,0 +1,127 @@
+//! NUL-terminated UTF-16 strings from a provider.
+
+use crate::Error;
+use std::fmt;
+
+/// A borrowed NUL-terminated UTF-16 string of the provider's, without the NUL.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct WideStr<'a>(&'a [u16]);
+
+impl<'a> WideStr<'a> {
+    /// Views the string at `ptr`; a null pointer is the empty string.
+    ///
+    /// # Safety
+    /// `ptr` is null or points to a NUL-terminated UTF-16 string that stays valid and unchanged
+    /// for `'a`.
+    pub(crate) unsafe fn from_ptr(ptr: *const u16) -> Self {
+        if ptr.is_null() {
+            return Self(&[]);
+        }
+        let mut len = 0;
+        // SAFETY: the caller guarantees a NUL terminator, so every unit up to it is readable.
+        while unsafe { *ptr.add(len) } != 0 {
+            len += 1;
+        }
+        // SAFETY: the `len` units before the terminator were just read, and live for 'a.
+        Self(unsafe { std::slice::from_raw_parts(ptr, len) })
+    }
+
+    /// The UTF-16 code units, without the terminating NUL.
+    pub fn as_units(&self) -> &'a [u16] {
+        self.0
+    }
+
+    /// Whether the string is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The string, or an error if it is not valid UTF-16 (an unpaired surrogate).
+    pub fn to_string_checked(&self) -> Result<String, std::string::FromUtf16Error> {
+        String::from_utf16(self.0)
+    }
+
+    /// The string, with U+FFFD in place of each unpaired surrogate.
+    pub fn to_string_lossy(&self) -> String {
+        String::from_utf16_lossy(self.0)
+    }
+
+    /// Whether it equals `other`, comparing code units without allocating.
+    pub fn eq_str(&self, other: &str) -> bool {
+        self.0.iter().copied().eq(other.encode_utf16())
+    }
+}
+
+/// Lossy, like [`WideStr::to_string_lossy`]; honours width and alignment.
+impl fmt::Display for WideStr<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if f.width().is_some() || f.precision().is_some() {
+            return f.pad(&self.to_string_lossy());
+        }
+        for c in char::decode_utf16(self.0.iter().copied()) {
+            fmt::Write::write_char(f, c.unwrap_or(char::REPLACEMENT_CHARACTER))?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for WideStr<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.to_string_lossy(), f)
+    }
+}
+
+impl PartialEq<str> for WideStr<'_> {
+    fn eq(&self, other: &str) -> bool {
+        self.eq_str(other)
+    }
+}
+
+impl PartialEq<&str> for WideStr<'_> {
+    fn eq(&self, other: &&str) -> bool {
+        self.eq_str(other)
+    }
+}
+
+/// `field` of a provider record, which must be present and valid UTF-16.
+///
+/// # Safety
+/// As [`WideStr::from_ptr`].
+pub(crate) unsafe fn required_string(ptr: *mut u16, field: &'static str) -> Result<String, Error> {
+    if ptr.is_null() {
+        return Err(Error::InvalidData {
+            what: format!("{field} is a null pointer"),
+        });
+    }
+    // SAFETY: forwarded from the caller.
+    unsafe { optional_string(ptr, field) }
+}
+
+/// `field` of a provider record, where null means empty; it must be valid UTF-16.
+///
+/// # Safety
+/// As [`WideStr::from_ptr`].
+pub(crate) unsafe fn optional_string(ptr: *mut u16, field: &'static str) -> Result<String, Error> {
+    // SAFETY: forwarded from the caller.
+    let wide = unsafe { WideStr::from_ptr(ptr) };
+    wide.to_string_checked().map_err(|_| Error::InvalidData {
+        what: format!("{field} is not valid UTF-16: {:?}", wide.to_string_lossy()),
+    })
+}
+
+/// `name` as a NUL-terminated UTF-16 string for the provider.
+pub(crate) fn to_wide(name: &str) -> Result<Vec<u16>, Error> {
+    let invalid = |reason| Error::InvalidName {
+        name: name.to_owned(),
+        reason,
+    };
+    if name.is_empty() {
+        return Err(invalid("it is empty"));
+    }
+    if name.contains('\0') {
+        return Err(invalid(
+            "it contains a NUL character, which would cut it short",
+        ));
+    }
+    Ok(name.encode_utf16().chain([0]).collect())
+}

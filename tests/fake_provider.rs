@@ -1,0 +1,483 @@
+//! The safe layer against a fake provider that counts every allocation and every
+//! FreeContextBuffer: each scenario ends with everything the provider allocated freed exactly
+//! once, and nothing else freed. Run under valgrind by scripts/test, which also catches reads
+//! after free.
+
+use secpkg::sys::{SEC_E_INSUFFICIENT_MEMORY, SEC_E_INTERNAL_ERROR};
+use secpkg::{
+    Capabilities, Capability, Error, Operation, PackageId, PackageInfo, Provider, Status,
+};
+use secpkg_test_provider::{Package, Scenario, ScenarioGuard, install, stats, table};
+
+fn package(name: &str, rpc_id: u16, max_token: u32) -> Package {
+    Package {
+        name: name.to_owned(),
+        comment: Some(format!("{name} comment")),
+        capabilities: 0x0000_0003,
+        version: 1,
+        rpc_id,
+        max_token,
+        ..Package::default()
+    }
+}
+
+fn three() -> Vec<Package> {
+    vec![
+        package("Negotiate", 9, 48256),
+        package("Kerberos", 16, 48000),
+        package("NTLM", 10, 2888),
+    ]
+}
+
+/// Installs `scenario` and builds a provider over the fake's table.
+fn fake(scenario: Scenario) -> (ScenarioGuard, Provider) {
+    let guard = install(scenario);
+    // SAFETY: the fake's functions follow the SSPI contract and are static.
+    let provider = unsafe { Provider::from_table(&table(), "fake") };
+    (guard, provider)
+}
+
+fn with_packages(packages: Vec<Package>) -> Scenario {
+    Scenario {
+        packages,
+        ..Scenario::default()
+    }
+}
+
+/// Every allocation was freed once, and nothing else was passed to FreeContextBuffer.
+#[track_caller]
+fn assert_balanced() {
+    let s = stats();
+    assert_eq!(s.allocations, s.frees, "allocations vs frees: {s:?}");
+    assert_eq!(s.bad_frees, 0, "foreign or double frees: {s:?}");
+    assert_eq!(s.live, 0, "{s:?}");
+}
+
+#[test]
+fn success_lists_every_field_and_frees_once() {
+    let (_guard, provider) = fake(with_packages(three()));
+    let packages = provider.packages().unwrap();
+    assert_eq!(packages.len(), 3);
+    let first = packages.get(0).unwrap();
+    assert!(first.name() == "Negotiate");
+    assert_eq!(first.comment().to_string_lossy(), "Negotiate comment");
+    assert_eq!(first.rpc_id(), PackageId::RPC_C_AUTHN_GSS_NEGOTIATE);
+    assert_eq!(first.max_token(), 48256);
+    assert_eq!(first.version(), 1);
+    assert_eq!(
+        first.capabilities(),
+        Capability::Integrity | Capability::Privacy
+    );
+    assert!(packages.get(3).is_none());
+    let names: Vec<String> = packages.iter().map(|p| p.name().to_string()).collect();
+    assert_eq!(names, ["Negotiate", "Kerberos", "NTLM"]);
+    assert_eq!(stats().allocations, 1);
+    assert_eq!(
+        stats().frees,
+        0,
+        "nothing is freed while the packages are in use"
+    );
+    drop(packages);
+    assert_balanced();
+    assert_eq!(stats().frees, 1);
+}
+
+#[test]
+fn owned_copies_equal_the_views_and_into_vec_frees() {
+    let (_guard, provider) = fake(with_packages(three()));
+    let packages = provider.packages().unwrap();
+    let owned = packages.to_vec().unwrap();
+    for (view, info) in packages.iter().zip(&owned) {
+        assert_eq!(view.to_owned().unwrap(), *info);
+    }
+    assert_eq!(
+        owned[1],
+        PackageInfo {
+            capabilities: Capabilities::from_bits_retain(3),
+            version: 1,
+            rpc_id: PackageId::RPC_C_AUTHN_GSS_KERBEROS,
+            max_token: 48000,
+            name: "Kerberos".into(),
+            comment: "Kerberos comment".into(),
+        }
+    );
+    assert_eq!(packages.into_vec().unwrap(), owned);
+    assert_balanced();
+}
+
+#[test]
+fn zero_packages_with_a_null_array_frees_nothing() {
+    let (_guard, provider) = fake(Scenario {
+        enumerate_null_array: true,
+        ..with_packages(vec![])
+    });
+    let packages = provider.packages().unwrap();
+    assert!(packages.is_empty());
+    assert_eq!(packages.iter().count(), 0);
+    assert!(packages.into_vec().unwrap().is_empty());
+    assert_eq!(stats().frees, 0);
+    assert_balanced();
+}
+
+#[test]
+fn zero_packages_with_an_array_still_frees_it() {
+    let (_guard, provider) = fake(Scenario {
+        enumerate_empty_non_null: true,
+        ..with_packages(three())
+    });
+    let packages = provider.packages().unwrap();
+    assert!(packages.is_empty());
+    drop(packages);
+    assert_eq!(stats().frees, 1);
+    assert_balanced();
+}
+
+#[test]
+fn a_count_with_a_null_array_is_invalid_data() {
+    let (_guard, provider) = fake(Scenario {
+        enumerate_null_array: true,
+        ..with_packages(three())
+    });
+    let error = provider.packages().unwrap_err();
+    assert!(
+        matches!(&error, Error::InvalidData { what } if what.contains("3 packages and a null array")),
+        "{error}"
+    );
+    assert_eq!(stats().frees, 0);
+    assert_balanced();
+}
+
+#[test]
+fn an_error_status_frees_nothing_and_ignores_the_out_pointers() {
+    let (_guard, provider) = fake(Scenario {
+        enumerate_status: Some(SEC_E_INSUFFICIENT_MEMORY),
+        ..with_packages(three())
+    });
+    let error = provider.packages().unwrap_err();
+    assert_eq!(error.status(), Some(Status::SEC_E_INSUFFICIENT_MEMORY));
+    assert_eq!(
+        error.operation(),
+        Some(Operation::EnumerateSecurityPackages)
+    );
+    assert_eq!(
+        error.to_string(),
+        "EnumerateSecurityPackagesW failed: SEC_E_INSUFFICIENT_MEMORY (0x80090300)"
+    );
+    assert_eq!(
+        stats().frees,
+        0,
+        "the garbage out-pointer must not be freed"
+    );
+    assert_balanced();
+}
+
+#[test]
+fn a_null_name_is_empty_in_view_and_an_error_when_owned() {
+    let mut packages = three();
+    packages[1].name_null = true;
+    let (_guard, provider) = fake(with_packages(packages));
+    let listed = provider.packages().unwrap();
+    assert!(listed.get(1).unwrap().name().is_empty());
+    let error = listed.to_vec().unwrap_err();
+    assert!(
+        matches!(&error, Error::InvalidData { what } if what == "Name is a null pointer"),
+        "{error}"
+    );
+    drop(listed);
+    assert_balanced();
+}
+
+#[test]
+fn a_null_comment_is_an_empty_comment() {
+    let mut packages = three();
+    packages[0].comment = None;
+    let (_guard, provider) = fake(with_packages(packages));
+    let owned = provider.packages().unwrap().into_vec().unwrap();
+    assert_eq!(owned[0].comment, "");
+    assert_eq!(owned[1].comment, "Kerberos comment");
+    assert_balanced();
+}
+
+#[test]
+fn an_unpaired_surrogate_is_lossy_in_view_and_an_error_when_owned() {
+    let mut packages = three();
+    packages[2].name_utf16 = Some(vec![0x4E, 0xD800, 0x4D]);
+    let (_guard, provider) = fake(with_packages(packages));
+    let listed = provider.packages().unwrap();
+    let view = listed.get(2).unwrap();
+    assert_eq!(view.name().as_units(), [0x4E, 0xD800, 0x4D]);
+    assert_eq!(view.name().to_string_lossy(), "N\u{FFFD}M");
+    assert!(view.name().to_string_checked().is_err());
+    let error = listed.to_vec().unwrap_err();
+    assert!(
+        matches!(&error, Error::InvalidData { what } if what.starts_with("Name is not valid UTF-16")),
+        "{error}"
+    );
+    drop(listed);
+    assert_balanced();
+}
+
+#[test]
+fn a_64ki_character_name_is_kept_whole() {
+    let long: String = "ab".repeat(32 * 1024);
+    let (_guard, provider) = fake(with_packages(vec![package(&long, 9, 1)]));
+    let owned = provider.packages().unwrap().into_vec().unwrap();
+    assert_eq!(owned[0].name.len(), 65536);
+    assert_eq!(owned[0].name, long);
+    let queried = provider.query(&long).unwrap();
+    assert_eq!(queried, owned[0]);
+    assert_balanced();
+}
+
+#[test]
+fn non_ascii_names_round_trip() {
+    let names = ["Kerberös", "认证包", "🔐 Schannel", "Ωμέγα"];
+    let (_guard, provider) = fake(with_packages(
+        names.iter().map(|n| package(n, 14, 10)).collect(),
+    ));
+    let owned = provider.packages().unwrap().into_vec().unwrap();
+    let got: Vec<&str> = owned.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(got, names);
+    for name in names {
+        assert_eq!(provider.query(name).unwrap().name, name);
+    }
+    assert_balanced();
+}
+
+#[test]
+fn all_32_capability_bits_are_kept() {
+    let mut packages = three();
+    packages[0].capabilities = u32::MAX;
+    let (_guard, provider) = fake(with_packages(packages));
+    let listed = provider.packages().unwrap();
+    let caps = listed.get(0).unwrap().capabilities();
+    assert_eq!(caps.bits(), u32::MAX);
+    assert_eq!(caps.unknown_bits(), !Capabilities::all().bits());
+    assert_eq!(caps.iter().count(), Capability::ALL.len());
+    assert_eq!(listed.to_vec().unwrap()[0].capabilities.bits(), u32::MAX);
+    drop(listed);
+    assert_balanced();
+}
+
+#[test]
+fn a_panic_while_reading_still_frees_once() {
+    let (_guard, provider) = fake(with_packages(three()));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let listed = provider.packages().unwrap();
+        for package in listed.iter() {
+            if package.name() == "Kerberos" {
+                panic!("a caller's conversion panics");
+            }
+        }
+    }));
+    assert!(result.is_err());
+    assert_eq!(stats().frees, 1);
+    assert_balanced();
+}
+
+#[test]
+fn packages_dropped_unread_are_freed() {
+    let (_guard, provider) = fake(with_packages(three()));
+    for _ in 0..5 {
+        drop(provider.packages().unwrap());
+    }
+    assert_eq!(stats().allocations, 5);
+    assert_balanced();
+}
+
+#[test]
+fn a_missing_enumerate_function_is_unsupported() {
+    let (_guard, provider) = fake(Scenario {
+        missing: vec!["EnumerateSecurityPackagesW".into()],
+        ..with_packages(three())
+    });
+    let error = provider.packages().unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Unsupported {
+                function: "EnumerateSecurityPackagesW"
+            }
+        ),
+        "{error}"
+    );
+    assert!(provider.query("NTLM").is_ok(), "query does not need it");
+    assert_balanced();
+}
+
+#[test]
+fn a_missing_query_function_is_unsupported() {
+    let (_guard, provider) = fake(Scenario {
+        missing: vec!["QuerySecurityPackageInfoW".into()],
+        ..with_packages(three())
+    });
+    let error = provider.query("NTLM").unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Unsupported {
+                function: "QuerySecurityPackageInfoW"
+            }
+        ),
+        "{error}"
+    );
+    assert_eq!(
+        provider.packages().unwrap().len(),
+        3,
+        "enumeration does not need it"
+    );
+    assert_balanced();
+}
+
+#[test]
+fn a_missing_free_function_stops_before_anything_is_allocated() {
+    let (_guard, provider) = fake(Scenario {
+        missing: vec!["FreeContextBuffer".into()],
+        ..with_packages(three())
+    });
+    for error in [
+        provider.packages().map(drop).unwrap_err(),
+        provider.query("NTLM").map(drop).unwrap_err(),
+    ] {
+        assert!(
+            matches!(
+                error,
+                Error::Unsupported {
+                    function: "FreeContextBuffer"
+                }
+            ),
+            "{error}"
+        );
+    }
+    assert_eq!(
+        (
+            stats().enumerate_calls,
+            stats().query_calls,
+            stats().allocations
+        ),
+        (0, 0, 0)
+    );
+}
+
+#[test]
+fn a_failing_free_is_reported_once_and_not_retried() {
+    let (_guard, provider) = fake(Scenario {
+        free_status: Some(SEC_E_INTERNAL_ERROR),
+        ..with_packages(three())
+    });
+    let error = provider.packages().unwrap().into_vec().unwrap_err();
+    assert_eq!(error.operation(), Some(Operation::FreeContextBuffer));
+    assert_eq!(error.status(), Some(Status::SEC_E_INTERNAL_ERROR));
+    let error = provider.packages().unwrap().close().unwrap_err();
+    assert_eq!(error.operation(), Some(Operation::FreeContextBuffer));
+    let error = provider.query("NTLM").unwrap_err();
+    assert_eq!(error.operation(), Some(Operation::FreeContextBuffer));
+    drop(provider.packages().unwrap());
+    assert_eq!(
+        stats().frees,
+        4,
+        "one FreeContextBuffer per buffer, failing or not"
+    );
+    assert_balanced();
+}
+
+#[test]
+fn a_provider_that_cannot_free_is_not_asked_twice() {
+    let (_guard, provider) = fake(Scenario {
+        free_rejects: true,
+        ..with_packages(three())
+    });
+    let error = provider.packages().unwrap().close().unwrap_err();
+    assert_eq!(error.status(), Some(Status::SEC_E_INVALID_HANDLE));
+    let s = stats();
+    assert_eq!(
+        (s.allocations, s.frees, s.bad_frees, s.live),
+        (1, 0, 0, 1),
+        "the provider's own leak: {s:?}"
+    );
+}
+
+#[test]
+fn query_returns_the_listed_record_and_frees_it() {
+    let (_guard, provider) = fake(with_packages(three()));
+    let listed = provider.packages().unwrap().into_vec().unwrap();
+    for info in &listed {
+        assert_eq!(&provider.query(&info.name).unwrap(), info);
+    }
+    assert_eq!(
+        provider.query("negotiate").unwrap().name,
+        "Negotiate",
+        "names match ignoring case"
+    );
+    assert_balanced();
+    assert_eq!(stats().allocations, 1 + 4);
+}
+
+#[test]
+fn an_unknown_name_is_not_found_and_frees_nothing() {
+    let (_guard, provider) = fake(with_packages(three()));
+    let error = provider.query("Bogus").unwrap_err();
+    assert!(
+        matches!(&error, Error::NotFound { name } if name == "Bogus"),
+        "{error}"
+    );
+    assert_eq!(error.to_string(), "no security package named 'Bogus'");
+    assert_eq!(error.status(), Some(Status::SEC_E_SECPKG_NOT_FOUND));
+    assert_eq!(
+        std::io::Error::from(error).kind(),
+        std::io::ErrorKind::NotFound
+    );
+    assert_eq!(stats().frees, 0);
+    assert_balanced();
+}
+
+#[test]
+fn a_query_error_ignores_the_out_pointer() {
+    let (_guard, provider) = fake(Scenario {
+        query_status: Some(SEC_E_INTERNAL_ERROR),
+        ..with_packages(three())
+    });
+    let error = provider.query("NTLM").unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "QuerySecurityPackageInfoW failed: SEC_E_INTERNAL_ERROR (0x80090304)"
+    );
+    assert_eq!(stats().frees, 0);
+    assert_balanced();
+}
+
+#[test]
+fn names_that_cannot_be_passed_whole_are_refused_before_the_call() {
+    let (_guard, provider) = fake(with_packages(three()));
+    for name in ["", "NTLM\0Kerberos"] {
+        let error = provider.query(name).unwrap_err();
+        assert!(
+            matches!(&error, Error::InvalidName { name: n, .. } if n == name),
+            "{error}"
+        );
+        assert_eq!(
+            std::io::Error::from(error).kind(),
+            std::io::ErrorKind::InvalidInput
+        );
+    }
+    assert_eq!(stats().query_calls, 0);
+}
+
+#[test]
+fn a_provider_is_shared_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Provider>();
+    let (_guard, provider) = fake(with_packages(three()));
+    std::thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| {
+                for _ in 0..25 {
+                    assert_eq!(provider.packages().unwrap().len(), 3);
+                    assert_eq!(provider.query("Kerberos").unwrap().max_token, 48000);
+                }
+            });
+        }
+    });
+    assert_eq!(stats().allocations, 200);
+    assert_balanced();
+}

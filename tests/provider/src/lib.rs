@@ -1,0 +1,527 @@
+//! A scriptable fake SSPI provider, for testing code that calls `EnumerateSecurityPackagesW`,
+//! `QuerySecurityPackageInfoW` and `FreeContextBuffer` through a `SecurityFunctionTableW`.
+//!
+//! One implementation, used two ways:
+//!
+//! - **In-process** (rlib): [`install`] a [`Scenario`], call through [`table()`], then check
+//!   [`stats()`] for leaks, double frees and call counts. The returned [`ScenarioGuard`]
+//!   serializes tests that use the provider.
+//! - **As a library** (cdylib: `libsecpkg_test_provider.so`, `secpkg_test_provider.dll`), loaded
+//!   by path and entered through the exported `InitSecurityInterfaceW` (the three table functions
+//!   are exported too). Its scenario comes from [`ENV_VAR`] on first use: inline JSON or
+//!   `@/path/to/file.json`. A malformed one makes `InitSecurityInterfaceW` return null (and the
+//!   other functions `SEC_E_INTERNAL_ERROR`) after one line on stderr naming the problem.
+//!
+//! Buffers are laid out as on Windows: one allocation holding the `SecPkgInfoW` records followed
+//! by their NUL-terminated UTF-16 strings, so one `FreeContextBuffer` frees everything. Every
+//! live allocation is tracked: freeing anything else is counted as a bad free and not performed,
+//! and freed memory is poisoned before it is released so reads after free see garbage.
+//!
+//! # Linking hazard
+//! The exported names are the system's. An executable that uses this crate (any item of it) also
+//! binds its own calls of `secpkg_sys::EnumerateSecurityPackagesW`, `QuerySecurityPackageInfoW`,
+//! `FreeContextBuffer` and `InitSecurityInterfaceW` to these fakes instead of secur32.dll: on
+//! Linux because nothing else defines them, on x86_64-pc-windows-gnu because the linker prefers
+//! the local definition (seen under Wine). Test the real secur32 in a test binary (a separate
+//! `tests/*.rs` file) that does not mention this crate.
+
+mod scenario;
+
+pub use scenario::{ENV_VAR, Package, Scenario, TABLE_FUNCTIONS, default_packages};
+
+use secpkg_sys::{
+    SEC_E_INSUFFICIENT_MEMORY, SEC_E_INTERNAL_ERROR, SEC_E_INVALID_HANDLE, SEC_E_INVALID_PARAMETER,
+    SEC_E_OK, SEC_E_SECPKG_NOT_FOUND, SECURITY_STATUS, SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION,
+    SecPkgInfoW, SecurityFunctionTableW,
+};
+use std::alloc::{self, Layout};
+use std::collections::BTreeMap;
+use std::ffi::c_void;
+use std::io::Write;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::ptr;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+/// The count a failing `EnumerateSecurityPackagesW` writes, to catch callers that trust it.
+pub const GARBAGE_COUNT: u32 = 7;
+/// The address a failing call writes to its pointer out-parameter: non-null and never valid.
+pub const GARBAGE_ADDRESS: usize = 0x10;
+/// The byte freed buffers are overwritten with before they are released.
+pub const POISON: u8 = 0xDD;
+
+/// Counters since the last [`install`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Buffers handed out (one per successful enumerate or query that returned one).
+    pub allocations: u64,
+    /// `FreeContextBuffer` calls that released a live buffer.
+    pub frees: u64,
+    /// `FreeContextBuffer` calls on a pointer never handed out or already freed (not performed).
+    pub bad_frees: u64,
+    /// `FreeContextBuffer(NULL)` calls (accepted as a no-op, as on Windows).
+    pub null_frees: u64,
+    /// All `FreeContextBuffer` calls, whatever became of them.
+    pub free_calls: u64,
+    pub enumerate_calls: u64,
+    pub query_calls: u64,
+    /// Buffers handed out and not yet freed: `allocations - frees`.
+    pub live: u64,
+}
+
+impl Stats {
+    /// `Default::default()`, usable in a `static`.
+    const ZERO: Stats = Stats {
+        allocations: 0,
+        frees: 0,
+        bad_frees: 0,
+        null_frees: 0,
+        free_calls: 0,
+        enumerate_calls: 0,
+        query_calls: 0,
+        live: 0,
+    };
+}
+
+enum Config {
+    /// Nothing installed: read [`ENV_VAR`] on next use.
+    Unloaded,
+    Ready(Scenario),
+    /// [`ENV_VAR`] was malformed; the message was printed once.
+    Broken,
+}
+
+struct State {
+    config: Config,
+    /// Address -> layout of every buffer handed out and not yet freed.
+    live: BTreeMap<usize, Layout>,
+    stats: Stats,
+}
+
+static STATE: Mutex<State> = Mutex::new(State {
+    config: Config::Unloaded,
+    live: BTreeMap::new(),
+    stats: Stats::ZERO,
+});
+
+/// Held by a [`ScenarioGuard`], so tests using the provider run one at a time.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// A panic inside a provider call is caught and reported as a status, so the state may be
+/// mid-update; it is still consistent enough for a test double, hence no poisoning.
+fn state() -> MutexGuard<'static, State> {
+    STATE.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl State {
+    /// The current scenario, loading it from the environment on first use.
+    fn scenario(&mut self) -> Result<Scenario, SECURITY_STATUS> {
+        if let Config::Unloaded = self.config {
+            self.config = match Scenario::from_env() {
+                Ok(s) => Config::Ready(s),
+                Err(e) => {
+                    // One line, and never a panic: stderr may be closed in the host.
+                    let line = e.replace(['\r', '\n'], " ");
+                    let _ = writeln!(std::io::stderr(), "secpkg-test-provider: {ENV_VAR}: {line}");
+                    Config::Broken
+                }
+            };
+        }
+        match &self.config {
+            Config::Ready(s) => Ok(s.clone()),
+            _ => Err(SEC_E_INTERNAL_ERROR),
+        }
+    }
+
+    /// Allocates one block holding `records` and then their strings, as Windows does.
+    fn allocate(&mut self, records: &[Record]) -> Result<*mut SecPkgInfoW, SECURITY_STATUS> {
+        let strings = records.iter().flat_map(|r| [&r.name, &r.comment]).flatten();
+        let string_bytes: usize = strings.map(|s| (s.len() + 1) * size_of::<u16>()).sum();
+        // At least one byte: an empty array is still a real allocation to be freed.
+        let size = (records.len() * size_of::<SecPkgInfoW>() + string_bytes).max(1);
+        let layout = Layout::from_size_align(size, align_of::<SecPkgInfoW>())
+            .map_err(|_| SEC_E_INSUFFICIENT_MEMORY)?;
+        // SAFETY: `layout` has a non-zero size.
+        let base = unsafe { alloc::alloc(layout) };
+        if base.is_null() {
+            return Err(SEC_E_INSUFFICIENT_MEMORY);
+        }
+        let array = base.cast::<SecPkgInfoW>();
+        // SAFETY: the block starts with room for `records.len()` records, so this is in bounds;
+        // what follows is the strings area, and its offset is a multiple of 8, fine for u16.
+        let mut text = unsafe { array.add(records.len()) }.cast::<u16>();
+        let mut put = |units: &Option<Vec<u16>>| match units {
+            None => ptr::null_mut(),
+            Some(units) => {
+                let start = text;
+                // SAFETY: `string_bytes` reserved `len + 1` units for this string after the
+                // previous ones; the source is a live Vec, not part of the new block.
+                unsafe {
+                    ptr::copy_nonoverlapping(units.as_ptr(), text, units.len());
+                    text.add(units.len()).write(0);
+                    text = text.add(units.len() + 1);
+                }
+                start
+            }
+        };
+        for (i, r) in records.iter().enumerate() {
+            let info = SecPkgInfoW {
+                fCapabilities: r.capabilities,
+                wVersion: r.version,
+                wRPCID: r.rpc_id,
+                cbMaxToken: r.max_token,
+                Name: put(&r.name),
+                Comment: put(&r.comment),
+            };
+            // SAFETY: record `i` lies in the array part of the block, aligned for SecPkgInfoW.
+            unsafe { array.add(i).write(info) };
+        }
+        // Exposed, so the guard can give back a buffer the caller never freed.
+        self.live.insert(base.expose_provenance(), layout);
+        self.stats.allocations += 1;
+        Ok(array)
+    }
+}
+
+/// One `SecPkgInfoW` to write, strings as UTF-16 units without NUL (`None`: null pointer).
+struct Record {
+    capabilities: u32,
+    version: u16,
+    rpc_id: u16,
+    max_token: u32,
+    name: Option<Vec<u16>>,
+    comment: Option<Vec<u16>>,
+}
+
+impl From<&Package> for Record {
+    fn from(p: &Package) -> Self {
+        Record {
+            capabilities: p.capabilities,
+            version: p.version,
+            rpc_id: p.rpc_id,
+            max_token: p.max_token,
+            name: (!p.name_null).then(|| p.name_units()),
+            comment: p.comment_units(),
+        }
+    }
+}
+
+/// Keeps [`install`]ed scenarios from overlapping; dropping it uninstalls the scenario (the
+/// provider then reads [`ENV_VAR`] again on next use). Counters stay readable after the drop.
+#[must_use = "the scenario is uninstalled when the guard is dropped"]
+pub struct ScenarioGuard {
+    _serial: MutexGuard<'static, ()>,
+}
+
+impl Drop for ScenarioGuard {
+    /// Also gives back the buffers still live (a scenario whose FreeContextBuffer refuses to
+    /// free, or a caller that leaked), after the test has read the counters, so that leak
+    /// checkers report only the leaks of the code under test.
+    fn drop(&mut self) {
+        let mut st = state();
+        st.config = Config::Unloaded;
+        for (addr, layout) in std::mem::take(&mut st.live) {
+            // SAFETY: `addr` is the exposed address of a block allocated with `layout` by
+            // `State::allocate` and still in `live`, so not freed; the scenario is over, so the
+            // caller no longer reads it (its guard is being dropped).
+            unsafe { alloc::dealloc(std::ptr::with_exposed_provenance_mut::<u8>(addr), layout) };
+        }
+    }
+}
+
+/// Makes `scenario` the provider's behaviour and resets the counters, after waiting for any other
+/// guard to be dropped.
+///
+/// # Panics
+/// If `scenario` does not [`validate`](Scenario::validate).
+pub fn install(scenario: Scenario) -> ScenarioGuard {
+    if let Err(e) = scenario.validate() {
+        panic!("secpkg-test-provider: {e}");
+    }
+    // A test that panicked while holding the guard poisons SERIAL; the next test still runs.
+    let serial = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut st = state();
+    st.config = Config::Ready(scenario);
+    st.live.clear();
+    st.stats = Stats::default();
+    ScenarioGuard { _serial: serial }
+}
+
+/// The counters since the last [`install`].
+pub fn stats() -> Stats {
+    let st = state();
+    Stats {
+        live: st.live.len() as u64,
+        ..st.stats
+    }
+}
+
+/// This provider's function table for the current scenario, functions in `missing` left `None`.
+/// (A malformed [`ENV_VAR`] gives the full table, whose functions return `SEC_E_INTERNAL_ERROR`.)
+pub fn table() -> SecurityFunctionTableW {
+    let scenario = state().scenario().ok();
+    build_table(&TableShape::of(scenario.as_ref()))
+}
+
+/// What distinguishes one table from another.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct TableShape {
+    version: u32,
+    /// Presence of each of [`TABLE_FUNCTIONS`], in that order.
+    present: [bool; 3],
+}
+
+impl TableShape {
+    fn of(scenario: Option<&Scenario>) -> Self {
+        let Some(s) = scenario else {
+            return TableShape {
+                version: SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION,
+                present: [true; 3],
+            };
+        };
+        TableShape {
+            version: s.table_version,
+            present: TABLE_FUNCTIONS.map(|f| !s.missing.iter().any(|m| m == f)),
+        }
+    }
+}
+
+type EnumerateFn = unsafe extern "system" fn(*mut u32, *mut *mut SecPkgInfoW) -> SECURITY_STATUS;
+type QueryFn = unsafe extern "system" fn(*mut u16, *mut *mut SecPkgInfoW) -> SECURITY_STATUS;
+type FreeFn = unsafe extern "system" fn(*mut c_void) -> SECURITY_STATUS;
+
+fn build_table(shape: &TableShape) -> SecurityFunctionTableW {
+    let [enumerate, query, free] = shape.present;
+    SecurityFunctionTableW {
+        dwVersion: shape.version,
+        EnumerateSecurityPackagesW: enumerate.then_some(EnumerateSecurityPackagesW as EnumerateFn),
+        QuerySecurityPackageInfoW: query.then_some(QuerySecurityPackageInfoW as QueryFn),
+        FreeContextBuffer: free.then_some(FreeContextBuffer as FreeFn),
+        ..SecurityFunctionTableW::default()
+    }
+}
+
+/// A table leaked for `InitSecurityInterfaceW`, which must return a pointer that stays valid.
+struct StaticTable(TableShape, *mut SecurityFunctionTableW);
+// SAFETY: the pointee is a leaked, never-freed table that this crate never writes after creating
+// it; the pointer is only handed out, so moving it between threads is harmless.
+unsafe impl Send for StaticTable {}
+
+/// One leaked table per shape (at most a handful), so repeated calls do not leak more.
+static TABLES: Mutex<Vec<StaticTable>> = Mutex::new(Vec::new());
+
+/// Runs a provider call, turning a panic into `SEC_E_INTERNAL_ERROR` so none crosses the FFI
+/// boundary. `Err` is just an early return of a status.
+fn guard(call: impl FnOnce() -> Result<SECURITY_STATUS, SECURITY_STATUS>) -> SECURITY_STATUS {
+    match catch_unwind(AssertUnwindSafe(call)) {
+        Ok(Ok(status) | Err(status)) => status,
+        Err(_) => SEC_E_INTERNAL_ERROR,
+    }
+}
+
+fn garbage_pointer<T>() -> *mut T {
+    ptr::without_provenance_mut(GARBAGE_ADDRESS)
+}
+
+/// The provider's entry point: a pointer to a static table for the current scenario (valid for
+/// the life of the process; do not write through it), or null with `null_table` or a malformed
+/// [`ENV_VAR`].
+#[unsafe(no_mangle)]
+pub extern "system" fn InitSecurityInterfaceW() -> *mut SecurityFunctionTableW {
+    let result = catch_unwind(|| {
+        let scenario = state().scenario().ok()?;
+        if scenario.null_table {
+            return None;
+        }
+        let shape = TableShape::of(Some(&scenario));
+        let mut tables = TABLES.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(StaticTable(_, table)) = tables.iter().find(|t| t.0 == shape) {
+            return Some(*table);
+        }
+        let table = Box::into_raw(Box::new(build_table(&shape)));
+        tables.push(StaticTable(shape, table));
+        Some(table)
+    });
+    result.ok().flatten().unwrap_or(ptr::null_mut())
+}
+
+/// `EnumerateSecurityPackagesW` as the scenario says.
+///
+/// # Safety
+/// Both pointers are null or valid for one write (the SSPI contract).
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn EnumerateSecurityPackagesW(
+    count: *mut u32,
+    packages: *mut *mut SecPkgInfoW,
+) -> SECURITY_STATUS {
+    guard(|| {
+        let mut st = state();
+        st.stats.enumerate_calls += 1;
+        let s = st.scenario()?;
+        if count.is_null() || packages.is_null() {
+            return Err(SEC_E_INVALID_PARAMETER);
+        }
+        let (n, array) = if let Some(status) = s.enumerate_status.filter(|&e| e != SEC_E_OK) {
+            // SAFETY: both checked non-null above, valid for writes by this fn's contract.
+            unsafe {
+                (
+                    count.write(GARBAGE_COUNT),
+                    packages.write(garbage_pointer()),
+                )
+            };
+            return Err(status);
+        } else if s.enumerate_null_array {
+            (s.packages.len(), ptr::null_mut())
+        } else if s.enumerate_empty_non_null {
+            (0, st.allocate(&[])?)
+        } else {
+            let records: Vec<Record> = s.packages.iter().map(Record::from).collect();
+            (records.len(), st.allocate(&records)?)
+        };
+        let n = u32::try_from(n).map_err(|_| SEC_E_INSUFFICIENT_MEMORY)?;
+        // SAFETY: both checked non-null above, valid for writes by this fn's contract.
+        unsafe { (count.write(n), packages.write(array)) };
+        Ok(SEC_E_OK)
+    })
+}
+
+/// `QuerySecurityPackageInfoW` as the scenario says.
+///
+/// # Safety
+/// `name` is null or a NUL-terminated UTF-16 string; `info` is null or valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn QuerySecurityPackageInfoW(
+    name: *mut u16,
+    info: *mut *mut SecPkgInfoW,
+) -> SECURITY_STATUS {
+    guard(|| {
+        let mut st = state();
+        st.stats.query_calls += 1;
+        let s = st.scenario()?;
+        if s.crash_on_query {
+            std::process::abort();
+        }
+        if info.is_null() {
+            return Err(SEC_E_INVALID_PARAMETER);
+        }
+        if let Some(status) = s.query_status.filter(|&e| e != SEC_E_OK) {
+            // SAFETY: checked non-null above, valid for a write by this fn's contract.
+            unsafe { info.write(garbage_pointer()) };
+            return Err(status);
+        }
+        // SAFETY: non-null, so NUL-terminated UTF-16 by this fn's contract.
+        let wanted = (!name.is_null()).then(|| unsafe { read_wide(name) });
+        let found = wanted.and_then(|wanted| {
+            s.packages
+                .iter()
+                .find(|p| names_match(&p.name_units(), &wanted, s.query_case_sensitive))
+        });
+        let Some(package) = found else {
+            if s.unknown_query_writes_out {
+                // SAFETY: checked non-null above, valid for a write by this fn's contract.
+                unsafe { info.write(garbage_pointer()) };
+            }
+            return Err(s.unknown_query_status.unwrap_or(SEC_E_SECPKG_NOT_FOUND));
+        };
+        let mut record = Record::from(package);
+        if s.query_returns_other_record {
+            record.max_token = record.max_token.wrapping_add(1);
+        }
+        let block = st.allocate(&[record])?;
+        // SAFETY: checked non-null above, valid for a write by this fn's contract.
+        unsafe { info.write(block) };
+        Ok(SEC_E_OK)
+    })
+}
+
+/// `FreeContextBuffer`: releases a buffer this provider handed out, once.
+///
+/// # Safety
+/// None beyond the call itself: any pointer is accepted, and only tracked ones are touched.
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn FreeContextBuffer(buffer: *mut c_void) -> SECURITY_STATUS {
+    guard(|| {
+        let mut st = state();
+        st.stats.free_calls += 1;
+        let s = st.scenario()?;
+        if buffer.is_null() {
+            st.stats.null_frees += 1;
+            return Ok(SEC_E_OK);
+        }
+        let Some(&layout) = st.live.get(&buffer.addr()) else {
+            st.stats.bad_frees += 1;
+            return Err(SEC_E_INVALID_HANDLE);
+        };
+        if s.free_rejects {
+            return Err(SEC_E_INVALID_HANDLE);
+        }
+        st.live.remove(&buffer.addr());
+        st.stats.frees += 1;
+        let base = buffer.cast::<u8>();
+        for i in 0..layout.size() {
+            // SAFETY: `buffer` is the start of a live block of `layout.size()` bytes that we
+            // allocated. Volatile, so the poisoning is not dropped as a dead store before dealloc.
+            unsafe { base.add(i).write_volatile(POISON) };
+        }
+        // SAFETY: `buffer` was allocated with `layout` by `State::allocate` and, having been in
+        // `live` until just now, was not freed before.
+        unsafe { alloc::dealloc(base, layout) };
+        Ok(s.free_status.unwrap_or(SEC_E_OK))
+    })
+}
+
+/// Reads a NUL-terminated UTF-16 string (without the NUL).
+///
+/// # Safety
+/// `p` points to a NUL-terminated UTF-16 string.
+unsafe fn read_wide(p: *const u16) -> Vec<u16> {
+    let mut units = Vec::new();
+    // SAFETY: every unit up to and including the NUL is readable by the caller's guarantee.
+    while let unit @ 1.. = unsafe { p.add(units.len()).read() } {
+        units.push(unit);
+    }
+    units
+}
+
+/// Compares names as SSPI does: case-insensitively by default, unit by unit, so unpaired
+/// surrogates compare as themselves.
+fn names_match(a: &[u16], b: &[u16], case_sensitive: bool) -> bool {
+    fn fold(unit: u16) -> u16 {
+        let Some(c) = char::from_u32(u32::from(unit)) else {
+            return unit;
+        };
+        let mut upper = c.to_uppercase();
+        match (upper.next(), upper.next()) {
+            (Some(u), None) => u16::try_from(u32::from(u)).unwrap_or(unit),
+            _ => unit,
+        }
+    }
+    if case_sensitive {
+        return a == b;
+    }
+    a.len() == b.len() && a.iter().zip(b).all(|(&x, &y)| fold(x) == fold(y))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_internal_error() {
+        assert_eq!(guard(|| panic!("provider bug")), SEC_E_INTERNAL_ERROR);
+        assert_eq!(guard(|| Err(SEC_E_INVALID_HANDLE)), SEC_E_INVALID_HANDLE);
+        assert_eq!(guard(|| Ok(SEC_E_OK)), SEC_E_OK);
+    }
+
+    #[test]
+    fn names_fold_case_unit_by_unit() {
+        let w = |s: &str| s.encode_utf16().collect::<Vec<_>>();
+        assert!(names_match(&w("Negotiate"), &w("nEGOTIATE"), false));
+        assert!(!names_match(&w("Negotiate"), &w("nEGOTIATE"), true));
+        assert!(names_match(&w("Ünï"), &w("üNÏ"), false));
+        assert!(!names_match(&w("NTLM"), &w("NTLMX"), false));
+        // An unpaired surrogate only matches itself; 'ß' uppercases to two chars, so stays put.
+        assert!(names_match(&[0xD800, 0x61], &[0xD800, 0x41], false));
+        assert!(!names_match(&[0xD800], &[0xDC00], false));
+        assert!(names_match(&w("ß"), &w("ß"), false));
+    }
+}

@@ -1,0 +1,129 @@
+//! The real system provider: WinPR on Linux, secur32 on Windows (Wine's in CI). Every fact is
+//! checked against a second path to the same provider.
+
+mod common;
+
+use secpkg::{Error, InterfaceVersion, PackageInfo, Provider};
+
+fn system() -> Option<Provider> {
+    match Provider::system() {
+        Ok(provider) => Some(provider),
+        Err(error @ (Error::NoProvider { .. } | Error::Load { .. })) => {
+            if common::providers_required() {
+                panic!("SECPKG_REQUIRE_PROVIDERS=1, but there is no system provider: {error}");
+            }
+            eprintln!("skipped: no system SSPI provider: {error}");
+            None
+        }
+        Err(error) => panic!("the system provider failed: {error}"),
+    }
+}
+
+#[test]
+fn every_listed_package_is_found_again_by_query() {
+    let Some(provider) = system() else { return };
+    let packages = provider.packages().unwrap().into_vec().unwrap();
+    assert!(
+        !packages.is_empty(),
+        "{} lists no package",
+        provider.origin()
+    );
+    for listed in &packages {
+        let queried = provider.query(&listed.name).unwrap();
+        assert_eq!(
+            &queried, listed,
+            "query({:?}) differs from the listed record",
+            listed.name
+        );
+    }
+    eprintln!(
+        "{}: {} packages, each found again by query",
+        provider.origin(),
+        packages.len()
+    );
+}
+
+#[test]
+fn a_bogus_name_is_not_found() {
+    let Some(provider) = system() else { return };
+    let error = provider.query("secpkg-no-such-package").unwrap_err();
+    assert!(
+        matches!(&error, Error::NotFound { name } if name == "secpkg-no-such-package"),
+        "{error}"
+    );
+}
+
+#[test]
+fn the_table_version_is_a_known_one() {
+    let Some(provider) = system() else { return };
+    let version = provider.interface_version();
+    assert!(
+        version.is_known(),
+        "dwVersion {version} is no SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION"
+    );
+    assert_ne!(version, InterfaceVersion::Unknown(0));
+}
+
+#[test]
+fn the_convenience_functions_agree_with_the_provider() {
+    let Some(provider) = system() else { return };
+    let listed = provider.packages().unwrap().into_vec().unwrap();
+    assert_eq!(secpkg::packages().unwrap(), listed);
+    let first: &PackageInfo = &listed[0];
+    assert_eq!(secpkg::query(&first.name).unwrap(), *first);
+    assert_eq!(secpkg::max_token(&first.name).unwrap(), first.max_token);
+}
+
+/// Wine's secur32 (and Windows) list these, with tokens to size and no capability bit outside
+/// the SDK's set.
+#[cfg(windows)]
+#[test]
+fn windows_lists_the_well_known_packages() {
+    let provider = Provider::system().expect("secur32 is always there on Windows");
+    let packages = provider.packages().unwrap().into_vec().unwrap();
+    let names: Vec<&str> = packages.iter().map(|p| p.name.as_str()).collect();
+    for expected in ["Negotiate", "Kerberos", "Schannel"] {
+        assert!(
+            names.iter().any(|n| n.eq_ignore_ascii_case(expected)),
+            "{expected} missing from {names:?}"
+        );
+    }
+    assert!(secpkg::max_token("Negotiate").unwrap() > 0);
+    for package in &packages {
+        assert_eq!(
+            package.capabilities.unknown_bits(),
+            0,
+            "{}: {}",
+            package.name,
+            package.capabilities
+        );
+    }
+}
+
+/// The table's EnumerateSecurityPackagesW and the one linked from secur32 give the same list.
+#[cfg(windows)]
+#[test]
+fn the_table_agrees_with_the_linked_functions() {
+    use secpkg::sys::{EnumerateSecurityPackagesW, FreeContextBuffer, SEC_E_OK, SecPkgInfoW};
+    let from_table = Provider::system()
+        .unwrap()
+        .packages()
+        .unwrap()
+        .into_vec()
+        .unwrap();
+    let mut count = 0u32;
+    let mut array: *mut SecPkgInfoW = std::ptr::null_mut();
+    // SAFETY: secur32's EnumerateSecurityPackagesW fills both out-pointers on success.
+    assert_eq!(
+        unsafe { EnumerateSecurityPackagesW(&mut count, &mut array) },
+        SEC_E_OK
+    );
+    // SAFETY: on success `array` holds `count` records until FreeContextBuffer.
+    let records = unsafe { std::slice::from_raw_parts(array, count as usize) };
+    let linked: Vec<PackageInfo> =
+        // SAFETY: the records' strings are secur32's NUL-terminated UTF-16, valid until freed below.
+        records.iter().map(|r| unsafe { PackageInfo::from_raw(r) }.unwrap()).collect();
+    // SAFETY: `array` came from EnumerateSecurityPackagesW and is freed once, here.
+    assert_eq!(unsafe { FreeContextBuffer(array.cast()) }, SEC_E_OK);
+    assert_eq!(from_table, linked);
+}
