@@ -76,9 +76,18 @@ pub enum Error {
         /// What was wrong.
         what: String,
     },
-    /// The provider library could not be loaded or has no `InitSecurityInterfaceW`.
+    /// The provider library could not be loaded.
     #[error("cannot load the SSPI provider {}: {source}", path.display())]
     Load {
+        /// The library's path.
+        path: PathBuf,
+        /// Why loading failed.
+        #[source]
+        source: libloading::Error,
+    },
+    /// The library loaded, but exports no `InitSecurityInterfaceW`.
+    #[error("{} is not an SSPI provider: it exports no InitSecurityInterfaceW ({source})", path.display())]
+    NotAProvider {
         /// The library's path.
         path: PathBuf,
         /// Why loading failed.
@@ -108,7 +117,9 @@ impl Error {
         match self {
             Error::Status { operation, .. } => Some(*operation),
             Error::NotFound { .. } => Some(Operation::QuerySecurityPackageInfo),
-            Error::Load { .. } | Error::NoProvider { .. } => Some(Operation::InitSecurityInterface),
+            Error::Load { .. } | Error::NotAProvider { .. } | Error::NoProvider { .. } => {
+                Some(Operation::InitSecurityInterface)
+            }
             _ => None,
         }
     }

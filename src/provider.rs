@@ -100,7 +100,10 @@ impl Provider {
         type InitSecurityInterfaceW = unsafe extern "system" fn() -> *mut SecurityFunctionTableW;
         // SAFETY: an SSPI provider exports InitSecurityInterfaceW with exactly this signature.
         let init = unsafe { library.get::<InitSecurityInterfaceW>(b"InitSecurityInterfaceW\0") }
-            .map_err(load_error)?;
+            .map_err(|source| Error::NotAProvider {
+                path: path.to_owned(),
+                source,
+            })?;
         // SAFETY: as above; it takes no arguments and returns its table or null.
         let table = unsafe { init() };
         // SAFETY: a non-null table is the provider's SecurityFunctionTableW, valid while the
