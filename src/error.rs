@@ -63,9 +63,7 @@ pub enum Error {
         reason: &'static str,
     },
     /// The provider's function table lacks a function the operation needs.
-    #[error(
-        "the provider does not implement {function} (its function table has a null pointer there)"
-    )]
+    #[error("the provider does not implement {function} (its function table has a null pointer there)")]
     Unsupported {
         /// The missing function.
         function: &'static str,

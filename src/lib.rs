@@ -20,7 +20,7 @@
 //! On Windows the provider is secur32.dll. Elsewhere it is any library that exports the SSPI
 //! ABI's `InitSecurityInterfaceW`: FreeRDP's WinPR by default, or the one named by
 //! `SECPKG_PROVIDER` (see [`Provider::system`]).
-#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(missing_docs, unsafe_op_in_unsafe_fn)]
 
 mod error;
 mod packages;
@@ -35,8 +35,8 @@ pub use provider::Provider;
 pub use provider::UNIX_PROVIDERS;
 pub use secpkg_sys as sys;
 pub use types::{
-    Capabilities, Capability, InterfaceVersion, PackageId, PackageInfo, ParseCapabilityError,
-    ParsePackageIdError, ParseStatusError, Status,
+    Capabilities, Capability, InterfaceVersion, PackageId, PackageInfo, ParseCapabilityError, ParsePackageIdError,
+    ParseStatusError, Status,
 };
 pub use wide::WideStr;
 

@@ -39,9 +39,7 @@ impl ProviderBuffer {
     pub(crate) fn into_single(self) -> Result<PackageInfo, Error> {
         let info = self.records().first().map(to_owned).transpose()?;
         self.release()?;
-        info.ok_or_else(|| Error::InvalidData {
-            what: "an empty record".into(),
-        })
+        info.ok_or_else(|| Error::InvalidData { what: "an empty record".into() })
     }
 }
 
@@ -55,20 +53,14 @@ fn release(ptr: *mut SecPkgInfoW, free: FreeContextBuffer) -> Result<(), Error> 
     if status == SEC_E_OK {
         Ok(())
     } else {
-        Err(Error::Status {
-            operation: Operation::FreeContextBuffer,
-            status: Status::from_raw(status),
-        })
+        Err(Error::Status { operation: Operation::FreeContextBuffer, status: Status::from_raw(status) })
     }
 }
 
 impl Drop for ProviderBuffer {
     fn drop(&mut self) {
         // A failure cannot be reported from drop; `Packages::close` reports it.
-        let _ = release(
-            std::mem::replace(&mut self.ptr, std::ptr::null_mut()),
-            self.free,
-        );
+        let _ = release(std::mem::replace(&mut self.ptr, std::ptr::null_mut()), self.free);
     }
 }
 
@@ -95,10 +87,7 @@ pub struct Packages<'p> {
 
 impl<'p> Packages<'p> {
     pub(crate) fn new(buffer: ProviderBuffer) -> Self {
-        Self {
-            buffer,
-            _provider: std::marker::PhantomData,
-        }
+        Self { buffer, _provider: std::marker::PhantomData }
     }
 
     /// How many packages there are.
@@ -144,8 +133,7 @@ impl<'p> Packages<'p> {
 
 impl<'a> IntoIterator for &'a Packages<'_> {
     type Item = Package<'a>;
-    type IntoIter =
-        std::iter::Map<std::slice::Iter<'a, SecPkgInfoW>, fn(&'a SecPkgInfoW) -> Package<'a>>;
+    type IntoIter = std::iter::Map<std::slice::Iter<'a, SecPkgInfoW>, fn(&'a SecPkgInfoW) -> Package<'a>>;
 
     fn into_iter(self) -> Self::IntoIter {
         self.buffer.records().iter().map(Package)

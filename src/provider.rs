@@ -4,8 +4,8 @@ use crate::packages::{Packages, ProviderBuffer};
 use crate::wide::to_wide;
 use crate::{Error, InterfaceVersion, Operation, PackageInfo, Status};
 use secpkg_sys::{
-    ENUMERATE_SECURITY_PACKAGES_FN_W, FREE_CONTEXT_BUFFER_FN, QUERY_SECURITY_PACKAGE_INFO_FN_W,
-    SEC_E_OK, SEC_E_SECPKG_NOT_FOUND, SecPkgInfoW, SecurityFunctionTableW,
+    ENUMERATE_SECURITY_PACKAGES_FN_W, FREE_CONTEXT_BUFFER_FN, QUERY_SECURITY_PACKAGE_INFO_FN_W, SEC_E_OK,
+    SEC_E_SECPKG_NOT_FOUND, SecPkgInfoW, SecurityFunctionTableW,
 };
 use std::path::{Path, PathBuf};
 
@@ -41,10 +41,7 @@ unsafe impl Sync for Provider {}
 
 impl std::fmt::Debug for Provider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Provider")
-            .field("origin", &self.origin)
-            .field("version", &self.version)
-            .finish()
+        f.debug_struct("Provider").field("origin", &self.origin).field("version", &self.version).finish()
     }
 }
 
@@ -90,20 +87,14 @@ impl Provider {
     /// providers.
     pub fn load(path: impl AsRef<Path>) -> Result<Provider, Error> {
         let path = path.as_ref();
-        let load_error = |source| Error::Load {
-            path: path.to_owned(),
-            source,
-        };
+        let load_error = |source| Error::Load { path: path.to_owned(), source };
         // SAFETY: the caller names this library as an SSPI provider; running its initialisers is
         // what loading one means.
         let library = unsafe { libloading::Library::new(path) }.map_err(load_error)?;
         type InitSecurityInterfaceW = unsafe extern "system" fn() -> *mut SecurityFunctionTableW;
         // SAFETY: an SSPI provider exports InitSecurityInterfaceW with exactly this signature.
         let init = unsafe { library.get::<InitSecurityInterfaceW>(b"InitSecurityInterfaceW\0") }
-            .map_err(|source| Error::NotAProvider {
-                path: path.to_owned(),
-                source,
-            })?;
+            .map_err(|source| Error::NotAProvider { path: path.to_owned(), source })?;
         // SAFETY: as above; it takes no arguments and returns its table or null.
         let table = unsafe { init() };
         // SAFETY: a non-null table is the provider's SecurityFunctionTableW, valid while the
@@ -116,10 +107,7 @@ impl Provider {
     /// # Safety
     /// Every non-null function in `table` must follow the SSPI contract described on
     /// [`Provider`] and stay callable for the life of the returned value.
-    pub unsafe fn from_table(
-        table: &SecurityFunctionTableW,
-        origin: impl Into<String>,
-    ) -> Provider {
+    pub unsafe fn from_table(table: &SecurityFunctionTableW, origin: impl Into<String>) -> Provider {
         Provider {
             version: table.dwVersion,
             enumerate: table.EnumerateSecurityPackagesW,
@@ -139,9 +127,7 @@ impl Provider {
     ) -> Result<Provider, Error> {
         // SAFETY: guaranteed by the caller.
         let Some(table) = (unsafe { table.as_ref() }) else {
-            return Err(Error::InvalidData {
-                what: format!("InitSecurityInterfaceW of {origin} returned no table"),
-            });
+            return Err(Error::InvalidData { what: format!("InitSecurityInterfaceW of {origin} returned no table") });
         };
         // SAFETY: the table's functions come from the provider, whose contract the caller accepts.
         let mut provider = unsafe { Self::from_table(table, origin) };
@@ -160,16 +146,13 @@ impl Provider {
     }
 
     fn free_fn(&self) -> Result<unsafe extern "system" fn(*mut core::ffi::c_void) -> i32, Error> {
-        self.free.ok_or(Error::Unsupported {
-            function: Operation::FreeContextBuffer.function(),
-        })
+        self.free.ok_or(Error::Unsupported { function: Operation::FreeContextBuffer.function() })
     }
 
     /// Every security package the provider offers, in the provider's buffer.
     pub fn packages(&self) -> Result<Packages<'_>, Error> {
-        let enumerate = self.enumerate.ok_or(Error::Unsupported {
-            function: Operation::EnumerateSecurityPackages.function(),
-        })?;
+        let enumerate =
+            self.enumerate.ok_or(Error::Unsupported { function: Operation::EnumerateSecurityPackages.function() })?;
         let free = self.free_fn()?;
         let mut count = 0u32;
         let mut array: *mut SecPkgInfoW = std::ptr::null_mut();
@@ -184,43 +167,35 @@ impl Provider {
         }
         if array.is_null() && count != 0 {
             return Err(Error::InvalidData {
-                what: format!(
-                    "EnumerateSecurityPackagesW returned {count} packages and a null array"
-                ),
+                what: format!("EnumerateSecurityPackagesW returned {count} packages and a null array"),
             });
         }
         // SAFETY: on success the provider returned `count` records at `array`, allocated for
         // its FreeContextBuffer, which the buffer frees once.
-        Ok(Packages::new(unsafe {
-            ProviderBuffer::new(array, count as usize, free)
-        }))
+        Ok(Packages::new(unsafe { ProviderBuffer::new(array, count as usize, free) }))
     }
 
     /// The attributes of the package named `name` (matched as the provider matches: on
     /// Windows, ignoring case).
     pub fn query(&self, name: &str) -> Result<PackageInfo, Error> {
-        let query = self.query.ok_or(Error::Unsupported {
-            function: Operation::QuerySecurityPackageInfo.function(),
-        })?;
+        let query =
+            self.query.ok_or(Error::Unsupported { function: Operation::QuerySecurityPackageInfo.function() })?;
         let free = self.free_fn()?;
         let mut wide = to_wide(name)?;
         let mut record: *mut SecPkgInfoW = std::ptr::null_mut();
         // SAFETY: `wide` is NUL-terminated and outlives the call; `record` is valid for writes.
         let status = unsafe { query(wide.as_mut_ptr(), &mut record) };
         match status {
-            SEC_E_OK if record.is_null() => Err(Error::InvalidData {
-                what: "QuerySecurityPackageInfoW succeeded with a null record".into(),
-            }),
+            SEC_E_OK if record.is_null() => {
+                Err(Error::InvalidData { what: "QuerySecurityPackageInfoW succeeded with a null record".into() })
+            }
             // SAFETY: on success `record` is one record allocated for the provider's
             // FreeContextBuffer, which the buffer frees once.
             SEC_E_OK => unsafe { ProviderBuffer::new(record, 1, free) }.into_single(),
-            SEC_E_SECPKG_NOT_FOUND => Err(Error::NotFound {
-                name: name.to_owned(),
-            }),
-            status => Err(Error::Status {
-                operation: Operation::QuerySecurityPackageInfo,
-                status: Status::from_raw(status),
-            }),
+            SEC_E_SECPKG_NOT_FOUND => Err(Error::NotFound { name: name.to_owned() }),
+            status => {
+                Err(Error::Status { operation: Operation::QuerySecurityPackageInfo, status: Status::from_raw(status) })
+            }
         }
     }
 }

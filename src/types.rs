@@ -16,7 +16,10 @@ secpkg_sys::package_id_family! {
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, secpkg_macros::IdEnum)]
     #[family(repr = u16)]
     #[cfg_attr(feature = "serde", family(serde))]
-    pub enum PackageId { Unknown(u16) }
+    pub enum PackageId {
+        /// An id the SDK does not name.
+        Unknown(u16),
+    }
 }
 
 secpkg_sys::status_family! {
@@ -24,14 +27,20 @@ secpkg_sys::status_family! {
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, secpkg_macros::IdEnum)]
     #[family(repr = i32, hex)]
     #[cfg_attr(feature = "serde", family(serde))]
-    pub enum Status { Unknown(i32) }
+    pub enum Status {
+        /// A status the SDK does not name.
+        Unknown(i32),
+    }
 }
 
 secpkg_sys::interface_version_family! {
     /// A `SecurityFunctionTable.dwVersion` (`SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION*`).
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, secpkg_macros::IdEnum)]
     #[family(repr = u32)]
-    pub enum InterfaceVersion { Unknown(u32) }
+    pub enum InterfaceVersion {
+        /// A version the SDK does not name.
+        Unknown(u32),
+    }
 }
 
 /// A security package's attributes (`SecPkgInfoW`), owned.

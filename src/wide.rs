@@ -89,9 +89,7 @@ impl PartialEq<&str> for WideStr<'_> {
 /// As [`WideStr::from_ptr`].
 pub(crate) unsafe fn required_string(ptr: *mut u16, field: &'static str) -> Result<String, Error> {
     if ptr.is_null() {
-        return Err(Error::InvalidData {
-            what: format!("{field} is a null pointer"),
-        });
+        return Err(Error::InvalidData { what: format!("{field} is a null pointer") });
     }
     // SAFETY: forwarded from the caller.
     unsafe { optional_string(ptr, field) }
@@ -104,24 +102,18 @@ pub(crate) unsafe fn required_string(ptr: *mut u16, field: &'static str) -> Resu
 pub(crate) unsafe fn optional_string(ptr: *mut u16, field: &'static str) -> Result<String, Error> {
     // SAFETY: forwarded from the caller.
     let wide = unsafe { WideStr::from_ptr(ptr) };
-    wide.to_string_checked().map_err(|_| Error::InvalidData {
-        what: format!("{field} is not valid UTF-16: {:?}", wide.to_string_lossy()),
-    })
+    wide.to_string_checked()
+        .map_err(|_| Error::InvalidData { what: format!("{field} is not valid UTF-16: {:?}", wide.to_string_lossy()) })
 }
 
 /// `name` as a NUL-terminated UTF-16 string for the provider.
 pub(crate) fn to_wide(name: &str) -> Result<Vec<u16>, Error> {
-    let invalid = |reason| Error::InvalidName {
-        name: name.to_owned(),
-        reason,
-    };
+    let invalid = |reason| Error::InvalidName { name: name.to_owned(), reason };
     if name.is_empty() {
         return Err(invalid("it is empty"));
     }
     if name.contains('\0') {
-        return Err(invalid(
-            "it contains a NUL character, which would cut it short",
-        ));
+        return Err(invalid("it contains a NUL character, which would cut it short"));
     }
     Ok(name.encode_utf16().chain([0]).collect())
 }

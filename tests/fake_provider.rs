@@ -4,9 +4,7 @@
 //! after free.
 
 use secpkg::sys::{SEC_E_INSUFFICIENT_MEMORY, SEC_E_INTERNAL_ERROR};
-use secpkg::{
-    Capabilities, Capability, Error, Operation, PackageId, PackageInfo, Provider, Status,
-};
+use secpkg::{Capabilities, Capability, Error, Operation, PackageId, PackageInfo, Provider, Status};
 use secpkg_test_provider::{Package, Scenario, ScenarioGuard, install, stats, table};
 
 fn package(name: &str, rpc_id: u16, max_token: u32) -> Package {
@@ -22,11 +20,7 @@ fn package(name: &str, rpc_id: u16, max_token: u32) -> Package {
 }
 
 fn three() -> Vec<Package> {
-    vec![
-        package("Negotiate", 9, 48256),
-        package("Kerberos", 16, 48000),
-        package("NTLM", 10, 2888),
-    ]
+    vec![package("Negotiate", 9, 48256), package("Kerberos", 16, 48000), package("NTLM", 10, 2888)]
 }
 
 /// Installs `scenario` and builds a provider over the fake's table.
@@ -38,10 +32,7 @@ fn fake(scenario: Scenario) -> (ScenarioGuard, Provider) {
 }
 
 fn with_packages(packages: Vec<Package>) -> Scenario {
-    Scenario {
-        packages,
-        ..Scenario::default()
-    }
+    Scenario { packages, ..Scenario::default() }
 }
 
 /// Every allocation was freed once, and nothing else was passed to FreeContextBuffer.
@@ -64,19 +55,12 @@ fn success_lists_every_field_and_frees_once() {
     assert_eq!(first.rpc_id(), PackageId::RPC_C_AUTHN_GSS_NEGOTIATE);
     assert_eq!(first.max_token(), 48256);
     assert_eq!(first.version(), 1);
-    assert_eq!(
-        first.capabilities(),
-        Capability::Integrity | Capability::Privacy
-    );
+    assert_eq!(first.capabilities(), Capability::Integrity | Capability::Privacy);
     assert!(packages.get(3).is_none());
     let names: Vec<String> = packages.iter().map(|p| p.name().to_string()).collect();
     assert_eq!(names, ["Negotiate", "Kerberos", "NTLM"]);
     assert_eq!(stats().allocations, 1);
-    assert_eq!(
-        stats().frees,
-        0,
-        "nothing is freed while the packages are in use"
-    );
+    assert_eq!(stats().frees, 0, "nothing is freed while the packages are in use");
     drop(packages);
     assert_balanced();
     assert_eq!(stats().frees, 1);
@@ -107,10 +91,7 @@ fn owned_copies_equal_the_views_and_into_vec_frees() {
 
 #[test]
 fn zero_packages_with_a_null_array_frees_nothing() {
-    let (_guard, provider) = fake(Scenario {
-        enumerate_null_array: true,
-        ..with_packages(vec![])
-    });
+    let (_guard, provider) = fake(Scenario { enumerate_null_array: true, ..with_packages(vec![]) });
     let packages = provider.packages().unwrap();
     assert!(packages.is_empty());
     assert_eq!(packages.iter().count(), 0);
@@ -121,10 +102,7 @@ fn zero_packages_with_a_null_array_frees_nothing() {
 
 #[test]
 fn zero_packages_with_an_array_still_frees_it() {
-    let (_guard, provider) = fake(Scenario {
-        enumerate_empty_non_null: true,
-        ..with_packages(three())
-    });
+    let (_guard, provider) = fake(Scenario { enumerate_empty_non_null: true, ..with_packages(three()) });
     let packages = provider.packages().unwrap();
     assert!(packages.is_empty());
     drop(packages);
@@ -134,40 +112,22 @@ fn zero_packages_with_an_array_still_frees_it() {
 
 #[test]
 fn a_count_with_a_null_array_is_invalid_data() {
-    let (_guard, provider) = fake(Scenario {
-        enumerate_null_array: true,
-        ..with_packages(three())
-    });
+    let (_guard, provider) = fake(Scenario { enumerate_null_array: true, ..with_packages(three()) });
     let error = provider.packages().unwrap_err();
-    assert!(
-        matches!(&error, Error::InvalidData { what } if what.contains("3 packages and a null array")),
-        "{error}"
-    );
+    assert!(matches!(&error, Error::InvalidData { what } if what.contains("3 packages and a null array")), "{error}");
     assert_eq!(stats().frees, 0);
     assert_balanced();
 }
 
 #[test]
 fn an_error_status_frees_nothing_and_ignores_the_out_pointers() {
-    let (_guard, provider) = fake(Scenario {
-        enumerate_status: Some(SEC_E_INSUFFICIENT_MEMORY),
-        ..with_packages(three())
-    });
+    let (_guard, provider) =
+        fake(Scenario { enumerate_status: Some(SEC_E_INSUFFICIENT_MEMORY), ..with_packages(three()) });
     let error = provider.packages().unwrap_err();
     assert_eq!(error.status(), Some(Status::SEC_E_INSUFFICIENT_MEMORY));
-    assert_eq!(
-        error.operation(),
-        Some(Operation::EnumerateSecurityPackages)
-    );
-    assert_eq!(
-        error.to_string(),
-        "EnumerateSecurityPackagesW failed: SEC_E_INSUFFICIENT_MEMORY (0x80090300)"
-    );
-    assert_eq!(
-        stats().frees,
-        0,
-        "the garbage out-pointer must not be freed"
-    );
+    assert_eq!(error.operation(), Some(Operation::EnumerateSecurityPackages));
+    assert_eq!(error.to_string(), "EnumerateSecurityPackagesW failed: SEC_E_INSUFFICIENT_MEMORY (0x80090300)");
+    assert_eq!(stats().frees, 0, "the garbage out-pointer must not be freed");
     assert_balanced();
 }
 
@@ -179,10 +139,7 @@ fn a_null_name_is_empty_in_view_and_an_error_when_owned() {
     let listed = provider.packages().unwrap();
     assert!(listed.get(1).unwrap().name().is_empty());
     let error = listed.to_vec().unwrap_err();
-    assert!(
-        matches!(&error, Error::InvalidData { what } if what == "Name is a null pointer"),
-        "{error}"
-    );
+    assert!(matches!(&error, Error::InvalidData { what } if what == "Name is a null pointer"), "{error}");
     drop(listed);
     assert_balanced();
 }
@@ -209,10 +166,7 @@ fn an_unpaired_surrogate_is_lossy_in_view_and_an_error_when_owned() {
     assert_eq!(view.name().to_string_lossy(), "N\u{FFFD}M");
     assert!(view.name().to_string_checked().is_err());
     let error = listed.to_vec().unwrap_err();
-    assert!(
-        matches!(&error, Error::InvalidData { what } if what.starts_with("Name is not valid UTF-16")),
-        "{error}"
-    );
+    assert!(matches!(&error, Error::InvalidData { what } if what.starts_with("Name is not valid UTF-16")), "{error}");
     drop(listed);
     assert_balanced();
 }
@@ -232,9 +186,7 @@ fn a_64ki_character_name_is_kept_whole() {
 #[test]
 fn non_ascii_names_round_trip() {
     let names = ["Kerberös", "认证包", "🔐 Schannel", "Ωμέγα"];
-    let (_guard, provider) = fake(with_packages(
-        names.iter().map(|n| package(n, 14, 10)).collect(),
-    ));
+    let (_guard, provider) = fake(with_packages(names.iter().map(|n| package(n, 14, 10)).collect()));
     let owned = provider.packages().unwrap().into_vec().unwrap();
     let got: Vec<&str> = owned.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(got, names);
@@ -287,84 +239,36 @@ fn packages_dropped_unread_are_freed() {
 
 #[test]
 fn a_missing_enumerate_function_is_unsupported() {
-    let (_guard, provider) = fake(Scenario {
-        missing: vec!["EnumerateSecurityPackagesW".into()],
-        ..with_packages(three())
-    });
+    let (_guard, provider) =
+        fake(Scenario { missing: vec!["EnumerateSecurityPackagesW".into()], ..with_packages(three()) });
     let error = provider.packages().unwrap_err();
-    assert!(
-        matches!(
-            error,
-            Error::Unsupported {
-                function: "EnumerateSecurityPackagesW"
-            }
-        ),
-        "{error}"
-    );
+    assert!(matches!(error, Error::Unsupported { function: "EnumerateSecurityPackagesW" }), "{error}");
     assert!(provider.query("NTLM").is_ok(), "query does not need it");
     assert_balanced();
 }
 
 #[test]
 fn a_missing_query_function_is_unsupported() {
-    let (_guard, provider) = fake(Scenario {
-        missing: vec!["QuerySecurityPackageInfoW".into()],
-        ..with_packages(three())
-    });
+    let (_guard, provider) =
+        fake(Scenario { missing: vec!["QuerySecurityPackageInfoW".into()], ..with_packages(three()) });
     let error = provider.query("NTLM").unwrap_err();
-    assert!(
-        matches!(
-            error,
-            Error::Unsupported {
-                function: "QuerySecurityPackageInfoW"
-            }
-        ),
-        "{error}"
-    );
-    assert_eq!(
-        provider.packages().unwrap().len(),
-        3,
-        "enumeration does not need it"
-    );
+    assert!(matches!(error, Error::Unsupported { function: "QuerySecurityPackageInfoW" }), "{error}");
+    assert_eq!(provider.packages().unwrap().len(), 3, "enumeration does not need it");
     assert_balanced();
 }
 
 #[test]
 fn a_missing_free_function_stops_before_anything_is_allocated() {
-    let (_guard, provider) = fake(Scenario {
-        missing: vec!["FreeContextBuffer".into()],
-        ..with_packages(three())
-    });
-    for error in [
-        provider.packages().map(drop).unwrap_err(),
-        provider.query("NTLM").map(drop).unwrap_err(),
-    ] {
-        assert!(
-            matches!(
-                error,
-                Error::Unsupported {
-                    function: "FreeContextBuffer"
-                }
-            ),
-            "{error}"
-        );
+    let (_guard, provider) = fake(Scenario { missing: vec!["FreeContextBuffer".into()], ..with_packages(three()) });
+    for error in [provider.packages().map(drop).unwrap_err(), provider.query("NTLM").map(drop).unwrap_err()] {
+        assert!(matches!(error, Error::Unsupported { function: "FreeContextBuffer" }), "{error}");
     }
-    assert_eq!(
-        (
-            stats().enumerate_calls,
-            stats().query_calls,
-            stats().allocations
-        ),
-        (0, 0, 0)
-    );
+    assert_eq!((stats().enumerate_calls, stats().query_calls, stats().allocations), (0, 0, 0));
 }
 
 #[test]
 fn a_failing_free_is_reported_once_and_not_retried() {
-    let (_guard, provider) = fake(Scenario {
-        free_status: Some(SEC_E_INTERNAL_ERROR),
-        ..with_packages(three())
-    });
+    let (_guard, provider) = fake(Scenario { free_status: Some(SEC_E_INTERNAL_ERROR), ..with_packages(three()) });
     let error = provider.packages().unwrap().into_vec().unwrap_err();
     assert_eq!(error.operation(), Some(Operation::FreeContextBuffer));
     assert_eq!(error.status(), Some(Status::SEC_E_INTERNAL_ERROR));
@@ -373,28 +277,17 @@ fn a_failing_free_is_reported_once_and_not_retried() {
     let error = provider.query("NTLM").unwrap_err();
     assert_eq!(error.operation(), Some(Operation::FreeContextBuffer));
     drop(provider.packages().unwrap());
-    assert_eq!(
-        stats().frees,
-        4,
-        "one FreeContextBuffer per buffer, failing or not"
-    );
+    assert_eq!(stats().frees, 4, "one FreeContextBuffer per buffer, failing or not");
     assert_balanced();
 }
 
 #[test]
 fn a_provider_that_cannot_free_is_not_asked_twice() {
-    let (_guard, provider) = fake(Scenario {
-        free_rejects: true,
-        ..with_packages(three())
-    });
+    let (_guard, provider) = fake(Scenario { free_rejects: true, ..with_packages(three()) });
     let error = provider.packages().unwrap().close().unwrap_err();
     assert_eq!(error.status(), Some(Status::SEC_E_INVALID_HANDLE));
     let s = stats();
-    assert_eq!(
-        (s.allocations, s.frees, s.bad_frees, s.live),
-        (1, 0, 0, 1),
-        "the provider's own leak: {s:?}"
-    );
+    assert_eq!((s.allocations, s.frees, s.bad_frees, s.live), (1, 0, 0, 1), "the provider's own leak: {s:?}");
 }
 
 #[test]
@@ -404,11 +297,7 @@ fn query_returns_the_listed_record_and_frees_it() {
     for info in &listed {
         assert_eq!(&provider.query(&info.name).unwrap(), info);
     }
-    assert_eq!(
-        provider.query("negotiate").unwrap().name,
-        "Negotiate",
-        "names match ignoring case"
-    );
+    assert_eq!(provider.query("negotiate").unwrap().name, "Negotiate", "names match ignoring case");
     assert_balanced();
     assert_eq!(stats().allocations, 1 + 4);
 }
@@ -417,31 +306,19 @@ fn query_returns_the_listed_record_and_frees_it() {
 fn an_unknown_name_is_not_found_and_frees_nothing() {
     let (_guard, provider) = fake(with_packages(three()));
     let error = provider.query("Bogus").unwrap_err();
-    assert!(
-        matches!(&error, Error::NotFound { name } if name == "Bogus"),
-        "{error}"
-    );
+    assert!(matches!(&error, Error::NotFound { name } if name == "Bogus"), "{error}");
     assert_eq!(error.to_string(), "no security package named 'Bogus'");
     assert_eq!(error.status(), Some(Status::SEC_E_SECPKG_NOT_FOUND));
-    assert_eq!(
-        std::io::Error::from(error).kind(),
-        std::io::ErrorKind::NotFound
-    );
+    assert_eq!(std::io::Error::from(error).kind(), std::io::ErrorKind::NotFound);
     assert_eq!(stats().frees, 0);
     assert_balanced();
 }
 
 #[test]
 fn a_query_error_ignores_the_out_pointer() {
-    let (_guard, provider) = fake(Scenario {
-        query_status: Some(SEC_E_INTERNAL_ERROR),
-        ..with_packages(three())
-    });
+    let (_guard, provider) = fake(Scenario { query_status: Some(SEC_E_INTERNAL_ERROR), ..with_packages(three()) });
     let error = provider.query("NTLM").unwrap_err();
-    assert_eq!(
-        error.to_string(),
-        "QuerySecurityPackageInfoW failed: SEC_E_INTERNAL_ERROR (0x80090304)"
-    );
+    assert_eq!(error.to_string(), "QuerySecurityPackageInfoW failed: SEC_E_INTERNAL_ERROR (0x80090304)");
     assert_eq!(stats().frees, 0);
     assert_balanced();
 }
@@ -451,14 +328,8 @@ fn names_that_cannot_be_passed_whole_are_refused_before_the_call() {
     let (_guard, provider) = fake(with_packages(three()));
     for name in ["", "NTLM\0Kerberos"] {
         let error = provider.query(name).unwrap_err();
-        assert!(
-            matches!(&error, Error::InvalidName { name: n, .. } if n == name),
-            "{error}"
-        );
-        assert_eq!(
-            std::io::Error::from(error).kind(),
-            std::io::ErrorKind::InvalidInput
-        );
+        assert!(matches!(&error, Error::InvalidName { name: n, .. } if n == name), "{error}");
+        assert_eq!(std::io::Error::from(error).kind(), std::io::ErrorKind::InvalidInput);
     }
     assert_eq!(stats().query_calls, 0);
 }

@@ -9,12 +9,8 @@ use std::io::Write;
 use std::process::Command;
 
 /// Every struct the audit must cover, with its field count in sspi.h.
-const STRUCTS: [(&str, usize); 4] = [
-    ("SecPkgInfoW", 6),
-    ("SecPkgInfoA", 6),
-    ("SecurityFunctionTableW", 32),
-    ("SecurityFunctionTableA", 32),
-];
+const STRUCTS: [(&str, usize); 4] =
+    [("SecPkgInfoW", 6), ("SecPkgInfoA", 6), ("SecurityFunctionTableW", 32), ("SecurityFunctionTableA", 32)];
 
 /// Writes past libtest's capture, so the header version and skips show in every run's output.
 fn report(line: &str) {
@@ -22,18 +18,11 @@ fn report(line: &str) {
 }
 
 fn generated(arch: Arch) -> Vec<Layout> {
-    LAYOUTS
-        .iter()
-        .filter(|l| l.arch == arch)
-        .map(Layout::from)
-        .collect()
+    LAYOUTS.iter().filter(|l| l.arch == arch).map(Layout::from).collect()
 }
 
 fn dpkg_version(package: &str) -> String {
-    match Command::new("dpkg-query")
-        .args(["-W", "-f", "${Version}", package])
-        .output()
-    {
+    match Command::new("dpkg-query").args(["-W", "-f", "${Version}", package]).output() {
         Ok(out) if out.status.success() => {
             format!("Debian {package} {}", String::from_utf8_lossy(&out.stdout))
         }
@@ -46,20 +35,12 @@ fn audit_against_mingw(arch: Arch) {
     let oracle = match layout::run(toolchain.compiler, arch) {
         Ok(oracle) => oracle,
         Err(OracleError::CompilerMissing) => {
-            let why = format!(
-                "{} not found; install the Debian package {}",
-                toolchain.compiler, toolchain.compiler_package
-            );
+            let why =
+                format!("{} not found; install the Debian package {}", toolchain.compiler, toolchain.compiler_package);
             if std::env::var("SECPKG_REQUIRE_PROVIDERS").as_deref() == Ok("1") {
-                panic!(
-                    "SECPKG_REQUIRE_PROVIDERS=1 but the {} layout oracle cannot run: {why}",
-                    arch.name()
-                );
+                panic!("SECPKG_REQUIRE_PROVIDERS=1 but the {} layout oracle cannot run: {why}", arch.name());
             }
-            report(&format!(
-                "skipped: {} layout audit against mingw-w64: {why}",
-                arch.name()
-            ));
+            report(&format!("skipped: {} layout audit against mingw-w64: {why}", arch.name()));
             return;
         }
         Err(OracleError::Failed(message)) => panic!("{} layout oracle: {message}", arch.name()),
@@ -73,37 +54,18 @@ fn audit_against_mingw(arch: Arch) {
     ));
 
     let shape = |layouts: &[Layout]| -> Vec<(String, usize)> {
-        layouts
-            .iter()
-            .map(|l| (l.name.clone(), l.fields.len()))
-            .collect()
+        layouts.iter().map(|l| (l.name.clone(), l.fields.len())).collect()
     };
     let expected: Vec<(String, usize)> = STRUCTS.iter().map(|&(n, f)| (n.to_owned(), f)).collect();
-    assert_eq!(
-        shape(&oracle.layouts),
-        expected,
-        "oracle.c lists other structs or fields than sspi.h"
-    );
+    assert_eq!(shape(&oracle.layouts), expected, "oracle.c lists other structs or fields than sspi.h");
     let generated = generated(arch);
 
-    let Audit {
-        compared,
-        mismatches,
-        respelled,
-    } = layout::audit(&generated, &oracle.layouts, arch);
+    let Audit { compared, mismatches, respelled } = layout::audit(&generated, &oracle.layouts, arch);
     if !respelled.is_empty() {
-        report(&format!(
-            "{}: matched as spelled by mingw: {}",
-            arch.name(),
-            respelled.join(", ")
-        ));
+        report(&format!("{}: matched as spelled by mingw: {}", arch.name(), respelled.join(", ")));
     }
     let lines: Vec<String> = mismatches.iter().map(Mismatch::to_string).collect();
-    assert!(
-        lines.is_empty(),
-        "secpkg-sys disagrees with mingw-w64:\n{}",
-        lines.join("\n")
-    );
+    assert!(lines.is_empty(), "secpkg-sys disagrees with mingw-w64:\n{}", lines.join("\n"));
     // Size and align of 4 structs, offset and size of 6 + 6 + 32 + 32 fields.
     assert_eq!(compared, 4 * 2 + 76 * 2, "not every fact was compared");
 }
@@ -130,24 +92,16 @@ fn audit_reports_each_mismatch() {
         \n@oracle field SecPkgInfoW Name 12 4\n\n@oracle field SecPkgInfoW Comment 16 4\n/NO_APP\n";
     let oracle = layout::parse(mingw, Arch::X86).expect("the fixture parses");
 
-    let mut wrong: Vec<Layout> = generated(Arch::X86)
-        .into_iter()
-        .filter(|l| l.name == "SecPkgInfoW")
-        .collect();
-    assert_eq!(
-        wrong, oracle.layouts,
-        "the fixture is not today's generated table"
-    );
+    let mut wrong: Vec<Layout> = generated(Arch::X86).into_iter().filter(|l| l.name == "SecPkgInfoW").collect();
+    assert_eq!(wrong, oracle.layouts, "the fixture is not today's generated table");
     let fields = &mut wrong[0].fields;
     let (a, b) = (fields[1].offset, fields[2].offset);
     (fields[1].offset, fields[2].offset) = (b, a);
     fields[5].name = "Remark".to_owned();
     wrong[0].size = 24;
 
-    let messages: Vec<String> = layout::compare(&wrong, &oracle.layouts, Arch::X86)
-        .iter()
-        .map(Mismatch::to_string)
-        .collect();
+    let messages: Vec<String> =
+        layout::compare(&wrong, &oracle.layouts, Arch::X86).iter().map(Mismatch::to_string).collect();
     assert_eq!(
         messages,
         [

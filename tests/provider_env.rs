@@ -15,8 +15,5 @@ fn secpkg_provider_names_the_system_provider() {
     // SAFETY: as above.
     unsafe { std::env::set_var("SECPKG_PROVIDER", "/nonexistent/provider.so") };
     let error = secpkg::Provider::system().unwrap_err();
-    assert!(
-        error.to_string().contains("/nonexistent/provider.so"),
-        "{error}"
-    );
+    assert!(error.to_string().contains("/nonexistent/provider.so"), "{error}");
 }

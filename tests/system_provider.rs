@@ -23,44 +23,26 @@ fn system() -> Option<Provider> {
 fn every_listed_package_is_found_again_by_query() {
     let Some(provider) = system() else { return };
     let packages = provider.packages().unwrap().into_vec().unwrap();
-    assert!(
-        !packages.is_empty(),
-        "{} lists no package",
-        provider.origin()
-    );
+    assert!(!packages.is_empty(), "{} lists no package", provider.origin());
     for listed in &packages {
         let queried = provider.query(&listed.name).unwrap();
-        assert_eq!(
-            &queried, listed,
-            "query({:?}) differs from the listed record",
-            listed.name
-        );
+        assert_eq!(&queried, listed, "query({:?}) differs from the listed record", listed.name);
     }
-    eprintln!(
-        "{}: {} packages, each found again by query",
-        provider.origin(),
-        packages.len()
-    );
+    eprintln!("{}: {} packages, each found again by query", provider.origin(), packages.len());
 }
 
 #[test]
 fn a_bogus_name_is_not_found() {
     let Some(provider) = system() else { return };
     let error = provider.query("secpkg-no-such-package").unwrap_err();
-    assert!(
-        matches!(&error, Error::NotFound { name } if name == "secpkg-no-such-package"),
-        "{error}"
-    );
+    assert!(matches!(&error, Error::NotFound { name } if name == "secpkg-no-such-package"), "{error}");
 }
 
 #[test]
 fn the_table_version_is_a_known_one() {
     let Some(provider) = system() else { return };
     let version = provider.interface_version();
-    assert!(
-        version.is_known(),
-        "dwVersion {version} is no SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION"
-    );
+    assert!(version.is_known(), "dwVersion {version} is no SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION");
     assert_ne!(version, InterfaceVersion::Unknown(0));
 }
 
@@ -83,20 +65,11 @@ fn windows_lists_the_well_known_packages() {
     let packages = provider.packages().unwrap().into_vec().unwrap();
     let names: Vec<&str> = packages.iter().map(|p| p.name.as_str()).collect();
     for expected in ["Negotiate", "Kerberos", "Schannel"] {
-        assert!(
-            names.iter().any(|n| n.eq_ignore_ascii_case(expected)),
-            "{expected} missing from {names:?}"
-        );
+        assert!(names.iter().any(|n| n.eq_ignore_ascii_case(expected)), "{expected} missing from {names:?}");
     }
     assert!(secpkg::max_token("Negotiate").unwrap() > 0);
     for package in &packages {
-        assert_eq!(
-            package.capabilities.unknown_bits(),
-            0,
-            "{}: {}",
-            package.name,
-            package.capabilities
-        );
+        assert_eq!(package.capabilities.unknown_bits(), 0, "{}: {}", package.name, package.capabilities);
     }
 }
 
@@ -105,19 +78,11 @@ fn windows_lists_the_well_known_packages() {
 #[test]
 fn the_table_agrees_with_the_linked_functions() {
     use secpkg::sys::{EnumerateSecurityPackagesW, FreeContextBuffer, SEC_E_OK, SecPkgInfoW};
-    let from_table = Provider::system()
-        .unwrap()
-        .packages()
-        .unwrap()
-        .into_vec()
-        .unwrap();
+    let from_table = Provider::system().unwrap().packages().unwrap().into_vec().unwrap();
     let mut count = 0u32;
     let mut array: *mut SecPkgInfoW = std::ptr::null_mut();
     // SAFETY: secur32's EnumerateSecurityPackagesW fills both out-pointers on success.
-    assert_eq!(
-        unsafe { EnumerateSecurityPackagesW(&mut count, &mut array) },
-        SEC_E_OK
-    );
+    assert_eq!(unsafe { EnumerateSecurityPackagesW(&mut count, &mut array) }, SEC_E_OK);
     // SAFETY: on success `array` holds `count` records until FreeContextBuffer.
     let records = unsafe { std::slice::from_raw_parts(array, count as usize) };
     let linked: Vec<PackageInfo> =

@@ -69,35 +69,18 @@ pub struct StructLayout {
 pub fn struct_layout(metadata: &Metadata, name: &str, arch: Arch) -> Result<StructLayout, Error> {
     let def = type_def(metadata, name)?;
     let (size, align, fields) = lay_out(metadata, def, arch)?;
-    Ok(StructLayout {
-        name: name.to_owned(),
-        arch,
-        size,
-        align,
-        fields,
-    })
+    Ok(StructLayout { name: name.to_owned(), arch, size, align, fields })
 }
 
 fn type_def<'m>(metadata: &'m Metadata, name: &str) -> Result<TypeDef<'m>, Error> {
     let namespace = metadata
         .namespace_of(name)
         .ok_or_else(|| Error::new(format!("type '{name}' is not in {}", metadata.source)))?;
-    metadata
-        .index
-        .get(namespace, name)
-        .next()
-        .ok_or_else(|| Error::new(format!("'{namespace}.{name}' is not a type")))
+    metadata.index.get(namespace, name).next().ok_or_else(|| Error::new(format!("'{namespace}.{name}' is not a type")))
 }
 
-fn lay_out(
-    metadata: &Metadata,
-    def: TypeDef,
-    arch: Arch,
-) -> Result<(usize, usize, Vec<FieldLayout>), Error> {
-    let pack = def
-        .class_layout()
-        .map(|l| l.packing_size() as usize)
-        .filter(|&p| p != 0);
+fn lay_out(metadata: &Metadata, def: TypeDef, arch: Arch) -> Result<(usize, usize, Vec<FieldLayout>), Error> {
+    let pack = def.class_layout().map(|l| l.packing_size() as usize).filter(|&p| p != 0);
     let mut offset: usize = 0;
     let mut max_align = 1;
     let mut fields = Vec::new();
@@ -106,11 +89,7 @@ fn lay_out(
             .map_err(|e| Error::new(format!("{}.{}: {}", def.name(), field.name(), e.message)))?;
         let align = pack.map_or(align, |p| align.min(p));
         offset = offset.next_multiple_of(align);
-        fields.push(FieldLayout {
-            name: field.name().to_owned(),
-            offset,
-            size,
-        });
+        fields.push(FieldLayout { name: field.name().to_owned(), offset, size });
         offset += size;
         max_align = max_align.max(align);
     }
@@ -130,22 +109,16 @@ fn size_align(metadata: &Metadata, ty: &Type, arch: Arch) -> Result<(usize, usiz
             (size * len, align)
         }
         Type::ValueName(name) | Type::ClassName(name) => {
-            let def = metadata
-                .index
-                .get(&name.namespace, &name.name)
-                .next()
-                .ok_or_else(|| {
-                    Error::new(format!(
-                        "type '{}.{}' is not in the metadata",
-                        name.namespace, name.name
-                    ))
+            let def =
+                metadata.index.get(&name.namespace, &name.name).next().ok_or_else(|| {
+                    Error::new(format!("type '{}.{}' is not in the metadata", name.namespace, name.name))
                 })?;
             match def.category() {
                 TypeCategory::Delegate | TypeCategory::Interface | TypeCategory::Class => pointer,
                 TypeCategory::Enum => {
-                    let underlying = def.underlying_type().ok_or_else(|| {
-                        Error::new(format!("enum '{}' has no underlying type", name.name))
-                    })?;
+                    let underlying = def
+                        .underlying_type()
+                        .ok_or_else(|| Error::new(format!("enum '{}' has no underlying type", name.name)))?;
                     size_align(metadata, &underlying, arch)?
                 }
                 TypeCategory::Struct => {
@@ -153,17 +126,12 @@ fn size_align(metadata: &Metadata, ty: &Type, arch: Arch) -> Result<(usize, usiz
                     (size, align)
                 }
                 TypeCategory::Attribute => {
-                    return Err(Error::new(format!(
-                        "'{}' is an attribute, not a field type",
-                        name.name
-                    )));
+                    return Err(Error::new(format!("'{}' is an attribute, not a field type", name.name)));
                 }
             }
         }
         other => {
-            return Err(Error::new(format!(
-                "no C layout for the metadata type {other:?}"
-            )));
+            return Err(Error::new(format!("no C layout for the metadata type {other:?}")));
         }
     })
 }

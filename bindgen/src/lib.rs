@@ -25,9 +25,7 @@ pub struct Error {
 
 impl Error {
     pub fn new(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-        }
+        Self { message: message.into() }
     }
 }
 
@@ -63,16 +61,10 @@ pub fn generate(spec: &Path, metadata: Option<&Path>) -> Result<Files, Error> {
 pub fn stale_files(files: &Files, out: &Path) -> Vec<String> {
     let mut stale: Vec<String> = files
         .iter()
-        .filter(|(path, text)| {
-            std::fs::read(out.join(path)).ok().as_deref() != Some(text.as_bytes())
-        })
+        .filter(|(path, text)| std::fs::read(out.join(path)).ok().as_deref() != Some(text.as_bytes()))
         .map(|(path, _)| path.clone())
         .collect();
-    stale.extend(
-        existing_files(out)
-            .into_iter()
-            .filter(|path| !files.contains_key(path)),
-    );
+    stale.extend(existing_files(out).into_iter().filter(|path| !files.contains_key(path)));
     stale.sort();
     stale
 }

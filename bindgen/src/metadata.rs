@@ -43,58 +43,35 @@ impl Metadata {
     /// The metadata bundled with windows-bindgen (crate `windows-default`).
     pub fn bundled() -> Result<Self, Error> {
         let version = crate::WINDOWS_BINDGEN_VERSION;
-        Self::from_bytes(
-            windows_default::WIN32.to_vec(),
-            format!("windows-default {version} Windows.Win32.winmd"),
-        )
+        Self::from_bytes(windows_default::WIN32.to_vec(), format!("windows-default {version} Windows.Win32.winmd"))
     }
 
     pub fn read(path: &Path) -> Result<Self, Error> {
-        let bytes = std::fs::read(path).map_err(|e| {
-            Error::new(format!("{}: cannot read the metadata: {e}", path.display()))
-        })?;
-        let name = path.file_name().map_or_else(
-            || path.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        );
-        Self::from_bytes(bytes, name)
-            .map_err(|e| Error::new(format!("{}: {}", path.display(), e.message)))
+        let bytes = std::fs::read(path)
+            .map_err(|e| Error::new(format!("{}: cannot read the metadata: {e}", path.display())))?;
+        let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+        Self::from_bytes(bytes, name).map_err(|e| Error::new(format!("{}: {}", path.display(), e.message)))
     }
 
     fn from_bytes(bytes: Vec<u8>, source: String) -> Result<Self, Error> {
-        let file = File::new(bytes.clone())
-            .ok_or_else(|| Error::new(format!("{source} is not a readable .winmd file")))?;
+        let file =
+            File::new(bytes.clone()).ok_or_else(|| Error::new(format!("{source} is not a readable .winmd file")))?;
         let index = Index::new(vec![file]);
         let mut names: HashMap<String, Vec<String>> = HashMap::new();
         for (namespace, name, _) in index.iter_items() {
-            names
-                .entry(name.to_owned())
-                .or_default()
-                .push(namespace.to_owned());
+            names.entry(name.to_owned()).or_default().push(namespace.to_owned());
         }
         for namespaces in names.values_mut() {
             namespaces.sort();
             namespaces.dedup();
         }
-        let sha256 = Sha256::digest(&bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        Ok(Self {
-            bytes,
-            index,
-            source,
-            sha256,
-            names,
-        })
+        let sha256 = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        Ok(Self { bytes, index, source, sha256, names })
     }
 
     /// The namespace that defines `name`, whatever the metadata's namespace layout.
     pub fn namespace_of(&self, name: &str) -> Option<&str> {
-        self.names
-            .get(name)
-            .and_then(|ns| ns.first())
-            .map(String::as_str)
+        self.names.get(name).and_then(|ns| ns.first()).map(String::as_str)
     }
 
     pub fn qualified(&self, name: &str) -> Option<String> {
@@ -125,11 +102,7 @@ impl Metadata {
     }
 
     /// Expands a family: its prefixes and names against the metadata, then the supplement.
-    pub fn resolve<'s>(
-        &self,
-        spec: &Spec,
-        family: &'s Family,
-    ) -> Result<ResolvedFamily<'s>, Error> {
+    pub fn resolve<'s>(&self, spec: &Spec, family: &'s Family) -> Result<ResolvedFamily<'s>, Error> {
         let mut members = Vec::new();
         for prefix in &family.prefixes {
             let mut found: Vec<&str> = self
@@ -137,12 +110,7 @@ impl Metadata {
                 .keys()
                 .map(String::as_str)
                 .filter(|n| n.starts_with(prefix.get_ref().as_str()))
-                .filter(|n| {
-                    !family
-                        .exclude_prefixes
-                        .iter()
-                        .any(|x| n.starts_with(x.get_ref().as_str()))
-                })
+                .filter(|n| !family.exclude_prefixes.iter().any(|x| n.starts_with(x.get_ref().as_str())))
                 .filter(|n| !family.exclude.iter().any(|x| x.get_ref() == n))
                 .filter(|n| self.constant(n).is_some())
                 .collect();
@@ -165,11 +133,7 @@ impl Metadata {
         for name in &family.names {
             if self.constant(name.get_ref()).is_some() {
                 members.push(self.member(name.get_ref()));
-            } else if let Some(supplement) = spec
-                .supplements
-                .iter()
-                .find(|s| s.name.get_ref() == name.get_ref())
-            {
+            } else if let Some(supplement) = spec.supplements.iter().find(|s| s.name.get_ref() == name.get_ref()) {
                 members.push(Member {
                     name: name.get_ref().clone(),
                     value: MemberValue::Str(supplement.value.clone()),
@@ -188,11 +152,7 @@ impl Metadata {
             }
         }
         for excluded in family.exclude.iter().chain(&family.exclude_prefixes) {
-            if !self
-                .names
-                .keys()
-                .any(|n| n.starts_with(excluded.get_ref().as_str()))
-            {
+            if !self.names.keys().any(|n| n.starts_with(excluded.get_ref().as_str())) {
                 return Err(spec.error_at(
                     excluded,
                     format!(
@@ -219,10 +179,7 @@ impl Metadata {
                 ));
             }
         }
-        Ok(ResolvedFamily {
-            spec: family,
-            members,
-        })
+        Ok(ResolvedFamily { spec: family, members })
     }
 
     fn member(&self, name: &str) -> Member {

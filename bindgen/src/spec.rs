@@ -91,11 +91,7 @@ impl Spec {
     pub fn parse(path: &Path, text: String) -> Result<Self, Error> {
         let raw: RawSpec = toml::from_str(&text).map_err(|e| {
             let line = e.span().map(|s| line_of(&text, s.start)).unwrap_or(1);
-            Error::new(format!(
-                "{}:{line}: malformed spec: {}",
-                path.display(),
-                e.message().replace('\n', " ")
-            ))
+            Error::new(format!("{}:{line}: malformed spec: {}", path.display(), e.message().replace('\n', " ")))
         })?;
         let spec = Spec {
             path: path.to_owned(),
@@ -115,19 +111,13 @@ impl Spec {
             if family.prefixes.is_empty() && family.names.is_empty() {
                 return Err(self.error_at(
                     &family.name,
-                    format!(
-                        "family '{}' selects nothing: give `prefixes` or `names`",
-                        family.name.get_ref()
-                    ),
+                    format!("family '{}' selects nothing: give `prefixes` or `names`", family.name.get_ref()),
                 ));
             }
             if family.kind != Kind::Strings && family.ty.is_none() {
                 return Err(self.error_at(
                     &family.name,
-                    format!(
-                        "family '{}' needs a `type` (u32, u16, SECURITY_STATUS, ...)",
-                        family.name.get_ref()
-                    ),
+                    format!("family '{}' needs a `type` (u32, u16, SECURITY_STATUS, ...)", family.name.get_ref()),
                 ));
             }
         }
@@ -142,9 +132,5 @@ impl Spec {
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())]
-        .bytes()
-        .filter(|&b| b == b'\n')
-        .count()
-        + 1
+    text[..offset.min(text.len())].bytes().filter(|&b| b == b'\n').count() + 1
 }

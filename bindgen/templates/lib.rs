@@ -14,6 +14,7 @@
 //! - [`layout`] holds the C layout of the structs on x86, x64 and arm64, and asserts at compile
 //!   time that the Rust structs match it on the target being built.
 #![no_std]
+#![deny(missing_docs)]
 #![allow(non_snake_case, non_camel_case_types, non_upper_case_globals, clippy::all)]
 
 mod bindings;

@@ -58,20 +58,14 @@ fn generated_crate_is_current_and_generation_is_deterministic() {
     let first = secpkg_bindgen::generate(&spec, None).unwrap();
     let second = secpkg_bindgen::generate(&spec, None).unwrap();
     assert_eq!(first, second, "two runs on the same input differ");
-    assert_eq!(
-        secpkg_bindgen::stale_files(&first, &secpkg_bindgen::default_out()),
-        Vec::<String>::new()
-    );
+    assert_eq!(secpkg_bindgen::stale_files(&first, &secpkg_bindgen::default_out()), Vec::<String>::new());
     for (path, text) in &first {
         let marker = match path.rsplit_once('.').map(|(_, ext)| ext) {
             Some("toml") => "# @generated",
             Some("md") => "<!--\n@generated",
             _ => "// @generated",
         };
-        assert!(
-            text.starts_with(marker),
-            "{path} lacks the @generated header"
-        );
+        assert!(text.starts_with(marker), "{path} lacks the @generated header");
         assert!(
             text.contains("windows-bindgen 0.100.0") && text.contains("sha256 "),
             "{path}: header names no version or hash"
@@ -85,18 +79,12 @@ fn generated_crate_has_the_spec_items() {
     let bindings = &files["src/bindings.rs"];
     let flags = bindings.matches("pub const SECPKG_FLAG_").count();
     assert_eq!(flags, 26, "SECPKG_FLAG_* constants");
-    for line in bindings
-        .lines()
-        .filter(|l| l.starts_with("pub const SECPKG_FLAG_"))
-    {
+    for line in bindings.lines().filter(|l| l.starts_with("pub const SECPKG_FLAG_")) {
         assert!(line.contains(": u32 = "), "{line}");
     }
     assert!(bindings.contains("pub const SECPKG_ID_NONE: u16 = 65535;"));
     assert!(bindings.contains("pub const RPC_C_AUTHN_GSS_KERBEROS: u16 = 16;"));
-    assert!(
-        !bindings.contains("RPC_C_AUTHN_LEVEL_"),
-        "the authentication levels are not package ids"
-    );
+    assert!(!bindings.contains("RPC_C_AUTHN_LEVEL_"), "the authentication levels are not package ids");
     assert!(bindings.contains("pub const SEC_E_SECPKG_NOT_FOUND: SECURITY_STATUS"));
     for function in [
         "EnumerateSecurityPackagesW",
@@ -107,38 +95,24 @@ fn generated_crate_has_the_spec_items() {
         "InitSecurityInterfaceW",
         "InitSecurityInterfaceA",
     ] {
-        assert!(
-            bindings.contains(&format!("\"system\" fn {function}(")),
-            "{function}"
-        );
+        assert!(bindings.contains(&format!("\"system\" fn {function}(")), "{function}");
     }
-    for ty in [
-        "SecPkgInfoW",
-        "SecPkgInfoA",
-        "SecurityFunctionTableW",
-        "SecurityFunctionTableA",
-    ] {
+    for ty in ["SecPkgInfoW", "SecPkgInfoA", "SecurityFunctionTableW", "SecurityFunctionTableA"] {
         assert!(bindings.contains(&format!("pub struct {ty} {{")), "{ty}");
     }
     // The supplement fills what the bundled metadata lacks, and says where it comes from.
     assert!(bindings.contains("pub const NEGOSSP_NAME_W: PCWSTR"));
-    assert!(
-        bindings.contains("pub const NTLMSP_NAME: PCWSTR = [78u16, 84u16, 76u16, 77u16, 0u16]")
-    );
+    assert!(bindings.contains("pub const NTLMSP_NAME: PCWSTR = [78u16, 84u16, 76u16, 77u16, 0u16]"));
     let families = &files["src/families.rs"];
-    for name in [
-        "capability_family",
-        "package_id_family",
-        "status_family",
-        "interface_version_family",
-    ] {
-        assert!(
-            families.contains(&format!("macro_rules! {name} {{")),
-            "{name}"
-        );
+    for name in ["capability_family", "package_id_family", "status_family", "interface_version_family"] {
+        assert!(families.contains(&format!("macro_rules! {name} {{")), "{name}");
     }
     // SEC_E_NOT_SUPPORTED and SEC_E_UNSUPPORTED_FUNCTION share a value: the first name wins.
-    assert!(families.contains(r#"#[sdk(name = "SEC_E_NOT_SUPPORTED", value = 0x80090302, alias = "SEC_E_UNSUPPORTED_FUNCTION")]"#));
+    assert!(
+        families.contains(
+            r#"#[sdk(name = "SEC_E_NOT_SUPPORTED", value = 0x80090302, alias = "SEC_E_UNSUPPORTED_FUNCTION")]"#
+        )
+    );
 }
 
 #[test]
@@ -156,26 +130,13 @@ fn check_names_each_stale_file_and_passes_when_current() {
     let stale = run(&["--check".as_ref(), "--out".as_ref(), dir.path().as_os_str()]);
     assert_eq!(stale.status.code(), Some(1));
     let err = stderr(&stale);
-    assert!(
-        err.contains("stale: ") && err.contains("families.rs"),
-        "{err}"
-    );
-    assert!(
-        err.contains("extra.rs"),
-        "a file the generator does not write is stale too: {err}"
-    );
-    assert!(
-        !err.contains("bindings.rs"),
-        "only the changed files are named: {err}"
-    );
+    assert!(err.contains("stale: ") && err.contains("families.rs"), "{err}");
+    assert!(err.contains("extra.rs"), "a file the generator does not write is stale too: {err}");
+    assert!(!err.contains("bindings.rs"), "only the changed files are named: {err}");
 
     let regenerate = run(&["--out".as_ref(), dir.path().as_os_str()]);
     assert!(regenerate.status.success(), "{}", stderr(&regenerate));
-    assert!(
-        run(&["--check".as_ref(), "--out".as_ref(), dir.path().as_os_str()])
-            .status
-            .success()
-    );
+    assert!(run(&["--check".as_ref(), "--out".as_ref(), dir.path().as_os_str()]).status.success());
     assert!(!dir.path().join("src/extra.rs").exists());
 }
 
@@ -188,12 +149,8 @@ fn assert_rejected(spec_text: Option<&str>, metadata: Option<&Path>, expected: &
     let spec = spec_dir.path().join("sspi.toml");
     let original = std::fs::read_to_string(secpkg_bindgen::default_spec()).unwrap();
     std::fs::write(&spec, spec_text.unwrap_or(&original)).unwrap();
-    let mut args: Vec<&std::ffi::OsStr> = vec![
-        "--spec".as_ref(),
-        spec.as_os_str(),
-        "--out".as_ref(),
-        out.path().as_os_str(),
-    ];
+    let mut args: Vec<&std::ffi::OsStr> =
+        vec!["--spec".as_ref(), spec.as_os_str(), "--out".as_ref(), out.path().as_os_str()];
     if let Some(metadata) = metadata {
         args.extend(["--in".as_ref(), metadata.as_os_str()]);
     }
@@ -220,71 +177,39 @@ fn line_of(text: &str, needle: &str) -> String {
 
 #[test]
 fn unknown_function_is_named_with_file_and_line() {
-    let spec = spec_with(
-        "\"QuerySecurityPackageInfoA\"",
-        "\"QuerySecurityPackageInfoX\"",
-    );
+    let spec = spec_with("\"QuerySecurityPackageInfoA\"", "\"QuerySecurityPackageInfoX\"");
     let line = line_of(&spec, "QuerySecurityPackageInfoX");
-    assert_rejected(
-        Some(&spec),
-        None,
-        &[
-            "sspi.toml",
-            &line,
-            "function 'QuerySecurityPackageInfoX' is not in",
-        ],
-    );
+    assert_rejected(Some(&spec), None, &["sspi.toml", &line, "function 'QuerySecurityPackageInfoX' is not in"]);
 }
 
 #[test]
 fn unknown_struct_is_named() {
     let spec = spec_with("\"SecPkgInfoA\"", "\"SecPkgInfoZ\"");
     let line = line_of(&spec, "SecPkgInfoZ");
-    assert_rejected(
-        Some(&spec),
-        None,
-        &[&line, "struct 'SecPkgInfoZ' is not in"],
-    );
+    assert_rejected(Some(&spec), None, &[&line, "struct 'SecPkgInfoZ' is not in"]);
 }
 
 #[test]
 fn prefix_matching_nothing_is_named() {
-    let spec = spec_with(
-        "prefixes = [\"SECPKG_FLAG_\"]",
-        "prefixes = [\"SECPKG_FLAGS_\"]",
-    );
+    let spec = spec_with("prefixes = [\"SECPKG_FLAG_\"]", "prefixes = [\"SECPKG_FLAGS_\"]");
     let line = line_of(&spec, "SECPKG_FLAGS_");
-    assert_rejected(
-        Some(&spec),
-        None,
-        &[&line, "prefix 'SECPKG_FLAGS_' matches no constant"],
-    );
+    assert_rejected(Some(&spec), None, &[&line, "prefix 'SECPKG_FLAGS_' matches no constant"]);
 }
 
 #[test]
 fn unknown_family_constant_is_named() {
-    let spec = spec_with(
-        "names = [\"SECPKG_ID_NONE\"]",
-        "names = [\"SECPKG_ID_NOTHING\"]",
-    );
+    let spec = spec_with("names = [\"SECPKG_ID_NONE\"]", "names = [\"SECPKG_ID_NOTHING\"]");
     assert_rejected(
         Some(&spec),
         None,
-        &[
-            &line_of(&spec, "SECPKG_ID_NOTHING"),
-            "constant 'SECPKG_ID_NOTHING' is not in",
-        ],
+        &[&line_of(&spec, "SECPKG_ID_NOTHING"), "constant 'SECPKG_ID_NOTHING' is not in"],
     );
 }
 
 #[test]
 fn value_that_does_not_fit_the_family_type_is_named() {
     let spec = spec_with("exclude = [\"RPC_C_AUTHN_DEFAULT\"]\n", "");
-    assert_rejected(
-        Some(&spec),
-        None,
-        &["RPC_C_AUTHN_DEFAULT = 4294967295 does not fit its type u16"],
-    );
+    assert_rejected(Some(&spec), None, &["RPC_C_AUTHN_DEFAULT = 4294967295 does not fit its type u16"]);
 }
 
 #[test]
@@ -293,53 +218,26 @@ fn description_of_a_flag_the_metadata_lacks_is_named() {
     assert_rejected(
         Some(&spec),
         None,
-        &[
-            &line_of(&spec, "APPLY_LOOPBACKS"),
-            "'APPLY_LOOPBACKS', which the metadata does not have",
-        ],
+        &[&line_of(&spec, "APPLY_LOOPBACKS"), "'APPLY_LOOPBACKS', which the metadata does not have"],
     );
 }
 
 #[test]
 fn malformed_spec_is_named_with_its_line() {
     let spec = spec_with("kind = \"flags\"\ndoc", "kind = flags\ndoc");
-    assert_rejected(
-        Some(&spec),
-        None,
-        &[
-            "sspi.toml",
-            &line_of(&spec, "kind = flags"),
-            "malformed spec",
-        ],
-    );
+    assert_rejected(Some(&spec), None, &["sspi.toml", &line_of(&spec, "kind = flags"), "malformed spec"]);
     let spec = spec_with("kind = \"flags\"\ndoc", "kind = \"bits\"\ndoc");
-    assert_rejected(
-        Some(&spec),
-        None,
-        &[
-            &line_of(&spec, "\"bits\""),
-            "malformed spec",
-            "unknown variant `bits`",
-        ],
-    );
+    assert_rejected(Some(&spec), None, &[&line_of(&spec, "\"bits\""), "malformed spec", "unknown variant `bits`"]);
 }
 
 #[test]
 fn unreadable_metadata_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("missing.winmd");
-    assert_rejected(
-        None,
-        Some(&missing),
-        &["missing.winmd", "cannot read the metadata"],
-    );
+    assert_rejected(None, Some(&missing), &["missing.winmd", "cannot read the metadata"]);
     let garbage = dir.path().join("garbage.winmd");
     std::fs::write(&garbage, b"MZ this is no metadata").unwrap();
-    assert_rejected(
-        None,
-        Some(&garbage),
-        &["garbage.winmd", "not a readable .winmd file"],
-    );
+    assert_rejected(None, Some(&garbage), &["garbage.winmd", "not a readable .winmd file"]);
 }
 
 /// The classic metadata puts these items in namespaces such as
@@ -354,11 +252,7 @@ fn classic_namespaced_metadata_gives_the_same_bindings() {
     let identity = "Windows.Win32.Security.Authentication.Identity";
     let spec = std::fs::read_to_string(secpkg_bindgen::default_spec()).unwrap();
     let mut remapper = windows_metadata::remap();
-    remapper
-        .input(&flat)
-        .output(&classic)
-        .source("Windows.Win32")
-        .fallback("Windows.Win32.Foundation");
+    remapper.input(&flat).output(&classic).source("Windows.Win32").fallback("Windows.Win32.Foundation");
     for name in [
         "SecPkgInfoW",
         "SecPkgInfoA",
@@ -376,38 +270,20 @@ fn classic_namespaced_metadata_gives_the_same_bindings() {
 
     let metadata = secpkg_bindgen::Metadata::read(&classic).unwrap();
     assert_eq!(metadata.namespace_of("SecPkgInfoW"), Some(identity));
-    assert_eq!(
-        metadata.namespace_of("QuerySecurityPackageInfoW"),
-        Some("Windows.Win32.Foundation")
-    );
+    assert_eq!(metadata.namespace_of("QuerySecurityPackageInfoW"), Some("Windows.Win32.Foundation"));
 
     let from_flat = secpkg_bindgen::generate(&secpkg_bindgen::default_spec(), None).unwrap();
-    let from_classic =
-        secpkg_bindgen::generate(&secpkg_bindgen::default_spec(), Some(&classic)).unwrap();
-    let body = |text: &str| {
-        text.split_once("\n\n")
-            .map(|(_, body)| body.to_owned())
-            .unwrap()
-    };
+    let from_classic = secpkg_bindgen::generate(&secpkg_bindgen::default_spec(), Some(&classic)).unwrap();
+    let body = |text: &str| text.split_once("\n\n").map(|(_, body)| body.to_owned()).unwrap();
     for (path, text) in &from_flat {
-        assert!(
-            body(text) == body(&from_classic[path]),
-            "{path} differs between the two metadata layouts"
-        );
-        assert!(
-            from_classic[path].contains("metadata: Classic.winmd"),
-            "{path} names its metadata"
-        );
+        assert!(body(text) == body(&from_classic[path]), "{path} differs between the two metadata layouts");
+        assert!(from_classic[path].contains("metadata: Classic.winmd"), "{path} names its metadata");
     }
 }
 
 #[test]
 fn pinned_windows_bindgen_matches_the_header_version() {
-    let manifest =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml")).unwrap();
-    let pin = format!(
-        "windows-bindgen = \"={}\"",
-        secpkg_bindgen::WINDOWS_BINDGEN_VERSION
-    );
+    let manifest = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml")).unwrap();
+    let pin = format!("windows-bindgen = \"={}\"", secpkg_bindgen::WINDOWS_BINDGEN_VERSION);
     assert!(manifest.contains(&pin), "bindgen/Cargo.toml must pin {pin}");
 }

@@ -59,36 +59,12 @@ pub const LAYOUTS: &[StructLayout] = &[
         size: 20,
         align: 4,
         fields: &[
-            FieldLayout {
-                name: "fCapabilities",
-                offset: 0,
-                size: 4,
-            },
-            FieldLayout {
-                name: "wVersion",
-                offset: 4,
-                size: 2,
-            },
-            FieldLayout {
-                name: "wRPCID",
-                offset: 6,
-                size: 2,
-            },
-            FieldLayout {
-                name: "cbMaxToken",
-                offset: 8,
-                size: 4,
-            },
-            FieldLayout {
-                name: "Name",
-                offset: 12,
-                size: 4,
-            },
-            FieldLayout {
-                name: "Comment",
-                offset: 16,
-                size: 4,
-            },
+            FieldLayout { name: "fCapabilities", offset: 0, size: 4 },
+            FieldLayout { name: "wVersion", offset: 4, size: 2 },
+            FieldLayout { name: "wRPCID", offset: 6, size: 2 },
+            FieldLayout { name: "cbMaxToken", offset: 8, size: 4 },
+            FieldLayout { name: "Name", offset: 12, size: 4 },
+            FieldLayout { name: "Comment", offset: 16, size: 4 },
         ],
     },
     StructLayout {
@@ -97,36 +73,12 @@ pub const LAYOUTS: &[StructLayout] = &[
         size: 32,
         align: 8,
         fields: &[
-            FieldLayout {
-                name: "fCapabilities",
-                offset: 0,
-                size: 4,
-            },
-            FieldLayout {
-                name: "wVersion",
-                offset: 4,
-                size: 2,
-            },
-            FieldLayout {
-                name: "wRPCID",
-                offset: 6,
-                size: 2,
-            },
-            FieldLayout {
-                name: "cbMaxToken",
-                offset: 8,
-                size: 4,
-            },
-            FieldLayout {
-                name: "Name",
-                offset: 16,
-                size: 8,
-            },
-            FieldLayout {
-                name: "Comment",
-                offset: 24,
-                size: 8,
-            },
+            FieldLayout { name: "fCapabilities", offset: 0, size: 4 },
+            FieldLayout { name: "wVersion", offset: 4, size: 2 },
+            FieldLayout { name: "wRPCID", offset: 6, size: 2 },
+            FieldLayout { name: "cbMaxToken", offset: 8, size: 4 },
+            FieldLayout { name: "Name", offset: 16, size: 8 },
+            FieldLayout { name: "Comment", offset: 24, size: 8 },
         ],
     },
     StructLayout {
@@ -135,36 +87,12 @@ pub const LAYOUTS: &[StructLayout] = &[
         size: 32,
         align: 8,
         fields: &[
-            FieldLayout {
-                name: "fCapabilities",
-                offset: 0,
-                size: 4,
-            },
-            FieldLayout {
-                name: "wVersion",
-                offset: 4,
-                size: 2,
-            },
-            FieldLayout {
-                name: "wRPCID",
-                offset: 6,
-                size: 2,
-            },
-            FieldLayout {
-                name: "cbMaxToken",
-                offset: 8,
-                size: 4,
-            },
-            FieldLayout {
-                name: "Name",
-                offset: 16,
-                size: 8,
-            },
-            FieldLayout {
-                name: "Comment",
-                offset: 24,
-                size: 8,
-            },
+            FieldLayout { name: "fCapabilities", offset: 0, size: 4 },
+            FieldLayout { name: "wVersion", offset: 4, size: 2 },
+            FieldLayout { name: "wRPCID", offset: 6, size: 2 },
+            FieldLayout { name: "cbMaxToken", offset: 8, size: 4 },
+            FieldLayout { name: "Name", offset: 16, size: 8 },
+            FieldLayout { name: "Comment", offset: 24, size: 8 },
         ],
     },
     StructLayout {
@@ -173,36 +101,12 @@ pub const LAYOUTS: &[StructLayout] = &[
         size: 20,
         align: 4,
         fields: &[
-            FieldLayout {
-                name: "fCapabilities",
-                offset: 0,
-                size: 4,
-            },
-            FieldLayout {
-                name: "wVersion",
-                offset: 4,
-                size: 2,
-            },
-            FieldLayout {
-                name: "wRPCID",
-                offset: 6,
-                size: 2,
-            },
-            FieldLayout {
-                name: "cbMaxToken",
-                offset: 8,
-                size: 4,
-            },
-            FieldLayout {
-                name: "Name",
-                offset: 12,
-                size: 4,
-            },
-            FieldLayout {
-                name: "Comment",
-                offset: 16,
-                size: 4,
-            },
+            FieldLayout { name: "fCapabilities", offset: 0, size: 4 },
+            FieldLayout { name: "wVersion", offset: 4, size: 2 },
+            FieldLayout { name: "wRPCID", offset: 6, size: 2 },
+            FieldLayout { name: "cbMaxToken", offset: 8, size: 4 },
+            FieldLayout { name: "Name", offset: 12, size: 4 },
+            FieldLayout { name: "Comment", offset: 16, size: 4 },
         ],
     },
     StructLayout {
@@ -211,36 +115,12 @@ pub const LAYOUTS: &[StructLayout] = &[
         size: 32,
         align: 8,
         fields: &[
-            FieldLayout {
-                name: "fCapabilities",
-                offset: 0,
-                size: 4,
-            },
-            FieldLayout {
-                name: "wVersion",
-                offset: 4,
-                size: 2,
-            },
-            FieldLayout {
-                name: "wRPCID",
-                offset: 6,
-                size: 2,
-            },
-            FieldLayout {
-                name: "cbMaxToken",
-                offset: 8,
-                size: 4,
-            },
-            FieldLayout {
-                name: "Name",
-                offset: 16,
-                size: 8,
-            },
-            FieldLayout {
-                name: "Comment",
-                offset: 24,
-                size: 8,
-            },
+            FieldLayout { name: "fCapabilities", offset: 0, size: 4 },
+            FieldLayout { name: "wVersion", offset: 4, size: 2 },
+            FieldLayout { name: "wRPCID", offset: 6, size: 2 },
+            FieldLayout { name: "cbMaxToken", offset: 8, size: 4 },
+            FieldLayout { name: "Name", offset: 16, size: 8 },
+            FieldLayout { name: "Comment", offset: 24, size: 8 },
         ],
     },
     StructLayout {
@@ -249,36 +129,12 @@ pub const LAYOUTS: &[StructLayout] = &[
         size: 32,
         align: 8,
         fields: &[
-            FieldLayout {
-                name: "fCapabilities",
-                offset: 0,
-                size: 4,
-            },
-            FieldLayout {
-                name: "wVersion",
-                offset: 4,
-                size: 2,
-            },
-            FieldLayout {
-                name: "wRPCID",
-                offset: 6,
-                size: 2,
-            },
-            FieldLayout {
-                name: "cbMaxToken",
-                offset: 8,
-                size: 4,
-            },
-            FieldLayout {
-                name: "Name",
-                offset: 16,
-                size: 8,
-            },
-            FieldLayout {
-                name: "Comment",
-                offset: 24,
-                size: 8,
-            },
+            FieldLayout { name: "fCapabilities", offset: 0, size: 4 },
+            FieldLayout { name: "wVersion", offset: 4, size: 2 },
+            FieldLayout { name: "wRPCID", offset: 6, size: 2 },
+            FieldLayout { name: "cbMaxToken", offset: 8, size: 4 },
+            FieldLayout { name: "Name", offset: 16, size: 8 },
+            FieldLayout { name: "Comment", offset: 24, size: 8 },
         ],
     },
     StructLayout {
@@ -287,166 +143,38 @@ pub const LAYOUTS: &[StructLayout] = &[
         size: 128,
         align: 4,
         fields: &[
-            FieldLayout {
-                name: "dwVersion",
-                offset: 0,
-                size: 4,
-            },
-            FieldLayout {
-                name: "EnumerateSecurityPackagesW",
-                offset: 4,
-                size: 4,
-            },
-            FieldLayout {
-                name: "QueryCredentialsAttributesW",
-                offset: 8,
-                size: 4,
-            },
-            FieldLayout {
-                name: "AcquireCredentialsHandleW",
-                offset: 12,
-                size: 4,
-            },
-            FieldLayout {
-                name: "FreeCredentialsHandle",
-                offset: 16,
-                size: 4,
-            },
-            FieldLayout {
-                name: "Reserved2",
-                offset: 20,
-                size: 4,
-            },
-            FieldLayout {
-                name: "InitializeSecurityContextW",
-                offset: 24,
-                size: 4,
-            },
-            FieldLayout {
-                name: "AcceptSecurityContext",
-                offset: 28,
-                size: 4,
-            },
-            FieldLayout {
-                name: "CompleteAuthToken",
-                offset: 32,
-                size: 4,
-            },
-            FieldLayout {
-                name: "DeleteSecurityContext",
-                offset: 36,
-                size: 4,
-            },
-            FieldLayout {
-                name: "ApplyControlToken",
-                offset: 40,
-                size: 4,
-            },
-            FieldLayout {
-                name: "QueryContextAttributesW",
-                offset: 44,
-                size: 4,
-            },
-            FieldLayout {
-                name: "ImpersonateSecurityContext",
-                offset: 48,
-                size: 4,
-            },
-            FieldLayout {
-                name: "RevertSecurityContext",
-                offset: 52,
-                size: 4,
-            },
-            FieldLayout {
-                name: "MakeSignature",
-                offset: 56,
-                size: 4,
-            },
-            FieldLayout {
-                name: "VerifySignature",
-                offset: 60,
-                size: 4,
-            },
-            FieldLayout {
-                name: "FreeContextBuffer",
-                offset: 64,
-                size: 4,
-            },
-            FieldLayout {
-                name: "QuerySecurityPackageInfoW",
-                offset: 68,
-                size: 4,
-            },
-            FieldLayout {
-                name: "Reserved3",
-                offset: 72,
-                size: 4,
-            },
-            FieldLayout {
-                name: "Reserved4",
-                offset: 76,
-                size: 4,
-            },
-            FieldLayout {
-                name: "ExportSecurityContext",
-                offset: 80,
-                size: 4,
-            },
-            FieldLayout {
-                name: "ImportSecurityContextW",
-                offset: 84,
-                size: 4,
-            },
-            FieldLayout {
-                name: "AddCredentialsW",
-                offset: 88,
-                size: 4,
-            },
-            FieldLayout {
-                name: "Reserved8",
-                offset: 92,
-                size: 4,
-            },
-            FieldLayout {
-                name: "QuerySecurityContextToken",
-                offset: 96,
-                size: 4,
-            },
-            FieldLayout {
-                name: "EncryptMessage",
-                offset: 100,
-                size: 4,
-            },
-            FieldLayout {
-                name: "DecryptMessage",
-                offset: 104,
-                size: 4,
-            },
-            FieldLayout {
-                name: "SetContextAttributesW",
-                offset: 108,
-                size: 4,
-            },
-            FieldLayout {
-                name: "SetCredentialsAttributesW",
-                offset: 112,
-                size: 4,
-            },
-            FieldLayout {
-                name: "ChangeAccountPasswordW",
-                offset: 116,
-                size: 4,
-            },
-            FieldLayout {
-                name: "QueryContextAttributesExW",
-                offset: 120,
-                size: 4,
-            },
-            FieldLayout {
-                name: "QueryCredentialsAttributesExW",
-                offset: 124,
-                size: 4,
-            },
+            FieldLayout { name: "dwVersion", offset: 0, size: 4 },
+            FieldLayout { name: "EnumerateSecurityPackagesW", offset: 4, size: 4 },
+            FieldLayout { name: "QueryCredentialsAttributesW", offset: 8, size: 4 },
+            FieldLayout { name: "AcquireCredentialsHandleW", offset: 12, size: 4 },
+            FieldLayout { name: "FreeCredentialsHandle", offset: 16, size: 4 },
+            FieldLayout { name: "Reserved2", offset: 20, size: 4 },
+            FieldLayout { name: "InitializeSecurityContextW", offset: 24, size: 4 },
+            FieldLayout { name: "AcceptSecurityContext", offset: 28, size: 4 },
+            FieldLayout { name: "CompleteAuthToken", offset: 32, size: 4 },
+            FieldLayout { name: "DeleteSecurityContext", offset: 36, size: 4 },
+            FieldLayout { name: "ApplyControlToken", offset: 40, size: 4 },
+            FieldLayout { name: "QueryContextAttributesW", offset: 44, size: 4 },
+            FieldLayout { name: "ImpersonateSecurityContext", offset: 48, size: 4 },
+            FieldLayout { name: "RevertSecurityContext", offset: 52, size: 4 },
+            FieldLayout { name: "MakeSignature", offset: 56, size: 4 },
+            FieldLayout { name: "VerifySignature", offset: 60, size: 4 },
+            FieldLayout { name: "FreeContextBuffer", offset: 64, size: 4 },
+            FieldLayout { name: "QuerySecurityPackageInfoW", offset: 68, size: 4 },
+            FieldLayout { name: "Reserved3", offset: 72, size: 4 },
+            FieldLayout { name: "Reserved4", offset: 76, size: 4 },
+            FieldLayout { name: "ExportSecurityContext", offset: 80, size: 4 },
+            FieldLayout { name: "ImportSecurityContextW", offset: 84, size: 4 },
+            FieldLayout { name: "AddCredentialsW", offset: 88, size: 4 },
+            FieldLayout { name: "Reserved8", offset: 92, size: 4 },
+            FieldLayout { name: "QuerySecurityContextToken", offset: 96, size: 4 },
+            FieldLayout { name: "EncryptMessage", offset: 100, size: 4 },
+            FieldLayout { name: "DecryptMessage", offset: 104, size: 4 },
+            FieldLayout { name: "SetContextAttributesW", offset: 108, size: 4 },
+            FieldLayout { name: "SetCredentialsAttributesW", offset: 112, size: 4 },
+            FieldLayout { name: "ChangeAccountPasswordW", offset: 116, size: 4 },
+            FieldLayout { name: "QueryContextAttributesExW", offset: 120, size: 4 },
+            FieldLayout { name: "QueryCredentialsAttributesExW", offset: 124, size: 4 },
         ],
     },
     StructLayout {
@@ -455,166 +183,38 @@ pub const LAYOUTS: &[StructLayout] = &[
         size: 256,
         align: 8,
         fields: &[
-            FieldLayout {
-                name: "dwVersion",
-                offset: 0,
-                size: 4,
-            },
-            FieldLayout {
-                name: "EnumerateSecurityPackagesW",
-                offset: 8,
-                size: 8,
-            },
-            FieldLayout {
-                name: "QueryCredentialsAttributesW",
-                offset: 16,
-                size: 8,
-            },
-            FieldLayout {
-                name: "AcquireCredentialsHandleW",
-                offset: 24,
-                size: 8,
-            },
-            FieldLayout {
-                name: "FreeCredentialsHandle",
-                offset: 32,
-                size: 8,
-            },
-            FieldLayout {
-                name: "Reserved2",
-                offset: 40,
-                size: 8,
-            },
-            FieldLayout {
-                name: "InitializeSecurityContextW",
-                offset: 48,
-                size: 8,
-            },
-            FieldLayout {
-                name: "AcceptSecurityContext",
-                offset: 56,
-                size: 8,
-            },
-            FieldLayout {
-                name: "CompleteAuthToken",
-                offset: 64,
-                size: 8,
-            },
-            FieldLayout {
-                name: "DeleteSecurityContext",
-                offset: 72,
-                size: 8,
-            },
-            FieldLayout {
-                name: "ApplyControlToken",
-                offset: 80,
-                size: 8,
-            },
-            FieldLayout {
-                name: "QueryContextAttributesW",
-                offset: 88,
-                size: 8,
-            },
-            FieldLayout {
-                name: "ImpersonateSecurityContext",
-                offset: 96,
-                size: 8,
-            },
-            FieldLayout {
-                name: "RevertSecurityContext",
-                offset: 104,
-                size: 8,
-            },
-            FieldLayout {
-                name: "MakeSignature",
-                offset: 112,
-                size: 8,
-            },
-            FieldLayout {
-                name: "VerifySignature",
-                offset: 120,
-                size: 8,
-            },
-            FieldLayout {
-                name: "FreeContextBuffer",
-                offset: 128,
-                size: 8,
-            },
-            FieldLayout {
-                name: "QuerySecurityPackageInfoW",
-                offset: 136,
-                size: 8,
-            },
-            FieldLayout {
-                name: "Reserved3",
-                offset: 144,
-                size: 8,
-            },
-            FieldLayout {
-                name: "Reserved4",
-                offset: 152,
-                size: 8,
-            },
-            FieldLayout {
-                name: "ExportSecurityContext",
-                offset: 160,
-                size: 8,
-            },
-            FieldLayout {
-                name: "ImportSecurityContextW",
-                offset: 168,
-                size: 8,
-            },
-            FieldLayout {
-                name: "AddCredentialsW",
-                offset: 176,
-                size: 8,
-            },
-            FieldLayout {
-                name: "Reserved8",
-                offset: 184,
-                size: 8,
-            },
-            FieldLayout {
-                name: "QuerySecurityContextToken",
-                offset: 192,
-                size: 8,
-            },
-            FieldLayout {
-                name: "EncryptMessage",
-                offset: 200,
-                size: 8,
-            },
-            FieldLayout {
-                name: "DecryptMessage",
-                offset: 208,
-                size: 8,
-            },
-            FieldLayout {
-                name: "SetContextAttributesW",
-                offset: 216,
-                size: 8,
-            },
-            FieldLayout {
-                name: "SetCredentialsAttributesW",
-                offset: 224,
-                size: 8,
-            },
-            FieldLayout {
-                name: "ChangeAccountPasswordW",
-                offset: 232,
-                size: 8,
-            },
-            FieldLayout {
-                name: "QueryContextAttributesExW",
-                offset: 240,
-                size: 8,
-            },
-            FieldLayout {
-                name: "QueryCredentialsAttributesExW",
-                offset: 248,
-                size: 8,
-            },
+            FieldLayout { name: "dwVersion", offset: 0, size: 4 },
+            FieldLayout { name: "EnumerateSecurityPackagesW", offset: 8, size: 8 },
+            FieldLayout { name: "QueryCredentialsAttributesW", offset: 16, size: 8 },
+            FieldLayout { name: "AcquireCredentialsHandleW", offset: 24, size: 8 },
+            FieldLayout { name: "FreeCredentialsHandle", offset: 32, size: 8 },
+            FieldLayout { name: "Reserved2", offset: 40, size: 8 },
+            FieldLayout { name: "InitializeSecurityContextW", offset: 48, size: 8 },
+            FieldLayout { name: "AcceptSecurityContext", offset: 56, size: 8 },
+            FieldLayout { name: "CompleteAuthToken", offset: 64, size: 8 },
+            FieldLayout { name: "DeleteSecurityContext", offset: 72, size: 8 },
+            FieldLayout { name: "ApplyControlToken", offset: 80, size: 8 },
+            FieldLayout { name: "QueryContextAttributesW", offset: 88, size: 8 },
+            FieldLayout { name: "ImpersonateSecurityContext", offset: 96, size: 8 },
+            FieldLayout { name: "RevertSecurityContext", offset: 104, size: 8 },
+            FieldLayout { name: "MakeSignature", offset: 112, size: 8 },
+            FieldLayout { name: "VerifySignature", offset: 120, size: 8 },
+            FieldLayout { name: "FreeContextBuffer", offset: 128, size: 8 },
+            FieldLayout { name: "QuerySecurityPackageInfoW", offset: 136, size: 8 },
+            FieldLayout { name: "Reserved3", offset: 144, size: 8 },
+            FieldLayout { name: "Reserved4", offset: 152, size: 8 },
+            FieldLayout { name: "ExportSecurityContext", offset: 160, size: 8 },
+            FieldLayout { name: "ImportSecurityContextW", offset: 168, size: 8 },
+            FieldLayout { name: "AddCredentialsW", offset: 176, size: 8 },
+            FieldLayout { name: "Reserved8", offset: 184, size: 8 },
+            FieldLayout { name: "QuerySecurityContextToken", offset: 192, size: 8 },
+            FieldLayout { name: "EncryptMessage", offset: 200, size: 8 },
+            FieldLayout { name: "DecryptMessage", offset: 208, size: 8 },
+            FieldLayout { name: "SetContextAttributesW", offset: 216, size: 8 },
+            FieldLayout { name: "SetCredentialsAttributesW", offset: 224, size: 8 },
+            FieldLayout { name: "ChangeAccountPasswordW", offset: 232, size: 8 },
+            FieldLayout { name: "QueryContextAttributesExW", offset: 240, size: 8 },
+            FieldLayout { name: "QueryCredentialsAttributesExW", offset: 248, size: 8 },
         ],
     },
     StructLayout {
@@ -623,166 +223,38 @@ pub const LAYOUTS: &[StructLayout] = &[
         size: 256,
         align: 8,
         fields: &[
-            FieldLayout {
-                name: "dwVersion",
-                offset: 0,
-                size: 4,
-            },
-            FieldLayout {
-                name: "EnumerateSecurityPackagesW",
-                offset: 8,
-                size: 8,
-            },
-            FieldLayout {
-                name: "QueryCredentialsAttributesW",
-                offset: 16,
-                size: 8,
-            },
-            FieldLayout {
-                name: "AcquireCredentialsHandleW",
-                offset: 24,
-                size: 8,
-            },
-            FieldLayout {
-                name: "FreeCredentialsHandle",
-                offset: 32,
-                size: 8,
-            },
-            FieldLayout {
-                name: "Reserved2",
-                offset: 40,
-                size: 8,
-            },
-            FieldLayout {
-                name: "InitializeSecurityContextW",
-                offset: 48,
-                size: 8,
-            },
-            FieldLayout {
-                name: "AcceptSecurityContext",
-                offset: 56,
-                size: 8,
-            },
-            FieldLayout {
-                name: "CompleteAuthToken",
-                offset: 64,
-                size: 8,
-            },
-            FieldLayout {
-                name: "DeleteSecurityContext",
-                offset: 72,
-                size: 8,
-            },
-            FieldLayout {
-                name: "ApplyControlToken",
-                offset: 80,
-                size: 8,
-            },
-            FieldLayout {
-                name: "QueryContextAttributesW",
-                offset: 88,
-                size: 8,
-            },
-            FieldLayout {
-                name: "ImpersonateSecurityContext",
-                offset: 96,
-                size: 8,
-            },
-            FieldLayout {
-                name: "RevertSecurityContext",
-                offset: 104,
-                size: 8,
-            },
-            FieldLayout {
-                name: "MakeSignature",
-                offset: 112,
-                size: 8,
-            },
-            FieldLayout {
-                name: "VerifySignature",
-                offset: 120,
-                size: 8,
-            },
-            FieldLayout {
-                name: "FreeContextBuffer",
-                offset: 128,
-                size: 8,
-            },
-            FieldLayout {
-                name: "QuerySecurityPackageInfoW",
-                offset: 136,
-                size: 8,
-            },
-            FieldLayout {
-                name: "Reserved3",
-                offset: 144,
-                size: 8,
-            },
-            FieldLayout {
-                name: "Reserved4",
-                offset: 152,
-                size: 8,
-            },
-            FieldLayout {
-                name: "ExportSecurityContext",
-                offset: 160,
-                size: 8,
-            },
-            FieldLayout {
-                name: "ImportSecurityContextW",
-                offset: 168,
-                size: 8,
-            },
-            FieldLayout {
-                name: "AddCredentialsW",
-                offset: 176,
-                size: 8,
-            },
-            FieldLayout {
-                name: "Reserved8",
-                offset: 184,
-                size: 8,
-            },
-            FieldLayout {
-                name: "QuerySecurityContextToken",
-                offset: 192,
-                size: 8,
-            },
-            FieldLayout {
-                name: "EncryptMessage",
-                offset: 200,
-                size: 8,
-            },
-            FieldLayout {
-                name: "DecryptMessage",
-                offset: 208,
-                size: 8,
-            },
-            FieldLayout {
-                name: "SetContextAttributesW",
-                offset: 216,
-                size: 8,
-            },
-            FieldLayout {
-                name: "SetCredentialsAttributesW",
-                offset: 224,
-                size: 8,
-            },
-            FieldLayout {
-                name: "ChangeAccountPasswordW",
-                offset: 232,
-                size: 8,
-            },
-            FieldLayout {
-                name: "QueryContextAttributesExW",
-                offset: 240,
-                size: 8,
-            },
-            FieldLayout {
-                name: "QueryCredentialsAttributesExW",
-                offset: 248,
-                size: 8,
-            },
+            FieldLayout { name: "dwVersion", offset: 0, size: 4 },
+            FieldLayout { name: "EnumerateSecurityPackagesW", offset: 8, size: 8 },
+            FieldLayout { name: "QueryCredentialsAttributesW", offset: 16, size: 8 },
+            FieldLayout { name: "AcquireCredentialsHandleW", offset: 24, size: 8 },
+            FieldLayout { name: "FreeCredentialsHandle", offset: 32, size: 8 },
+            FieldLayout { name: "Reserved2", offset: 40, size: 8 },
+            FieldLayout { name: "InitializeSecurityContextW", offset: 48, size: 8 },
+            FieldLayout { name: "AcceptSecurityContext", offset: 56, size: 8 },
+            FieldLayout { name: "CompleteAuthToken", offset: 64, size: 8 },
+            FieldLayout { name: "DeleteSecurityContext", offset: 72, size: 8 },
+            FieldLayout { name: "ApplyControlToken", offset: 80, size: 8 },
+            FieldLayout { name: "QueryContextAttributesW", offset: 88, size: 8 },
+            FieldLayout { name: "ImpersonateSecurityContext", offset: 96, size: 8 },
+            FieldLayout { name: "RevertSecurityContext", offset: 104, size: 8 },
+            FieldLayout { name: "MakeSignature", offset: 112, size: 8 },
+            FieldLayout { name: "VerifySignature", offset: 120, size: 8 },
+            FieldLayout { name: "FreeContextBuffer", offset: 128, size: 8 },
+            FieldLayout { name: "QuerySecurityPackageInfoW", offset: 136, size: 8 },
+            FieldLayout { name: "Reserved3", offset: 144, size: 8 },
+            FieldLayout { name: "Reserved4", offset: 152, size: 8 },
+            FieldLayout { name: "ExportSecurityContext", offset: 160, size: 8 },
+            FieldLayout { name: "ImportSecurityContextW", offset: 168, size: 8 },
+            FieldLayout { name: "AddCredentialsW", offset: 176, size: 8 },
+            FieldLayout { name: "Reserved8", offset: 184, size: 8 },
+            FieldLayout { name: "QuerySecurityContextToken", offset: 192, size: 8 },
+            FieldLayout { name: "EncryptMessage", offset: 200, size: 8 },
+            FieldLayout { name: "DecryptMessage", offset: 208, size: 8 },
+            FieldLayout { name: "SetContextAttributesW", offset: 216, size: 8 },
+            FieldLayout { name: "SetCredentialsAttributesW", offset: 224, size: 8 },
+            FieldLayout { name: "ChangeAccountPasswordW", offset: 232, size: 8 },
+            FieldLayout { name: "QueryContextAttributesExW", offset: 240, size: 8 },
+            FieldLayout { name: "QueryCredentialsAttributesExW", offset: 248, size: 8 },
         ],
     },
     StructLayout {
@@ -791,166 +263,38 @@ pub const LAYOUTS: &[StructLayout] = &[
         size: 128,
         align: 4,
         fields: &[
-            FieldLayout {
-                name: "dwVersion",
-                offset: 0,
-                size: 4,
-            },
-            FieldLayout {
-                name: "EnumerateSecurityPackages",
-                offset: 4,
-                size: 4,
-            },
-            FieldLayout {
-                name: "QueryCredentialsAttributes",
-                offset: 8,
-                size: 4,
-            },
-            FieldLayout {
-                name: "AcquireCredentialsHandle",
-                offset: 12,
-                size: 4,
-            },
-            FieldLayout {
-                name: "FreeCredentialsHandle",
-                offset: 16,
-                size: 4,
-            },
-            FieldLayout {
-                name: "Reserved2",
-                offset: 20,
-                size: 4,
-            },
-            FieldLayout {
-                name: "InitializeSecurityContext",
-                offset: 24,
-                size: 4,
-            },
-            FieldLayout {
-                name: "AcceptSecurityContext",
-                offset: 28,
-                size: 4,
-            },
-            FieldLayout {
-                name: "CompleteAuthToken",
-                offset: 32,
-                size: 4,
-            },
-            FieldLayout {
-                name: "DeleteSecurityContext",
-                offset: 36,
-                size: 4,
-            },
-            FieldLayout {
-                name: "ApplyControlToken",
-                offset: 40,
-                size: 4,
-            },
-            FieldLayout {
-                name: "QueryContextAttributes",
-                offset: 44,
-                size: 4,
-            },
-            FieldLayout {
-                name: "ImpersonateSecurityContext",
-                offset: 48,
-                size: 4,
-            },
-            FieldLayout {
-                name: "RevertSecurityContext",
-                offset: 52,
-                size: 4,
-            },
-            FieldLayout {
-                name: "MakeSignature",
-                offset: 56,
-                size: 4,
-            },
-            FieldLayout {
-                name: "VerifySignature",
-                offset: 60,
-                size: 4,
-            },
-            FieldLayout {
-                name: "FreeContextBuffer",
-                offset: 64,
-                size: 4,
-            },
-            FieldLayout {
-                name: "QuerySecurityPackageInfo",
-                offset: 68,
-                size: 4,
-            },
-            FieldLayout {
-                name: "Reserved3",
-                offset: 72,
-                size: 4,
-            },
-            FieldLayout {
-                name: "Reserved4",
-                offset: 76,
-                size: 4,
-            },
-            FieldLayout {
-                name: "ExportSecurityContext",
-                offset: 80,
-                size: 4,
-            },
-            FieldLayout {
-                name: "ImportSecurityContext",
-                offset: 84,
-                size: 4,
-            },
-            FieldLayout {
-                name: "AddCredentials",
-                offset: 88,
-                size: 4,
-            },
-            FieldLayout {
-                name: "Reserved8",
-                offset: 92,
-                size: 4,
-            },
-            FieldLayout {
-                name: "QuerySecurityContextToken",
-                offset: 96,
-                size: 4,
-            },
-            FieldLayout {
-                name: "EncryptMessage",
-                offset: 100,
-                size: 4,
-            },
-            FieldLayout {
-                name: "DecryptMessage",
-                offset: 104,
-                size: 4,
-            },
-            FieldLayout {
-                name: "SetContextAttributes",
-                offset: 108,
-                size: 4,
-            },
-            FieldLayout {
-                name: "SetCredentialsAttributes",
-                offset: 112,
-                size: 4,
-            },
-            FieldLayout {
-                name: "ChangeAccountPassword",
-                offset: 116,
-                size: 4,
-            },
-            FieldLayout {
-                name: "QueryContextAttributesEx",
-                offset: 120,
-                size: 4,
-            },
-            FieldLayout {
-                name: "QueryCredentialsAttributesEx",
-                offset: 124,
-                size: 4,
-            },
+            FieldLayout { name: "dwVersion", offset: 0, size: 4 },
+            FieldLayout { name: "EnumerateSecurityPackages", offset: 4, size: 4 },
+            FieldLayout { name: "QueryCredentialsAttributes", offset: 8, size: 4 },
+            FieldLayout { name: "AcquireCredentialsHandle", offset: 12, size: 4 },
+            FieldLayout { name: "FreeCredentialsHandle", offset: 16, size: 4 },
+            FieldLayout { name: "Reserved2", offset: 20, size: 4 },
+            FieldLayout { name: "InitializeSecurityContext", offset: 24, size: 4 },
+            FieldLayout { name: "AcceptSecurityContext", offset: 28, size: 4 },
+            FieldLayout { name: "CompleteAuthToken", offset: 32, size: 4 },
+            FieldLayout { name: "DeleteSecurityContext", offset: 36, size: 4 },
+            FieldLayout { name: "ApplyControlToken", offset: 40, size: 4 },
+            FieldLayout { name: "QueryContextAttributes", offset: 44, size: 4 },
+            FieldLayout { name: "ImpersonateSecurityContext", offset: 48, size: 4 },
+            FieldLayout { name: "RevertSecurityContext", offset: 52, size: 4 },
+            FieldLayout { name: "MakeSignature", offset: 56, size: 4 },
+            FieldLayout { name: "VerifySignature", offset: 60, size: 4 },
+            FieldLayout { name: "FreeContextBuffer", offset: 64, size: 4 },
+            FieldLayout { name: "QuerySecurityPackageInfo", offset: 68, size: 4 },
+            FieldLayout { name: "Reserved3", offset: 72, size: 4 },
+            FieldLayout { name: "Reserved4", offset: 76, size: 4 },
+            FieldLayout { name: "ExportSecurityContext", offset: 80, size: 4 },
+            FieldLayout { name: "ImportSecurityContext", offset: 84, size: 4 },
+            FieldLayout { name: "AddCredentials", offset: 88, size: 4 },
+            FieldLayout { name: "Reserved8", offset: 92, size: 4 },
+            FieldLayout { name: "QuerySecurityContextToken", offset: 96, size: 4 },
+            FieldLayout { name: "EncryptMessage", offset: 100, size: 4 },
+            FieldLayout { name: "DecryptMessage", offset: 104, size: 4 },
+            FieldLayout { name: "SetContextAttributes", offset: 108, size: 4 },
+            FieldLayout { name: "SetCredentialsAttributes", offset: 112, size: 4 },
+            FieldLayout { name: "ChangeAccountPassword", offset: 116, size: 4 },
+            FieldLayout { name: "QueryContextAttributesEx", offset: 120, size: 4 },
+            FieldLayout { name: "QueryCredentialsAttributesEx", offset: 124, size: 4 },
         ],
     },
     StructLayout {
@@ -959,166 +303,38 @@ pub const LAYOUTS: &[StructLayout] = &[
         size: 256,
         align: 8,
         fields: &[
-            FieldLayout {
-                name: "dwVersion",
-                offset: 0,
-                size: 4,
-            },
-            FieldLayout {
-                name: "EnumerateSecurityPackages",
-                offset: 8,
-                size: 8,
-            },
-            FieldLayout {
-                name: "QueryCredentialsAttributes",
-                offset: 16,
-                size: 8,
-            },
-            FieldLayout {
-                name: "AcquireCredentialsHandle",
-                offset: 24,
-                size: 8,
-            },
-            FieldLayout {
-                name: "FreeCredentialsHandle",
-                offset: 32,
-                size: 8,
-            },
-            FieldLayout {
-                name: "Reserved2",
-                offset: 40,
-                size: 8,
-            },
-            FieldLayout {
-                name: "InitializeSecurityContext",
-                offset: 48,
-                size: 8,
-            },
-            FieldLayout {
-                name: "AcceptSecurityContext",
-                offset: 56,
-                size: 8,
-            },
-            FieldLayout {
-                name: "CompleteAuthToken",
-                offset: 64,
-                size: 8,
-            },
-            FieldLayout {
-                name: "DeleteSecurityContext",
-                offset: 72,
-                size: 8,
-            },
-            FieldLayout {
-                name: "ApplyControlToken",
-                offset: 80,
-                size: 8,
-            },
-            FieldLayout {
-                name: "QueryContextAttributes",
-                offset: 88,
-                size: 8,
-            },
-            FieldLayout {
-                name: "ImpersonateSecurityContext",
-                offset: 96,
-                size: 8,
-            },
-            FieldLayout {
-                name: "RevertSecurityContext",
-                offset: 104,
-                size: 8,
-            },
-            FieldLayout {
-                name: "MakeSignature",
-                offset: 112,
-                size: 8,
-            },
-            FieldLayout {
-                name: "VerifySignature",
-                offset: 120,
-                size: 8,
-            },
-            FieldLayout {
-                name: "FreeContextBuffer",
-                offset: 128,
-                size: 8,
-            },
-            FieldLayout {
-                name: "QuerySecurityPackageInfo",
-                offset: 136,
-                size: 8,
-            },
-            FieldLayout {
-                name: "Reserved3",
-                offset: 144,
-                size: 8,
-            },
-            FieldLayout {
-                name: "Reserved4",
-                offset: 152,
-                size: 8,
-            },
-            FieldLayout {
-                name: "ExportSecurityContext",
-                offset: 160,
-                size: 8,
-            },
-            FieldLayout {
-                name: "ImportSecurityContext",
-                offset: 168,
-                size: 8,
-            },
-            FieldLayout {
-                name: "AddCredentials",
-                offset: 176,
-                size: 8,
-            },
-            FieldLayout {
-                name: "Reserved8",
-                offset: 184,
-                size: 8,
-            },
-            FieldLayout {
-                name: "QuerySecurityContextToken",
-                offset: 192,
-                size: 8,
-            },
-            FieldLayout {
-                name: "EncryptMessage",
-                offset: 200,
-                size: 8,
-            },
-            FieldLayout {
-                name: "DecryptMessage",
-                offset: 208,
-                size: 8,
-            },
-            FieldLayout {
-                name: "SetContextAttributes",
-                offset: 216,
-                size: 8,
-            },
-            FieldLayout {
-                name: "SetCredentialsAttributes",
-                offset: 224,
-                size: 8,
-            },
-            FieldLayout {
-                name: "ChangeAccountPassword",
-                offset: 232,
-                size: 8,
-            },
-            FieldLayout {
-                name: "QueryContextAttributesEx",
-                offset: 240,
-                size: 8,
-            },
-            FieldLayout {
-                name: "QueryCredentialsAttributesEx",
-                offset: 248,
-                size: 8,
-            },
+            FieldLayout { name: "dwVersion", offset: 0, size: 4 },
+            FieldLayout { name: "EnumerateSecurityPackages", offset: 8, size: 8 },
+            FieldLayout { name: "QueryCredentialsAttributes", offset: 16, size: 8 },
+            FieldLayout { name: "AcquireCredentialsHandle", offset: 24, size: 8 },
+            FieldLayout { name: "FreeCredentialsHandle", offset: 32, size: 8 },
+            FieldLayout { name: "Reserved2", offset: 40, size: 8 },
+            FieldLayout { name: "InitializeSecurityContext", offset: 48, size: 8 },
+            FieldLayout { name: "AcceptSecurityContext", offset: 56, size: 8 },
+            FieldLayout { name: "CompleteAuthToken", offset: 64, size: 8 },
+            FieldLayout { name: "DeleteSecurityContext", offset: 72, size: 8 },
+            FieldLayout { name: "ApplyControlToken", offset: 80, size: 8 },
+            FieldLayout { name: "QueryContextAttributes", offset: 88, size: 8 },
+            FieldLayout { name: "ImpersonateSecurityContext", offset: 96, size: 8 },
+            FieldLayout { name: "RevertSecurityContext", offset: 104, size: 8 },
+            FieldLayout { name: "MakeSignature", offset: 112, size: 8 },
+            FieldLayout { name: "VerifySignature", offset: 120, size: 8 },
+            FieldLayout { name: "FreeContextBuffer", offset: 128, size: 8 },
+            FieldLayout { name: "QuerySecurityPackageInfo", offset: 136, size: 8 },
+            FieldLayout { name: "Reserved3", offset: 144, size: 8 },
+            FieldLayout { name: "Reserved4", offset: 152, size: 8 },
+            FieldLayout { name: "ExportSecurityContext", offset: 160, size: 8 },
+            FieldLayout { name: "ImportSecurityContext", offset: 168, size: 8 },
+            FieldLayout { name: "AddCredentials", offset: 176, size: 8 },
+            FieldLayout { name: "Reserved8", offset: 184, size: 8 },
+            FieldLayout { name: "QuerySecurityContextToken", offset: 192, size: 8 },
+            FieldLayout { name: "EncryptMessage", offset: 200, size: 8 },
+            FieldLayout { name: "DecryptMessage", offset: 208, size: 8 },
+            FieldLayout { name: "SetContextAttributes", offset: 216, size: 8 },
+            FieldLayout { name: "SetCredentialsAttributes", offset: 224, size: 8 },
+            FieldLayout { name: "ChangeAccountPassword", offset: 232, size: 8 },
+            FieldLayout { name: "QueryContextAttributesEx", offset: 240, size: 8 },
+            FieldLayout { name: "QueryCredentialsAttributesEx", offset: 248, size: 8 },
         ],
     },
     StructLayout {
@@ -1127,166 +343,38 @@ pub const LAYOUTS: &[StructLayout] = &[
         size: 256,
         align: 8,
         fields: &[
-            FieldLayout {
-                name: "dwVersion",
-                offset: 0,
-                size: 4,
-            },
-            FieldLayout {
-                name: "EnumerateSecurityPackages",
-                offset: 8,
-                size: 8,
-            },
-            FieldLayout {
-                name: "QueryCredentialsAttributes",
-                offset: 16,
-                size: 8,
-            },
-            FieldLayout {
-                name: "AcquireCredentialsHandle",
-                offset: 24,
-                size: 8,
-            },
-            FieldLayout {
-                name: "FreeCredentialsHandle",
-                offset: 32,
-                size: 8,
-            },
-            FieldLayout {
-                name: "Reserved2",
-                offset: 40,
-                size: 8,
-            },
-            FieldLayout {
-                name: "InitializeSecurityContext",
-                offset: 48,
-                size: 8,
-            },
-            FieldLayout {
-                name: "AcceptSecurityContext",
-                offset: 56,
-                size: 8,
-            },
-            FieldLayout {
-                name: "CompleteAuthToken",
-                offset: 64,
-                size: 8,
-            },
-            FieldLayout {
-                name: "DeleteSecurityContext",
-                offset: 72,
-                size: 8,
-            },
-            FieldLayout {
-                name: "ApplyControlToken",
-                offset: 80,
-                size: 8,
-            },
-            FieldLayout {
-                name: "QueryContextAttributes",
-                offset: 88,
-                size: 8,
-            },
-            FieldLayout {
-                name: "ImpersonateSecurityContext",
-                offset: 96,
-                size: 8,
-            },
-            FieldLayout {
-                name: "RevertSecurityContext",
-                offset: 104,
-                size: 8,
-            },
-            FieldLayout {
-                name: "MakeSignature",
-                offset: 112,
-                size: 8,
-            },
-            FieldLayout {
-                name: "VerifySignature",
-                offset: 120,
-                size: 8,
-            },
-            FieldLayout {
-                name: "FreeContextBuffer",
-                offset: 128,
-                size: 8,
-            },
-            FieldLayout {
-                name: "QuerySecurityPackageInfo",
-                offset: 136,
-                size: 8,
-            },
-            FieldLayout {
-                name: "Reserved3",
-                offset: 144,
-                size: 8,
-            },
-            FieldLayout {
-                name: "Reserved4",
-                offset: 152,
-                size: 8,
-            },
-            FieldLayout {
-                name: "ExportSecurityContext",
-                offset: 160,
-                size: 8,
-            },
-            FieldLayout {
-                name: "ImportSecurityContext",
-                offset: 168,
-                size: 8,
-            },
-            FieldLayout {
-                name: "AddCredentials",
-                offset: 176,
-                size: 8,
-            },
-            FieldLayout {
-                name: "Reserved8",
-                offset: 184,
-                size: 8,
-            },
-            FieldLayout {
-                name: "QuerySecurityContextToken",
-                offset: 192,
-                size: 8,
-            },
-            FieldLayout {
-                name: "EncryptMessage",
-                offset: 200,
-                size: 8,
-            },
-            FieldLayout {
-                name: "DecryptMessage",
-                offset: 208,
-                size: 8,
-            },
-            FieldLayout {
-                name: "SetContextAttributes",
-                offset: 216,
-                size: 8,
-            },
-            FieldLayout {
-                name: "SetCredentialsAttributes",
-                offset: 224,
-                size: 8,
-            },
-            FieldLayout {
-                name: "ChangeAccountPassword",
-                offset: 232,
-                size: 8,
-            },
-            FieldLayout {
-                name: "QueryContextAttributesEx",
-                offset: 240,
-                size: 8,
-            },
-            FieldLayout {
-                name: "QueryCredentialsAttributesEx",
-                offset: 248,
-                size: 8,
-            },
+            FieldLayout { name: "dwVersion", offset: 0, size: 4 },
+            FieldLayout { name: "EnumerateSecurityPackages", offset: 8, size: 8 },
+            FieldLayout { name: "QueryCredentialsAttributes", offset: 16, size: 8 },
+            FieldLayout { name: "AcquireCredentialsHandle", offset: 24, size: 8 },
+            FieldLayout { name: "FreeCredentialsHandle", offset: 32, size: 8 },
+            FieldLayout { name: "Reserved2", offset: 40, size: 8 },
+            FieldLayout { name: "InitializeSecurityContext", offset: 48, size: 8 },
+            FieldLayout { name: "AcceptSecurityContext", offset: 56, size: 8 },
+            FieldLayout { name: "CompleteAuthToken", offset: 64, size: 8 },
+            FieldLayout { name: "DeleteSecurityContext", offset: 72, size: 8 },
+            FieldLayout { name: "ApplyControlToken", offset: 80, size: 8 },
+            FieldLayout { name: "QueryContextAttributes", offset: 88, size: 8 },
+            FieldLayout { name: "ImpersonateSecurityContext", offset: 96, size: 8 },
+            FieldLayout { name: "RevertSecurityContext", offset: 104, size: 8 },
+            FieldLayout { name: "MakeSignature", offset: 112, size: 8 },
+            FieldLayout { name: "VerifySignature", offset: 120, size: 8 },
+            FieldLayout { name: "FreeContextBuffer", offset: 128, size: 8 },
+            FieldLayout { name: "QuerySecurityPackageInfo", offset: 136, size: 8 },
+            FieldLayout { name: "Reserved3", offset: 144, size: 8 },
+            FieldLayout { name: "Reserved4", offset: 152, size: 8 },
+            FieldLayout { name: "ExportSecurityContext", offset: 160, size: 8 },
+            FieldLayout { name: "ImportSecurityContext", offset: 168, size: 8 },
+            FieldLayout { name: "AddCredentials", offset: 176, size: 8 },
+            FieldLayout { name: "Reserved8", offset: 184, size: 8 },
+            FieldLayout { name: "QuerySecurityContextToken", offset: 192, size: 8 },
+            FieldLayout { name: "EncryptMessage", offset: 200, size: 8 },
+            FieldLayout { name: "DecryptMessage", offset: 208, size: 8 },
+            FieldLayout { name: "SetContextAttributes", offset: 216, size: 8 },
+            FieldLayout { name: "SetCredentialsAttributes", offset: 224, size: 8 },
+            FieldLayout { name: "ChangeAccountPassword", offset: 232, size: 8 },
+            FieldLayout { name: "QueryContextAttributesEx", offset: 240, size: 8 },
+            FieldLayout { name: "QueryCredentialsAttributesEx", offset: 248, size: 8 },
         ],
     },
 ];
@@ -1296,14 +384,8 @@ const fn field_size<T, F>(_: fn(&T) -> &F) -> usize {
 }
 #[cfg(target_arch = "x86")]
 const _: () = {
-    assert!(
-        size_of::<crate::SecPkgInfoW>() == 20,
-        "SecPkgInfoW: size differs from the metadata's layout on X86"
-    );
-    assert!(
-        align_of::<crate::SecPkgInfoW>() == 4,
-        "SecPkgInfoW: alignment differs from the metadata's layout on X86"
-    );
+    assert!(size_of::<crate::SecPkgInfoW>() == 20, "SecPkgInfoW: size differs from the metadata's layout on X86");
+    assert!(align_of::<crate::SecPkgInfoW>() == 4, "SecPkgInfoW: alignment differs from the metadata's layout on X86");
     assert!(
         offset_of!(crate::SecPkgInfoW, fCapabilities) == 0,
         "SecPkgInfoW: offset of fCapabilities differs from the metadata's layout on X86"
@@ -1352,14 +434,8 @@ const _: () = {
         field_size(|s: &crate::SecPkgInfoW| &s.Comment) == 4,
         "SecPkgInfoW: size of Comment differs from the metadata's layout on X86"
     );
-    assert!(
-        size_of::<crate::SecPkgInfoA>() == 20,
-        "SecPkgInfoA: size differs from the metadata's layout on X86"
-    );
-    assert!(
-        align_of::<crate::SecPkgInfoA>() == 4,
-        "SecPkgInfoA: alignment differs from the metadata's layout on X86"
-    );
+    assert!(size_of::<crate::SecPkgInfoA>() == 20, "SecPkgInfoA: size differs from the metadata's layout on X86");
+    assert!(align_of::<crate::SecPkgInfoA>() == 4, "SecPkgInfoA: alignment differs from the metadata's layout on X86");
     assert!(
         offset_of!(crate::SecPkgInfoA, fCapabilities) == 0,
         "SecPkgInfoA: offset of fCapabilities differs from the metadata's layout on X86"
@@ -1939,14 +1015,8 @@ const _: () = {
 };
 #[cfg(target_arch = "x86_64")]
 const _: () = {
-    assert!(
-        size_of::<crate::SecPkgInfoW>() == 32,
-        "SecPkgInfoW: size differs from the metadata's layout on X64"
-    );
-    assert!(
-        align_of::<crate::SecPkgInfoW>() == 8,
-        "SecPkgInfoW: alignment differs from the metadata's layout on X64"
-    );
+    assert!(size_of::<crate::SecPkgInfoW>() == 32, "SecPkgInfoW: size differs from the metadata's layout on X64");
+    assert!(align_of::<crate::SecPkgInfoW>() == 8, "SecPkgInfoW: alignment differs from the metadata's layout on X64");
     assert!(
         offset_of!(crate::SecPkgInfoW, fCapabilities) == 0,
         "SecPkgInfoW: offset of fCapabilities differs from the metadata's layout on X64"
@@ -1995,14 +1065,8 @@ const _: () = {
         field_size(|s: &crate::SecPkgInfoW| &s.Comment) == 8,
         "SecPkgInfoW: size of Comment differs from the metadata's layout on X64"
     );
-    assert!(
-        size_of::<crate::SecPkgInfoA>() == 32,
-        "SecPkgInfoA: size differs from the metadata's layout on X64"
-    );
-    assert!(
-        align_of::<crate::SecPkgInfoA>() == 8,
-        "SecPkgInfoA: alignment differs from the metadata's layout on X64"
-    );
+    assert!(size_of::<crate::SecPkgInfoA>() == 32, "SecPkgInfoA: size differs from the metadata's layout on X64");
+    assert!(align_of::<crate::SecPkgInfoA>() == 8, "SecPkgInfoA: alignment differs from the metadata's layout on X64");
     assert!(
         offset_of!(crate::SecPkgInfoA, fCapabilities) == 0,
         "SecPkgInfoA: offset of fCapabilities differs from the metadata's layout on X64"
@@ -2582,10 +1646,7 @@ const _: () = {
 };
 #[cfg(target_arch = "aarch64")]
 const _: () = {
-    assert!(
-        size_of::<crate::SecPkgInfoW>() == 32,
-        "SecPkgInfoW: size differs from the metadata's layout on Arm64"
-    );
+    assert!(size_of::<crate::SecPkgInfoW>() == 32, "SecPkgInfoW: size differs from the metadata's layout on Arm64");
     assert!(
         align_of::<crate::SecPkgInfoW>() == 8,
         "SecPkgInfoW: alignment differs from the metadata's layout on Arm64"
@@ -2638,10 +1699,7 @@ const _: () = {
         field_size(|s: &crate::SecPkgInfoW| &s.Comment) == 8,
         "SecPkgInfoW: size of Comment differs from the metadata's layout on Arm64"
     );
-    assert!(
-        size_of::<crate::SecPkgInfoA>() == 32,
-        "SecPkgInfoA: size differs from the metadata's layout on Arm64"
-    );
+    assert!(size_of::<crate::SecPkgInfoA>() == 32, "SecPkgInfoA: size differs from the metadata's layout on Arm64");
     assert!(
         align_of::<crate::SecPkgInfoA>() == 8,
         "SecPkgInfoA: alignment differs from the metadata's layout on Arm64"

@@ -23,18 +23,11 @@ pub(crate) fn for_each_item(
         if !matches!(attr.meta, Meta::List(_)) {
             return Err(Error::new_spanned(
                 attr,
-                format!(
-                    "write the attribute with arguments: #[{name}(...)] taking {}",
-                    key_list(valid)
-                ),
+                format!("write the attribute with arguments: #[{name}(...)] taking {}", key_list(valid)),
             ));
         }
         attr.parse_nested_meta(|meta| {
-            let key = meta
-                .path
-                .get_ident()
-                .map(Ident::to_string)
-                .filter(|key| valid.contains(&key.as_str()));
+            let key = meta.path.get_ident().map(Ident::to_string).filter(|key| valid.contains(&key.as_str()));
             match key {
                 Some(key) => each(&key, &meta),
                 None => Err(meta.error(format!(
@@ -49,22 +42,13 @@ pub(crate) fn for_each_item(
 }
 
 fn key_list(valid: &[&str]) -> String {
-    valid
-        .iter()
-        .map(|k| format!("`{k}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    valid.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
 }
 
 /// Stores a key's value, refusing a second one: silently taking the last of
 /// two `repr`s (possibly in different `#[family]` attributes) would hide a
 /// mistake.
-pub(crate) fn set_once<T>(
-    slot: &mut Option<T>,
-    value: T,
-    meta: &ParseNestedMeta<'_>,
-    key: &str,
-) -> Result<()> {
+pub(crate) fn set_once<T>(slot: &mut Option<T>, value: T, meta: &ParseNestedMeta<'_>, key: &str) -> Result<()> {
     if slot.is_some() {
         return Err(meta.error(format!("duplicate `{key}`: give it once")));
     }
@@ -76,9 +60,7 @@ pub(crate) fn set_once<T>(
 /// a mistake worth naming rather than a generic parse error.
 pub(crate) fn flag(slot: &mut bool, meta: &ParseNestedMeta<'_>, key: &str) -> Result<()> {
     if !(meta.input.is_empty() || meta.input.peek(Token![,])) {
-        return Err(meta.error(format!(
-            "`{key}` is a flag and takes no value: write just `{key}`"
-        )));
+        return Err(meta.error(format!("`{key}` is a flag and takes no value: write just `{key}`")));
     }
     if *slot {
         return Err(meta.error(format!("duplicate `{key}`: give it once")));
@@ -115,11 +97,7 @@ impl Repr {
     /// out: the SDK constants are fixed-width C types, and values are checked
     /// against the width at expansion time, which `usize` does not have.
     pub(crate) fn parse(meta: &ParseNestedMeta<'_>, allow_signed: bool) -> Result<Repr> {
-        let supported = if allow_signed {
-            "u8, u16, u32, u64, i8, i16, i32 or i64"
-        } else {
-            "u8, u16, u32 or u64"
-        };
+        let supported = if allow_signed { "u8, u16, u32, u64, i8, i16, i32 or i64" } else { "u8, u16, u32 or u64" };
         let ident = parse_ident(meta, "repr", "u32")?;
         let name = ident.to_string();
         let (signed, bits) = if let Some(width) = name.strip_prefix('u') {
@@ -137,10 +115,7 @@ impl Repr {
             _ => 0,
         };
         if bits == 0 {
-            return Err(Error::new(
-                ident.span(),
-                format!("unsupported repr `{name}`: use one of {supported}"),
-            ));
+            return Err(Error::new(ident.span(), format!("unsupported repr `{name}`: use one of {supported}")));
         }
         if signed && !allow_signed {
             return Err(Error::new(
@@ -148,27 +123,15 @@ impl Repr {
                 format!("a flag set needs an unsigned repr: use `u{bits}` instead of `{name}`"),
             ));
         }
-        Ok(Repr {
-            ident,
-            bits,
-            signed,
-        })
+        Ok(Repr { ident, bits, signed })
     }
 
     pub(crate) fn min(&self) -> i128 {
-        if self.signed {
-            -(1i128 << (self.bits - 1))
-        } else {
-            0
-        }
+        if self.signed { -(1i128 << (self.bits - 1)) } else { 0 }
     }
 
     pub(crate) fn max(&self) -> i128 {
-        if self.signed {
-            (1i128 << (self.bits - 1)) - 1
-        } else {
-            (1i128 << self.bits) - 1
-        }
+        if self.signed { (1i128 << (self.bits - 1)) - 1 } else { (1i128 << self.bits) - 1 }
     }
 
     /// The unsigned type of the same width, used to read and print bit
@@ -182,17 +145,9 @@ impl Repr {
     /// the form is valid in both expressions and patterns.
     pub(crate) fn literal(&self, value: i128, hex: bool) -> TokenStream {
         let magnitude = value.unsigned_abs();
-        let text = if hex {
-            format!("{magnitude:#x}{}", self.ident)
-        } else {
-            format!("{magnitude}{}", self.ident)
-        };
+        let text = if hex { format!("{magnitude:#x}{}", self.ident) } else { format!("{magnitude}{}", self.ident) };
         let lit = LitInt::new(&text, Span::call_site());
-        if value < 0 {
-            quote!(- #lit)
-        } else {
-            quote!(#lit)
-        }
+        if value < 0 { quote!(- #lit) } else { quote!(#lit) }
     }
 }
 
@@ -215,28 +170,15 @@ pub(crate) fn parse_int(meta: &ParseNestedMeta<'_>) -> Result<IntLit> {
     }
     let lit: LitInt = input.parse()?;
     let tokens = quote!(#minus #lit);
-    let magnitude: u128 = lit.base10_parse().map_err(|_| {
-        Error::new_spanned(
-            &tokens,
-            "integer literal too large: SDK values fit in 64 bits",
-        )
-    })?;
+    let magnitude: u128 = lit
+        .base10_parse()
+        .map_err(|_| Error::new_spanned(&tokens, "integer literal too large: SDK values fit in 64 bits"))?;
     let value = i128::try_from(magnitude)
         .map(|m| if minus.is_some() { -m } else { m })
-        .map_err(|_| {
-            Error::new_spanned(
-                &tokens,
-                "integer literal too large: SDK values fit in 64 bits",
-            )
-        })?;
+        .map_err(|_| Error::new_spanned(&tokens, "integer literal too large: SDK values fit in 64 bits"))?;
     let digits = lit.to_string();
     let pattern = ["0x", "0o", "0b"].iter().any(|p| digits.starts_with(p));
-    Ok(IntLit {
-        value,
-        pattern,
-        suffix: lit.suffix().to_owned(),
-        tokens,
-    })
+    Ok(IntLit { value, pattern, suffix: lit.suffix().to_owned(), tokens })
 }
 
 impl IntLit {
@@ -264,26 +206,13 @@ impl IntLit {
             return Ok(v - (1i128 << repr.bits));
         }
         let hint = if repr.signed && v > 0 && v <= width_max {
-            format!(
-                "; write the bit pattern in hex ({v:#x}) or the negative value {}",
-                v - (1i128 << repr.bits)
-            )
+            format!("; write the bit pattern in hex ({v:#x}) or the negative value {}", v - (1i128 << repr.bits))
         } else if v < 0 && !repr.signed {
-            format!(
-                ": a negative value needs a signed repr such as `i{}`",
-                repr.bits
-            )
+            format!(": a negative value needs a signed repr such as `i{}`", repr.bits)
         } else {
             format!(" (range {}..={}): use a wider repr", repr.min(), repr.max())
         };
-        Err(Error::new_spanned(
-            &self.tokens,
-            format!(
-                "value {} does not fit `{}`{hint}",
-                self.display(),
-                repr.ident
-            ),
-        ))
+        Err(Error::new_spanned(&self.tokens, format!("value {} does not fit `{}`{hint}", self.display(), repr.ident)))
     }
 
     pub(crate) fn display(&self) -> String {
@@ -300,19 +229,12 @@ pub(crate) fn first_doc_line(attrs: &[Attribute]) -> String {
         .filter(|a| a.path().is_ident("doc"))
         .filter_map(|a| match &a.meta {
             Meta::NameValue(nv) => match &nv.value {
-                Expr::Lit(ExprLit {
-                    lit: Lit::Str(s), ..
-                }) => Some(s.value()),
+                Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Some(s.value()),
                 _ => None,
             },
             _ => None,
         })
-        .flat_map(|doc| {
-            doc.lines()
-                .map(str::trim)
-                .map(str::to_owned)
-                .collect::<Vec<_>>()
-        })
+        .flat_map(|doc| doc.lines().map(str::trim).map(str::to_owned).collect::<Vec<_>>())
         .find(|line| !line.is_empty())
         .unwrap_or_default()
 }
@@ -323,18 +245,14 @@ pub(crate) fn first_doc_line(attrs: &[Attribute]) -> String {
 pub(crate) fn check_c_identifier(lit: &LitStr) -> Result<String> {
     let name = lit.value();
     let mut chars = name.chars();
-    let ok = chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    let ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
     if ok {
         Ok(name)
     } else {
         Err(Error::new(
             lit.span(),
-            format!(
-                "SDK name {name:?} is not a C identifier: write the constant's name, e.g. \"SOME_CONSTANT\""
-            ),
+            format!("SDK name {name:?} is not a C identifier: write the constant's name, e.g. \"SOME_CONSTANT\""),
         ))
     }
 }
@@ -357,8 +275,7 @@ pub(crate) fn human_noun(ident: &Ident) -> String {
             && c.is_uppercase()
             && (chars[i - 1].is_lowercase()
                 || chars[i - 1].is_ascii_digit()
-                || (chars[i - 1].is_uppercase()
-                    && chars.get(i + 1).is_some_and(|n| n.is_lowercase())));
+                || (chars[i - 1].is_uppercase() && chars.get(i + 1).is_some_and(|n| n.is_lowercase())));
         if boundary && !out.ends_with(' ') {
             out.push(' ');
         }

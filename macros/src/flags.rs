@@ -31,10 +31,7 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
         Data::Union(data) => return Err(not_an_enum(data.union_token.span)),
     };
     if !input.generics.params.is_empty() {
-        return Err(Error::new_spanned(
-            &input.generics,
-            "a flag family cannot be generic: remove the `<...>`",
-        ));
+        return Err(Error::new_spanned(&input.generics, "a flag family cannot be generic: remove the `<...>`"));
     }
     let family = parse_family(&input)?;
 
@@ -52,10 +49,7 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
                 if let Some(first) = by_bit.get(&flag.bit) {
                     push(Error::new_spanned(
                         value_tokens,
-                        format!(
-                            "value {:#x} is already the bit of `{first}`: each flag needs its own bit",
-                            flag.bit
-                        ),
+                        format!("value {:#x} is already the bit of `{first}`: each flag needs its own bit", flag.bit),
                     ));
                     continue;
                 }
@@ -64,15 +58,10 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
                 // collide across variants either.
                 let mut spellings = vec![flag.name.clone(), flag.sdk_name.clone()];
                 spellings.dedup();
-                if let Some((spelling, first)) = spellings
-                    .iter()
-                    .find_map(|s| by_name.get(s).map(|first| (s, first)))
-                {
+                if let Some((spelling, first)) = spellings.iter().find_map(|s| by_name.get(s).map(|first| (s, first))) {
                     push(Error::new(
                         name_lit.span(),
-                        format!(
-                            "name `{spelling}` is already used by `{first}`: give each flag its own SDK name"
-                        ),
+                        format!("name `{spelling}` is already used by `{first}`: give each flag its own SDK name"),
                     ));
                     continue;
                 }
@@ -100,41 +89,23 @@ fn not_an_enum(span: Span) -> Error {
 
 fn parse_family(input: &DeriveInput) -> Result<Family> {
     let (mut repr, mut prefix, mut set, mut serde) = (None, None, None, false);
-    attrs::for_each_item(
-        &input.attrs,
-        "family",
-        &["repr", "prefix", "set", "serde"],
-        |key, meta| match key {
-            "repr" => attrs::set_once(&mut repr, Repr::parse(meta, false)?, meta, key),
-            "prefix" => {
-                attrs::set_once(&mut prefix, attrs::parse_str(meta, key)?.value(), meta, key)
-            }
-            "set" => {
-                let ident = attrs::parse_ident(meta, key, &format!("{}Set", input.ident))?;
-                attrs::set_once(&mut set, ident, meta, key)
-            }
-            _ => attrs::flag(&mut serde, meta, key),
-        },
-    )?;
+    attrs::for_each_item(&input.attrs, "family", &["repr", "prefix", "set", "serde"], |key, meta| match key {
+        "repr" => attrs::set_once(&mut repr, Repr::parse(meta, false)?, meta, key),
+        "prefix" => attrs::set_once(&mut prefix, attrs::parse_str(meta, key)?.value(), meta, key),
+        "set" => {
+            let ident = attrs::parse_ident(meta, key, &format!("{}Set", input.ident))?;
+            attrs::set_once(&mut set, ident, meta, key)
+        }
+        _ => attrs::flag(&mut serde, meta, key),
+    })?;
     let example = format!("#[family(repr = u32, set = {}Set)]", input.ident);
     let repr = repr.ok_or_else(|| {
-        Error::new(
-            input.ident.span(),
-            format!("missing the flag type's integer repr: add {example}"),
-        )
+        Error::new(input.ident.span(), format!("missing the flag type's integer repr: add {example}"))
     })?;
     let set = set.ok_or_else(|| {
-        Error::new(
-            input.ident.span(),
-            format!("missing the name of the set type to generate: add {example}"),
-        )
+        Error::new(input.ident.span(), format!("missing the name of the set type to generate: add {example}"))
     })?;
-    Ok(Family {
-        repr,
-        prefix: prefix.unwrap_or_default(),
-        set,
-        serde,
-    })
+    Ok(Family { repr, prefix: prefix.unwrap_or_default(), set, serde })
 }
 
 /// Parses one variant's `#[sdk]`, returning the flag plus the value and name
@@ -153,25 +124,14 @@ fn parse_flag(variant: &syn::Variant, family: &Family) -> Result<(Flag, TokenStr
         ));
     }
     let (mut name, mut value) = (None, None);
-    attrs::for_each_item(
-        &variant.attrs,
-        "sdk",
-        &["name", "value"],
-        |key, meta| match key {
-            "name" => attrs::set_once(&mut name, attrs::parse_str(meta, key)?, meta, key),
-            _ => attrs::set_once(&mut value, attrs::parse_int(meta)?, meta, key),
-        },
-    )?;
-    let example = format!(
-        "#[sdk(name = \"{}{}\", value = 0x1)]",
-        family.prefix,
-        variant.ident.to_string().to_uppercase()
-    );
+    attrs::for_each_item(&variant.attrs, "sdk", &["name", "value"], |key, meta| match key {
+        "name" => attrs::set_once(&mut name, attrs::parse_str(meta, key)?, meta, key),
+        _ => attrs::set_once(&mut value, attrs::parse_int(meta)?, meta, key),
+    })?;
+    let example =
+        format!("#[sdk(name = \"{}{}\", value = 0x1)]", family.prefix, variant.ident.to_string().to_uppercase());
     let (Some(name_lit), Some(value)) = (name, value) else {
-        return Err(Error::new(
-            variant.ident.span(),
-            format!("each flag needs its SDK name and bit: add {example}"),
-        ));
+        return Err(Error::new(variant.ident.span(), format!("each flag needs its SDK name and bit: add {example}")));
     };
 
     let bit = value.fit(&family.repr)?;
@@ -206,9 +166,7 @@ fn parse_flag(variant: &syn::Variant, family: &Family) -> Result<(Flag, TokenStr
     if stripped.is_empty() {
         return Err(Error::new(
             name_lit.span(),
-            format!(
-                "`{sdk_name}` is only the family prefix: a flag needs a name after it, e.g. \"{sdk_name}NAME\""
-            ),
+            format!("`{sdk_name}` is only the family prefix: a flag needs a name after it, e.g. \"{sdk_name}NAME\""),
         ));
     }
     if stripped.starts_with(|c: char| c.is_ascii_digit()) {
@@ -240,17 +198,10 @@ fn expand(input: &DeriveInput, family: &Family, flags: &[Flag]) -> TokenStream {
     let all_bits = family.repr.literal(flags.iter().map(|f| f.bit).sum(), true);
 
     let noun = attrs::human_noun(ty);
-    let noun = if noun == "flag" || noun.ends_with(" flag") {
-        noun
-    } else {
-        format!("{noun} flag")
-    };
+    let noun = if noun == "flag" || noun.ends_with(" flag") { noun } else { format!("{noun} flag") };
 
     let idents: Vec<_> = flags.iter().map(|f| &f.ident).collect();
-    let bits: Vec<_> = flags
-        .iter()
-        .map(|f| family.repr.literal(f.bit, true))
-        .collect();
+    let bits: Vec<_> = flags.iter().map(|f| family.repr.literal(f.bit, true)).collect();
     let names: Vec<_> = flags.iter().map(|f| &f.name).collect();
     let sdk_names: Vec<_> = flags.iter().map(|f| &f.sdk_name).collect();
     let docs: Vec<_> = flags.iter().map(|f| &f.doc).collect();
@@ -271,18 +222,13 @@ fn expand(input: &DeriveInput, family: &Family, flags: &[Flag]) -> TokenStream {
          say otherwise ([`{set_str}::from_bits_truncate`], [`{set_str}::known`] and `!`/[`{set_str}::complement`]), \
          and print as one `0x..` number."
     );
-    let doc_iter = format!(
-        "Iterator over the known [`{ty}`] flags of a [`{set_str}`], in ascending bit order."
-    );
+    let doc_iter = format!("Iterator over the known [`{ty}`] flags of a [`{set_str}`], in ascending bit order.");
     let doc_error = format!("Error from parsing a [`{ty}`] or a [`{set_str}`] from text.");
     let doc_all = format!("Every [`{ty}`], in ascending bit order.");
     let doc_name = if family.prefix.is_empty() {
         "The flag's SDK name.".to_owned()
     } else {
-        format!(
-            "The flag's SDK name without the family prefix `{}`.",
-            family.prefix
-        )
+        format!("The flag's SDK name without the family prefix `{}`.", family.prefix)
     };
 
     let msg_unknown = format!("unknown {noun} name");
@@ -301,11 +247,8 @@ fn expand(input: &DeriveInput, family: &Family, flags: &[Flag]) -> TokenStream {
     };
 
     let ops = operators(ty, set);
-    let serde = if family.serde {
-        serde_impls(ty, set, repr, &expecting_flag, &expecting_set)
-    } else {
-        TokenStream::new()
-    };
+    let serde =
+        if family.serde { serde_impls(ty, set, repr, &expecting_flag, &expecting_set) } else { TokenStream::new() };
 
     quote! {
         #assert_copy
@@ -776,46 +719,17 @@ fn expand(input: &DeriveInput, family: &Family, flags: &[Flag]) -> TokenStream {
 /// acts as the one-flag set), their assigning forms on the set, and `!`.
 fn operators(ty: &Ident, set: &Ident) -> TokenStream {
     let ops = [
-        (
-            quote!(BitOr),
-            quote!(bitor),
-            quote!(BitOrAssign),
-            quote!(bitor_assign),
-            quote!(union),
-        ),
-        (
-            quote!(BitAnd),
-            quote!(bitand),
-            quote!(BitAndAssign),
-            quote!(bitand_assign),
-            quote!(intersection),
-        ),
-        (
-            quote!(BitXor),
-            quote!(bitxor),
-            quote!(BitXorAssign),
-            quote!(bitxor_assign),
-            quote!(symmetric_difference),
-        ),
-        (
-            quote!(Sub),
-            quote!(sub),
-            quote!(SubAssign),
-            quote!(sub_assign),
-            quote!(difference),
-        ),
+        (quote!(BitOr), quote!(bitor), quote!(BitOrAssign), quote!(bitor_assign), quote!(union)),
+        (quote!(BitAnd), quote!(bitand), quote!(BitAndAssign), quote!(bitand_assign), quote!(intersection)),
+        (quote!(BitXor), quote!(bitxor), quote!(BitXorAssign), quote!(bitxor_assign), quote!(symmetric_difference)),
+        (quote!(Sub), quote!(sub), quote!(SubAssign), quote!(sub_assign), quote!(difference)),
     ];
     let as_set = |operand: &TokenStream, is_set: bool| {
-        if is_set {
-            quote!(#operand)
-        } else {
-            quote!(#set::from(#operand))
-        }
+        if is_set { quote!(#operand) } else { quote!(#set::from(#operand)) }
     };
     let mut out = TokenStream::new();
     for (trait_, method, assign_trait, assign_method, set_method) in &ops {
-        for (lhs_is_set, rhs_is_set) in [(true, true), (true, false), (false, true), (false, false)]
-        {
+        for (lhs_is_set, rhs_is_set) in [(true, true), (true, false), (false, true), (false, false)] {
             let lhs = if lhs_is_set { set } else { ty };
             let rhs = if rhs_is_set { set } else { ty };
             let l = as_set(&quote!(self), lhs_is_set);
@@ -861,13 +775,7 @@ fn operators(ty: &Ident, set: &Ident) -> TokenStream {
     out
 }
 
-fn serde_impls(
-    ty: &Ident,
-    set: &Ident,
-    repr: &Ident,
-    expecting_flag: &str,
-    expecting_set: &str,
-) -> TokenStream {
+fn serde_impls(ty: &Ident, set: &Ident, repr: &Ident, expecting_flag: &str, expecting_set: &str) -> TokenStream {
     quote! {
         #[automatically_derived]
         impl ::serde::Serialize for #ty {

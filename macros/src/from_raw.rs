@@ -7,10 +7,7 @@ use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
-use syn::{
-    Data, DeriveInput, Error, Fields, GenericArgument, Ident, Path, PathArguments, Result,
-    ReturnType, Type,
-};
+use syn::{Data, DeriveInput, Error, Fields, GenericArgument, Ident, Path, PathArguments, Result, ReturnType, Type};
 
 use crate::attrs;
 
@@ -88,65 +85,41 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
 }
 
 fn not_a_struct(span: Span) -> Error {
-    Error::new(
-        span,
-        "#[derive(FromRaw)] needs a struct with named fields: write `struct Name { field: Type, .. }`",
-    )
+    Error::new(span, "#[derive(FromRaw)] needs a struct with named fields: write `struct Name { field: Type, .. }`")
 }
 
 fn parse_options(input: &DeriveInput) -> Result<Options> {
     let (mut raw, mut error, mut exhaustive, mut exhaustive_span) = (None, None, false, None);
-    attrs::for_each_item(
-        &input.attrs,
-        "from_raw",
-        &["raw", "error", "exhaustive"],
-        |key, meta| match key {
-            "raw" => {
-                let value = meta.value()?;
-                if !(value.peek(Ident::peek_any) || value.peek(syn::Token![::])) {
-                    return Err(
-                        value.error("`raw` takes the raw struct's path: raw = path::to::RawStruct")
-                    );
-                }
-                attrs::set_once(&mut raw, value.parse::<Path>()?, meta, key)
+    attrs::for_each_item(&input.attrs, "from_raw", &["raw", "error", "exhaustive"], |key, meta| match key {
+        "raw" => {
+            let value = meta.value()?;
+            if !(value.peek(Ident::peek_any) || value.peek(syn::Token![::])) {
+                return Err(value.error("`raw` takes the raw struct's path: raw = path::to::RawStruct"));
             }
-            "error" => attrs::set_once(&mut error, meta.value()?.parse::<Type>()?, meta, key),
-            _ => {
-                attrs::flag(&mut exhaustive, meta, key)?;
-                exhaustive_span = Some(meta.path.span());
-                Ok(())
-            }
-        },
-    )?;
+            attrs::set_once(&mut raw, value.parse::<Path>()?, meta, key)
+        }
+        "error" => attrs::set_once(&mut error, meta.value()?.parse::<Type>()?, meta, key),
+        _ => {
+            attrs::flag(&mut exhaustive, meta, key)?;
+            exhaustive_span = Some(meta.path.span());
+            Ok(())
+        }
+    })?;
     let raw = raw.ok_or_else(|| {
         Error::new(
             input.ident.span(),
             "missing the raw struct to convert from: add #[from_raw(raw = path::to::RawStruct)]",
         )
     })?;
-    Ok(Options {
-        raw,
-        error,
-        exhaustive: exhaustive_span,
-    })
+    Ok(Options { raw, error, exhaustive: exhaustive_span })
 }
 
 fn parse_mapping(field: &syn::Field, owned: &Ident) -> Result<Mapping> {
     let (mut raw_field, mut with) = (None, None);
-    attrs::for_each_item(
-        &field.attrs,
-        "from_raw",
-        &["field", "with"],
-        |key, meta| match key {
-            "field" => attrs::set_once(
-                &mut raw_field,
-                attrs::parse_ident(meta, key, "RawFieldName")?,
-                meta,
-                key,
-            ),
-            _ => attrs::set_once(&mut with, meta.value()?.parse::<Path>()?, meta, key),
-        },
-    )?;
+    attrs::for_each_item(&field.attrs, "from_raw", &["field", "with"], |key, meta| match key {
+        "field" => attrs::set_once(&mut raw_field, attrs::parse_ident(meta, key, "RawFieldName")?, meta, key),
+        _ => attrs::set_once(&mut with, meta.value()?.parse::<Path>()?, meta, key),
+    })?;
     let raw_field = raw_field.ok_or_else(|| {
         Error::new(
             owned.span(),
@@ -156,12 +129,7 @@ fn parse_mapping(field: &syn::Field, owned: &Ident) -> Result<Mapping> {
             ),
         )
     })?;
-    Ok(Mapping {
-        owned: owned.clone(),
-        ty: field.ty.to_token_stream(),
-        raw_field,
-        with,
-    })
+    Ok(Mapping { owned: owned.clone(), ty: field.ty.to_token_stream(), raw_field, with })
 }
 
 /// Rejects borrowed and pointer-like field types anywhere in the type: the
@@ -177,10 +145,7 @@ fn check_owned(ty: &Type) -> Result<()> {
             };
             Err(Error::new_spanned(
                 ty,
-                format!(
-                    "owned types own their data: use {instead} instead of `{}`",
-                    compact(ty)
-                ),
+                format!("owned types own their data: use {instead} instead of `{}`", compact(ty)),
             ))
         }
         Type::Ptr(_) => Err(Error::new_spanned(
@@ -193,17 +158,11 @@ fn check_owned(ty: &Type) -> Result<()> {
         )),
         Type::ImplTrait(_) => Err(Error::new_spanned(
             ty,
-            format!(
-                "`{}` is not a field type: name an owned type such as String or Vec<T>",
-                compact(ty)
-            ),
+            format!("`{}` is not a field type: name an owned type such as String or Vec<T>", compact(ty)),
         )),
         Type::BareFn(_) => Err(Error::new_spanned(
             ty,
-            format!(
-                "owned types own their data: `{}` points at code; store an owned value instead",
-                compact(ty)
-            ),
+            format!("owned types own their data: `{}` points at code; store an owned value instead", compact(ty)),
         )),
         Type::Array(a) => check_owned(&a.elem),
         Type::Slice(s) => check_owned(&s.elem),
@@ -336,13 +295,9 @@ fn expand(input: &DeriveInput, mut options: Options, mappings: &[Mapping]) -> To
     let withs: Vec<String> = mappings
         .iter()
         .filter_map(|m| {
-            m.with.as_ref().map(|w| {
-                format!(
-                    "`{}` for `{}`",
-                    w.to_token_stream().to_string().replace(' ', ""),
-                    m.raw_field
-                )
-            })
+            m.with
+                .as_ref()
+                .map(|w| format!("`{}` for `{}`", w.to_token_stream().to_string().replace(' ', ""), m.raw_field))
         })
         .collect();
     let raw_name = raw_ty.to_token_stream().to_string().replace(' ', "");

@@ -37,10 +37,7 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
         Data::Union(data) => return Err(not_an_enum(data.union_token.span)),
     };
     if !input.generics.params.is_empty() {
-        return Err(Error::new_spanned(
-            &input.generics,
-            "an id enum cannot be generic: remove the `<...>`",
-        ));
+        return Err(Error::new_spanned(&input.generics, "an id enum cannot be generic: remove the `<...>`"));
     }
     let family = parse_family(&input)?;
     let repr = &family.repr.ident;
@@ -105,10 +102,7 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
                 }
                 // Recorded even when its field is wrong, so a second
                 // tuple variant is still reported as one too many.
-                unknown = Some(Unknown {
-                    ident: variant.ident.clone(),
-                    doc: attrs::first_doc_line(&variant.attrs),
-                });
+                unknown = Some(Unknown { ident: variant.ident.clone(), doc: attrs::first_doc_line(&variant.attrs) });
                 if let Err(e) = check_unknown(variant, &fields.unnamed[0].ty, &family) {
                     push(e);
                 }
@@ -148,31 +142,16 @@ fn not_an_enum(span: Span) -> Error {
 
 fn parse_family(input: &DeriveInput) -> Result<Family> {
     let (mut repr, mut prefix, mut hex, mut serde) = (None, None, false, false);
-    attrs::for_each_item(
-        &input.attrs,
-        "family",
-        &["repr", "prefix", "hex", "serde"],
-        |key, meta| match key {
-            "repr" => attrs::set_once(&mut repr, Repr::parse(meta, true)?, meta, key),
-            "prefix" => {
-                attrs::set_once(&mut prefix, attrs::parse_str(meta, key)?.value(), meta, key)
-            }
-            "hex" => attrs::flag(&mut hex, meta, key),
-            _ => attrs::flag(&mut serde, meta, key),
-        },
-    )?;
-    let repr = repr.ok_or_else(|| {
-        Error::new(
-            input.ident.span(),
-            "missing the raw integer type: add #[family(repr = i32)] (or u16, u32, ...)",
-        )
+    attrs::for_each_item(&input.attrs, "family", &["repr", "prefix", "hex", "serde"], |key, meta| match key {
+        "repr" => attrs::set_once(&mut repr, Repr::parse(meta, true)?, meta, key),
+        "prefix" => attrs::set_once(&mut prefix, attrs::parse_str(meta, key)?.value(), meta, key),
+        "hex" => attrs::flag(&mut hex, meta, key),
+        _ => attrs::flag(&mut serde, meta, key),
     })?;
-    Ok(Family {
-        repr,
-        prefix,
-        hex,
-        serde,
-    })
+    let repr = repr.ok_or_else(|| {
+        Error::new(input.ident.span(), "missing the raw integer type: add #[family(repr = i32)] (or u16, u32, ...)")
+    })?;
+    Ok(Family { repr, prefix, hex, serde })
 }
 
 /// Parses a unit variant's `#[sdk]`; also returns the value tokens and the
@@ -185,30 +164,19 @@ fn parse_known(variant: &Variant, family: &Family) -> Result<(Known, TokenStream
         ));
     }
     let (mut name, mut value, mut aliases) = (None, None, Vec::new());
-    attrs::for_each_item(
-        &variant.attrs,
-        "sdk",
-        &["name", "value", "alias"],
-        |key, meta| match key {
-            "name" => attrs::set_once(&mut name, attrs::parse_str(meta, key)?, meta, key),
-            "value" => attrs::set_once(&mut value, attrs::parse_int(meta)?, meta, key),
-            _ => {
-                aliases.push(attrs::parse_str(meta, key)?);
-                Ok(())
-            }
-        },
-    )?;
+    attrs::for_each_item(&variant.attrs, "sdk", &["name", "value", "alias"], |key, meta| match key {
+        "name" => attrs::set_once(&mut name, attrs::parse_str(meta, key)?, meta, key),
+        "value" => attrs::set_once(&mut value, attrs::parse_int(meta)?, meta, key),
+        _ => {
+            aliases.push(attrs::parse_str(meta, key)?);
+            Ok(())
+        }
+    })?;
     let (Some(name_lit), Some(value)) = (name, value) else {
-        let example = format!(
-            "{}{}",
-            family.prefix.as_deref().unwrap_or(""),
-            variant.ident.to_string().to_uppercase()
-        );
+        let example = format!("{}{}", family.prefix.as_deref().unwrap_or(""), variant.ident.to_string().to_uppercase());
         return Err(Error::new(
             variant.ident.span(),
-            format!(
-                "each known variant needs its SDK name and value: add #[sdk(name = \"{example}\", value = ...)]"
-            ),
+            format!("each known variant needs its SDK name and value: add #[sdk(name = \"{example}\", value = ...)]"),
         ));
     };
     let mut spans = vec![name_lit.span()];
@@ -230,19 +198,13 @@ fn parse_known(variant: &Variant, family: &Family) -> Result<(Known, TokenStream
 
 fn check_unknown(variant: &Variant, ty: &Type, family: &Family) -> Result<()> {
     if let Some(attr) = variant.attrs.iter().find(|a| a.path().is_ident("sdk")) {
-        return Err(Error::new_spanned(
-            attr,
-            "the variant for unknown values has no SDK name: remove this #[sdk(..)]",
-        ));
+        return Err(Error::new_spanned(attr, "the variant for unknown values has no SDK name: remove this #[sdk(..)]"));
     }
     // Another primitive integer is certainly wrong; anything else (an alias
     // such as `HRESULT`) is left to the type checker, which sees through it.
     if let Type::Path(path) = ty {
         if let Some(ident) = path.path.get_ident() {
-            let primitive = [
-                "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128",
-                "isize",
-            ];
+            let primitive = ["u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize"];
             if primitive.contains(&ident.to_string().as_str()) && *ident != family.repr.ident {
                 return Err(Error::new_spanned(
                     ty,
@@ -267,10 +229,7 @@ fn expand(input: &DeriveInput, family: &Family, known: &[Known], unknown: &Unkno
     let unk_doc = &unknown.doc;
 
     let idents: Vec<_> = known.iter().map(|k| &k.ident).collect();
-    let values: Vec<_> = known
-        .iter()
-        .map(|k| family.repr.literal(k.value, false))
-        .collect();
+    let values: Vec<_> = known.iter().map(|k| family.repr.literal(k.value, false)).collect();
     let names: Vec<_> = known.iter().map(|k| &k.name).collect();
     let docs: Vec<_> = known.iter().map(|k| &k.doc).collect();
     let aliases = known.iter().map(|k| {
@@ -288,11 +247,8 @@ fn expand(input: &DeriveInput, family: &Family, known: &[Known], unknown: &Unkno
     let msg_bad_value = format!("invalid {noun} value");
     let expecting = format!("a {noun} name or integer");
 
-    let display_unknown = if family.hex {
-        quote!(::core::write!(f, "{:#X}", raw))
-    } else {
-        quote!(::core::fmt::Display::fmt(&raw, f))
-    };
+    let display_unknown =
+        if family.hex { quote!(::core::write!(f, "{:#X}", raw)) } else { quote!(::core::fmt::Display::fmt(&raw, f)) };
     let from_pattern = if family.repr.signed {
         quote!(<#unsigned>::from_str_radix(hex, 16).ok().map(|bits| bits as #repr))
     } else {
@@ -311,11 +267,7 @@ fn expand(input: &DeriveInput, family: &Family, known: &[Known], unknown: &Unkno
          This is the canonical constructor: `{unk}` holding a named value is never produced."
     );
     let doc_error = format!("Error from parsing a [`{ty}`] from text.");
-    let hex_doc = if family.hex {
-        "`0x` and the upper-case hex bit pattern"
-    } else {
-        "the decimal value"
-    };
+    let hex_doc = if family.hex { "`0x` and the upper-case hex bit pattern" } else { "the decimal value" };
     let doc_display = format!("Formats the SDK name, or for an unknown value {hex_doc}.");
 
     let assert_copy = quote_spanned! {ty.span()=>
@@ -478,13 +430,7 @@ fn expand(input: &DeriveInput, family: &Family, known: &[Known], unknown: &Unkno
     }
 }
 
-fn serde_impls(
-    ty: &Ident,
-    repr: &Ident,
-    unsigned: &Ident,
-    signed: bool,
-    expecting: &str,
-) -> TokenStream {
+fn serde_impls(ty: &Ident, repr: &Ident, unsigned: &Ident, signed: bool, expecting: &str) -> TokenStream {
     // A signed family also takes the unsigned bit pattern (an HRESULT written
     // as 2148074245 by a tool that thinks in DWORDs), as its hex text does.
     let from_u64 = if signed {

@@ -220,9 +220,7 @@ use syn::{DeriveInput, parse_macro_input};
 #[proc_macro_derive(Flags, attributes(family, sdk))]
 pub fn derive_flags(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
-    flags::derive(input)
-        .unwrap_or_else(syn::Error::into_compile_error)
-        .into()
+    flags::derive(input).unwrap_or_else(syn::Error::into_compile_error).into()
 }
 
 /// A total, lossless integer id enum from named SDK values plus one variant
@@ -230,9 +228,7 @@ pub fn derive_flags(input: TokenStream) -> TokenStream {
 #[proc_macro_derive(IdEnum, attributes(family, sdk))]
 pub fn derive_id_enum(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
-    id_enum::derive(input)
-        .unwrap_or_else(syn::Error::into_compile_error)
-        .into()
+    id_enum::derive(input).unwrap_or_else(syn::Error::into_compile_error).into()
 }
 
 /// `unsafe fn from_raw(&Raw) -> Result<Self, E>` for an owned struct mapped
@@ -240,7 +236,5 @@ pub fn derive_id_enum(input: TokenStream) -> TokenStream {
 #[proc_macro_derive(FromRaw, attributes(from_raw))]
 pub fn derive_from_raw(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
-    from_raw::derive(input)
-        .unwrap_or_else(syn::Error::into_compile_error)
-        .into()
+    from_raw::derive(input).unwrap_or_else(syn::Error::into_compile_error).into()
 }

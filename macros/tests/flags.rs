@@ -60,10 +60,7 @@ fn perms(bits: u32) -> Perms {
 
 #[test]
 fn all_is_in_ascending_bit_order() {
-    assert_eq!(
-        Perm::ALL,
-        &[Perm::Read, Perm::Write, Perm::Exec, Perm::Mid, Perm::High]
-    );
+    assert_eq!(Perm::ALL, &[Perm::Read, Perm::Write, Perm::Exec, Perm::Mid, Perm::High]);
     let bits: Vec<u32> = Perm::ALL.iter().map(|p| p.bits()).collect();
     assert_eq!(bits, [0x1, 0x2, 0x10, 0x100, 0x8000_0000]);
 }
@@ -76,10 +73,7 @@ fn flag_facts() {
     assert_eq!(Perm::High.sdk_name(), "TEST_FLAG_HIGH");
     assert_eq!(Perm::Read.doc(), "Reads things.");
     assert_eq!(Perm::High.doc(), "The top bit, padded with spaces.");
-    assert_eq!(
-        Perm::Mid.doc(),
-        "Declared after the top bit on purpose: order comes from the bits."
-    );
+    assert_eq!(Perm::Mid.doc(), "Declared after the top bit on purpose: order comes from the bits.");
     assert_eq!(Perm::Exec.doc(), "");
     // Usable in constants.
     const HIGH: u32 = Perm::High.bits();
@@ -252,10 +246,7 @@ fn iteration_yields_known_flags_in_ascending_bit_order() {
     assert_eq!(flags, Perm::ALL);
     assert_eq!(set.iter().len(), 5);
     let rev: Vec<Perm> = set.iter().rev().collect();
-    assert_eq!(
-        rev,
-        [Perm::High, Perm::Mid, Perm::Exec, Perm::Write, Perm::Read]
-    );
+    assert_eq!(rev, [Perm::High, Perm::Mid, Perm::Exec, Perm::Write, Perm::Read]);
 
     let mut it = perms(0x8000_0010 | UNKNOWN).iter();
     assert_eq!(it.size_hint(), (2, Some(2)));
@@ -305,19 +296,10 @@ fn display_and_debug() {
     assert_eq!(perms(0x1).to_string(), "READ");
     assert_eq!(perms(0x8000_0003).to_string(), "READ | WRITE | HIGH");
     assert_eq!(perms(UNKNOWN).to_string(), "0x4000000");
-    assert_eq!(
-        perms(0x3 | UNKNOWN | 0x4).to_string(),
-        "READ | WRITE | 0x4000004"
-    );
+    assert_eq!(perms(0x3 | UNKNOWN | 0x4).to_string(), "READ | WRITE | 0x4000004");
     assert_eq!(Perms::all().to_string(), "READ | WRITE | EXEC | MID | HIGH");
-    assert_eq!(
-        perms(u32::MAX).to_string(),
-        "READ | WRITE | EXEC | MID | HIGH | 0x7ffffeec"
-    );
-    assert_eq!(
-        format!("{:?}", perms(0x3 | UNKNOWN)),
-        "Perms(READ | WRITE | 0x4000000)"
-    );
+    assert_eq!(perms(u32::MAX).to_string(), "READ | WRITE | EXEC | MID | HIGH | 0x7ffffeec");
+    assert_eq!(format!("{:?}", perms(0x3 | UNKNOWN)), "Perms(READ | WRITE | 0x4000000)");
     assert_eq!(format!("{:?}", Perms::empty()), "Perms(0x0)");
 }
 
@@ -332,16 +314,7 @@ fn radix_formatting_forwards_to_bits() {
 }
 
 fn round_trip_cases() -> Vec<u32> {
-    let mut cases = vec![
-        0,
-        KNOWN,
-        UNKNOWN,
-        UNKNOWN | 0x1,
-        u32::MAX,
-        0x4,
-        0x7FFF_FFFF,
-        0x8000_0004,
-    ];
+    let mut cases = vec![0, KNOWN, UNKNOWN, UNKNOWN | 0x1, u32::MAX, 0x4, 0x7FFF_FFFF, 0x8000_0004];
     cases.extend(Perm::ALL.iter().map(|p| p.bits()));
     cases.extend((0..32).map(|bit| 1u32 << bit));
     cases
@@ -361,10 +334,7 @@ fn from_str_accepts_full_names_spacing_and_several_numbers() {
     assert_eq!("  READ   |\tHIGH ".parse(), Ok(perms(0x8000_0001)));
     assert_eq!("0x0".parse(), Ok(Perms::empty()));
     assert_eq!("READ | 0x0".parse(), Ok(perms(0x1)));
-    assert_eq!(
-        "0x4 | 0x4000000 | 0x1".parse(),
-        Ok(perms(0x4 | UNKNOWN | 0x1))
-    );
+    assert_eq!("0x4 | 0x4000000 | 0x1".parse(), Ok(perms(0x4 | UNKNOWN | 0x1)));
     assert_eq!("0xFFFFFFFF".parse(), Ok(perms(u32::MAX)));
     assert_eq!("READ | READ".parse(), Ok(perms(0x1)));
 }
@@ -378,75 +348,32 @@ fn parse_err(text: &str) -> (String, String) {
 fn from_str_errors_name_the_token() {
     assert_eq!(parse_err(""), ("".into(), "empty perm flag list".into()));
     assert_eq!(parse_err("  "), ("".into(), "empty perm flag list".into()));
-    assert_eq!(
-        parse_err("READ||WRITE"),
-        (
-            "READ||WRITE".into(),
-            "empty perm flag name in 'READ||WRITE'".into()
-        )
-    );
-    assert_eq!(
-        parse_err("READ | "),
-        ("READ | ".into(), "empty perm flag name in 'READ | '".into())
-    );
-    assert_eq!(
-        parse_err("READ | NOPE"),
-        ("NOPE".into(), "unknown perm flag name 'NOPE'".into())
-    );
-    assert_eq!(
-        parse_err("read"),
-        ("read".into(), "unknown perm flag name 'read'".into())
-    );
-    assert_eq!(
-        parse_err("0xZZ"),
-        ("0xZZ".into(), "invalid perm flag bits '0xZZ'".into())
-    );
-    assert_eq!(
-        parse_err("0x"),
-        ("0x".into(), "invalid perm flag bits '0x'".into())
-    );
-    assert_eq!(
-        parse_err("0x+1"),
-        ("0x+1".into(), "invalid perm flag bits '0x+1'".into())
-    );
-    assert_eq!(
-        parse_err("0x100000000"),
-        (
-            "0x100000000".into(),
-            "invalid perm flag bits '0x100000000'".into()
-        )
-    );
-    assert_eq!(
-        parse_err("4"),
-        ("4".into(), "unknown perm flag name '4'".into())
-    );
+    assert_eq!(parse_err("READ||WRITE"), ("READ||WRITE".into(), "empty perm flag name in 'READ||WRITE'".into()));
+    assert_eq!(parse_err("READ | "), ("READ | ".into(), "empty perm flag name in 'READ | '".into()));
+    assert_eq!(parse_err("READ | NOPE"), ("NOPE".into(), "unknown perm flag name 'NOPE'".into()));
+    assert_eq!(parse_err("read"), ("read".into(), "unknown perm flag name 'read'".into()));
+    assert_eq!(parse_err("0xZZ"), ("0xZZ".into(), "invalid perm flag bits '0xZZ'".into()));
+    assert_eq!(parse_err("0x"), ("0x".into(), "invalid perm flag bits '0x'".into()));
+    assert_eq!(parse_err("0x+1"), ("0x+1".into(), "invalid perm flag bits '0x+1'".into()));
+    assert_eq!(parse_err("0x100000000"), ("0x100000000".into(), "invalid perm flag bits '0x100000000'".into()));
+    assert_eq!(parse_err("4"), ("4".into(), "unknown perm flag name '4'".into()));
 }
 
 #[test]
 fn serde_shape() {
     let set = Perm::Read | Perm::Write | perms(UNKNOWN);
-    assert_eq!(
-        serde_json::to_string(&set).unwrap(),
-        r#"["READ","WRITE","0x4000000"]"#
-    );
+    assert_eq!(serde_json::to_string(&set).unwrap(), r#"["READ","WRITE","0x4000000"]"#);
     assert_eq!(serde_json::to_string(&Perms::empty()).unwrap(), "[]");
     assert_eq!(serde_json::to_string(&perms(0x4)).unwrap(), r#"["0x4"]"#);
     assert_eq!(serde_json::to_string(&Perm::High).unwrap(), r#""HIGH""#);
-    assert_eq!(
-        serde_json::to_string(&[Perm::Read, Perm::Mid]).unwrap(),
-        r#"["READ","MID"]"#
-    );
+    assert_eq!(serde_json::to_string(&[Perm::Read, Perm::Mid]).unwrap(), r#"["READ","MID"]"#);
 }
 
 #[test]
 fn serde_round_trip_is_exact() {
     for bits in round_trip_cases() {
         let json = serde_json::to_string(&perms(bits)).unwrap();
-        assert_eq!(
-            serde_json::from_str::<Perms>(&json).unwrap(),
-            perms(bits),
-            "{json}"
-        );
+        assert_eq!(serde_json::from_str::<Perms>(&json).unwrap(), perms(bits), "{json}");
     }
     for &flag in Perm::ALL {
         let json = serde_json::to_string(&flag).unwrap();
@@ -456,32 +383,19 @@ fn serde_round_trip_is_exact() {
 
 #[test]
 fn serde_accepts_full_names_and_merges_numbers() {
-    assert_eq!(
-        serde_json::from_str::<Perm>(r#""TEST_FLAG_EXEC""#).unwrap(),
-        Perm::Exec
-    );
-    let set: Perms =
-        serde_json::from_str(r#"["TEST_FLAG_READ","0x4","HIGH","0x4000000"]"#).unwrap();
+    assert_eq!(serde_json::from_str::<Perm>(r#""TEST_FLAG_EXEC""#).unwrap(), Perm::Exec);
+    let set: Perms = serde_json::from_str(r#"["TEST_FLAG_READ","0x4","HIGH","0x4000000"]"#).unwrap();
     assert_eq!(set, perms(0x8000_0005 | UNKNOWN));
 }
 
 #[test]
 fn serde_errors_name_the_token() {
     let err = serde_json::from_str::<Perm>(r#""NOPE""#).unwrap_err();
-    assert!(
-        err.to_string().starts_with("unknown perm flag name 'NOPE'"),
-        "{err}"
-    );
+    assert!(err.to_string().starts_with("unknown perm flag name 'NOPE'"), "{err}");
     let err = serde_json::from_str::<Perms>(r#"["READ","0xZZ"]"#).unwrap_err();
-    assert!(
-        err.to_string().starts_with("invalid perm flag bits '0xZZ'"),
-        "{err}"
-    );
+    assert!(err.to_string().starts_with("invalid perm flag bits '0xZZ'"), "{err}");
     let err = serde_json::from_str::<Perms>(r#""READ""#).unwrap_err();
-    assert!(
-        err.to_string().contains("a sequence of perm flag names"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("a sequence of perm flag names"), "{err}");
     assert!(serde_json::from_str::<Perm>("1").is_err());
 }
 
@@ -498,10 +412,7 @@ fn u8_family_without_prefix() {
     assert_eq!("SIGN | ENCRYPT | 0x7e".parse(), Ok(set));
     assert_eq!(!KeyUsage::Sign, KeyUsages::from(KeyUsage::Encrypt));
     assert_eq!(u8::from(KeyUsage::Sign | KeyUsage::Encrypt), 0x81);
-    assert_eq!(
-        set.iter().rev().collect::<Vec<_>>(),
-        [KeyUsage::Encrypt, KeyUsage::Sign]
-    );
+    assert_eq!(set.iter().rev().collect::<Vec<_>>(), [KeyUsage::Encrypt, KeyUsage::Sign]);
     let err = "0x100".parse::<KeyUsages>().unwrap_err();
     assert_eq!(err.to_string(), "invalid key usage flag bits '0x100'");
     let err: ParseKeyUsageError = "VERIFY".parse::<KeyUsage>().unwrap_err();

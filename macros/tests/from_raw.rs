@@ -64,9 +64,7 @@ unsafe fn opt_utf16(ptr: *const u16, field: &'static str) -> Result<Option<Strin
     }
     // SAFETY: the `len` units before the NUL were just read.
     let units = unsafe { std::slice::from_raw_parts(ptr, len) };
-    String::from_utf16(units)
-        .map(Some)
-        .map_err(|_| ConvError::BadUtf16(field))
+    String::from_utf16(units).map(Some).map_err(|_| ConvError::BadUtf16(field))
 }
 
 #[derive(Debug, PartialEq, Eq, FromRaw)]
@@ -103,13 +101,8 @@ fn wide(s: &str) -> Vec<u16> {
 fn converts_every_field() {
     let name = wide("Négociation ✓");
     let comment = wide("a comment");
-    let raw = RawInfo {
-        fCaps: 0x5 | 0x100,
-        wVersion: 1,
-        cbMax: 48_000,
-        Name: name.as_ptr(),
-        Comment: comment.as_ptr(),
-    };
+    let raw =
+        RawInfo { fCaps: 0x5 | 0x100, wVersion: 1, cbMax: 48_000, Name: name.as_ptr(), Comment: comment.as_ptr() };
     // SAFETY: both pointers are NUL-terminated buffers that outlive the call.
     let info = unsafe { Info::from_raw(&raw) }.unwrap();
     assert_eq!(
@@ -128,13 +121,7 @@ fn converts_every_field() {
 #[test]
 fn unknown_ids_and_null_optional_pointers() {
     let name = wide("");
-    let raw = RawInfo {
-        fCaps: 0,
-        wVersion: 9,
-        cbMax: 0,
-        Name: name.as_ptr(),
-        Comment: ptr::null(),
-    };
+    let raw = RawInfo { fCaps: 0, wVersion: 9, cbMax: 0, Name: name.as_ptr(), Comment: ptr::null() };
     // SAFETY: `Name` is NUL-terminated; `Comment` is null, which is allowed.
     let info = unsafe { Info::from_raw(&raw) }.unwrap();
     assert_eq!(info.version, Version::Other(9));
@@ -145,49 +132,21 @@ fn unknown_ids_and_null_optional_pointers() {
 
 #[test]
 fn errors_from_with_carry_the_raw_field_name() {
-    let raw = RawInfo {
-        fCaps: 0,
-        wVersion: 1,
-        cbMax: 0,
-        Name: ptr::null(),
-        Comment: ptr::null(),
-    };
+    let raw = RawInfo { fCaps: 0, wVersion: 1, cbMax: 0, Name: ptr::null(), Comment: ptr::null() };
     // SAFETY: null pointers are allowed by both conversions.
-    assert_eq!(
-        unsafe { Info::from_raw(&raw) },
-        Err(ConvError::Null("Name"))
-    );
+    assert_eq!(unsafe { Info::from_raw(&raw) }, Err(ConvError::Null("Name")));
 
     let lone_surrogate = [0xD800u16, 0];
     let name = wide("ok");
-    let raw = RawInfo {
-        Comment: lone_surrogate.as_ptr(),
-        Name: name.as_ptr(),
-        ..raw
-    };
+    let raw = RawInfo { Comment: lone_surrogate.as_ptr(), Name: name.as_ptr(), ..raw };
     // SAFETY: both pointers are NUL-terminated buffers that outlive the call.
-    assert_eq!(
-        unsafe { Info::from_raw(&raw) },
-        Err(ConvError::BadUtf16("Comment"))
-    );
+    assert_eq!(unsafe { Info::from_raw(&raw) }, Err(ConvError::BadUtf16("Comment")));
 }
 
 #[test]
 fn subset_with_infallible_error() {
-    let raw = RawInfo {
-        fCaps: 7,
-        wVersion: 1,
-        cbMax: 65_535,
-        Name: ptr::null(),
-        Comment: ptr::null(),
-    };
+    let raw = RawInfo { fCaps: 7, wVersion: 1, cbMax: 65_535, Name: ptr::null(), Comment: ptr::null() };
     // SAFETY: no field has a `with` conversion.
     let summary: Result<Summary, std::convert::Infallible> = unsafe { Summary::from_raw(&raw) };
-    assert_eq!(
-        summary,
-        Ok(Summary {
-            max: 65_535,
-            caps: 7
-        })
-    );
+    assert_eq!(summary, Ok(Summary { max: 65_535, caps: 7 }));
 }

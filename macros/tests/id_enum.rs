@@ -81,14 +81,7 @@ fn from_raw_and_raw() {
 fn known_is_ascending_by_raw_value() {
     assert_eq!(
         Status::KNOWN,
-        &[
-            Status::Min,
-            Status::Denied,
-            Status::Neg,
-            Status::Ok,
-            Status::Sixteen,
-            Status::Continue
-        ]
+        &[Status::Min, Status::Denied, Status::Neg, Status::Ok, Status::Sixteen, Status::Continue]
     );
     assert_eq!(Version::KNOWN, &[Version::Ten, Version::Max]);
     assert_eq!(Tiny::KNOWN, &[Tiny::Min, Tiny::All]);
@@ -98,10 +91,7 @@ fn known_is_ascending_by_raw_value() {
 fn names_docs_aliases() {
     assert_eq!(Status::Denied.name(), Some("TST_E_DENIED"));
     assert_eq!(Status::Unknown(3).name(), None);
-    assert_eq!(
-        Status::Denied.aliases(),
-        &["TST_E_NO_ACCESS", "TST_E_FORBIDDEN"]
-    );
+    assert_eq!(Status::Denied.aliases(), &["TST_E_NO_ACCESS", "TST_E_FORBIDDEN"]);
     assert_eq!(Status::Ok.aliases(), &[] as &[&str]);
     assert_eq!(Status::Unknown(3).aliases(), &[] as &[&str]);
     assert_eq!(Status::Ok.doc(), "Everything worked.");
@@ -114,10 +104,7 @@ fn names_docs_aliases() {
 fn display_names_or_numbers() {
     assert_eq!(Status::Denied.to_string(), "TST_E_DENIED");
     assert_eq!(Status::Unknown(5).to_string(), "0x5");
-    assert_eq!(
-        Status::Unknown(0x8009_0399_u32 as i32).to_string(),
-        "0x80090399"
-    );
+    assert_eq!(Status::Unknown(0x8009_0399_u32 as i32).to_string(), "0x80090399");
     assert_eq!(Status::Unknown(-1).to_string(), "0xFFFFFFFF");
     assert_eq!(Status::Unknown(0xABC).to_string(), "0xABC");
     assert_eq!(Version::Max.to_string(), "VER_MAX");
@@ -147,19 +134,7 @@ fn from_str_takes_names_aliases_and_numbers() {
 
 #[test]
 fn display_from_str_round_trip_is_exact() {
-    let raws = [
-        0,
-        1,
-        -1,
-        5,
-        16,
-        -2,
-        i32::MIN,
-        i32::MAX,
-        DENIED,
-        DENIED + 1,
-        0x0009_0312,
-    ];
+    let raws = [0, 1, -1, 5, 16, -2, i32::MIN, i32::MAX, DENIED, DENIED + 1, 0x0009_0312];
     for raw in raws {
         let status = Status::from_raw(raw);
         assert_eq!(status.to_string().parse(), Ok(status), "{status}");
@@ -181,45 +156,15 @@ fn status_err(text: &str) -> (String, String) {
 
 #[test]
 fn from_str_errors_name_the_token() {
-    assert_eq!(
-        status_err("TST_NOPE"),
-        ("TST_NOPE".into(), "unknown status name 'TST_NOPE'".into())
-    );
-    assert_eq!(
-        status_err("tst_ok"),
-        ("tst_ok".into(), "unknown status name 'tst_ok'".into())
-    );
-    assert_eq!(
-        status_err(" TST_OK"),
-        (" TST_OK".into(), "unknown status name ' TST_OK'".into())
-    );
+    assert_eq!(status_err("TST_NOPE"), ("TST_NOPE".into(), "unknown status name 'TST_NOPE'".into()));
+    assert_eq!(status_err("tst_ok"), ("tst_ok".into(), "unknown status name 'tst_ok'".into()));
+    assert_eq!(status_err(" TST_OK"), (" TST_OK".into(), "unknown status name ' TST_OK'".into()));
     assert_eq!(status_err(""), ("".into(), "empty status name".into()));
-    assert_eq!(
-        status_err("0x"),
-        ("0x".into(), "invalid status value '0x'".into())
-    );
-    assert_eq!(
-        status_err("0x1FFFFFFFF"),
-        (
-            "0x1FFFFFFFF".into(),
-            "invalid status value '0x1FFFFFFFF'".into()
-        )
-    );
-    assert_eq!(
-        status_err("0x-1"),
-        ("0x-1".into(), "invalid status value '0x-1'".into())
-    );
-    assert_eq!(
-        status_err("2147483648"),
-        (
-            "2147483648".into(),
-            "invalid status value '2147483648'".into()
-        )
-    );
-    assert_eq!(
-        status_err("12abc"),
-        ("12abc".into(), "invalid status value '12abc'".into())
-    );
+    assert_eq!(status_err("0x"), ("0x".into(), "invalid status value '0x'".into()));
+    assert_eq!(status_err("0x1FFFFFFFF"), ("0x1FFFFFFFF".into(), "invalid status value '0x1FFFFFFFF'".into()));
+    assert_eq!(status_err("0x-1"), ("0x-1".into(), "invalid status value '0x-1'".into()));
+    assert_eq!(status_err("2147483648"), ("2147483648".into(), "invalid status value '2147483648'".into()));
+    assert_eq!(status_err("12abc"), ("12abc".into(), "invalid status value '12abc'".into()));
     let err = "-1".parse::<Version>().unwrap_err();
     assert_eq!(err.to_string(), "invalid version value '-1'");
     let err = "70000".parse::<Version>().unwrap_err();
@@ -231,14 +176,8 @@ fn from_str_errors_name_the_token() {
 
 #[test]
 fn serde_writes_the_display_string() {
-    assert_eq!(
-        serde_json::to_string(&Status::Denied).unwrap(),
-        r#""TST_E_DENIED""#
-    );
-    assert_eq!(
-        serde_json::to_string(&Status::Unknown(-1)).unwrap(),
-        r#""0xFFFFFFFF""#
-    );
+    assert_eq!(serde_json::to_string(&Status::Denied).unwrap(), r#""TST_E_DENIED""#);
+    assert_eq!(serde_json::to_string(&Status::Unknown(-1)).unwrap(), r#""0xFFFFFFFF""#);
     assert_eq!(serde_json::to_string(&Tiny::Raw(-5)).unwrap(), r#""-5""#);
 }
 
@@ -247,11 +186,7 @@ fn serde_round_trip_is_exact() {
     for raw in [0, 5, -1, i32::MIN, i32::MAX, DENIED, DENIED - 1] {
         let status = Status::from_raw(raw);
         let json = serde_json::to_string(&status).unwrap();
-        assert_eq!(
-            serde_json::from_str::<Status>(&json).unwrap(),
-            status,
-            "{json}"
-        );
+        assert_eq!(serde_json::from_str::<Status>(&json).unwrap(), status, "{json}");
     }
     for raw in i8::MIN..=i8::MAX {
         let tiny = Tiny::from_raw(raw);
@@ -269,28 +204,14 @@ fn serde_reads_strings_and_integers() {
     assert_eq!(read("16").unwrap(), Status::Sixteen);
     assert_eq!(read("-2").unwrap(), Status::Neg);
     assert_eq!(read("-2147483648").unwrap(), Status::Min);
-    assert_eq!(
-        read("2148074245").unwrap(),
-        Status::Denied,
-        "the unsigned bit pattern"
-    );
+    assert_eq!(read("2148074245").unwrap(), Status::Denied, "the unsigned bit pattern");
     assert_eq!(read("7").unwrap(), Status::Unknown(7));
     let err = read("4294967296").unwrap_err();
-    assert!(
-        err.to_string().contains("a status name or integer"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("a status name or integer"), "{err}");
     let err = read("-2147483649").unwrap_err();
-    assert!(
-        err.to_string().contains("a status name or integer"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("a status name or integer"), "{err}");
     let err = read(r#""TST_NOPE""#).unwrap_err();
-    assert!(
-        err.to_string()
-            .starts_with("unknown status name 'TST_NOPE'"),
-        "{err}"
-    );
+    assert!(err.to_string().starts_with("unknown status name 'TST_NOPE'"), "{err}");
     assert!(read("true").is_err());
     assert_eq!(serde_json::from_str::<Tiny>("255").unwrap(), Tiny::All);
     assert!(serde_json::from_str::<Tiny>("256").is_err());

@@ -13,71 +13,19 @@ use std::process::Command;
 /// spelling audits as cleanly as the bundled one.
 const SPELLINGS: &[(&str, &str, &str)] = &[
     // The metadata bundled with windows-bindgen 0.100 drops the A suffix of the A table's fields.
-    (
-        "SecurityFunctionTableA",
-        "EnumerateSecurityPackagesA",
-        "EnumerateSecurityPackages",
-    ),
-    (
-        "SecurityFunctionTableA",
-        "QueryCredentialsAttributesA",
-        "QueryCredentialsAttributes",
-    ),
-    (
-        "SecurityFunctionTableA",
-        "AcquireCredentialsHandleA",
-        "AcquireCredentialsHandle",
-    ),
-    (
-        "SecurityFunctionTableA",
-        "InitializeSecurityContextA",
-        "InitializeSecurityContext",
-    ),
-    (
-        "SecurityFunctionTableA",
-        "QueryContextAttributesA",
-        "QueryContextAttributes",
-    ),
-    (
-        "SecurityFunctionTableA",
-        "QuerySecurityPackageInfoA",
-        "QuerySecurityPackageInfo",
-    ),
-    (
-        "SecurityFunctionTableA",
-        "ImportSecurityContextA",
-        "ImportSecurityContext",
-    ),
-    (
-        "SecurityFunctionTableA",
-        "AddCredentialsA",
-        "AddCredentials",
-    ),
-    (
-        "SecurityFunctionTableA",
-        "SetContextAttributesA",
-        "SetContextAttributes",
-    ),
-    (
-        "SecurityFunctionTableA",
-        "SetCredentialsAttributesA",
-        "SetCredentialsAttributes",
-    ),
-    (
-        "SecurityFunctionTableA",
-        "ChangeAccountPasswordA",
-        "ChangeAccountPassword",
-    ),
-    (
-        "SecurityFunctionTableA",
-        "QueryContextAttributesExA",
-        "QueryContextAttributesEx",
-    ),
-    (
-        "SecurityFunctionTableA",
-        "QueryCredentialsAttributesExA",
-        "QueryCredentialsAttributesEx",
-    ),
+    ("SecurityFunctionTableA", "EnumerateSecurityPackagesA", "EnumerateSecurityPackages"),
+    ("SecurityFunctionTableA", "QueryCredentialsAttributesA", "QueryCredentialsAttributes"),
+    ("SecurityFunctionTableA", "AcquireCredentialsHandleA", "AcquireCredentialsHandle"),
+    ("SecurityFunctionTableA", "InitializeSecurityContextA", "InitializeSecurityContext"),
+    ("SecurityFunctionTableA", "QueryContextAttributesA", "QueryContextAttributes"),
+    ("SecurityFunctionTableA", "QuerySecurityPackageInfoA", "QuerySecurityPackageInfo"),
+    ("SecurityFunctionTableA", "ImportSecurityContextA", "ImportSecurityContext"),
+    ("SecurityFunctionTableA", "AddCredentialsA", "AddCredentials"),
+    ("SecurityFunctionTableA", "SetContextAttributesA", "SetContextAttributes"),
+    ("SecurityFunctionTableA", "SetCredentialsAttributesA", "SetCredentialsAttributes"),
+    ("SecurityFunctionTableA", "ChangeAccountPasswordA", "ChangeAccountPassword"),
+    ("SecurityFunctionTableA", "QueryContextAttributesExA", "QueryContextAttributesEx"),
+    ("SecurityFunctionTableA", "QueryCredentialsAttributesExA", "QueryCredentialsAttributesEx"),
 ];
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -107,11 +55,7 @@ impl From<&StructLayout> for Layout {
             fields: s
                 .fields
                 .iter()
-                .map(|f| Field {
-                    name: f.name.to_owned(),
-                    offset: f.offset,
-                    size: f.size,
-                })
+                .map(|f| Field { name: f.name.to_owned(), offset: f.offset, size: f.size })
                 .collect(),
         }
     }
@@ -170,15 +114,9 @@ impl fmt::Display for OracleError {
 pub fn run(compiler: &str, arch: Arch) -> Result<Oracle, OracleError> {
     let source = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/layout/oracle.c");
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("layout-oracle");
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| OracleError::Failed(format!("{}: {e}", dir.display())))?;
+    std::fs::create_dir_all(&dir).map_err(|e| OracleError::Failed(format!("{}: {e}", dir.display())))?;
     let assembly = dir.join(format!("oracle-{}.s", arch.name()));
-    let output = match Command::new(compiler)
-        .args(["-std=c11", "-S", "-o"])
-        .arg(&assembly)
-        .arg(&source)
-        .output()
-    {
+    let output = match Command::new(compiler).args(["-std=c11", "-S", "-o"]).arg(&assembly).arg(&source).output() {
         Ok(output) => output,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(OracleError::CompilerMissing);
@@ -193,8 +131,8 @@ pub fn run(compiler: &str, arch: Arch) -> Result<Oracle, OracleError> {
             String::from_utf8_lossy(&output.stderr)
         )));
     }
-    let text = std::fs::read_to_string(&assembly)
-        .map_err(|e| OracleError::Failed(format!("{}: {e}", assembly.display())))?;
+    let text =
+        std::fs::read_to_string(&assembly).map_err(|e| OracleError::Failed(format!("{}: {e}", assembly.display())))?;
     parse(&text, arch).map_err(|e| OracleError::Failed(format!("{}: {e}", assembly.display())))
 }
 
@@ -203,32 +141,20 @@ pub fn parse(text: &str, arch: Arch) -> Result<Oracle, String> {
     let mut target = None;
     let mut mingw_version = None;
     let mut layouts: Vec<Layout> = Vec::new();
-    for line in text
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("@oracle "))
-    {
+    for line in text.lines().filter_map(|l| l.trim().strip_prefix("@oracle ")) {
         let words: Vec<&str> = line.split_whitespace().collect();
         let numbers = words
             .get(3..)
             .unwrap_or_default()
             .iter()
-            .map(|w| {
-                w.parse::<usize>()
-                    .map_err(|_| format!("not a number in '{line}'"))
-            })
+            .map(|w| w.parse::<usize>().map_err(|_| format!("not a number in '{line}'")))
             .collect::<Result<Vec<_>, _>>()?;
         match (&words[..3.min(words.len())], &numbers[..]) {
             (["target", name, _], &[pointer]) => target = Some((name.to_string(), pointer)),
-            (["mingw", ..], &[major, minor, bugfix]) => {
-                mingw_version = Some((major, minor, bugfix))
+            (["mingw", ..], &[major, minor, bugfix]) => mingw_version = Some((major, minor, bugfix)),
+            (["struct", name, _], &[size, align]) => {
+                layouts.push(Layout { name: name.to_string(), arch, size, align, fields: Vec::new() })
             }
-            (["struct", name, _], &[size, align]) => layouts.push(Layout {
-                name: name.to_string(),
-                arch,
-                size,
-                align,
-                fields: Vec::new(),
-            }),
             (["field", owner, name], &[offset, size]) => {
                 let layout = layouts
                     .last_mut()
@@ -238,11 +164,7 @@ pub fn parse(text: &str, arch: Arch) -> Result<Oracle, String> {
                 if layout.fields.last().is_some_and(|f| f.offset >= offset) {
                     return Err(format!("{owner}.{name} is listed out of declaration order"));
                 }
-                layout.fields.push(Field {
-                    name: name.to_string(),
-                    offset,
-                    size,
-                });
+                layout.fields.push(Field { name: name.to_string(), offset, size });
             }
             _ => return Err(format!("unreadable oracle line '{line}'")),
         }
@@ -251,18 +173,12 @@ pub fn parse(text: &str, arch: Arch) -> Result<Oracle, String> {
     match target {
         Some((name, p)) if name == arch.name() && p == pointer => {}
         Some((name, p)) => {
-            return Err(format!(
-                "compiled for {name} ({p}-byte pointers), not for {}",
-                arch.name()
-            ));
+            return Err(format!("compiled for {name} ({p}-byte pointers), not for {}", arch.name()));
         }
         None => return Err("no target line: not oracle.c's assembly".to_owned()),
     }
     let mingw_version = mingw_version.ok_or("no mingw version line")?;
-    Ok(Oracle {
-        mingw_version,
-        layouts,
-    })
+    Ok(Oracle { mingw_version, layouts })
 }
 
 /// One way the generated facts and mingw's disagree.
@@ -289,32 +205,14 @@ pub enum Mismatch {
 impl fmt::Display for Mismatch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Mismatch::Value {
-                subject,
-                arch,
-                what,
-                generated,
-                mingw,
-            } => {
-                write!(
-                    f,
-                    "{subject} on {}: {what} generated {generated}, mingw {mingw}",
-                    arch.name()
-                )
+            Mismatch::Value { subject, arch, what, generated, mingw } => {
+                write!(f, "{subject} on {}: {what} generated {generated}, mingw {mingw}", arch.name())
             }
             Mismatch::OnlyGenerated { subject, arch } => {
-                write!(
-                    f,
-                    "{subject} on {}: in generated, not in mingw",
-                    arch.name()
-                )
+                write!(f, "{subject} on {}: in generated, not in mingw", arch.name())
             }
             Mismatch::OnlyMingw { subject, arch } => {
-                write!(
-                    f,
-                    "{subject} on {}: in mingw, not in generated",
-                    arch.name()
-                )
+                write!(f, "{subject} on {}: in mingw, not in generated", arch.name())
             }
         }
     }
@@ -342,44 +240,24 @@ fn same_field(owner: &str, generated: &str, mingw: &str) -> bool {
 pub fn audit(generated: &[Layout], oracle: &[Layout], arch: Arch) -> Audit {
     let generated: Vec<&Layout> = generated.iter().filter(|l| l.arch == arch).collect();
     let oracle: Vec<&Layout> = oracle.iter().filter(|l| l.arch == arch).collect();
-    let mut audit = Audit {
-        compared: 0,
-        mismatches: Vec::new(),
-        respelled: Vec::new(),
-    };
+    let mut audit = Audit { compared: 0, mismatches: Vec::new(), respelled: Vec::new() };
     let mut one_sided = Vec::new();
     let check = |audit: &mut Audit, subject: &str, what, generated, mingw| {
         audit.compared += 1;
         if generated != mingw {
-            audit.mismatches.push(Mismatch::Value {
-                subject: subject.to_owned(),
-                arch,
-                what,
-                generated,
-                mingw,
-            });
+            audit.mismatches.push(Mismatch::Value { subject: subject.to_owned(), arch, what, generated, mingw });
         }
     };
     for m in &oracle {
         let Some(g) = generated.iter().find(|g| g.name == m.name) else {
-            one_sided.push(Mismatch::OnlyMingw {
-                subject: m.name.clone(),
-                arch,
-            });
+            one_sided.push(Mismatch::OnlyMingw { subject: m.name.clone(), arch });
             continue;
         };
         check(&mut audit, &m.name, "size", g.size, m.size);
         check(&mut audit, &m.name, "align", g.align, m.align);
         for mf in &m.fields {
-            let Some(gf) = g
-                .fields
-                .iter()
-                .find(|gf| same_field(&m.name, &gf.name, &mf.name))
-            else {
-                one_sided.push(Mismatch::OnlyMingw {
-                    subject: format!("{}.{}", m.name, mf.name),
-                    arch,
-                });
+            let Some(gf) = g.fields.iter().find(|gf| same_field(&m.name, &gf.name, &mf.name)) else {
+                one_sided.push(Mismatch::OnlyMingw { subject: format!("{}.{}", m.name, mf.name), arch });
                 continue;
             };
             let subject = format!("{}.{}", m.name, gf.name);
@@ -389,25 +267,12 @@ pub fn audit(generated: &[Layout], oracle: &[Layout], arch: Arch) -> Audit {
             check(&mut audit, &subject, "offset", gf.offset, mf.offset);
             check(&mut audit, &subject, "size", gf.size, mf.size);
         }
-        for gf in g.fields.iter().filter(|gf| {
-            !m.fields
-                .iter()
-                .any(|mf| same_field(&m.name, &gf.name, &mf.name))
-        }) {
-            one_sided.push(Mismatch::OnlyGenerated {
-                subject: format!("{}.{}", m.name, gf.name),
-                arch,
-            });
+        for gf in g.fields.iter().filter(|gf| !m.fields.iter().any(|mf| same_field(&m.name, &gf.name, &mf.name))) {
+            one_sided.push(Mismatch::OnlyGenerated { subject: format!("{}.{}", m.name, gf.name), arch });
         }
     }
-    for g in generated
-        .iter()
-        .filter(|g| !oracle.iter().any(|m| m.name == g.name))
-    {
-        one_sided.push(Mismatch::OnlyGenerated {
-            subject: g.name.clone(),
-            arch,
-        });
+    for g in generated.iter().filter(|g| !oracle.iter().any(|m| m.name == g.name)) {
+        one_sided.push(Mismatch::OnlyGenerated { subject: g.name.clone(), arch });
     }
     audit.mismatches.extend(one_sided);
     audit

@@ -30,9 +30,9 @@ mod scenario;
 pub use scenario::{ENV_VAR, Package, Scenario, TABLE_FUNCTIONS, default_packages};
 
 use secpkg_sys::{
-    SEC_E_INSUFFICIENT_MEMORY, SEC_E_INTERNAL_ERROR, SEC_E_INVALID_HANDLE, SEC_E_INVALID_PARAMETER,
-    SEC_E_OK, SEC_E_SECPKG_NOT_FOUND, SECURITY_STATUS, SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION,
-    SecPkgInfoW, SecurityFunctionTableW,
+    SEC_E_INSUFFICIENT_MEMORY, SEC_E_INTERNAL_ERROR, SEC_E_INVALID_HANDLE, SEC_E_INVALID_PARAMETER, SEC_E_OK,
+    SEC_E_SECPKG_NOT_FOUND, SECURITY_STATUS, SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION, SecPkgInfoW,
+    SecurityFunctionTableW,
 };
 use std::alloc::{self, Layout};
 use std::collections::BTreeMap;
@@ -97,11 +97,7 @@ struct State {
     stats: Stats,
 }
 
-static STATE: Mutex<State> = Mutex::new(State {
-    config: Config::Unloaded,
-    live: BTreeMap::new(),
-    stats: Stats::ZERO,
-});
+static STATE: Mutex<State> = Mutex::new(State { config: Config::Unloaded, live: BTreeMap::new(), stats: Stats::ZERO });
 
 /// Held by a [`ScenarioGuard`], so tests using the provider run one at a time.
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -138,8 +134,7 @@ impl State {
         let string_bytes: usize = strings.map(|s| (s.len() + 1) * size_of::<u16>()).sum();
         // At least one byte: an empty array is still a real allocation to be freed.
         let size = (records.len() * size_of::<SecPkgInfoW>() + string_bytes).max(1);
-        let layout = Layout::from_size_align(size, align_of::<SecPkgInfoW>())
-            .map_err(|_| SEC_E_INSUFFICIENT_MEMORY)?;
+        let layout = Layout::from_size_align(size, align_of::<SecPkgInfoW>()).map_err(|_| SEC_E_INSUFFICIENT_MEMORY)?;
         // SAFETY: `layout` has a non-zero size.
         let base = unsafe { alloc::alloc(layout) };
         if base.is_null() {
@@ -249,10 +244,7 @@ pub fn install(scenario: Scenario) -> ScenarioGuard {
 /// The counters since the last [`install`].
 pub fn stats() -> Stats {
     let st = state();
-    Stats {
-        live: st.live.len() as u64,
-        ..st.stats
-    }
+    Stats { live: st.live.len() as u64, ..st.stats }
 }
 
 /// This provider's function table for the current scenario, functions in `missing` left `None`.
@@ -273,15 +265,9 @@ struct TableShape {
 impl TableShape {
     fn of(scenario: Option<&Scenario>) -> Self {
         let Some(s) = scenario else {
-            return TableShape {
-                version: SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION,
-                present: [true; 3],
-            };
+            return TableShape { version: SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION, present: [true; 3] };
         };
-        TableShape {
-            version: s.table_version,
-            present: TABLE_FUNCTIONS.map(|f| !s.missing.iter().any(|m| m == f)),
-        }
+        TableShape { version: s.table_version, present: TABLE_FUNCTIONS.map(|f| !s.missing.iter().any(|m| m == f)) }
     }
 }
 
@@ -362,12 +348,7 @@ pub unsafe extern "system" fn EnumerateSecurityPackagesW(
         }
         let (n, array) = if let Some(status) = s.enumerate_status.filter(|&e| e != SEC_E_OK) {
             // SAFETY: both checked non-null above, valid for writes by this fn's contract.
-            unsafe {
-                (
-                    count.write(GARBAGE_COUNT),
-                    packages.write(garbage_pointer()),
-                )
-            };
+            unsafe { (count.write(GARBAGE_COUNT), packages.write(garbage_pointer())) };
             return Err(status);
         } else if s.enumerate_null_array {
             (s.packages.len(), ptr::null_mut())
@@ -411,9 +392,7 @@ pub unsafe extern "system" fn QuerySecurityPackageInfoW(
         // SAFETY: non-null, so NUL-terminated UTF-16 by this fn's contract.
         let wanted = (!name.is_null()).then(|| unsafe { read_wide(name) });
         let found = wanted.and_then(|wanted| {
-            s.packages
-                .iter()
-                .find(|p| names_match(&p.name_units(), &wanted, s.query_case_sensitive))
+            s.packages.iter().find(|p| names_match(&p.name_units(), &wanted, s.query_case_sensitive))
         });
         let Some(package) = found else {
             if s.unknown_query_writes_out {

@@ -10,11 +10,7 @@ use std::fmt;
 pub const ENV_VAR: &str = "SECPKG_TEST_PROVIDER";
 
 /// The table functions this provider implements, spelled as `Scenario::missing` expects them.
-pub const TABLE_FUNCTIONS: [&str; 3] = [
-    "EnumerateSecurityPackagesW",
-    "QuerySecurityPackageInfoW",
-    "FreeContextBuffer",
-];
+pub const TABLE_FUNCTIONS: [&str; 3] = ["EnumerateSecurityPackagesW", "QuerySecurityPackageInfoW", "FreeContextBuffer"];
 
 /// One package as the provider reports it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,16 +48,12 @@ impl Package {
 
     /// The units the name is matched and reported as (without NUL).
     pub(crate) fn name_units(&self) -> Vec<u16> {
-        self.name_utf16
-            .clone()
-            .unwrap_or_else(|| self.name.encode_utf16().collect())
+        self.name_utf16.clone().unwrap_or_else(|| self.name.encode_utf16().collect())
     }
 
     /// The units the comment is reported as, `None` for a null pointer.
     pub(crate) fn comment_units(&self) -> Option<Vec<u16>> {
-        self.comment_utf16
-            .clone()
-            .or_else(|| self.comment.as_ref().map(|c| c.encode_utf16().collect()))
+        self.comment_utf16.clone().or_else(|| self.comment.as_ref().map(|c| c.encode_utf16().collect()))
     }
 }
 
@@ -69,28 +61,10 @@ impl Package {
 /// reports them there).
 pub fn default_packages() -> Vec<Package> {
     vec![
-        Package::new(
-            "Negotiate",
-            "Microsoft Package Negotiator",
-            0x0008_3BB3,
-            9,
-            48256,
-        ),
-        Package::new(
-            "Kerberos",
-            "Microsoft Kerberos V1.0",
-            0x000F_3BBF,
-            16,
-            48000,
-        ),
+        Package::new("Negotiate", "Microsoft Package Negotiator", 0x0008_3BB3, 9, 48256),
+        Package::new("Kerberos", "Microsoft Kerberos V1.0", 0x000F_3BBF, 16, 48000),
         Package::new("NTLM", "NTLM Security Package", 0x0008_2B37, 10, 2888),
-        Package::new(
-            "Schannel",
-            "Schannel Security Package",
-            0x0001_07B3,
-            14,
-            24576,
-        ),
+        Package::new("Schannel", "Schannel Security Package", 0x0001_07B3, 14, 24576),
     ]
 }
 
@@ -164,22 +138,15 @@ impl Default for Scenario {
 impl Scenario {
     /// Checks what serde cannot: the names in `missing`.
     pub fn validate(&self) -> Result<(), String> {
-        match self
-            .missing
-            .iter()
-            .find(|m| !TABLE_FUNCTIONS.contains(&m.as_str()))
-        {
-            Some(m) => Err(format!(
-                "unknown function {m:?} in \"missing\" (expected one of {TABLE_FUNCTIONS:?})"
-            )),
+        match self.missing.iter().find(|m| !TABLE_FUNCTIONS.contains(&m.as_str())) {
+            Some(m) => Err(format!("unknown function {m:?} in \"missing\" (expected one of {TABLE_FUNCTIONS:?})")),
             None => Ok(()),
         }
     }
 
     /// Parses and validates a JSON scenario.
     pub fn from_json(json: &str) -> Result<Self, String> {
-        let scenario: Scenario =
-            serde_json::from_str(json).map_err(|e| format!("invalid scenario JSON: {e}"))?;
+        let scenario: Scenario = serde_json::from_str(json).map_err(|e| format!("invalid scenario JSON: {e}"))?;
         scenario.validate()?;
         Ok(scenario)
     }
@@ -188,8 +155,8 @@ impl Scenario {
     pub fn from_spec(spec: &str) -> Result<Self, String> {
         match spec.strip_prefix('@') {
             Some(path) => {
-                let json = std::fs::read_to_string(path)
-                    .map_err(|e| format!("cannot read scenario file {path}: {e}"))?;
+                let json =
+                    std::fs::read_to_string(path).map_err(|e| format!("cannot read scenario file {path}: {e}"))?;
                 Scenario::from_json(&json).map_err(|e| format!("{path}: {e}"))
             }
             None => Scenario::from_json(spec),
@@ -215,9 +182,7 @@ fn status<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<SECURITY_
     struct StatusVisitor;
 
     fn from_i64(v: i64) -> Option<SECURITY_STATUS> {
-        i32::try_from(v)
-            .ok()
-            .or_else(|| u32::try_from(v).ok().map(|u| u as i32))
+        i32::try_from(v).ok().or_else(|| u32::try_from(v).ok().map(|u| u as i32))
     }
 
     impl<'de> Visitor<'de> for StatusVisitor {
@@ -227,23 +192,18 @@ fn status<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<SECURITY_
             f.write_str("a SECURITY_STATUS: an i32 or u32 integer, a \"0x...\" string, or null")
         }
         fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-            from_i64(v)
-                .map(Some)
-                .ok_or_else(|| E::invalid_value(Unexpected::Signed(v), &self))
+            from_i64(v).map(Some).ok_or_else(|| E::invalid_value(Unexpected::Signed(v), &self))
         }
         fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
             let fits = i64::try_from(v).ok().and_then(from_i64);
-            fits.map(Some)
-                .ok_or_else(|| E::invalid_value(Unexpected::Unsigned(v), &self))
+            fits.map(Some).ok_or_else(|| E::invalid_value(Unexpected::Unsigned(v), &self))
         }
         fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
             let parsed = match v.strip_prefix("0x").or_else(|| v.strip_prefix("0X")) {
                 Some(hex) => u32::from_str_radix(hex, 16).ok().map(|u| u as i32),
                 None => v.parse::<i64>().ok().and_then(from_i64),
             };
-            parsed
-                .map(Some)
-                .ok_or_else(|| E::invalid_value(Unexpected::Str(v), &self))
+            parsed.map(Some).ok_or_else(|| E::invalid_value(Unexpected::Str(v), &self))
         }
         fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
             Ok(None)
@@ -273,26 +233,13 @@ mod tests {
 
     #[test]
     fn statuses_in_every_spelling() {
-        for spelling in [
-            "-2146893052",
-            "2148074244",
-            "\"0x80090304\"",
-            "\"0X80090304\"",
-            "\"-2146893052\"",
-        ] {
+        for spelling in ["-2146893052", "2148074244", "\"0x80090304\"", "\"0X80090304\"", "\"-2146893052\""] {
             let s = Scenario::from_json(&format!(r#"{{"enumerate_status": {spelling}}}"#)).unwrap();
             assert_eq!(s.enumerate_status, Some(SEC_E_INTERNAL_ERROR), "{spelling}");
         }
         let s = Scenario::from_json(r#"{"free_status": 0, "query_status": null}"#).unwrap();
         assert_eq!((s.free_status, s.query_status), (Some(SEC_E_OK), None));
-        for bad in [
-            "4294967296",
-            "-2147483649",
-            "\"0xZZ\"",
-            "\"NOPE\"",
-            "1.5",
-            "true",
-        ] {
+        for bad in ["4294967296", "-2147483649", "\"0xZZ\"", "\"NOPE\"", "1.5", "true"] {
             let err = Scenario::from_json(&format!(r#"{{"free_status": {bad}}}"#)).unwrap_err();
             assert!(err.contains("SECURITY_STATUS"), "{bad}: {err}");
         }

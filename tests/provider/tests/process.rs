@@ -19,8 +19,7 @@ type InitFn = unsafe extern "system" fn() -> *mut SecurityFunctionTableW;
 /// Runs the `child` test in a new process with `mode`, and `spec` (or nothing) as `ENV_VAR`.
 fn run_child(mode: &str, spec: Option<&str>, extra: &[(&str, &Path)]) -> Output {
     let mut cmd = Command::new(std::env::current_exe().unwrap());
-    cmd.args(["child", "--exact", "--nocapture", "--test-threads=1"])
-        .env(CHILD_MODE, mode);
+    cmd.args(["child", "--exact", "--nocapture", "--test-threads=1"]).env(CHILD_MODE, mode);
     match spec {
         Some(spec) => cmd.env(ENV_VAR, spec),
         None => cmd.env_remove(ENV_VAR),
@@ -34,18 +33,12 @@ fn run_child(mode: &str, spec: Option<&str>, extra: &[(&str, &Path)]) -> Output 
 fn stdout_lines(out: &Output) -> Vec<String> {
     // libtest's "test child ... " may precede the first line on the same line.
     let text = String::from_utf8_lossy(&out.stdout);
-    text.lines()
-        .filter_map(|l| l.split_once("CHILD "))
-        .map(|(_, rest)| rest.to_string())
-        .collect()
+    text.lines().filter_map(|l| l.split_once("CHILD ")).map(|(_, rest)| rest.to_string()).collect()
 }
 
 fn provider_stderr_lines(out: &Output) -> Vec<String> {
     let text = String::from_utf8_lossy(&out.stderr);
-    text.lines()
-        .filter(|l| l.starts_with("secpkg-test-provider:"))
-        .map(String::from)
-        .collect()
+    text.lines().filter(|l| l.starts_with("secpkg-test-provider:")).map(String::from).collect()
 }
 
 /// Names and max tokens listed by a table, as `Name:max,Name:max`.
@@ -68,10 +61,7 @@ unsafe fn listing(table: &SecurityFunctionTableW) -> (i32, String) {
                 format!("{name}:{}", info.cbMaxToken)
             })
             .collect();
-        assert_eq!(
-            table.FreeContextBuffer.unwrap()(array.cast::<c_void>()),
-            SEC_E_OK
-        );
+        assert_eq!(table.FreeContextBuffer.unwrap()(array.cast::<c_void>()), SEC_E_OK);
         (status, items.join(","))
     }
 }
@@ -86,18 +76,13 @@ fn child() {
         // Enter the in-process copy the way a host enters the cdylib.
         "report" => {
             let table = provider::InitSecurityInterfaceW();
-            assert_eq!(
-                provider::InitSecurityInterfaceW(),
-                table,
-                "same static table again"
-            );
+            assert_eq!(provider::InitSecurityInterfaceW(), table, "same static table again");
             if table.is_null() {
                 println!("CHILD table null");
                 let mut count = 0;
                 let mut array = ptr::null_mut();
                 // SAFETY: valid out-pointers.
-                let status =
-                    unsafe { provider::EnumerateSecurityPackagesW(&mut count, &mut array) };
+                let status = unsafe { provider::EnumerateSecurityPackagesW(&mut count, &mut array) };
                 println!("CHILD enumerate {status}");
             } else {
                 // SAFETY: a non-null table from InitSecurityInterfaceW is static; it has all
@@ -117,10 +102,7 @@ fn child() {
         "dylib" => {
             // The in-process copy gets a different scenario, so a table that reached it instead of
             // the library's own functions would show up in the listing.
-            let _g = provider::install(Scenario {
-                packages: vec![],
-                ..Scenario::default()
-            });
+            let _g = provider::install(Scenario { packages: vec![], ..Scenario::default() });
             let path = PathBuf::from(std::env::var_os(CHILD_DYLIB).unwrap());
             let lib = dylib::open(&path);
             for symbol in [
@@ -129,24 +111,17 @@ fn child() {
                 "QuerySecurityPackageInfoW",
                 "FreeContextBuffer",
             ] {
-                println!(
-                    "CHILD symbol {symbol} {}",
-                    !dylib::symbol(lib, symbol).is_null()
-                );
+                println!("CHILD symbol {symbol} {}", !dylib::symbol(lib, symbol).is_null());
             }
             // SAFETY: the library exports InitSecurityInterfaceW with this signature.
-            let init: InitFn =
-                unsafe { std::mem::transmute(dylib::symbol(lib, "InitSecurityInterfaceW")) };
+            let init: InitFn = unsafe { std::mem::transmute(dylib::symbol(lib, "InitSecurityInterfaceW")) };
             // SAFETY: a provider entry point without arguments.
             let table = unsafe { init() };
             assert!(!table.is_null());
             // SAFETY: a static table with all three functions (the scenario misses none).
             let (status, listed) = unsafe { listing(&*table) };
             println!("CHILD listing {status} {listed}");
-            println!(
-                "CHILD in-process allocations {}",
-                provider::stats().allocations
-            );
+            println!("CHILD in-process allocations {}", provider::stats().allocations);
         }
         other => panic!("unknown child mode {other}"),
     }
@@ -159,10 +134,7 @@ fn unset_env_gives_the_default_packages() {
         assert!(out.status.success(), "{spec:?}: {out:?}");
         assert_eq!(
             stdout_lines(&out),
-            [
-                "version 1",
-                "listing 0 Negotiate:48256,Kerberos:48000,NTLM:2888,Schannel:24576"
-            ],
+            ["version 1", "listing 0 Negotiate:48256,Kerberos:48000,NTLM:2888,Schannel:24576"],
             "{spec:?}"
         );
         assert_eq!(provider_stderr_lines(&out), Vec::<String>::new());
@@ -179,20 +151,12 @@ fn inline_json_scenario() {
 
 #[test]
 fn file_scenario() {
-    let path =
-        std::env::temp_dir().join(format!("secpkg-test-provider-{}.json", std::process::id()));
-    std::fs::write(
-        &path,
-        r#"{"packages": [{"name": "FromFile", "max_token": 99}, {"name": "Two"}]}"#,
-    )
-    .unwrap();
+    let path = std::env::temp_dir().join(format!("secpkg-test-provider-{}.json", std::process::id()));
+    std::fs::write(&path, r#"{"packages": [{"name": "FromFile", "max_token": 99}, {"name": "Two"}]}"#).unwrap();
     let out = run_child("report", Some(&format!("@{}", path.display())), &[]);
     std::fs::remove_file(&path).unwrap();
     assert!(out.status.success(), "{out:?}");
-    assert_eq!(
-        stdout_lines(&out),
-        ["version 1", "listing 0 FromFile:99,Two:0"]
-    );
+    assert_eq!(stdout_lines(&out), ["version 1", "listing 0 FromFile:99,Two:0"]);
 }
 
 #[test]
@@ -200,11 +164,7 @@ fn null_table_from_env() {
     let out = run_child("report", Some(r#"{"null_table": true}"#), &[]);
     assert!(out.status.success(), "{out:?}");
     assert_eq!(stdout_lines(&out)[0], "table null");
-    assert_eq!(
-        provider_stderr_lines(&out),
-        Vec::<String>::new(),
-        "not an error"
-    );
+    assert_eq!(provider_stderr_lines(&out), Vec::<String>::new(), "not an error");
 }
 
 #[test]
@@ -214,29 +174,15 @@ fn malformed_env_gives_a_null_table_and_one_message() {
         (r#"{"packges": []}"#, "unknown field `packges`"),
         (r#"{"free_status": "0xNOPE"}"#, "SECURITY_STATUS"),
         (r#"{"missing": ["FreeContextBufer"]}"#, "FreeContextBufer"),
-        (
-            "@/nonexistent/secpkg-scenario.json",
-            "cannot read scenario file /nonexistent/secpkg-scenario.json",
-        ),
+        ("@/nonexistent/secpkg-scenario.json", "cannot read scenario file /nonexistent/secpkg-scenario.json"),
     ];
     for (spec, problem) in cases {
         let out = run_child("report", Some(spec), &[]);
-        assert!(
-            out.status.success(),
-            "{spec}: the host must survive: {out:?}"
-        );
-        assert_eq!(
-            stdout_lines(&out),
-            ["table null", &format!("enumerate {SEC_E_INTERNAL_ERROR}")],
-            "{spec}"
-        );
+        assert!(out.status.success(), "{spec}: the host must survive: {out:?}");
+        assert_eq!(stdout_lines(&out), ["table null", &format!("enumerate {SEC_E_INTERNAL_ERROR}")], "{spec}");
         let messages = provider_stderr_lines(&out);
         assert_eq!(messages.len(), 1, "{spec}: exactly one line: {messages:?}");
-        assert!(
-            messages[0].starts_with("secpkg-test-provider: SECPKG_TEST_PROVIDER: "),
-            "{}",
-            messages[0]
-        );
+        assert!(messages[0].starts_with("secpkg-test-provider: SECPKG_TEST_PROVIDER: "), "{}", messages[0]);
         assert!(messages[0].contains(problem), "{spec}: {}", messages[0]);
     }
 }
@@ -255,11 +201,7 @@ fn crash_on_query_aborts_the_process() {
 fn built_dylib() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let deps = exe.parent().unwrap();
-    let name = format!(
-        "{}secpkg_test_provider{}",
-        std::env::consts::DLL_PREFIX,
-        std::env::consts::DLL_SUFFIX
-    );
+    let name = format!("{}secpkg_test_provider{}", std::env::consts::DLL_PREFIX, std::env::consts::DLL_SUFFIX);
     [deps.join(&name), deps.parent().unwrap().join(&name)]
         .into_iter()
         .find(|p| p.is_file())
@@ -269,8 +211,7 @@ fn built_dylib() -> PathBuf {
 #[test]
 fn cdylib_exports_the_provider() {
     let dylib = built_dylib();
-    let spec =
-        r#"{"packages": [{"name": "Dyn", "max_token": 5}, {"name": "Lib", "max_token": 6}]}"#;
+    let spec = r#"{"packages": [{"name": "Dyn", "max_token": 5}, {"name": "Lib", "max_token": 6}]}"#;
     let out = run_child("dylib", Some(spec), &[(CHILD_DYLIB, &dylib)]);
     assert!(out.status.success(), "{out:?}");
     assert_eq!(
@@ -305,9 +246,7 @@ mod dylib {
         // SAFETY: a NUL-terminated path; the library's initializers are Rust std's.
         let lib = unsafe { dlopen(path.as_ptr(), RTLD_NOW) };
         // SAFETY: dlerror returns a NUL-terminated message after a failed dlopen.
-        assert!(!lib.is_null(), "dlopen: {:?}", unsafe {
-            CStr::from_ptr(dlerror())
-        });
+        assert!(!lib.is_null(), "dlopen: {:?}", unsafe { CStr::from_ptr(dlerror()) });
         lib
     }
 
@@ -334,11 +273,7 @@ mod dylib {
         let path: Vec<u16> = path.as_os_str().encode_wide().chain([0]).collect();
         // SAFETY: a NUL-terminated path.
         let lib = unsafe { LoadLibraryW(path.as_ptr()) };
-        assert!(
-            !lib.is_null(),
-            "LoadLibraryW: {}",
-            std::io::Error::last_os_error()
-        );
+        assert!(!lib.is_null(), "LoadLibraryW: {}", std::io::Error::last_os_error());
         lib
     }
 

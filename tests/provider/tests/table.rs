@@ -2,8 +2,8 @@
 //! bookkeeping (counters, double and foreign frees) the safe layer's tests rely on.
 
 use secpkg_sys::{
-    SEC_E_INSUFFICIENT_MEMORY, SEC_E_INTERNAL_ERROR, SEC_E_INVALID_HANDLE, SEC_E_INVALID_PARAMETER,
-    SEC_E_OK, SEC_E_SECPKG_NOT_FOUND, SECURITY_STATUS, SecPkgInfoW, SecurityFunctionTableW,
+    SEC_E_INSUFFICIENT_MEMORY, SEC_E_INTERNAL_ERROR, SEC_E_INVALID_HANDLE, SEC_E_INVALID_PARAMETER, SEC_E_OK,
+    SEC_E_SECPKG_NOT_FOUND, SECURITY_STATUS, SecPkgInfoW, SecurityFunctionTableW,
 };
 use secpkg_test_provider::{
     self as provider, GARBAGE_ADDRESS, GARBAGE_COUNT, Package, Scenario, Stats, TABLE_FUNCTIONS,
@@ -69,10 +69,7 @@ unsafe fn seen(info: *const SecPkgInfoW) -> Seen {
 fn expected(p: &Package) -> Seen {
     Seen {
         name: (!p.name_null).then(|| p.name_utf16.clone().unwrap_or_else(|| w(&p.name))),
-        comment: p
-            .comment_utf16
-            .clone()
-            .or_else(|| p.comment.as_deref().map(w)),
+        comment: p.comment_utf16.clone().or_else(|| p.comment.as_deref().map(w)),
         capabilities: p.capabilities,
         version: p.version,
         rpc_id: p.rpc_id,
@@ -90,9 +87,7 @@ fn enumerate(t: &SecurityFunctionTableW) -> (SECURITY_STATUS, u32, *mut SecPkgIn
 /// Copies out `count` records from a live `array`.
 fn records(array: *mut SecPkgInfoW, count: u32) -> Vec<Seen> {
     // SAFETY: the provider returned `array` with `count` records, not yet freed.
-    (0..count as usize)
-        .map(|i| unsafe { seen(array.add(i)) })
-        .collect()
+    (0..count as usize).map(|i| unsafe { seen(array.add(i)) }).collect()
 }
 
 fn query(t: &SecurityFunctionTableW, name: &[u16]) -> (SECURITY_STATUS, *mut SecPkgInfoW) {
@@ -122,39 +117,15 @@ fn enumerate_then_free_balances() {
     let listed = records(array, count);
     let want: Vec<Seen> = provider::default_packages().iter().map(expected).collect();
     assert_eq!(listed, want);
-    let names: Vec<String> = listed
-        .iter()
-        .map(|s| String::from_utf16(s.name.as_ref().unwrap()).unwrap())
-        .collect();
+    let names: Vec<String> = listed.iter().map(|s| String::from_utf16(s.name.as_ref().unwrap()).unwrap()).collect();
     assert_eq!(names, ["Negotiate", "Kerberos", "NTLM", "Schannel"]);
-    assert_eq!(
-        (
-            listed[0].rpc_id,
-            listed[0].max_token,
-            listed[0].capabilities
-        ),
-        (9, 48256, 0x0008_3BB3)
-    );
-    assert_eq!(
-        provider::stats(),
-        Stats {
-            allocations: 1,
-            enumerate_calls: 1,
-            live: 1,
-            ..Stats::default()
-        }
-    );
+    assert_eq!((listed[0].rpc_id, listed[0].max_token, listed[0].capabilities), (9, 48256, 0x0008_3BB3));
+    assert_eq!(provider::stats(), Stats { allocations: 1, enumerate_calls: 1, live: 1, ..Stats::default() });
 
     assert_eq!(free(&t, array), SEC_E_OK);
     assert_eq!(
         provider::stats(),
-        Stats {
-            allocations: 1,
-            frees: 1,
-            free_calls: 1,
-            enumerate_calls: 1,
-            ..Stats::default()
-        }
+        Stats { allocations: 1, frees: 1, free_calls: 1, enumerate_calls: 1, ..Stats::default() }
     );
 }
 
@@ -166,14 +137,8 @@ fn strings_follow_the_array_in_the_same_block() {
     // SAFETY: `array` holds `count` live records.
     let infos = unsafe { std::slice::from_raw_parts(array, count as usize) };
     let end_of_array = array.wrapping_add(count as usize).addr();
-    let mut strings: Vec<usize> = infos
-        .iter()
-        .flat_map(|i| [i.Name.addr(), i.Comment.addr()])
-        .collect();
-    assert!(
-        strings.iter().all(|&s| s >= end_of_array),
-        "strings before the end of the array"
-    );
+    let mut strings: Vec<usize> = infos.iter().flat_map(|i| [i.Name.addr(), i.Comment.addr()]).collect();
+    assert!(strings.iter().all(|&s| s >= end_of_array), "strings before the end of the array");
     strings.sort();
     // Packed back to back, each with its NUL: the last string ends the block.
     assert_eq!(strings[0], end_of_array);
@@ -199,10 +164,7 @@ fn query_finds_every_listed_package_in_any_case() {
         }
     }
     let s = provider::stats();
-    assert_eq!(
-        (s.query_calls, s.allocations, s.frees, s.live, s.bad_frees),
-        (12, 13, 13, 0, 0)
-    );
+    assert_eq!((s.query_calls, s.allocations, s.frees, s.live, s.bad_frees), (12, 13, 13, 0, 0));
 }
 
 #[test]
@@ -210,11 +172,7 @@ fn unknown_name_is_not_found_and_out_untouched() {
     let _g = provider::install(Scenario::default());
     let t = provider::table();
     for name in ["Digest", "", "Negotiate ", "NTL"] {
-        assert_eq!(
-            query(&t, &w(name)),
-            (SEC_E_SECPKG_NOT_FOUND, sentinel()),
-            "{name:?}"
-        );
+        assert_eq!(query(&t, &w(name)), (SEC_E_SECPKG_NOT_FOUND, sentinel()), "{name:?}");
     }
     let mut info = sentinel();
     // SAFETY: a null name is accepted (treated as unknown); `info` is a valid local.
@@ -231,18 +189,9 @@ fn null_out_pointers_are_invalid_parameters() {
     let mut name = wz("NTLM");
     // SAFETY: null out-pointers are checked by the provider before any write.
     unsafe {
-        assert_eq!(
-            t.EnumerateSecurityPackagesW.unwrap()(&mut count, ptr::null_mut()),
-            SEC_E_INVALID_PARAMETER
-        );
-        assert_eq!(
-            t.EnumerateSecurityPackagesW.unwrap()(ptr::null_mut(), &mut sentinel()),
-            SEC_E_INVALID_PARAMETER
-        );
-        assert_eq!(
-            t.QuerySecurityPackageInfoW.unwrap()(name.as_mut_ptr(), ptr::null_mut()),
-            SEC_E_INVALID_PARAMETER
-        );
+        assert_eq!(t.EnumerateSecurityPackagesW.unwrap()(&mut count, ptr::null_mut()), SEC_E_INVALID_PARAMETER);
+        assert_eq!(t.EnumerateSecurityPackagesW.unwrap()(ptr::null_mut(), &mut sentinel()), SEC_E_INVALID_PARAMETER);
+        assert_eq!(t.QuerySecurityPackageInfoW.unwrap()(name.as_mut_ptr(), ptr::null_mut()), SEC_E_INVALID_PARAMETER);
     }
     assert_eq!(provider::stats().allocations, 0);
 }
@@ -255,22 +204,10 @@ fn double_and_foreign_frees_are_counted_not_performed() {
     assert_eq!(free(&t, array), SEC_E_OK);
     assert_eq!(free(&t, array), SEC_E_INVALID_HANDLE, "double free");
     let (_, _, array) = enumerate(&t);
-    assert_eq!(
-        free(&t, array.wrapping_add(1)),
-        SEC_E_INVALID_HANDLE,
-        "interior pointer"
-    );
+    assert_eq!(free(&t, array.wrapping_add(1)), SEC_E_INVALID_HANDLE, "interior pointer");
     let mut local = 0u64;
-    assert_eq!(
-        free(&t, &mut local),
-        SEC_E_INVALID_HANDLE,
-        "foreign pointer"
-    );
-    assert_eq!(
-        free(&t, ptr::null_mut::<c_void>()),
-        SEC_E_OK,
-        "null is a no-op"
-    );
+    assert_eq!(free(&t, &mut local), SEC_E_INVALID_HANDLE, "foreign pointer");
+    assert_eq!(free(&t, ptr::null_mut::<c_void>()), SEC_E_OK, "null is a no-op");
     assert_eq!(
         provider::stats(),
         Stats {
@@ -291,31 +228,18 @@ fn double_and_foreign_frees_are_counted_not_performed() {
 
 #[test]
 fn enumerate_status_fails_and_writes_garbage() {
-    let _g = provider::install(Scenario {
-        enumerate_status: Some(SEC_E_INSUFFICIENT_MEMORY),
-        ..Scenario::default()
-    });
+    let _g = provider::install(Scenario { enumerate_status: Some(SEC_E_INSUFFICIENT_MEMORY), ..Scenario::default() });
     let t = provider::table();
     let (status, count, array) = enumerate(&t);
-    assert_eq!(
-        (status, count, array.addr()),
-        (SEC_E_INSUFFICIENT_MEMORY, GARBAGE_COUNT, GARBAGE_ADDRESS)
-    );
-    assert_eq!(
-        free(&t, array),
-        SEC_E_INVALID_HANDLE,
-        "the garbage pointer is not a buffer"
-    );
+    assert_eq!((status, count, array.addr()), (SEC_E_INSUFFICIENT_MEMORY, GARBAGE_COUNT, GARBAGE_ADDRESS));
+    assert_eq!(free(&t, array), SEC_E_INVALID_HANDLE, "the garbage pointer is not a buffer");
     let s = provider::stats();
     assert_eq!((s.allocations, s.bad_frees, s.live), (0, 1, 0));
 }
 
 #[test]
 fn enumerate_status_ok_is_normal() {
-    let _g = provider::install(Scenario {
-        enumerate_status: Some(SEC_E_OK),
-        ..Scenario::default()
-    });
+    let _g = provider::install(Scenario { enumerate_status: Some(SEC_E_OK), ..Scenario::default() });
     let t = provider::table();
     let (status, count, array) = enumerate(&t);
     assert_eq!((status, count), (SEC_E_OK, 4));
@@ -324,10 +248,7 @@ fn enumerate_status_ok_is_normal() {
 
 #[test]
 fn enumerate_null_array() {
-    let _g = provider::install(Scenario {
-        enumerate_null_array: true,
-        ..Scenario::default()
-    });
+    let _g = provider::install(Scenario { enumerate_null_array: true, ..Scenario::default() });
     let (status, count, array) = enumerate(&provider::table());
     assert_eq!((status, count, array), (SEC_E_OK, 4, ptr::null_mut()));
     assert_eq!(provider::stats().allocations, 0);
@@ -335,29 +256,19 @@ fn enumerate_null_array() {
 
 #[test]
 fn enumerate_empty_non_null() {
-    let _g = provider::install(Scenario {
-        enumerate_empty_non_null: true,
-        ..Scenario::default()
-    });
+    let _g = provider::install(Scenario { enumerate_empty_non_null: true, ..Scenario::default() });
     let t = provider::table();
     let (status, count, array) = enumerate(&t);
     assert_eq!((status, count), (SEC_E_OK, 0));
     assert!(!array.is_null() && array != sentinel());
-    assert_eq!(
-        provider::stats().live,
-        1,
-        "an empty array is still a buffer to free"
-    );
+    assert_eq!(provider::stats().live, 1, "an empty array is still a buffer to free");
     assert_eq!(free(&t, array), SEC_E_OK);
     assert_eq!(provider::stats().live, 0);
 }
 
 #[test]
 fn empty_package_list() {
-    let _g = provider::install(Scenario {
-        packages: vec![],
-        ..Scenario::default()
-    });
+    let _g = provider::install(Scenario { packages: vec![], ..Scenario::default() });
     let t = provider::table();
     let (status, count, array) = enumerate(&t);
     assert_eq!((status, count), (SEC_E_OK, 0));
@@ -368,18 +279,11 @@ fn empty_package_list() {
 
 #[test]
 fn query_status_fails_every_query_with_garbage() {
-    let _g = provider::install(Scenario {
-        query_status: Some(SEC_E_INTERNAL_ERROR),
-        ..Scenario::default()
-    });
+    let _g = provider::install(Scenario { query_status: Some(SEC_E_INTERNAL_ERROR), ..Scenario::default() });
     let t = provider::table();
     for name in ["NTLM", "Unknown"] {
         let (status, info) = query(&t, &w(name));
-        assert_eq!(
-            (status, info.addr()),
-            (SEC_E_INTERNAL_ERROR, GARBAGE_ADDRESS),
-            "{name}"
-        );
+        assert_eq!((status, info.addr()), (SEC_E_INTERNAL_ERROR, GARBAGE_ADDRESS), "{name}");
     }
     let s = provider::stats();
     assert_eq!((s.query_calls, s.allocations), (2, 0));
@@ -387,15 +291,9 @@ fn query_status_fails_every_query_with_garbage() {
 
 #[test]
 fn query_case_sensitive() {
-    let _g = provider::install(Scenario {
-        query_case_sensitive: true,
-        ..Scenario::default()
-    });
+    let _g = provider::install(Scenario { query_case_sensitive: true, ..Scenario::default() });
     let t = provider::table();
-    assert_eq!(
-        query(&t, &w("negotiate")),
-        (SEC_E_SECPKG_NOT_FOUND, sentinel())
-    );
+    assert_eq!(query(&t, &w("negotiate")), (SEC_E_SECPKG_NOT_FOUND, sentinel()));
     let (status, info) = query(&t, &w("Negotiate"));
     assert_eq!(status, SEC_E_OK);
     assert_eq!(free(&t, info), SEC_E_OK);
@@ -403,10 +301,7 @@ fn query_case_sensitive() {
 
 #[test]
 fn unknown_query_status() {
-    let _g = provider::install(Scenario {
-        unknown_query_status: Some(SEC_E_INTERNAL_ERROR),
-        ..Scenario::default()
-    });
+    let _g = provider::install(Scenario { unknown_query_status: Some(SEC_E_INTERNAL_ERROR), ..Scenario::default() });
     let t = provider::table();
     assert_eq!(query(&t, &w("Digest")), (SEC_E_INTERNAL_ERROR, sentinel()));
     let (status, info) = query(&t, &w("ntlm"));
@@ -416,57 +311,33 @@ fn unknown_query_status() {
 
 #[test]
 fn unknown_query_status_ok_claims_success_without_a_record() {
-    let _g = provider::install(Scenario {
-        unknown_query_status: Some(SEC_E_OK),
-        ..Scenario::default()
-    });
-    assert_eq!(
-        query(&provider::table(), &w("Digest")),
-        (SEC_E_OK, sentinel())
-    );
+    let _g = provider::install(Scenario { unknown_query_status: Some(SEC_E_OK), ..Scenario::default() });
+    assert_eq!(query(&provider::table(), &w("Digest")), (SEC_E_OK, sentinel()));
 }
 
 #[test]
 fn unknown_query_writes_out() {
-    let _g = provider::install(Scenario {
-        unknown_query_writes_out: true,
-        ..Scenario::default()
-    });
+    let _g = provider::install(Scenario { unknown_query_writes_out: true, ..Scenario::default() });
     let (status, info) = query(&provider::table(), &w("Digest"));
-    assert_eq!(
-        (status, info.addr()),
-        (SEC_E_SECPKG_NOT_FOUND, GARBAGE_ADDRESS)
-    );
+    assert_eq!((status, info.addr()), (SEC_E_SECPKG_NOT_FOUND, GARBAGE_ADDRESS));
 }
 
 #[test]
 fn query_returns_other_record() {
-    let _g = provider::install(Scenario {
-        query_returns_other_record: true,
-        ..Scenario::default()
-    });
+    let _g = provider::install(Scenario { query_returns_other_record: true, ..Scenario::default() });
     let t = provider::table();
     let (status, info) = query(&t, &w("NTLM"));
     assert_eq!(status, SEC_E_OK);
     // SAFETY: a live record just returned.
     let got = unsafe { seen(info) };
     assert_eq!(got.max_token, 2889);
-    assert_eq!(
-        Seen {
-            max_token: 2888,
-            ..got
-        },
-        expected(&provider::default_packages()[2])
-    );
+    assert_eq!(Seen { max_token: 2888, ..got }, expected(&provider::default_packages()[2]));
     assert_eq!(free(&t, info), SEC_E_OK);
 }
 
 #[test]
 fn free_status_frees_once_but_reports_failure() {
-    let _g = provider::install(Scenario {
-        free_status: Some(SEC_E_INTERNAL_ERROR),
-        ..Scenario::default()
-    });
+    let _g = provider::install(Scenario { free_status: Some(SEC_E_INTERNAL_ERROR), ..Scenario::default() });
     let t = provider::table();
     let (_, _, array) = enumerate(&t);
     assert_eq!(free(&t, array), SEC_E_INTERNAL_ERROR);
@@ -477,20 +348,13 @@ fn free_status_frees_once_but_reports_failure() {
 
 #[test]
 fn free_rejects_leaks_in_the_provider() {
-    let _g = provider::install(Scenario {
-        free_rejects: true,
-        ..Scenario::default()
-    });
+    let _g = provider::install(Scenario { free_rejects: true, ..Scenario::default() });
     let t = provider::table();
     let (_, _, array) = enumerate(&t);
     assert_eq!(free(&t, array), SEC_E_INVALID_HANDLE);
     assert_eq!(free(&t, array), SEC_E_INVALID_HANDLE);
     let s = provider::stats();
-    assert_eq!(
-        (s.frees, s.bad_frees, s.free_calls, s.live),
-        (0, 0, 2, 1),
-        "rejected, not a bad free"
-    );
+    assert_eq!((s.frees, s.bad_frees, s.free_calls, s.live), (0, 0, 2, 1), "rejected, not a bad free");
     // Still readable: it was never released.
     assert_eq!(records(array, 4).len(), 4);
 }
@@ -498,10 +362,7 @@ fn free_rejects_leaks_in_the_provider() {
 #[test]
 fn missing_functions_are_none() {
     for missing in TABLE_FUNCTIONS {
-        let _g = provider::install(Scenario {
-            missing: vec![missing.into()],
-            ..Scenario::default()
-        });
+        let _g = provider::install(Scenario { missing: vec![missing.into()], ..Scenario::default() });
         let t = provider::table();
         let present = [
             t.EnumerateSecurityPackagesW.is_some(),
@@ -512,34 +373,22 @@ fn missing_functions_are_none() {
         assert_eq!(present, expected, "{missing}");
         // SAFETY: no arguments; the returned table is static.
         let init = unsafe { &*provider::InitSecurityInterfaceW() };
-        assert_eq!(
-            init.FreeContextBuffer.is_some(),
-            missing != "FreeContextBuffer"
-        );
+        assert_eq!(init.FreeContextBuffer.is_some(), missing != "FreeContextBuffer");
     }
-    let _g = provider::install(Scenario {
-        missing: TABLE_FUNCTIONS.map(String::from).to_vec(),
-        ..Scenario::default()
-    });
+    let _g = provider::install(Scenario { missing: TABLE_FUNCTIONS.map(String::from).to_vec(), ..Scenario::default() });
     let t = provider::table();
     assert!(
         t.EnumerateSecurityPackagesW.is_none()
             && t.QuerySecurityPackageInfoW.is_none()
             && t.FreeContextBuffer.is_none()
     );
-    assert!(
-        t.AcquireCredentialsHandleW.is_none(),
-        "only the three functions are ever provided"
-    );
+    assert!(t.AcquireCredentialsHandleW.is_none(), "only the three functions are ever provided");
 }
 
 #[test]
 #[should_panic(expected = "FreeContextBuffers")]
 fn missing_with_an_unknown_name_is_a_test_bug() {
-    let _g = provider::install(Scenario {
-        missing: vec!["FreeContextBuffers".into()],
-        ..Scenario::default()
-    });
+    let _g = provider::install(Scenario { missing: vec!["FreeContextBuffers".into()], ..Scenario::default() });
 }
 
 #[test]
@@ -548,17 +397,10 @@ fn table_version_and_init_security_interface() {
     assert_eq!(provider::table().dwVersion, 1);
     let first = provider::InitSecurityInterfaceW();
     assert!(!first.is_null());
-    assert_eq!(
-        provider::InitSecurityInterfaceW(),
-        first,
-        "one static table per shape"
-    );
+    assert_eq!(provider::InitSecurityInterfaceW(), first, "one static table per shape");
     drop(_g);
 
-    let _g = provider::install(Scenario {
-        table_version: 4,
-        ..Scenario::default()
-    });
+    let _g = provider::install(Scenario { table_version: 4, ..Scenario::default() });
     assert_eq!(provider::table().dwVersion, 4);
     let table = provider::InitSecurityInterfaceW();
     assert_ne!(table, first);
@@ -574,10 +416,7 @@ fn table_version_and_init_security_interface() {
 
 #[test]
 fn null_table() {
-    let _g = provider::install(Scenario {
-        null_table: true,
-        ..Scenario::default()
-    });
+    let _g = provider::install(Scenario { null_table: true, ..Scenario::default() });
     assert!(provider::InitSecurityInterfaceW().is_null());
 }
 
@@ -591,10 +430,7 @@ fn odd_packages_are_reported_as_configured() {
             {"name": "Ünïcödé", "comment": ""}
         ]"#,
     );
-    let _g = provider::install(Scenario {
-        packages: odd.clone(),
-        ..Scenario::default()
-    });
+    let _g = provider::install(Scenario { packages: odd.clone(), ..Scenario::default() });
     let t = provider::table();
     let (status, count, array) = enumerate(&t);
     assert_eq!((status, count), (SEC_E_OK, 4));
@@ -614,10 +450,7 @@ fn odd_packages_are_reported_as_configured() {
         assert_eq!(unsafe { seen(info) }, listed[index]);
         assert_eq!(free(&t, info), SEC_E_OK);
     }
-    assert_eq!(
-        query(&t, &w("ignored")),
-        (SEC_E_SECPKG_NOT_FOUND, sentinel())
-    );
+    assert_eq!(query(&t, &w("ignored")), (SEC_E_SECPKG_NOT_FOUND, sentinel()));
     assert_eq!(provider::stats().live, 0);
 }
 
@@ -628,11 +461,7 @@ fn install_resets_the_counters_and_outlives_the_guard() {
         enumerate(&provider::table());
         assert_eq!(provider::stats().live, 1);
     }
-    assert_eq!(
-        provider::stats().allocations,
-        1,
-        "readable after the guard is dropped"
-    );
+    assert_eq!(provider::stats().allocations, 1, "readable after the guard is dropped");
     let _g = provider::install(Scenario::default());
     assert_eq!(provider::stats(), Stats::default());
 }
@@ -640,10 +469,7 @@ fn install_resets_the_counters_and_outlives_the_guard() {
 #[test]
 fn a_panicking_test_does_not_block_the_next() {
     let panicked = std::thread::spawn(|| {
-        let _g = provider::install(Scenario {
-            packages: vec![],
-            ..Scenario::default()
-        });
+        let _g = provider::install(Scenario { packages: vec![], ..Scenario::default() });
         panic!("a failing test while holding the guard");
     })
     .join();
@@ -661,23 +487,14 @@ fn guards_serialize_threads() {
             std::thread::spawn(move || {
                 for _ in 0..25 {
                     let packages = provider::default_packages()[..i + 1].to_vec();
-                    let _g = provider::install(Scenario {
-                        packages,
-                        ..Scenario::default()
-                    });
+                    let _g = provider::install(Scenario { packages, ..Scenario::default() });
                     let t = provider::table();
                     let (status, count, array) = enumerate(&t);
                     assert_eq!((status, count), (SEC_E_OK, i as u32 + 1));
                     assert_eq!(free(&t, array), SEC_E_OK);
                     assert_eq!(
                         provider::stats(),
-                        Stats {
-                            allocations: 1,
-                            frees: 1,
-                            free_calls: 1,
-                            enumerate_calls: 1,
-                            ..Stats::default()
-                        }
+                        Stats { allocations: 1, frees: 1, free_calls: 1, enumerate_calls: 1, ..Stats::default() }
                     );
                 }
             })
