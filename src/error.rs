@@ -98,6 +98,31 @@ pub enum Error {
         /// What to install or set.
         hint: String,
     },
+    /// A GSSAPI call failed: `GSS_ERROR(major)`.
+    #[error("{call} failed: major status {major:#010x}, minor status {minor:#x}")]
+    Gssapi {
+        /// The GSSAPI function.
+        call: &'static str,
+        /// Its major status (RFC 2744 routine and calling error bits).
+        major: u32,
+        /// Its minor (mechanism-specific) status.
+        minor: u32,
+    },
+    /// A GSSAPI library could not be loaded, or lacks a required function.
+    #[error("cannot load the GSSAPI library {}: {source}", path.display())]
+    GssapiLoad {
+        /// The library's path or soname.
+        path: PathBuf,
+        /// Why loading failed (libloading's message names the missing symbol).
+        #[source]
+        source: libloading::Error,
+    },
+    /// No GSSAPI library was found on this system.
+    #[error("no GSSAPI library found: {hint}")]
+    NoGssapi {
+        /// What to install or set.
+        hint: String,
+    },
 }
 
 impl Error {
@@ -127,7 +152,7 @@ impl From<Error> for std::io::Error {
     fn from(error: Error) -> Self {
         use std::io::ErrorKind;
         let kind = match &error {
-            Error::NotFound { .. } | Error::NoProvider { .. } => ErrorKind::NotFound,
+            Error::NotFound { .. } | Error::NoProvider { .. } | Error::NoGssapi { .. } => ErrorKind::NotFound,
             Error::InvalidName { .. } => ErrorKind::InvalidInput,
             Error::Unsupported { .. } => ErrorKind::Unsupported,
             Error::InvalidData { .. } => ErrorKind::InvalidData,

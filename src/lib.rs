@@ -23,6 +23,8 @@
 #![deny(missing_docs, unsafe_op_in_unsafe_fn)]
 
 mod error;
+#[cfg(all(unix, feature = "gssapi"))]
+pub mod gssapi;
 mod packages;
 mod provider;
 mod types;

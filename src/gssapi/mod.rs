@@ -1,0 +1,334 @@
+//! The Unix side: the system's authentication mechanisms through GSSAPI, in SSPI's vocabulary.
+//!
+//! GSSAPI names a mechanism by OID and describes it by RFC 5587 attributes; SSPI names a package
+//! and describes it by `SECPKG_FLAG_*` capabilities. [`Mechanism`] carries both: the GSSAPI facts
+//! as the library reports them, and the [`Capabilities`] that [`ATTRIBUTE_CAPABILITIES`] maps them
+//! to, with the SSPI package of the same protocol where there is one.
+//!
+//! ```no_run
+//! for mechanism in secpkg::gssapi::mechanisms()? {
+//!     println!("{} {:?} {}", mechanism.oid, mechanism.sspi_name, mechanism.capabilities);
+//! }
+//! # Ok::<(), secpkg::Error>(())
+//! ```
+//!
+//! The library is loaded at run time ([`Gssapi::system`]); nothing is needed to build.
+//! Unlike SSPI's `cbMaxToken`, GSSAPI has no static maximum token size (a mechanism's tokens
+//! grow with tickets, PACs and group lists), so none is reported.
+
+mod attributes;
+pub mod sys;
+
+pub use attributes::{ATTRIBUTE_CAPABILITIES, UNMAPPED_ATTRIBUTES, capabilities_of};
+
+use crate::{Capabilities, Error, PackageId};
+use std::fmt::Write;
+use std::path::Path;
+use sys::{Buffer, OidSet, check, gss_OID, gss_OID_desc, no_answer};
+
+/// The libraries [`Gssapi::system`] tries, in order, when `SECPKG_GSSAPI_LIB` is not set.
+#[cfg(target_vendor = "apple")]
+pub const SYSTEM_LIBRARIES: &[&str] = &["/System/Library/Frameworks/GSS.framework/GSS"];
+/// The libraries [`Gssapi::system`] tries, in order, when `SECPKG_GSSAPI_LIB` is not set:
+/// MIT Kerberos, then Heimdal.
+#[cfg(not(target_vendor = "apple"))]
+pub const SYSTEM_LIBRARIES: &[&str] = &["libgssapi_krb5.so.2", "libgssapi.so.3"];
+
+/// The mechanisms that are the same protocol as an SSPI package: OID, package name, RPC id.
+#[rustfmt::skip]
+pub const SSPI_EQUIVALENTS: &[(&str, &str, PackageId)] = &[
+    ("1.2.840.113554.1.2.2", "Kerberos", PackageId::RPC_C_AUTHN_GSS_KERBEROS),
+    // Microsoft's misencoded Kerberos OID, which Windows' own Kerberos package still sends.
+    ("1.2.840.48018.1.2.2", "Kerberos", PackageId::RPC_C_AUTHN_GSS_KERBEROS),
+    ("1.3.6.1.5.5.2", "Negotiate", PackageId::RPC_C_AUTHN_GSS_NEGOTIATE),
+    ("1.3.6.1.4.1.311.2.2.10", "NTLM", PackageId::RPC_C_AUTHN_WINNT),
+];
+
+/// One GSSAPI mechanism, owned.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Mechanism {
+    /// Its OID, dotted: `1.2.840.113554.1.2.2`.
+    pub oid: String,
+    /// Its SASL (GS2) name, `GS2-KRB5` (`gss_inquire_saslname_for_mech`).
+    pub sasl_name: Option<String>,
+    /// Its short name, `krb5`.
+    pub mech_name: Option<String>,
+    /// Its description.
+    pub description: Option<String>,
+    /// Its RFC 5587 attributes, named by `gss_display_mech_attr` (`GSS_C_MA_MECH_CONCRETE`), in
+    /// the library's order; an attribute the library cannot name is given by its dotted OID.
+    pub attributes: Vec<String>,
+    /// What the attributes mean in SSPI's terms ([`ATTRIBUTE_CAPABILITIES`]).
+    pub capabilities: Capabilities,
+    /// The SSPI package of the same protocol ([`SSPI_EQUIVALENTS`]): `Kerberos`, `Negotiate`, `NTLM`.
+    #[cfg_attr(feature = "serde", serde(deserialize_with = "sspi_name"))]
+    pub sspi_name: Option<StaticStr>,
+    /// That package's RPC id.
+    pub package_id: Option<PackageId>,
+}
+
+/// `&'static str`, named so that serde's derive does not see the lifetime: it would demand
+/// `'de: 'static`, deserializing from static input only.
+type StaticStr = &'static str;
+
+/// `sspi_name` is `&'static`: deserializing finds the same name in [`SSPI_EQUIVALENTS`].
+#[cfg(feature = "serde")]
+fn sspi_name<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<&'static str>, D::Error> {
+    let name: Option<String> = serde::Deserialize::deserialize(de)?;
+    let known = |name: String| SSPI_EQUIVALENTS.iter().map(|(_, n, _)| *n).find(|n| *n == name).ok_or(name);
+    let unknown = |name| serde::de::Error::custom(format!("no SSPI package {name:?} has a GSSAPI equivalent"));
+    name.map(known).transpose().map_err(unknown)
+}
+
+/// The GSSAPI functions secpkg calls. The optional ones (RFC 5801, RFC 5587) are missing from
+/// old libraries; without them the fields they fill stay empty.
+#[derive(Clone, Copy, Debug)]
+pub struct Functions {
+    /// `gss_indicate_mechs`.
+    pub indicate_mechs: sys::IndicateMechsFn,
+    /// `gss_release_oid_set`.
+    pub release_oid_set: sys::ReleaseOidSetFn,
+    /// `gss_release_buffer`.
+    pub release_buffer: sys::ReleaseBufferFn,
+    /// `gss_inquire_saslname_for_mech` (RFC 5801), if the library has it.
+    pub inquire_saslname_for_mech: Option<sys::InquireSaslnameForMechFn>,
+    /// `gss_inquire_attrs_for_mech` (RFC 5587), if the library has it.
+    pub inquire_attrs_for_mech: Option<sys::InquireAttrsForMechFn>,
+    /// `gss_display_mech_attr` (RFC 5587), if the library has it.
+    pub display_mech_attr: Option<sys::DisplayMechAttrFn>,
+}
+
+/// A GSSAPI library: its functions, and whatever keeps them loaded.
+pub struct Gssapi {
+    functions: Functions,
+    name: String,
+    _library: Option<libloading::Library>,
+}
+
+// SAFETY: the fields are function pointers and libloading's Library (itself Send and Sync). MIT
+// and Heimdal document their GSSAPI as thread-safe, and the calls made here share no state
+// between callers; `from_functions` puts the same demand on its caller.
+unsafe impl Send for Gssapi {}
+// SAFETY: as for Send; nothing is mutated through `&self`.
+unsafe impl Sync for Gssapi {}
+
+impl std::fmt::Debug for Gssapi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gssapi").field("library", &self.name).finish_non_exhaustive()
+    }
+}
+
+impl Gssapi {
+    /// The library named by `SECPKG_GSSAPI_LIB` (no fallback when it is set), else the first of
+    /// [`SYSTEM_LIBRARIES`] that loads.
+    pub fn system() -> Result<Gssapi, Error> {
+        if let Some(path) = std::env::var_os("SECPKG_GSSAPI_LIB") {
+            return Self::load(path);
+        }
+        let mut tried = Vec::new();
+        for name in SYSTEM_LIBRARIES {
+            match Self::load(name) {
+                Err(Error::GssapiLoad { source, .. }) => tried.push(format!("{name}: {source}")),
+                found => return found,
+            }
+        }
+        Err(Error::NoGssapi {
+            hint: format!(
+                "install MIT Kerberos (Debian: apt install libgssapi-krb5-2) or Heimdal (libgssapi3-heimdal), \
+                 or set SECPKG_GSSAPI_LIB (tried {})",
+                tried.join("; ")
+            ),
+        })
+    }
+
+    /// Loads a GSSAPI library by path or soname. It must export `gss_indicate_mechs`,
+    /// `gss_release_oid_set` and `gss_release_buffer`; the RFC 5801 and 5587 functions are used
+    /// when present. Loading runs the library's initialisers: name only a GSSAPI library.
+    pub fn load(path: impl AsRef<Path>) -> Result<Gssapi, Error> {
+        let path = path.as_ref();
+        let load_error = |source| Error::GssapiLoad { path: path.to_owned(), source };
+        // SAFETY: the caller names a GSSAPI library; running its initialisers is what loading means.
+        let library = unsafe { libloading::Library::new(path) }.map_err(load_error)?;
+        // SAFETY (each symbol): the RFC 2744 / 5587 / 5801 function of that name has the C
+        // signature of `sys`; the pointers stay valid while `library`, moved into the returned
+        // value with them, stays loaded.
+        let functions = unsafe {
+            Functions {
+                indicate_mechs: symbol(&library, "gss_indicate_mechs").map_err(load_error)?,
+                release_oid_set: symbol(&library, "gss_release_oid_set").map_err(load_error)?,
+                release_buffer: symbol(&library, "gss_release_buffer").map_err(load_error)?,
+                inquire_saslname_for_mech: symbol(&library, "gss_inquire_saslname_for_mech").ok(),
+                inquire_attrs_for_mech: symbol(&library, "gss_inquire_attrs_for_mech").ok(),
+                display_mech_attr: symbol(&library, "gss_display_mech_attr").ok(),
+            }
+        };
+        Ok(Gssapi { functions, name: path.display().to_string(), _library: Some(library) })
+    }
+
+    /// A library from its functions, for tests and embedders that link GSSAPI themselves.
+    ///
+    /// # Safety
+    /// Each function must behave as its RFC says (on success its outputs are what the RFC
+    /// describes; what it allocates is freed by `release_oid_set` / `release_buffer`), be
+    /// callable from any thread, and stay callable for the life of the returned value.
+    pub unsafe fn from_functions(functions: Functions, name: impl Into<String>) -> Gssapi {
+        Gssapi { functions, name: name.into(), _library: None }
+    }
+
+    /// The library's path or soname as it was loaded, or the `from_functions` name.
+    pub fn library_name(&self) -> &str {
+        &self.name
+    }
+
+    /// Every mechanism the library offers (`gss_indicate_mechs`), described.
+    ///
+    /// A failing call is an [`Error::Gssapi`], except that a mechanism or attribute the library
+    /// has no answer for (`GSS_S_UNAVAILABLE`, `GSS_S_BAD_MECH`, `GSS_S_BAD_MECH_ATTR`) leaves
+    /// its fields empty, or its attribute under its dotted OID.
+    pub fn mechanisms(&self) -> Result<Vec<Mechanism>, Error> {
+        let mut set = OidSet::new(self.functions.release_oid_set);
+        let mut minor = 0;
+        // SAFETY: both out-pointers are valid for writes; the set is released by `set`.
+        let major = unsafe { (self.functions.indicate_mechs)(&mut minor, set.slot()) };
+        check("gss_indicate_mechs", major, minor)?;
+        let mechanisms = set.oids("gss_indicate_mechs")?.iter().map(|oid| self.describe(oid)).collect();
+        set.release()?;
+        mechanisms
+    }
+
+    fn describe(&self, oid: &gss_OID_desc) -> Result<Mechanism, Error> {
+        let dotted = dotted(oid, "gss_indicate_mechs")?;
+        let [sasl_name, mech_name, description] = self.sasl_names(oid)?;
+        let attributes = self.attributes(oid)?;
+        let sspi = SSPI_EQUIVALENTS.iter().find(|(known, ..)| *known == dotted);
+        Ok(Mechanism {
+            oid: dotted,
+            sasl_name,
+            mech_name,
+            description,
+            capabilities: capabilities_of(&attributes),
+            attributes,
+            sspi_name: sspi.map(|(_, name, _)| *name),
+            package_id: sspi.map(|(.., id)| *id),
+        })
+    }
+
+    fn sasl_names(&self, oid: &gss_OID_desc) -> Result<[Option<String>; 3], Error> {
+        let Some(inquire) = self.functions.inquire_saslname_for_mech else {
+            return Ok([None, None, None]);
+        };
+        let mut buffers = [(); 3].map(|_| Buffer::new(self.functions.release_buffer));
+        let [sasl, name, description] = buffers.each_mut().map(Buffer::slot);
+        let mut minor = 0;
+        // SAFETY: `oid` is an element of the library's live mechanism set (it reads it only);
+        // the out-pointers are valid for writes, and the buffers release what is written.
+        let major = unsafe { inquire(&mut minor, as_oid(oid), sasl, name, description) };
+        if no_answer(major) {
+            return Ok([None, None, None]);
+        }
+        check("gss_inquire_saslname_for_mech", major, minor)?;
+        let texts = buffers.each_ref().map(Buffer::text);
+        buffers.into_iter().try_for_each(Buffer::release)?;
+        Ok(texts)
+    }
+
+    fn attributes(&self, oid: &gss_OID_desc) -> Result<Vec<String>, Error> {
+        let Some(inquire) = self.functions.inquire_attrs_for_mech else {
+            return Ok(Vec::new());
+        };
+        let mut set = OidSet::new(self.functions.release_oid_set);
+        let mut minor = 0;
+        // SAFETY: as in `sasl_names`; RFC 5587 lets known_mech_attrs be null (not wanted).
+        let major = unsafe { inquire(&mut minor, as_oid(oid), set.slot(), std::ptr::null_mut()) };
+        if no_answer(major) {
+            return Ok(Vec::new());
+        }
+        check("gss_inquire_attrs_for_mech", major, minor)?;
+        let names = set.oids("gss_inquire_attrs_for_mech")?.iter().map(|attr| self.attribute_name(attr)).collect();
+        set.release()?;
+        names
+    }
+
+    fn attribute_name(&self, attr: &gss_OID_desc) -> Result<String, Error> {
+        let dotted = dotted(attr, "gss_inquire_attrs_for_mech")?;
+        let Some(display) = self.functions.display_mech_attr else {
+            return Ok(dotted);
+        };
+        let mut name = Buffer::new(self.functions.release_buffer);
+        let mut minor = 0;
+        let null = std::ptr::null_mut();
+        // SAFETY: `attr` is an element of the library's live attribute set; `name` is valid for
+        // writes and releases what is written; RFC 5587 lets both descriptions be null.
+        let major = unsafe { display(&mut minor, as_oid(attr), name.slot(), null, null) };
+        if no_answer(major) {
+            return Ok(dotted);
+        }
+        check("gss_display_mech_attr", major, minor)?;
+        let text = name.text();
+        name.release()?;
+        Ok(text.unwrap_or(dotted))
+    }
+}
+
+/// Every mechanism of [`Gssapi::system`].
+pub fn mechanisms() -> Result<Vec<Mechanism>, Error> {
+    Gssapi::system()?.mechanisms()
+}
+
+/// # Safety
+/// `T` is the type of the library's symbol `name`.
+unsafe fn symbol<T: Copy>(library: &libloading::Library, name: &str) -> Result<T, libloading::Error> {
+    // SAFETY: the caller's guarantee; the value is copied out of the symbol, and the caller
+    // keeps the library loaded for as long as it is used.
+    unsafe { library.get::<T>(name.as_bytes()).map(|symbol| *symbol) }
+}
+
+/// GSSAPI declares its OID inputs `gss_OID` (not const) but only reads them.
+fn as_oid(oid: &gss_OID_desc) -> gss_OID {
+    (oid as *const gss_OID_desc).cast_mut()
+}
+
+fn dotted(oid: &gss_OID_desc, call: &str) -> Result<String, Error> {
+    let gss_OID_desc { length, elements } = *oid;
+    let bytes: &[u8] = match (length, elements.is_null()) {
+        (0, _) => &[],
+        (_, true) => {
+            return Err(Error::InvalidData { what: format!("{call} returned an OID of {length} bytes at null") });
+        }
+        // SAFETY: the library's OID holds `length` bytes at `elements`, valid while its set lives,
+        // which outlasts this borrow.
+        _ => unsafe { std::slice::from_raw_parts(elements.cast::<u8>(), length as usize) },
+    };
+    oid_to_string(bytes)
+        .ok_or_else(|| Error::InvalidData { what: format!("{call} returned the invalid OID {bytes:02x?}") })
+}
+
+/// The dotted form of an OID's DER contents octets (`2a 86 48 86 f7 12 01 02 02` →
+/// `1.2.840.113554.1.2.2`), or None when they are not a valid OID: empty, truncated, padded
+/// with a leading 0x80, or with an arc above `u128::MAX`.
+pub fn oid_to_string(der: &[u8]) -> Option<String> {
+    if der.last()? & 0x80 != 0 {
+        return None;
+    }
+    let mut dotted = String::new();
+    let (mut arc, mut fresh) = (0u128, true);
+    for &byte in der {
+        if fresh && byte == 0x80 {
+            return None;
+        }
+        arc = arc.checked_mul(128)? | u128::from(byte & 0x7f);
+        fresh = byte & 0x80 == 0;
+        if fresh {
+            // The first subidentifier packs two arcs: 40 * first + second, first <= 2.
+            let _ = match (dotted.is_empty(), arc) {
+                (true, 0..40) => write!(dotted, "0.{arc}"),
+                (true, 40..80) => write!(dotted, "1.{}", arc - 40),
+                (true, _) => write!(dotted, "2.{}", arc - 80),
+                (false, _) => write!(dotted, ".{arc}"),
+            };
+            arc = 0;
+        }
+    }
+    Some(dotted)
+}
