@@ -1,0 +1,22 @@
+//! `secpkg caps`: every capability flag secpkg knows. Needs no provider.
+
+use crate::table::{Align, Table};
+use crate::{Context, Exit, Failure, Output, json, text};
+use secpkg::Capability;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: &Args, context: &Context, out: &mut Output<'_>) -> Result<Exit, Failure> {
+    if context.json() {
+        let list = json::CapabilityList { capabilities: Capability::ALL.iter().map(|&flag| flag.into()).collect() };
+        json::write(out, &list)?;
+        return Ok(Exit::Success);
+    }
+    let mut table = Table::new(&[("BIT", Align::Left), ("NAME", Align::Left), ("DESCRIPTION", Align::Left)]);
+    for flag in Capability::ALL {
+        table.row(vec![text::hex(flag.bits()), flag.name().to_owned(), flag.doc().to_owned()]);
+    }
+    table.write(out, 0)?;
+    Ok(Exit::Success)
+}

@@ -1,0 +1,164 @@
+//! The command's JSON, a stable format of its own (documented in the README), independent of
+//! the library's serde shapes.
+
+use secpkg::{Capabilities, Capability, PackageInfo};
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+
+/// `secpkg list --json`: `{"provider": STRING, "packages": [PACKAGE...]}`; also the baseline
+/// `secpkg audit` reads.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackageList {
+    /// Where the provider came from: `secur32.dll`, or the library's name or path.
+    pub provider: String,
+    /// Every package, in the provider's order.
+    pub packages: Vec<Package>,
+}
+
+/// One PACKAGE: `secpkg show --json`, and each element of a [`PackageList`].
+///
+/// The three capability fields say the same thing three ways; a baseline where they disagree
+/// is rejected ([`Package::check`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Package {
+    /// `Name`, exactly as the provider spells it.
+    pub name: String,
+    /// `Comment`, exactly; empty when the provider gives none.
+    pub comment: String,
+    /// `wVersion`.
+    pub version: u16,
+    /// `wRPCID`, the integer.
+    pub rpc_id: u16,
+    /// `cbMaxToken`, in bytes.
+    pub max_token: u32,
+    /// The known capability flags, SDK names without `SECPKG_FLAG_`, in ascending bit order.
+    pub capabilities: Vec<String>,
+    /// `fCapabilities`, every bit.
+    pub capability_bits: u32,
+    /// The bits of `fCapabilities` that are no flag secpkg knows.
+    pub unknown_capability_bits: u32,
+}
+
+impl From<&PackageInfo> for Package {
+    fn from(info: &PackageInfo) -> Self {
+        Package {
+            name: info.name.clone(),
+            comment: info.comment.clone(),
+            version: info.version,
+            rpc_id: info.rpc_id.raw(),
+            max_token: info.max_token,
+            capabilities: capability_names(info.capabilities),
+            capability_bits: info.capabilities.bits(),
+            unknown_capability_bits: info.capabilities.unknown_bits(),
+        }
+    }
+}
+
+/// The names of the known flags in `capabilities`, ascending.
+pub fn capability_names(capabilities: Capabilities) -> Vec<String> {
+    capabilities.iter().map(|flag| flag.name().to_owned()).collect()
+}
+
+impl Package {
+    /// The capabilities as a flag set.
+    pub fn capability_set(&self) -> Capabilities {
+        Capabilities::from_bits_retain(self.capability_bits)
+    }
+
+    /// Checks that the capability fields agree: `capabilities` names exactly the known flags of
+    /// `capability_bits`, in ascending order, and `unknown_capability_bits` is the rest.
+    pub fn check(&self) -> Result<(), String> {
+        let set = self.capability_set();
+        if let Some(unknown) = self.capabilities.iter().find(|name| Capability::from_name(name).is_none()) {
+            return Err(format!(
+                "\"capabilities\" lists {unknown:?}, which is no capability flag secpkg knows (see `secpkg caps`)"
+            ));
+        }
+        let expected = capability_names(set);
+        if self.capabilities != expected {
+            return Err(format!(
+                "\"capabilities\" {:?} does not match \"capability_bits\" {}, which means {expected:?}",
+                self.capabilities,
+                crate::text::hex(self.capability_bits),
+            ));
+        }
+        if self.unknown_capability_bits != set.unknown_bits() {
+            return Err(format!(
+                "\"unknown_capability_bits\" {} does not match \"capability_bits\" {}, whose unknown bits are {}",
+                crate::text::hex(self.unknown_capability_bits),
+                crate::text::hex(self.capability_bits),
+                crate::text::hex(set.unknown_bits()),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// `{"capabilities": [{"name", "sdk_name", "bit", "description"}...]}`: `secpkg caps --json`.
+#[derive(Debug, Serialize)]
+pub struct CapabilityList {
+    pub capabilities: Vec<CapabilityFlag>,
+}
+
+/// One flag of [`CapabilityList`].
+#[derive(Debug, Serialize)]
+pub struct CapabilityFlag {
+    /// Without `SECPKG_FLAG_`: `INTEGRITY`.
+    pub name: &'static str,
+    /// `SECPKG_FLAG_INTEGRITY`.
+    pub sdk_name: &'static str,
+    /// The flag's single bit, an integer.
+    pub bit: u32,
+    /// What a package with the flag can do.
+    pub description: &'static str,
+}
+
+impl From<Capability> for CapabilityFlag {
+    fn from(flag: Capability) -> Self {
+        CapabilityFlag { name: flag.name(), sdk_name: flag.sdk_name(), bit: flag.bits(), description: flag.doc() }
+    }
+}
+
+/// Writes `value` as pretty JSON and a newline.
+pub fn write(out: &mut dyn Write, value: &impl Serialize) -> Result<(), crate::Failure> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn package(capabilities: &[&str], bits: u32, unknown: u32) -> Package {
+        Package {
+            name: "X".into(),
+            comment: String::new(),
+            version: 1,
+            rpc_id: 10,
+            max_token: 1,
+            capabilities: capabilities.iter().map(|&s| s.to_owned()).collect(),
+            capability_bits: bits,
+            unknown_capability_bits: unknown,
+        }
+    }
+
+    #[test]
+    fn consistent_capabilities_pass() {
+        package(&["INTEGRITY", "PRIVACY"], 3, 0).check().unwrap();
+        package(&["PRIVACY"], 0x0400_0002, 0x0400_0000).check().unwrap();
+        package(&[], 0, 0).check().unwrap();
+    }
+
+    #[test]
+    fn inconsistent_capabilities_are_named() {
+        let err = package(&["INTEGRITY"], 3, 0).check().unwrap_err();
+        assert!(err.contains("does not match \"capability_bits\" 0x00000003"), "{err}");
+        let err = package(&["PRIVACY", "INTEGRITY"], 3, 0).check().unwrap_err();
+        assert!(err.contains("[\"INTEGRITY\", \"PRIVACY\"]"), "{err}");
+        let err = package(&["BOGUS"], 0, 0).check().unwrap_err();
+        assert!(err.contains("\"BOGUS\", which is no capability flag"), "{err}");
+        let err = package(&[], 0x0400_0000, 0).check().unwrap_err();
+        assert!(err.contains("\"unknown_capability_bits\" 0x00000000"), "{err}");
+    }
+}

@@ -1,0 +1,73 @@
+//! `secpkg list`: every package of the provider, one a row.
+
+use crate::table::{Align, Table};
+use crate::{Context, Exit, Failure, Output, json, text};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Add each package's comment and every capability name (JSON always has them)
+    #[arg(short, long)]
+    long: bool,
+}
+
+/// One row, copied out of the provider's buffer so the buffer is freed (and a failure to free
+/// reported) before anything is printed.
+struct Row {
+    name: String,
+    id: String,
+    max_token: u32,
+    version: u16,
+    summary: String,
+    comment: String,
+    names: String,
+}
+
+pub fn run(args: &Args, context: &Context, out: &mut Output<'_>) -> Result<Exit, Failure> {
+    let provider = context.provider()?;
+    let packages = provider.packages()?;
+    if context.json() {
+        // Strict: a name or comment that is not valid UTF-16 cannot be written exactly, and is
+        // an error rather than a silently altered string.
+        let packages = packages.into_vec()?;
+        let list = json::PackageList {
+            provider: provider.origin().to_owned(),
+            packages: packages.iter().map(json::Package::from).collect(),
+        };
+        json::write(out, &list)?;
+        return Ok(Exit::Success);
+    }
+    // Text is for people: an invalid string is shown with U+FFFD rather than refused.
+    let rows: Vec<Row> = packages
+        .iter()
+        .map(|package| Row {
+            name: package.name().to_string_lossy(),
+            id: text::package_id(package.rpc_id()),
+            max_token: package.max_token(),
+            version: package.version(),
+            summary: text::capability_summary(package.capabilities()),
+            comment: package.comment().to_string_lossy(),
+            names: text::capability_names(package.capabilities()),
+        })
+        .collect();
+    packages.close()?;
+
+    let mut columns =
+        vec![("NAME", Align::Left), ("ID", Align::Left), ("MAX TOKEN", Align::Right), ("VERSION", Align::Right)];
+    if args.long {
+        columns.extend([("COMMENT", Align::Left), ("CAPABILITIES", Align::Left)]);
+    } else {
+        columns.push(("CAPABILITIES", Align::Left));
+    }
+    let mut table = Table::new(&columns);
+    for row in rows {
+        let mut cells = vec![row.name, row.id, row.max_token.to_string(), row.version.to_string()];
+        if args.long {
+            cells.extend([row.comment, row.names]);
+        } else {
+            cells.push(row.summary);
+        }
+        table.row(cells);
+    }
+    table.write(out, 0)?;
+    Ok(Exit::Success)
+}

@@ -1,0 +1,167 @@
+//! `secpkg`: which security packages does this system's SSPI provider offer, and what can each do?
+//!
+//! Each subcommand lives in its own module with an `Args` struct (its clap arguments) and a
+//! `run(&args, &Context, &mut Output) -> Result<Exit, Failure>`; adding one is one variant of
+//! [`Command`] and one arm in [`run`].
+
+mod audit;
+mod caps;
+mod conformance;
+mod failure;
+mod json;
+mod list;
+mod show;
+mod table;
+mod text;
+
+use clap::{Parser, Subcommand};
+use failure::Failure;
+use secpkg::Provider;
+use std::io::{self, BufWriter, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const AFTER_HELP: &str = "\
+Provider: --provider PATH, else (outside Windows) the library named by SECPKG_PROVIDER, else
+FreeRDP's WinPR (libwinpr3.so.3, libwinpr2.so.2). On Windows the default is secur32.dll.
+
+Exit status: 0 success; 1 the named package does not exist; 2 usage, provider or I/O error;
+3 audit found differences; 4 conformance found failing checks.";
+
+/// Lists the security packages of an SSPI provider and what each can do
+///
+/// Answers the SSPI questions "which security packages does this system offer, and what can
+/// each do" (EnumerateSecurityPackagesW, QuerySecurityPackageInfoW).
+#[derive(Debug, Parser)]
+#[command(name = "secpkg", version, after_help = AFTER_HELP, arg_required_else_help = true, verbatim_doc_comment)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// The options every subcommand takes.
+#[derive(Debug, clap::Args)]
+struct Global {
+    /// Load the SSPI provider library at PATH (overrides SECPKG_PROVIDER)
+    #[arg(long, global = true, value_name = "PATH")]
+    provider: Option<PathBuf>,
+    /// Print JSON instead of text (the shapes are documented in the README)
+    #[arg(long, global = true)]
+    json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// List the provider's security packages, one a row
+    List(list::Args),
+    /// Show one package in detail: every capability with its meaning
+    ///
+    /// The package is the one the provider's QuerySecurityPackageInfoW finds; if it finds none,
+    /// the listed package whose name equals NAME ignoring case (Windows ignores case; WinPR does
+    /// not). Exit status 1 when there is none.
+    #[command(verbatim_doc_comment)]
+    Show(show::Args),
+    /// List every capability flag secpkg knows, with its bit and meaning
+    Caps(caps::Args),
+    /// Compare the packages with a baseline written by `secpkg list --json`
+    ///
+    /// Prints each package added, removed or changed (the field, old → new). Packages are
+    /// matched by name, exactly: letter case matters. Their order does not, nor does the
+    /// baseline's provider. Exit status 0 when the packages are the baseline's, 3 when they differ.
+    #[command(verbatim_doc_comment)]
+    Audit(audit::Args),
+    /// Check the provider against Windows behaviour: PASS, FAIL or WARN for each check
+    ///
+    /// Each check prints what was observed, what Windows does, and the source of that
+    /// expectation. Each probe runs in a child process, so a provider that crashes fails the
+    /// checks of that probe. Exit status 0 when no check fails (warnings allowed), 4 when one does.
+    Conformance(conformance::Args),
+    /// Run one conformance probe and print its outcome as one JSON line (for `conformance`)
+    #[command(name = conformance::PROBE_COMMAND, hide = true)]
+    ConformanceProbe(conformance::ProbeArgs),
+}
+
+/// What the subcommands share: the global options, and the provider, opened on demand.
+pub struct Context {
+    provider: Option<PathBuf>,
+    json: bool,
+}
+
+impl Context {
+    /// The provider named by `--provider`, else the system's.
+    pub fn provider(&self) -> Result<Provider, Failure> {
+        if let Some(path) = &self.provider {
+            // clap refuses an empty PATH.
+            return Ok(Provider::load(path)?);
+        }
+        // An empty variable would name no library, and loading "" finds the program itself.
+        #[cfg(not(windows))]
+        if std::env::var_os("SECPKG_PROVIDER").is_some_and(|value| value.is_empty()) {
+            return Err(Failure::usage(
+                "SECPKG_PROVIDER is empty: set it to an SSPI provider library's path, or unset it",
+            ));
+        }
+        Ok(Provider::system()?)
+    }
+
+    /// Whether `--json` was given.
+    pub fn json(&self) -> bool {
+        self.json
+    }
+}
+
+/// Where a subcommand writes its results: standard output, buffered.
+pub type Output<'a> = dyn Write + 'a;
+
+/// How a subcommand that did its job ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// Exit status 0.
+    Success,
+    /// Exit status 3: `audit` found differences.
+    Differences,
+    /// Exit status 4: `conformance` found failing checks.
+    Nonconformant,
+}
+
+fn run(command: &Command, context: &Context, out: &mut Output<'_>) -> Result<Exit, Failure> {
+    match command {
+        Command::List(args) => list::run(args, context, out),
+        Command::Show(args) => show::run(args, context, out),
+        Command::Caps(args) => caps::run(args, context, out),
+        Command::Audit(args) => audit::run(args, context, out),
+        Command::Conformance(args) => conformance::run(args, context, out),
+        Command::ConformanceProbe(args) => conformance::probe(args, context, out),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // Help and version go to stdout with status 0, usage errors to stderr with status 2;
+        // clap ignores a failure to print (a closed pipe), so this never panics.
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let context = Context { provider: cli.global.provider, json: cli.global.json };
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let result = run(&cli.command, &context, &mut out).and_then(|exit| {
+        out.flush()?;
+        Ok(exit)
+    });
+    match result {
+        Ok(Exit::Success) => ExitCode::SUCCESS,
+        Ok(Exit::Differences) => ExitCode::from(3),
+        Ok(Exit::Nonconformant) => ExitCode::from(4),
+        Err(failure) => {
+            // What was written before the failure goes out first (a failure to, silently).
+            drop(out);
+            failure.report()
+        }
+    }
+}

@@ -1,0 +1,751 @@
+//! Checks an SSPI provider against Windows behaviour (`secpkg conformance`).
+//!
+//! [`check`] runs every check on a [`Target`] (the system provider, a provider library, or a
+//! function table) and returns a [`Report`]: one [`Check`] per check, each `PASS`, `FAIL` or
+//! `WARN`, with what was observed, what Windows does, and where that expectation comes from.
+//!
+//! ```no_run
+//! use secpkg::conformance::{self, InProcess, Target};
+//!
+//! let report = conformance::check(&Target::library("/usr/lib/x86_64-linux-gnu/libwinpr2.so.2"), &InProcess);
+//! print!("{report}");
+//! assert!(report.is_conformant(), "{} checks failed", report.failed());
+//! ```
+//!
+//! # Probes and crashes
+//!
+//! The checks are grouped into [`Probe`]s, each of which loads the provider afresh, makes its
+//! calls and returns its checks as a [`ProbeOutcome`]. A [`ProbeRunner`] runs them:
+//! [`InProcess`] in the calling process (for embedders and tests: a provider that crashes takes
+//! the caller down with it), [`ChildProcess`] each in a child process that prints its outcome as
+//! one JSON line ([`ProbeOutcome::to_json_line`]), so that a provider that crashes or hangs fails
+//! the checks of that probe instead of killing the checker. The `secpkg` command re-executes
+//! itself as `secpkg __conformance-probe PROBE [--provider PATH]` for this, calling
+//! [`run_probe`] in the child.
+//!
+//! # The checks
+//!
+//! | check | probe | expected | source |
+//! |---|---|---|---|
+//! | `init-table` | `table` | `InitSecurityInterfaceW` returns a function table | Microsoft Learn: InitSecurityInterfaceW |
+//! | `table-version` | `table` | `dwVersion` is a `SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION*` (1 to 5) | SDK sspi.h |
+//! | `table-functions` | `table` | `EnumerateSecurityPackagesW`, `QuerySecurityPackageInfoW`, `FreeContextBuffer` present | Microsoft Learn: SecurityFunctionTableW |
+//! | `enumerate-status` | `enumerate` | `EnumerateSecurityPackagesW` returns `SEC_E_OK` | Microsoft Learn: EnumerateSecurityPackagesW |
+//! | `enumerate-count` | `enumerate` | at least one package | observed on Windows 10/11 |
+//! | `enumerate-array` | `enumerate` | the array is non-null exactly when the count is non-zero | Microsoft Learn: EnumerateSecurityPackagesW |
+//! | `package-name` | `enumerate` | every `Name` non-null, non-empty, valid UTF-16 | Microsoft Learn: SecPkgInfoW |
+//! | `package-comment` | `enumerate` | every `Comment` non-null, valid UTF-16 | Microsoft Learn: SecPkgInfoW |
+//! | `package-version` | `enumerate` | every `wVersion` is 1 | Microsoft Learn: SecPkgInfoW ("Must be 1") |
+//! | `package-capabilities` | `enumerate` | no `fCapabilities` bit outside `SECPKG_FLAG_*` | SDK sspi.h |
+//! | `package-capabilities-nonzero` | `enumerate` | every package has some capability (a `WARN` only) | observed on Windows 10/11 |
+//! | `package-names-unique` | `enumerate` | no two names equal ignoring case | Microsoft Learn: QuerySecurityPackageInfoW; observed on Windows 10/11 |
+//! | `schannel-alias` | `enumerate` | "Schannel" and "Microsoft Unified Security Protocol Provider", when both listed, have one record apart from the name | observed on Windows 10/11; SDK schannel.h |
+//! | `package-id` | `enumerate` | well-known packages carry their SDK id (Negotiate 9, NTLM 10, Schannel 14, Kerberos 16, WDigest 21, …) | SDK rpcdce.h `RPC_C_AUTHN_*`; observed on Windows 10/11 |
+//! | `package-max-token` | `enumerate` | well-known packages that issue tokens have a non-zero `cbMaxToken` | observed on Windows 10/11 |
+//! | `query-listed` | `query-listed` | querying each listed name returns the listed record | Microsoft Learn: QuerySecurityPackageInfoW |
+//! | `query-case` | `query-case` | the name in upper and lower case returns the same record | observed on Windows 10/11 |
+//! | `query-unknown-status` | `query-unknown` | an unknown name gives `SEC_E_SECPKG_NOT_FOUND` | observed on Windows 10/11; SDK winerror.h |
+//! | `query-unknown-out` | `query-unknown` | an unknown name leaves the out-pointer untouched | observed Windows behaviour |
+//! | `query-empty-name` | `query-empty` | an empty name fails, returning nothing to free | Microsoft Learn: QuerySecurityPackageInfoW |
+//! | `free-context-buffer` | (all) | `FreeContextBuffer` returns `SEC_E_OK` for every buffer the provider returned | Microsoft Learn: FreeContextBuffer |
+//!
+//! A check that cannot run (its function is missing, an earlier call failed) is a `WARN` whose
+//! observed value starts with `not run:`, naming the check that explains why. The unknown name,
+//! the empty name and the case variants are the unusual inputs; the `query-*` probes are also
+//! the only ones calling `QuerySecurityPackageInfoW`, so a provider that crashes there fails
+//! exactly those checks.
+//!
+//! # JSON
+//!
+//! [`Report::to_json`] (`secpkg conformance --json`) writes:
+//!
+//! ```json
+//! {
+//!   "provider": "libwinpr2.so.2",
+//!   "checks": [
+//!     {"check": "init-table", "status": "PASS", "observed": "…", "expected": "…", "source": "…"}
+//!   ],
+//!   "passed": 19,
+//!   "failed": 2,
+//!   "warned": 0
+//! }
+//! ```
+//!
+//! `provider` is the library loaded (or the target's description if none could be); `checks`
+//! lists every check above, in that order; `status` is `"PASS"`, `"FAIL"` or `"WARN"`; the three
+//! counts add up to the number of checks. [`Report::from_json`] reads it back.
+
+mod json;
+mod probe;
+mod runner;
+
+pub use probe::run_probe;
+pub use runner::{ChildProcess, InProcess, ProbeRunner};
+
+use crate::{Error, Status};
+use secpkg_sys::SecurityFunctionTableW;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A check's verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Verdict {
+    /// The provider behaves as Windows does.
+    Pass,
+    /// It does not: the report fails.
+    Fail,
+    /// Suspicious, or the check could not run; the report does not fail.
+    Warn,
+}
+
+impl Verdict {
+    /// `"PASS"`, `"FAIL"` or `"WARN"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "PASS",
+            Verdict::Fail => "FAIL",
+            Verdict::Warn => "WARN",
+        }
+    }
+
+    /// The verdict spelled `name` ([`as_str`](Verdict::as_str)).
+    pub fn from_name(name: &str) -> Option<Verdict> {
+        [Verdict::Pass, Verdict::Fail, Verdict::Warn].into_iter().find(|v| v.as_str() == name)
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// A group of checks that runs as one unit, possibly in a child process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Probe {
+    /// Loading the provider and reading its function table.
+    Table,
+    /// `EnumerateSecurityPackagesW` and the records it returns.
+    Enumerate,
+    /// `QuerySecurityPackageInfoW` of every listed name.
+    QueryListed,
+    /// `QuerySecurityPackageInfoW` of every listed name in other letter case.
+    QueryCase,
+    /// `QuerySecurityPackageInfoW` of a name no provider has.
+    QueryUnknown,
+    /// `QuerySecurityPackageInfoW` of the empty name.
+    QueryEmpty,
+}
+
+impl Probe {
+    /// Every probe, in the order [`check`] runs them.
+    pub const ALL: [Probe; 6] =
+        [Probe::Table, Probe::Enumerate, Probe::QueryListed, Probe::QueryCase, Probe::QueryUnknown, Probe::QueryEmpty];
+
+    /// The probe's name, as given to `secpkg __conformance-probe`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Probe::Table => "table",
+            Probe::Enumerate => "enumerate",
+            Probe::QueryListed => "query-listed",
+            Probe::QueryCase => "query-case",
+            Probe::QueryUnknown => "query-unknown",
+            Probe::QueryEmpty => "query-empty",
+        }
+    }
+
+    /// The probe named `name`.
+    pub fn from_name(name: &str) -> Option<Probe> {
+        Probe::ALL.into_iter().find(|p| p.name() == name)
+    }
+
+    /// The checks this probe reports, in order.
+    pub fn checks(self) -> impl Iterator<Item = CheckId> {
+        CheckId::ALL.iter().copied().filter(move |c| c.probe() == Some(self))
+    }
+}
+
+impl fmt::Display for Probe {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.name())
+    }
+}
+
+macro_rules! check_ids {
+    ($($(#[$doc:meta])* $variant:ident = $name:literal, $probe:expr, $expected:literal, $source:literal;)*) => {
+        /// One conformance check. The module documentation lists them.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum CheckId {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl CheckId {
+            /// Every check, in report order.
+            pub const ALL: &'static [CheckId] = &[$(CheckId::$variant),*];
+
+            /// The check's id, as in the report (`"query-case"`).
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $(CheckId::$variant => $name,)*
+                }
+            }
+
+            /// The probe that reports it; `None` for [`CheckId::FreeContextBuffer`], which
+            /// [`check`] derives from every probe's [`Frees`].
+            pub const fn probe(self) -> Option<Probe> {
+                match self {
+                    $(CheckId::$variant => $probe,)*
+                }
+            }
+
+            /// What Windows does.
+            pub const fn expected(self) -> &'static str {
+                match self {
+                    $(CheckId::$variant => $expected,)*
+                }
+            }
+
+            /// Where that expectation comes from.
+            pub const fn source(self) -> &'static str {
+                match self {
+                    $(CheckId::$variant => $source,)*
+                }
+            }
+        }
+    };
+}
+
+check_ids! {
+    /// `InitSecurityInterfaceW` returns a function table.
+    InitTable = "init-table", Some(Probe::Table),
+        "InitSecurityInterfaceW returns a SecurityFunctionTableW",
+        "Microsoft Learn: InitSecurityInterfaceW";
+    /// The table's `dwVersion` is a known one.
+    TableVersion = "table-version", Some(Probe::Table),
+        "dwVersion is a SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION* value (1 to 5)",
+        "SDK sspi.h: SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION*";
+    /// The table has the three package functions.
+    TableFunctions = "table-functions", Some(Probe::Table),
+        "EnumerateSecurityPackagesW, QuerySecurityPackageInfoW and FreeContextBuffer are non-null",
+        "Microsoft Learn: SecurityFunctionTableW";
+    /// Enumeration succeeds.
+    EnumerateStatus = "enumerate-status", Some(Probe::Enumerate),
+        "EnumerateSecurityPackagesW returns SEC_E_OK",
+        "Microsoft Learn: EnumerateSecurityPackagesW";
+    /// At least one package is listed.
+    EnumerateCount = "enumerate-count", Some(Probe::Enumerate),
+        "at least 1 package",
+        "observed on Windows 10/11 (Negotiate, Kerberos, NTLM and Schannel are always listed)";
+    /// The array is non-null exactly when the count is non-zero.
+    EnumerateArray = "enumerate-array", Some(Probe::Enumerate),
+        "a non-null array exactly when the count is non-zero",
+        "Microsoft Learn: EnumerateSecurityPackagesW";
+    /// Every `Name` is a non-null, non-empty, valid UTF-16 string.
+    PackageName = "package-name", Some(Probe::Enumerate),
+        "every Name is a non-null, non-empty, valid UTF-16 string",
+        "Microsoft Learn: SecPkgInfoW (Name: a null-terminated string with the package's name)";
+    /// Every `Comment` is a non-null, valid UTF-16 string.
+    PackageComment = "package-comment", Some(Probe::Enumerate),
+        "every Comment is a non-null, valid UTF-16 string",
+        "Microsoft Learn: SecPkgInfoW (Comment: a pointer to a null-terminated string)";
+    /// Every `wVersion` is 1.
+    PackageVersion = "package-version", Some(Probe::Enumerate),
+        "wVersion 1 for every package",
+        "Microsoft Learn: SecPkgInfoW (wVersion: must be 1)";
+    /// No capability bit outside the SDK's `SECPKG_FLAG_*`.
+    PackageCapabilities = "package-capabilities", Some(Probe::Enumerate),
+        "no fCapabilities bit outside the SDK's SECPKG_FLAG_* set",
+        "SDK sspi.h: SECPKG_FLAG_*";
+    /// Every package claims some capability (a `WARN`, never a `FAIL`: the SDK allows 0).
+    PackageCapabilitiesNonzero = "package-capabilities-nonzero", Some(Probe::Enumerate),
+        "fCapabilities non-zero for every package",
+        "observed on Windows 10/11 (every package sets some SECPKG_FLAG_*)";
+    /// No two names are equal ignoring case.
+    PackageNamesUnique = "package-names-unique", Some(Probe::Enumerate),
+        "no two names equal ignoring case (the Schannel alias has a name of its own)",
+        "Microsoft Learn: QuerySecurityPackageInfoW (one package per name); observed on Windows 10/11 (names match \
+         ignoring case)";
+    /// The Schannel alias, when listed, is the Schannel record under another name.
+    SchannelAlias = "schannel-alias", Some(Probe::Enumerate),
+        "\"Schannel\" and \"Microsoft Unified Security Protocol Provider\", when both listed, have the same record \
+         apart from the name",
+        "observed on Windows 10/11; SDK schannel.h: SCHANNEL_NAME, UNISP_NAME";
+    /// Well-known packages carry the id of their SDK constant.
+    PackageId = "package-id", Some(Probe::Enumerate),
+        "wRPCID of each well-known package is its SDK id: Negotiate 9, NTLM 10, Schannel, Microsoft Unified Security \
+         Protocol Provider and Default TLS SSP 14, Kerberos 16, WDigest and Digest 21, NegoExtender 30, pku2u 31, \
+         CloudAP 36",
+        "SDK rpcdce.h: RPC_C_AUTHN_*; observed on Windows 10/11";
+    /// Well-known packages that issue tokens have a non-zero `cbMaxToken`.
+    PackageMaxToken = "package-max-token", Some(Probe::Enumerate),
+        "a non-zero cbMaxToken for each well-known package that issues tokens (all of package-id's but CloudAP)",
+        "observed on Windows 10/11";
+    /// Querying each listed name returns the listed record.
+    QueryListed = "query-listed", Some(Probe::QueryListed),
+        "QuerySecurityPackageInfoW of each listed name returns SEC_E_OK and the listed record",
+        "Microsoft Learn: QuerySecurityPackageInfoW";
+    /// Querying a listed name in other letter case returns the same record.
+    QueryCase = "query-case", Some(Probe::QueryCase),
+        "each listed name in upper and in lower case returns SEC_E_OK and the same record as the name as listed",
+        "observed on Windows 10/11 (package names match ignoring case)";
+    /// An unknown name is `SEC_E_SECPKG_NOT_FOUND`.
+    QueryUnknownStatus = "query-unknown-status", Some(Probe::QueryUnknown),
+        "SEC_E_SECPKG_NOT_FOUND for a name no package has",
+        "observed on Windows 10/11; SDK winerror.h: SEC_E_SECPKG_NOT_FOUND (the requested security package does \
+         not exist)";
+    /// An unknown name leaves the out-pointer untouched.
+    QueryUnknownOut = "query-unknown-out", Some(Probe::QueryUnknown),
+        "the out-pointer left untouched when the name is not found",
+        "observed Windows behaviour (secur32 writes *ppPackageInfo only on success)";
+    /// The empty name fails cleanly.
+    QueryEmptyName = "query-empty-name", Some(Probe::QueryEmpty),
+        "a failure status for the empty name, and no record to free",
+        "Microsoft Learn: QuerySecurityPackageInfoW (no package has an empty name)";
+    /// `FreeContextBuffer` succeeds for every buffer the provider returned.
+    FreeContextBuffer = "free-context-buffer", None,
+        "SEC_E_OK from FreeContextBuffer for every buffer the provider returned",
+        "Microsoft Learn: FreeContextBuffer";
+}
+
+impl CheckId {
+    /// The check named `name` ([`name`](CheckId::name)).
+    pub fn from_name(name: &str) -> Option<CheckId> {
+        CheckId::ALL.iter().copied().find(|c| c.name() == name)
+    }
+}
+
+impl fmt::Display for CheckId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.name())
+    }
+}
+
+/// One check's result.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Check {
+    /// Which check.
+    pub check: CheckId,
+    /// Its verdict.
+    pub status: Verdict,
+    /// What the provider did.
+    pub observed: String,
+    /// What Windows does.
+    pub expected: String,
+    /// Where the expectation comes from.
+    pub source: String,
+}
+
+impl Check {
+    /// A result of `check`, with its standard expectation and source.
+    pub fn new(check: CheckId, status: Verdict, observed: impl Into<String>) -> Check {
+        Check {
+            check,
+            status,
+            observed: observed.into(),
+            expected: check.expected().to_owned(),
+            source: check.source().to_owned(),
+        }
+    }
+
+    /// A check that could not run: a `WARN` whose observed value is `not run: {why}`.
+    pub fn not_run(check: CheckId, why: &str) -> Check {
+        Check::new(check, Verdict::Warn, format!("not run: {why}"))
+    }
+
+    fn to_json(&self) -> String {
+        format!(
+            "{{\"check\": {}, \"status\": {}, \"observed\": {}, \"expected\": {}, \"source\": {}}}",
+            json::string(self.check.name()),
+            json::string(self.status.as_str()),
+            json::string(&self.observed),
+            json::string(&self.expected),
+            json::string(&self.source)
+        )
+    }
+
+    fn from_json(value: &json::Value) -> Result<Check, String> {
+        let field = |key: &str| value.get(key).and_then(json::Value::as_str).ok_or(format!("a check lacks \"{key}\""));
+        let name = field("check")?;
+        let status = field("status")?;
+        Ok(Check {
+            check: CheckId::from_name(name).ok_or(format!("unknown check {name:?}"))?,
+            status: Verdict::from_name(status).ok_or(format!("unknown status {status:?}"))?,
+            observed: field("observed")?.to_owned(),
+            expected: field("expected")?.to_owned(),
+            source: field("source")?.to_owned(),
+        })
+    }
+}
+
+/// `PASS check: observed …; expected … [source]`.
+impl fmt::Display for Check {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {}: observed {}; expected {} [{}]",
+            self.status, self.check, self.observed, self.expected, self.source
+        )
+    }
+}
+
+/// What happened to the buffers a probe got from the provider, each given back once to its
+/// `FreeContextBuffer`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Frees {
+    /// How many were freed with `SEC_E_OK`.
+    pub ok: u32,
+    /// One line for each that was not: which buffer, and the status.
+    pub failed: Vec<String>,
+}
+
+impl Frees {
+    /// Counts the outcome of giving back `what` (e.g. `Packages::close`).
+    pub fn record(&mut self, what: &str, freed: Result<(), Error>) {
+        match freed {
+            Ok(()) => self.ok += 1,
+            Err(error) => self.failed.push(match error.status() {
+                Some(status) => format!("{what}: {}", status_text(status)),
+                None => format!("{what}: {error}"),
+            }),
+        }
+    }
+
+    fn merge(&mut self, other: Frees) {
+        self.ok += other.ok;
+        self.failed.extend(other.failed);
+    }
+
+    fn to_json(&self) -> String {
+        let failed: Vec<String> = self.failed.iter().map(|f| json::string(f)).collect();
+        format!("{{\"ok\": {}, \"failed\": [{}]}}", self.ok, failed.join(", "))
+    }
+}
+
+/// `SEC_E_INTERNAL_ERROR (0x80090304)`, or just the hex for a status the SDK does not name.
+pub(crate) fn status_text(status: Status) -> String {
+    let raw = status.raw() as u32;
+    match status.name() {
+        Some(name) => format!("{name} ({raw:#010x})"),
+        None => format!("{raw:#010x}"),
+    }
+}
+
+/// What one probe found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProbeOutcome {
+    /// The probe.
+    pub probe: Probe,
+    /// The provider it loaded (a library path or name, `secur32.dll`), if it loaded one.
+    pub provider: Option<String>,
+    /// Its checks, in [`Probe::checks`] order.
+    pub checks: Vec<Check>,
+    /// The buffers it freed.
+    pub frees: Frees,
+}
+
+impl ProbeOutcome {
+    /// The outcome of a probe that gave no answer (it crashed, hung, or printed garbage): every
+    /// one of its checks fails with observed `the probe {why}`.
+    pub fn failed(probe: Probe, why: &str) -> ProbeOutcome {
+        ProbeOutcome {
+            probe,
+            provider: None,
+            checks: probe.checks().map(|c| Check::new(c, Verdict::Fail, format!("the probe {why}"))).collect(),
+            frees: Frees::default(),
+        }
+    }
+
+    /// The outcome as one line of JSON (no newline): what a probe child process prints.
+    ///
+    /// `{"probe": NAME, "provider": STRING|null, "checks": [CHECK...], "frees": {"ok": N, "failed": [STRING...]}}`,
+    /// each CHECK as in [`Report::to_json`].
+    pub fn to_json_line(&self) -> String {
+        let checks: Vec<String> = self.checks.iter().map(Check::to_json).collect();
+        format!(
+            "{{\"probe\": {}, \"provider\": {}, \"checks\": [{}], \"frees\": {}}}",
+            json::string(self.probe.name()),
+            self.provider.as_deref().map_or("null".to_owned(), json::string),
+            checks.join(", "),
+            self.frees.to_json()
+        )
+    }
+
+    /// Parses [`to_json_line`](ProbeOutcome::to_json_line)'s output.
+    pub fn from_json_line(line: &str) -> Result<ProbeOutcome, String> {
+        let value = json::parse(line)?;
+        let name = value.get("probe").and_then(json::Value::as_str).ok_or("no \"probe\"")?;
+        let probe = Probe::from_name(name).ok_or(format!("unknown probe {name:?}"))?;
+        let provider = match value.get("provider") {
+            Some(json::Value::String(s)) => Some(s.clone()),
+            Some(json::Value::Null) | None => None,
+            Some(_) => return Err("\"provider\" is neither a string nor null".into()),
+        };
+        let checks = value.get("checks").and_then(json::Value::as_array).ok_or("no \"checks\" array")?;
+        let checks = checks.iter().map(Check::from_json).collect::<Result<_, _>>()?;
+        let frees = value.get("frees").ok_or("no \"frees\"")?;
+        let frees = Frees {
+            ok: frees.get("ok").and_then(json::Value::as_u32).ok_or("no \"frees\".\"ok\" count")?,
+            failed: frees
+                .get("failed")
+                .and_then(json::Value::as_array)
+                .ok_or("no \"frees\".\"failed\" array")?
+                .iter()
+                .map(|f| f.as_str().map(str::to_owned).ok_or("a \"frees\".\"failed\" entry is not a string"))
+                .collect::<Result<_, _>>()?,
+        };
+        Ok(ProbeOutcome { probe, provider, checks, frees })
+    }
+}
+
+/// The provider to check.
+#[derive(Clone, Debug)]
+pub struct Target(TargetKind);
+
+#[derive(Clone, Debug)]
+enum TargetKind {
+    System,
+    Library(PathBuf),
+    Table(probe::Table, String),
+}
+
+impl Target {
+    /// The system provider, as [`Provider::system`](crate::Provider::system) finds it:
+    /// secur32.dll on Windows, else `SECPKG_PROVIDER` or WinPR.
+    pub fn system() -> Target {
+        Target(TargetKind::System)
+    }
+
+    /// The provider library at `path` (or a name the dynamic loader looks up).
+    ///
+    /// Checking it runs the library's initialisation code, as
+    /// [`Provider::load`](crate::Provider::load) does.
+    pub fn library(path: impl Into<PathBuf>) -> Target {
+        Target(TargetKind::Library(path.into()))
+    }
+
+    /// The provider behind a function table, named `origin` in the report. Only an
+    /// [`InProcess`] runner can check it (a child process cannot be handed a table).
+    ///
+    /// # Safety
+    /// As [`Provider::from_table`](crate::Provider::from_table): every non-null function of
+    /// `table` follows the SSPI contract, and stays callable for as long as the target (or a
+    /// clone) is used.
+    pub unsafe fn from_table(table: &SecurityFunctionTableW, origin: impl Into<String>) -> Target {
+        Target(TargetKind::Table(probe::Table::from_raw(table), origin.into()))
+    }
+
+    /// The library path, for a [`Target::library`].
+    pub fn library_path(&self) -> Option<&Path> {
+        match &self.0 {
+            TargetKind::Library(path) => Some(path),
+            _ => None,
+        }
+    }
+
+    /// Whether this is [`Target::system`].
+    pub fn is_system(&self) -> bool {
+        matches!(self.0, TargetKind::System)
+    }
+
+    /// How the report names the target when no probe could load it.
+    pub fn description(&self) -> String {
+        match &self.0 {
+            TargetKind::System => "the system provider".to_owned(),
+            TargetKind::Library(path) => path.display().to_string(),
+            TargetKind::Table(_, origin) => origin.clone(),
+        }
+    }
+}
+
+/// The result of [`check`]: every check, in [`CheckId::ALL`] order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Report {
+    /// The provider checked (the library loaded, `secur32.dll`, or the target's description).
+    pub provider: String,
+    /// The checks.
+    pub checks: Vec<Check>,
+}
+
+impl Report {
+    fn count(&self, verdict: Verdict) -> usize {
+        self.checks.iter().filter(|c| c.status == verdict).count()
+    }
+
+    /// How many checks passed.
+    pub fn passed(&self) -> usize {
+        self.count(Verdict::Pass)
+    }
+
+    /// How many failed.
+    pub fn failed(&self) -> usize {
+        self.count(Verdict::Fail)
+    }
+
+    /// How many warned (including those that could not run).
+    pub fn warned(&self) -> usize {
+        self.count(Verdict::Warn)
+    }
+
+    /// Whether no check failed (warnings allowed): `secpkg conformance` then exits 0, else 4.
+    pub fn is_conformant(&self) -> bool {
+        self.failed() == 0
+    }
+
+    /// The checks with `verdict`.
+    pub fn with_status(&self, verdict: Verdict) -> impl Iterator<Item = CheckId> + '_ {
+        self.checks.iter().filter(move |c| c.status == verdict).map(|c| c.check)
+    }
+
+    /// The result of `check`.
+    pub fn get(&self, check: CheckId) -> Option<&Check> {
+        self.checks.iter().find(|c| c.check == check)
+    }
+
+    /// The report as a JSON document (described in the [module documentation](self)), with a
+    /// final newline.
+    pub fn to_json(&self) -> String {
+        let checks: Vec<String> = self.checks.iter().map(|c| format!("    {}", c.to_json())).collect();
+        format!(
+            "{{\n  \"provider\": {},\n  \"checks\": [\n{}\n  ],\n  \"passed\": {},\n  \"failed\": {},\n  \"warned\": {}\n}}\n",
+            json::string(&self.provider),
+            checks.join(",\n"),
+            self.passed(),
+            self.failed(),
+            self.warned()
+        )
+    }
+
+    /// Parses [`to_json`](Report::to_json)'s output (any JSON layout), checking that the counts
+    /// agree with the checks.
+    pub fn from_json(text: &str) -> Result<Report, String> {
+        let value = json::parse(text)?;
+        let provider = value.get("provider").and_then(json::Value::as_str).ok_or("no \"provider\" string")?;
+        let checks = value.get("checks").and_then(json::Value::as_array).ok_or("no \"checks\" array")?;
+        let report = Report {
+            provider: provider.to_owned(),
+            checks: checks.iter().map(Check::from_json).collect::<Result<_, _>>()?,
+        };
+        for (key, count) in [("passed", report.passed()), ("failed", report.failed()), ("warned", report.warned())] {
+            let stated = value.get(key).and_then(json::Value::as_u32).ok_or(format!("no \"{key}\" count"))?;
+            if stated as usize != count {
+                return Err(format!("\"{key}\" is {stated}, but {count} checks have that status"));
+            }
+        }
+        Ok(report)
+    }
+}
+
+/// One line per check, then `PROVIDER: N passed, N failed, N warned`.
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for check in &self.checks {
+            writeln!(f, "{check}")?;
+        }
+        writeln!(f, "{}: {} passed, {} failed, {} warned", self.provider, self.passed(), self.failed(), self.warned())
+    }
+}
+
+/// Runs every check on `target`, each [`Probe`] through `runner`.
+pub fn check(target: &Target, runner: &dyn ProbeRunner) -> Report {
+    let mut provider = None;
+    let mut checks = Vec::new();
+    let mut frees = Frees::default();
+    for probe in Probe::ALL {
+        let outcome = validate(probe, runner.run(target, probe));
+        provider = provider.or(outcome.provider);
+        checks.extend(outcome.checks);
+        frees.merge(outcome.frees);
+    }
+    checks.push(free_check(&frees));
+    Report { provider: provider.unwrap_or_else(|| target.description()), checks }
+}
+
+/// The runner's outcome if it is one of `probe` with exactly its checks, else a failed one.
+fn validate(probe: Probe, outcome: ProbeOutcome) -> ProbeOutcome {
+    let ids: Vec<CheckId> = outcome.checks.iter().map(|c| c.check).collect();
+    let wanted: Vec<CheckId> = probe.checks().collect();
+    if outcome.probe != probe {
+        ProbeOutcome::failed(probe, &format!("runner answered for probe {} instead", outcome.probe))
+    } else if ids != wanted {
+        let names = |ids: &[CheckId]| ids.iter().map(|c| c.name()).collect::<Vec<_>>().join(", ");
+        ProbeOutcome::failed(probe, &format!("answered with checks [{}] instead of [{}]", names(&ids), names(&wanted)))
+    } else {
+        outcome
+    }
+}
+
+fn free_check(frees: &Frees) -> Check {
+    let total = frees.ok as usize + frees.failed.len();
+    if total == 0 {
+        return Check::not_run(CheckId::FreeContextBuffer, "the provider returned no buffer to free");
+    }
+    if frees.failed.is_empty() {
+        let observed =
+            if total == 1 { "1 buffer, SEC_E_OK".to_owned() } else { format!("{total} buffers, each SEC_E_OK") };
+        return Check::new(CheckId::FreeContextBuffer, Verdict::Pass, observed);
+    }
+    let observed =
+        format!("{} of {total} buffers not freed with SEC_E_OK: {}", frees.failed.len(), frees.failed.join("; "));
+    Check::new(CheckId::FreeContextBuffer, Verdict::Fail, observed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_check_but_the_free_one_belongs_to_a_probe_in_order() {
+        let from_probes: Vec<CheckId> = Probe::ALL.into_iter().flat_map(Probe::checks).collect();
+        assert_eq!(from_probes, CheckId::ALL[..CheckId::ALL.len() - 1]);
+        assert_eq!(CheckId::ALL.last(), Some(&CheckId::FreeContextBuffer));
+        for &c in CheckId::ALL {
+            assert_eq!(CheckId::from_name(c.name()), Some(c));
+            assert!(!c.expected().is_empty() && !c.source().is_empty(), "{c}");
+        }
+        for p in Probe::ALL {
+            assert_eq!(Probe::from_name(p.name()), Some(p));
+            assert!(p.checks().next().is_some(), "{p} has no check");
+        }
+    }
+
+    #[test]
+    fn probe_outcomes_round_trip_through_a_json_line() {
+        let mut outcome = ProbeOutcome::failed(Probe::QueryUnknown, "crashed: \"signal\" 6\n");
+        outcome.provider = Some("C:\\x\\secur32.dll".into());
+        outcome.checks[1].status = Verdict::Warn;
+        outcome.frees = Frees { ok: 3, failed: vec!["query(\"NTLM\"): SEC_E_INVALID_HANDLE".into()] };
+        let line = outcome.to_json_line();
+        assert!(!line.contains('\n'), "{line}");
+        assert_eq!(ProbeOutcome::from_json_line(&line).unwrap(), outcome);
+        assert!(ProbeOutcome::from_json_line(r#"{"probe": "nope", "checks": [], "frees": {}}"#).is_err());
+    }
+
+    #[test]
+    fn reports_round_trip_and_count() {
+        let frees = Frees { ok: 1, failed: vec!["x: SEC_E_INVALID_HANDLE (0x80090301)".into()] };
+        let report = Report {
+            provider: "p".into(),
+            checks: vec![
+                Check::new(CheckId::InitTable, Verdict::Pass, "a table"),
+                Check::not_run(CheckId::TableVersion, "why"),
+                free_check(&frees),
+            ],
+        };
+        assert_eq!((report.passed(), report.failed(), report.warned()), (1, 1, 1));
+        assert!(!report.is_conformant());
+        assert_eq!(Report::from_json(&report.to_json()).unwrap(), report);
+        let tampered = report.to_json().replace("\"failed\": 1", "\"failed\": 0");
+        assert!(Report::from_json(&tampered).unwrap_err().contains("\"failed\" is 0"));
+        let text = report.to_string();
+        assert!(text.starts_with("PASS init-table: observed a table; expected InitSecurityInterfaceW"), "{text}");
+        assert!(text.ends_with("p: 1 passed, 1 failed, 1 warned\n"), "{text}");
+    }
+
+    #[test]
+    fn a_runner_answering_with_the_wrong_checks_fails_the_probe() {
+        let wrong = ProbeOutcome::failed(Probe::Table, "x");
+        let validated = validate(Probe::Enumerate, wrong);
+        assert_eq!(validated.probe, Probe::Enumerate);
+        assert!(validated.checks.iter().all(|c| c.status == Verdict::Fail && c.observed.contains("instead")));
+    }
+}

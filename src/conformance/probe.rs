@@ -1,0 +1,703 @@
+//! The probes themselves: the provider calls and the checks on what comes back.
+
+use super::{Check, CheckId, Frees, Probe, ProbeOutcome, Target, TargetKind, Verdict, status_text};
+use crate::packages::{Package, Packages, ProviderBuffer};
+use crate::{Capabilities, InterfaceVersion, PackageId, Provider, Status};
+use secpkg_sys::{
+    ENUMERATE_SECURITY_PACKAGES_FN_W, FREE_CONTEXT_BUFFER_FN, QUERY_SECURITY_PACKAGE_INFO_FN_W, SEC_E_OK,
+    SEC_E_SECPKG_NOT_FOUND, SecPkgInfoW, SecurityFunctionTableW,
+};
+
+/// The name queried by the `query-unknown` probe.
+const UNKNOWN_NAME: &str = "secpkg-conformance-no-such-package";
+
+/// What the out-pointer holds before a query, to see whether the provider wrote it: non-null,
+/// never a valid record address, and recognisable in a report.
+const SENTINEL: usize = 0x5EC0_5EC0;
+
+fn sentinel() -> *mut SecPkgInfoW {
+    std::ptr::without_provenance_mut(SENTINEL)
+}
+
+/// The part of a `SecurityFunctionTableW` the checks use.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Table {
+    version: u32,
+    enumerate: ENUMERATE_SECURITY_PACKAGES_FN_W,
+    query: QUERY_SECURITY_PACKAGE_INFO_FN_W,
+    free: FREE_CONTEXT_BUFFER_FN,
+}
+
+impl Table {
+    pub(crate) fn from_raw(table: &SecurityFunctionTableW) -> Table {
+        Table {
+            version: table.dwVersion,
+            enumerate: table.EnumerateSecurityPackagesW,
+            query: table.QuerySecurityPackageInfoW,
+            free: table.FreeContextBuffer,
+        }
+    }
+
+    fn to_raw(self) -> SecurityFunctionTableW {
+        SecurityFunctionTableW {
+            dwVersion: self.version,
+            EnumerateSecurityPackagesW: self.enumerate,
+            QuerySecurityPackageInfoW: self.query,
+            FreeContextBuffer: self.free,
+            ..SecurityFunctionTableW::default()
+        }
+    }
+}
+
+/// A loaded provider: its table, and the library that keeps the table's code loaded.
+struct Opened {
+    table: Table,
+    origin: String,
+    _library: Option<libloading::Library>,
+}
+
+type InitSecurityInterfaceW = unsafe extern "system" fn() -> *mut SecurityFunctionTableW;
+
+/// Loads `target` and calls its `InitSecurityInterfaceW`; the error says why there is no table.
+fn open(target: &Target) -> Result<Opened, String> {
+    match &target.0 {
+        TargetKind::Library(path) => open_library(path.as_os_str(), path.display().to_string()),
+        TargetKind::Table(table, origin) => Ok(Opened { table: *table, origin: origin.clone(), _library: None }),
+        TargetKind::System => open_system(),
+    }
+}
+
+#[cfg(windows)]
+fn open_system() -> Result<Opened, String> {
+    // SAFETY: secur32's InitSecurityInterfaceW takes no arguments and returns a pointer to its
+    // static function table, or null.
+    let table = unsafe { secpkg_sys::InitSecurityInterfaceW() };
+    // SAFETY: a non-null table from secur32 is a valid SecurityFunctionTableW for the life of
+    // the process (secur32 stays loaded: this binary imports it).
+    let table = unsafe { table.as_ref() }.ok_or("InitSecurityInterfaceW of secur32.dll returned a null table")?;
+    Ok(Opened { table: Table::from_raw(table), origin: "secur32.dll".to_owned(), _library: None })
+}
+
+#[cfg(not(windows))]
+fn open_system() -> Result<Opened, String> {
+    if let Some(path) = std::env::var_os("SECPKG_PROVIDER") {
+        if path.is_empty() {
+            // Loading "" would find the program itself.
+            return Err("SECPKG_PROVIDER is empty: it names no provider library".to_owned());
+        }
+        let origin = std::path::Path::new(&path).display().to_string();
+        return open_library(&path, origin);
+    }
+    let mut tried = Vec::new();
+    for name in crate::UNIX_PROVIDERS {
+        // SAFETY: these are the SSPI provider libraries Provider::system loads too; running
+        // their initialisers is what loading a provider means.
+        match unsafe { libloading::Library::new(name) } {
+            Ok(library) => return init(library, name.to_string()),
+            Err(error) => tried.push(format!("{name}: {error}")),
+        }
+    }
+    Err(format!("no SSPI provider found (tried {})", tried.join("; ")))
+}
+
+fn open_library(path: &std::ffi::OsStr, origin: String) -> Result<Opened, String> {
+    // SAFETY: the caller named this library as the SSPI provider to check; running its
+    // initialisers is what loading one means.
+    let library = unsafe { libloading::Library::new(path) }
+        .map_err(|error| format!("cannot load the SSPI provider {origin}: {error}"))?;
+    init(library, origin)
+}
+
+fn init(library: libloading::Library, origin: String) -> Result<Opened, String> {
+    let table = {
+        // SAFETY: an SSPI provider exports InitSecurityInterfaceW with exactly this signature.
+        let init = unsafe { library.get::<InitSecurityInterfaceW>(b"InitSecurityInterfaceW\0") }
+            .map_err(|error| format!("{origin} exports no InitSecurityInterfaceW: {error}"))?;
+        // SAFETY: as above: no arguments, returns the provider's table or null.
+        let table = unsafe { init() };
+        // SAFETY: a non-null table is the provider's SecurityFunctionTableW, valid while the
+        // library stays loaded; it is copied here, and `library` moves into the Opened.
+        let table =
+            unsafe { table.as_ref() }.ok_or(format!("InitSecurityInterfaceW of {origin} returned a null table"))?;
+        Table::from_raw(table)
+    };
+    Ok(Opened { table, origin, _library: Some(library) })
+}
+
+/// One `SecPkgInfoW`, copied out of the provider's buffer as it was: a null string is `None`,
+/// strings are UTF-16 units (possibly invalid).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Record {
+    capabilities: u32,
+    version: u16,
+    rpc_id: u16,
+    max_token: u32,
+    name: Option<Vec<u16>>,
+    comment: Option<Vec<u16>>,
+}
+
+impl Record {
+    fn read(package: Package<'_>) -> Record {
+        let raw = package.raw();
+        Record {
+            capabilities: raw.fCapabilities,
+            version: raw.wVersion,
+            rpc_id: raw.wRPCID,
+            max_token: raw.cbMaxToken,
+            name: (!raw.Name.is_null()).then(|| package.name().as_units().to_vec()),
+            comment: (!raw.Comment.is_null()).then(|| package.comment().as_units().to_vec()),
+        }
+    }
+
+    /// The name, if it is non-null, non-empty and valid UTF-16.
+    fn valid_name(&self) -> Option<String> {
+        self.name.as_deref().filter(|n| !n.is_empty()).and_then(|n| String::from_utf16(n).ok())
+    }
+
+    /// The name for messages: as listed, lossily, or `#index` when null.
+    fn label(&self, index: usize) -> String {
+        match &self.name {
+            Some(units) => format!("{:?}", String::from_utf16_lossy(units)),
+            None => format!("#{index} (null Name)"),
+        }
+    }
+
+    /// How `self` differs from `other`, field by field.
+    fn differences(&self, other: &Record) -> Vec<String> {
+        let text = |s: &Option<Vec<u16>>| match s {
+            Some(units) => format!("{:?}", String::from_utf16_lossy(units)),
+            None => "null".to_owned(),
+        };
+        let mut out = Vec::new();
+        let mut field = |name: &str, a: String, b: String| {
+            if a != b {
+                out.push(format!("{name} {a} (listed {b})"));
+            }
+        };
+        field("fCapabilities", format!("{:#x}", self.capabilities), format!("{:#x}", other.capabilities));
+        field("wVersion", self.version.to_string(), other.version.to_string());
+        field("wRPCID", self.rpc_id.to_string(), other.rpc_id.to_string());
+        field("cbMaxToken", self.max_token.to_string(), other.max_token.to_string());
+        field("Name", text(&self.name), text(&other.name));
+        field("Comment", text(&self.comment), text(&other.comment));
+        out
+    }
+}
+
+/// Case folding as Windows compares package names: unit by unit, to upper case where that is
+/// one unit; surrogates stay as they are.
+fn fold(units: &[u16]) -> Vec<u16> {
+    units
+        .iter()
+        .map(|&unit| {
+            let Some(c) = char::from_u32(u32::from(unit)) else { return unit };
+            let mut upper = c.to_uppercase();
+            match (upper.next(), upper.next()) {
+                (Some(u), None) => u16::try_from(u32::from(u)).unwrap_or(unit),
+                _ => unit,
+            }
+        })
+        .collect()
+}
+
+/// `name` in upper or lower case, character by character where the mapping is one character
+/// (so the length in UTF-16 units never changes).
+fn recase(name: &str, upper: bool) -> String {
+    name.chars()
+        .map(|c| {
+            let mapped: Vec<char> = if upper { c.to_uppercase().collect() } else { c.to_lowercase().collect() };
+            match mapped[..] {
+                [m] if m.len_utf16() == c.len_utf16() => m,
+                _ => c,
+            }
+        })
+        .collect()
+}
+
+/// Well-known packages: name, the id of their SDK constant, whether they issue tokens.
+const WELL_KNOWN: &[(&str, PackageId, bool)] = &[
+    ("Negotiate", PackageId::RPC_C_AUTHN_GSS_NEGOTIATE, true),
+    ("NTLM", PackageId::RPC_C_AUTHN_WINNT, true),
+    ("Schannel", PackageId::RPC_C_AUTHN_GSS_SCHANNEL, true),
+    ("Microsoft Unified Security Protocol Provider", PackageId::RPC_C_AUTHN_GSS_SCHANNEL, true),
+    ("Default TLS SSP", PackageId::RPC_C_AUTHN_GSS_SCHANNEL, true),
+    ("Kerberos", PackageId::RPC_C_AUTHN_GSS_KERBEROS, true),
+    ("WDigest", PackageId::RPC_C_AUTHN_DIGEST, true),
+    ("Digest", PackageId::RPC_C_AUTHN_DIGEST, true),
+    ("NegoExtender", PackageId::RPC_C_AUTHN_NEGO_EXTENDER, true),
+    ("pku2u", PackageId::RPC_C_AUTHN_PKU2U, true),
+    ("CloudAP", PackageId::RPC_C_AUTHN_CLOUD_AP, false),
+];
+
+const SCHANNEL: &str = "Schannel";
+const UNISP: &str = "Microsoft Unified Security Protocol Provider";
+
+fn id_text(id: u16) -> String {
+    match PackageId::from_raw(id).name() {
+        Some(name) => format!("{id} ({name})"),
+        None => id.to_string(),
+    }
+}
+
+/// Runs `probe` against `target` in this process: what a probe child process does.
+///
+/// A provider that crashes here crashes the caller; [`ChildProcess`](super::ChildProcess) runs
+/// this in a child instead.
+pub fn run_probe(target: &Target, probe: Probe) -> ProbeOutcome {
+    let mut frees = Frees::default();
+    let (provider, checks) = match open(target) {
+        Err(why) if probe == Probe::Table => (None, table_checks(Err(why))),
+        Err(_) => (None, not_run(probe, "the provider has no function table (see init-table)")),
+        Ok(opened) => {
+            let checks = match probe {
+                Probe::Table => table_checks(Ok(&opened.table)),
+                Probe::Enumerate => enumerate_checks(&opened.table, &mut frees),
+                Probe::QueryListed => query_listed(&opened, &mut frees),
+                Probe::QueryCase => query_case(&opened, &mut frees),
+                Probe::QueryUnknown => query_unknown(&opened.table, &mut frees),
+                Probe::QueryEmpty => query_empty(&opened.table, &mut frees),
+            };
+            (Some(opened.origin.clone()), checks)
+        }
+    };
+    ProbeOutcome { probe, provider, checks, frees }
+}
+
+fn not_run(probe: Probe, why: &str) -> Vec<Check> {
+    probe.checks().map(|c| Check::not_run(c, why)).collect()
+}
+
+fn pass(check: CheckId, observed: impl Into<String>) -> Check {
+    Check::new(check, Verdict::Pass, observed)
+}
+
+fn fail(check: CheckId, observed: impl Into<String>) -> Check {
+    Check::new(check, Verdict::Fail, observed)
+}
+
+/// PASS with `ok` when `problems` is empty, else `verdict` listing them.
+fn verdict(check: CheckId, problems: Vec<String>, bad: Verdict, ok: impl Into<String>) -> Check {
+    if problems.is_empty() { pass(check, ok) } else { Check::new(check, bad, problems.join("; ")) }
+}
+
+fn table_checks(table: Result<&Table, String>) -> Vec<Check> {
+    let table = match table {
+        Ok(table) => table,
+        Err(why) => {
+            let mut checks = vec![fail(CheckId::InitTable, why)];
+            checks
+                .extend(Probe::Table.checks().skip(1).map(|c| Check::not_run(c, "no function table (see init-table)")));
+            return checks;
+        }
+    };
+    let version = InterfaceVersion::from_raw(table.version);
+    let version_check = match version.name() {
+        Some(name) => pass(CheckId::TableVersion, format!("dwVersion {} ({name})", table.version)),
+        None => fail(CheckId::TableVersion, format!("dwVersion {}, which the SDK does not name", table.version)),
+    };
+    let present = [
+        ("EnumerateSecurityPackagesW", table.enumerate.is_some()),
+        ("QuerySecurityPackageInfoW", table.query.is_some()),
+        ("FreeContextBuffer", table.free.is_some()),
+    ];
+    let missing: Vec<String> = present.iter().filter(|(_, p)| !p).map(|(f, _)| format!("{f} is null")).collect();
+    vec![
+        pass(CheckId::InitTable, "a SecurityFunctionTableW"),
+        version_check,
+        verdict(CheckId::TableFunctions, missing, Verdict::Fail, "all three non-null"),
+    ]
+}
+
+/// The raw enumeration: the checks need the count and the array pointer as returned.
+fn enumerate_checks(table: &Table, frees: &mut Frees) -> Vec<Check> {
+    let (Some(enumerate), Some(free)) = (table.enumerate, table.free) else {
+        return not_run(
+            Probe::Enumerate,
+            "the table lacks EnumerateSecurityPackagesW or FreeContextBuffer (see table-functions)",
+        );
+    };
+    let mut count = 0u32;
+    let mut array: *mut SecPkgInfoW = std::ptr::null_mut();
+    // SAFETY: both out-pointers are valid for writes; the provider's EnumerateSecurityPackagesW
+    // fills them on success and leaves nothing for the caller to free on failure.
+    let status = unsafe { enumerate(&mut count, &mut array) };
+    if status != SEC_E_OK {
+        let mut checks = vec![fail(CheckId::EnumerateStatus, status_text(Status::from_raw(status)))];
+        let why = "EnumerateSecurityPackagesW failed (see enumerate-status)";
+        checks.extend(Probe::Enumerate.checks().skip(1).map(|c| Check::not_run(c, why)));
+        return checks;
+    }
+    let mut checks = vec![pass(CheckId::EnumerateStatus, "SEC_E_OK")];
+    checks.push(match count {
+        0 => fail(CheckId::EnumerateCount, "0 packages"),
+        1 => pass(CheckId::EnumerateCount, "1 package"),
+        n => pass(CheckId::EnumerateCount, format!("{n} packages")),
+    });
+    checks.push(match (count, array.is_null()) {
+        (0, true) => pass(CheckId::EnumerateArray, "count 0 and a null array"),
+        (0, false) => fail(CheckId::EnumerateArray, "count 0 and a non-null array"),
+        (n, true) => fail(CheckId::EnumerateArray, format!("count {n} and a null array")),
+        (n, false) => pass(CheckId::EnumerateArray, format!("count {n} and a non-null array")),
+    });
+    let records: Vec<Record> = if array.is_null() {
+        Vec::new()
+    } else {
+        // SAFETY: on success the provider returned `count` initialised records at the non-null
+        // `array`, allocated for its FreeContextBuffer, which `close` calls exactly once.
+        let packages = Packages::new(unsafe { ProviderBuffer::new(array, count as usize, free) });
+        let records = packages.iter().map(Record::read).collect();
+        frees.record("the EnumerateSecurityPackagesW array", packages.close());
+        records
+    };
+    if records.is_empty() {
+        let why = if array.is_null() && count > 0 {
+            "no array to read (see enumerate-array)"
+        } else {
+            "no package listed (see enumerate-count)"
+        };
+        checks.extend(Probe::Enumerate.checks().skip(3).map(|c| Check::not_run(c, why)));
+        return checks;
+    }
+    checks.extend(record_checks(&records));
+    checks
+}
+
+fn record_checks(records: &[Record]) -> Vec<Check> {
+    let n = records.len();
+    let labelled = || records.iter().enumerate().map(|(i, r)| (r.label(i), r));
+
+    let mut problems = Vec::new();
+    for (i, r) in records.iter().enumerate() {
+        match &r.name {
+            None => problems.push(format!("package #{i}: null Name")),
+            Some(units) if units.is_empty() => problems.push(format!("package #{i}: empty Name")),
+            Some(units) => {
+                if String::from_utf16(units).is_err() {
+                    problems.push(format!("package #{i}: Name {} is not valid UTF-16 ({units:04x?})", r.label(i)));
+                }
+            }
+        }
+    }
+    let names: Vec<String> = labelled().map(|(l, _)| l).collect();
+    let name_check = verdict(CheckId::PackageName, problems, Verdict::Fail, names.join(", "));
+
+    let mut problems = Vec::new();
+    for (label, r) in labelled() {
+        match &r.comment {
+            None => problems.push(format!("{label}: null Comment")),
+            Some(units) if String::from_utf16(units).is_err() => {
+                problems.push(format!("{label}: Comment is not valid UTF-16 ({units:04x?})"))
+            }
+            Some(_) => {}
+        }
+    }
+    let comment_check = verdict(CheckId::PackageComment, problems, Verdict::Fail, format!("{n} valid comments"));
+
+    let problems = labelled().filter(|(_, r)| r.version != 1).map(|(l, r)| format!("{l}: wVersion {}", r.version));
+    let version_check =
+        verdict(CheckId::PackageVersion, problems.collect(), Verdict::Fail, format!("wVersion 1 for all {n} packages"));
+
+    let problems = labelled().filter_map(|(l, r)| {
+        let unknown = Capabilities::from_bits_retain(r.capabilities).unknown_bits();
+        (unknown != 0)
+            .then(|| format!("{l}: bits {unknown:#x} outside SECPKG_FLAG_* (fCapabilities {:#x})", r.capabilities))
+    });
+    let caps_check =
+        verdict(CheckId::PackageCapabilities, problems.collect(), Verdict::Fail, "only SECPKG_FLAG_* bits".to_owned());
+
+    let problems = labelled().filter(|(_, r)| r.capabilities == 0).map(|(l, _)| format!("{l}: fCapabilities 0"));
+    let nonzero_check =
+        verdict(CheckId::PackageCapabilitiesNonzero, problems.collect(), Verdict::Warn, "non-zero for every package");
+
+    let mut groups: Vec<(Vec<u16>, Vec<String>)> = Vec::new();
+    for (label, r) in labelled() {
+        let Some(units) = &r.name else { continue };
+        let key = fold(units);
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, labels)) => labels.push(label),
+            None => groups.push((key, vec![label])),
+        }
+    }
+    let problems = groups
+        .iter()
+        .filter(|(_, labels)| labels.len() > 1)
+        .map(|(_, labels)| format!("{} listed {} times", labels.join(" and "), labels.len()));
+    let unique_check =
+        verdict(CheckId::PackageNamesUnique, problems.collect(), Verdict::Fail, format!("{n} distinct names"));
+
+    vec![
+        name_check,
+        comment_check,
+        version_check,
+        caps_check,
+        nonzero_check,
+        unique_check,
+        schannel_alias(records),
+        well_known_ids(records),
+        well_known_tokens(records),
+    ]
+}
+
+/// The first record named `name`, ignoring case.
+fn find<'r>(records: &'r [Record], name: &str) -> Option<&'r Record> {
+    let key = fold(&name.encode_utf16().collect::<Vec<_>>());
+    records.iter().find(|r| r.name.as_deref().is_some_and(|n| fold(n) == key))
+}
+
+fn schannel_alias(records: &[Record]) -> Check {
+    match (find(records, SCHANNEL), find(records, UNISP)) {
+        (Some(schannel), Some(unisp)) => {
+            let differences: Vec<String> =
+                unisp.differences(schannel).into_iter().filter(|d| !d.starts_with("Name ")).collect();
+            let differences = differences.iter().map(|d| d.replace("(listed ", "(Schannel "));
+            let observed = format!("\"{UNISP}\" differs from \"{SCHANNEL}\" in");
+            verdict(
+                CheckId::SchannelAlias,
+                differences.map(|d| format!("{observed} {d}")).collect(),
+                Verdict::Fail,
+                "both listed, with the same record apart from the name",
+            )
+        }
+        (Some(_), None) => {
+            pass(CheckId::SchannelAlias, format!("only \"{SCHANNEL}\" listed (Windows also lists \"{UNISP}\")"))
+        }
+        (None, Some(_)) => {
+            pass(CheckId::SchannelAlias, format!("only \"{UNISP}\" listed (Windows also lists \"{SCHANNEL}\")"))
+        }
+        (None, None) => pass(CheckId::SchannelAlias, "neither listed"),
+    }
+}
+
+fn well_known_ids(records: &[Record]) -> Check {
+    let mut seen = Vec::new();
+    let mut problems = Vec::new();
+    for &(name, id, _) in WELL_KNOWN {
+        let Some(r) = find(records, name) else { continue };
+        if r.rpc_id == id.raw() {
+            seen.push(format!("{name} {}", r.rpc_id));
+        } else {
+            problems.push(format!("{name}: wRPCID {}, SDK id {}", id_text(r.rpc_id), id_text(id.raw())));
+        }
+    }
+    let ok = if seen.is_empty() { "no well-known package listed".to_owned() } else { seen.join(", ") };
+    verdict(CheckId::PackageId, problems, Verdict::Fail, ok)
+}
+
+fn well_known_tokens(records: &[Record]) -> Check {
+    let mut seen = Vec::new();
+    let mut problems = Vec::new();
+    for &(name, _, issues_tokens) in WELL_KNOWN {
+        let Some(r) = find(records, name).filter(|_| issues_tokens) else { continue };
+        if r.max_token == 0 {
+            problems.push(format!("{name}: cbMaxToken 0"));
+        } else {
+            seen.push(format!("{name} {}", r.max_token));
+        }
+    }
+    let ok = if seen.is_empty() { "no well-known token-issuing package listed".to_owned() } else { seen.join(", ") };
+    verdict(CheckId::PackageMaxToken, problems, Verdict::Fail, ok)
+}
+
+/// What a raw `QuerySecurityPackageInfoW` gave.
+enum Answer {
+    /// `SEC_E_OK` and a record (copied; the buffer was freed).
+    Record(Record),
+    /// `SEC_E_OK` but no record: the out-pointer is null or was not written.
+    NoRecord,
+    /// A failure status, and the out-pointer as the provider left it (not trusted, not freed).
+    Failed { status: Status, out: usize },
+}
+
+impl Answer {
+    fn text(&self) -> String {
+        match self {
+            Answer::Record(_) => "SEC_E_OK and a record".to_owned(),
+            Answer::NoRecord => "SEC_E_OK without a record".to_owned(),
+            Answer::Failed { status, .. } => status_text(*status),
+        }
+    }
+}
+
+/// Queries `name` (UTF-16, without NUL) with the out-pointer preset to the sentinel. The raw
+/// call, since the checks need the status, the out-pointer and the free status separately.
+fn query_raw(table: &Table, name: &[u16], frees: &mut Frees) -> Answer {
+    let (Some(query), Some(free)) = (table.query, table.free) else {
+        unreachable!("the query probes check for both functions first");
+    };
+    let mut wide: Vec<u16> = name.iter().copied().chain([0]).collect();
+    let mut out = sentinel();
+    // SAFETY: `wide` is NUL-terminated and outlives the call; `out` is valid for a write. The
+    // provider writes a record pointer there on success only (what query-unknown-out checks).
+    let status = unsafe { query(wide.as_mut_ptr(), &mut out) };
+    if status != SEC_E_OK {
+        return Answer::Failed { status: Status::from_raw(status), out: out.addr() };
+    }
+    if out.is_null() || out.addr() == SENTINEL {
+        return Answer::NoRecord;
+    }
+    // SAFETY: on success `out` points to one record allocated for the provider's
+    // FreeContextBuffer, which `close` calls exactly once.
+    let packages = Packages::new(unsafe { ProviderBuffer::new(out, 1, free) });
+    let record = packages.get(0).map(Record::read);
+    let what = format!("the QuerySecurityPackageInfoW record of {:?}", String::from_utf16_lossy(name));
+    frees.record(&what, packages.close());
+    record.map_or(Answer::NoRecord, Answer::Record)
+}
+
+/// The listed packages with a valid name, one per name ignoring case (the first), through the
+/// library's own enumeration.
+fn listed(opened: &Opened, frees: &mut Frees) -> Result<Vec<(String, Record)>, String> {
+    let t = &opened.table;
+    if t.enumerate.is_none() || t.query.is_none() || t.free.is_none() {
+        return Err("the table lacks a package function (see table-functions)".into());
+    }
+    // SAFETY: the table's functions are the provider's, which the target's loader (or the
+    // caller of Target::from_table) vouches for; `opened` keeps them loaded while `provider`
+    // and its Packages live.
+    let provider = unsafe { Provider::from_table(&t.to_raw(), opened.origin.clone()) };
+    let packages = provider.packages().map_err(|e| format!("cannot list the packages: {e} (see enumerate-*)"))?;
+    let records: Vec<Record> = packages.iter().map(Record::read).collect();
+    frees.record("the EnumerateSecurityPackagesW array", packages.close());
+    let mut seen: Vec<Vec<u16>> = Vec::new();
+    let mut out = Vec::new();
+    for record in records {
+        let Some(name) = record.valid_name() else { continue };
+        let key = fold(&name.encode_utf16().collect::<Vec<_>>());
+        if !seen.contains(&key) {
+            seen.push(key);
+            out.push((name, record));
+        }
+    }
+    if out.is_empty() {
+        return Err("no listed package has a valid name (see enumerate-*)".into());
+    }
+    Ok(out)
+}
+
+fn query_listed(opened: &Opened, frees: &mut Frees) -> Vec<Check> {
+    let listed = match listed(opened, frees) {
+        Ok(listed) => listed,
+        Err(why) => return not_run(Probe::QueryListed, &why),
+    };
+    let mut problems = Vec::new();
+    for (name, record) in &listed {
+        match query_raw(&opened.table, &name.encode_utf16().collect::<Vec<_>>(), frees) {
+            Answer::Record(queried) if queried == *record => {}
+            Answer::Record(queried) => problems.push(format!("{name:?}: {}", queried.differences(record).join(", "))),
+            other => problems.push(format!("{name:?}: {}", other.text())),
+        }
+    }
+    let ok = format!("the listed record for each of the {} names", listed.len());
+    vec![verdict(CheckId::QueryListed, problems, Verdict::Fail, ok)]
+}
+
+fn query_case(opened: &Opened, frees: &mut Frees) -> Vec<Check> {
+    let listed = match listed(opened, frees) {
+        Ok(listed) => listed,
+        Err(why) => return not_run(Probe::QueryCase, &why),
+    };
+    let mut problems = Vec::new();
+    let mut compared = 0;
+    for (name, _) in &listed {
+        let mut variants = vec![recase(name, true), recase(name, false)];
+        variants.retain(|v| v != name);
+        variants.dedup();
+        if variants.is_empty() {
+            continue;
+        }
+        let Answer::Record(exact) = query_raw(&opened.table, &name.encode_utf16().collect::<Vec<_>>(), frees) else {
+            continue; // query-listed reports it.
+        };
+        for variant in variants {
+            compared += 1;
+            match query_raw(&opened.table, &variant.encode_utf16().collect::<Vec<_>>(), frees) {
+                Answer::Record(r) if r == exact => {}
+                Answer::Record(r) => {
+                    let differences = r.differences(&exact).join(", ").replace("(listed ", "(as listed: ");
+                    problems.push(format!("{variant:?}: {differences}"));
+                }
+                other => problems.push(format!("{variant:?}: {}", other.text())),
+            }
+        }
+    }
+    if compared == 0 {
+        return not_run(Probe::QueryCase, "no listed name has letters in another case that its own query found");
+    }
+    let ok = format!("{compared} case variants, each the record of the name as listed");
+    vec![verdict(CheckId::QueryCase, problems, Verdict::Fail, ok)]
+}
+
+fn has_query_functions(table: &Table) -> bool {
+    table.query.is_some() && table.free.is_some()
+}
+
+fn query_unknown(table: &Table, frees: &mut Frees) -> Vec<Check> {
+    if !has_query_functions(table) {
+        let why = "the table lacks QuerySecurityPackageInfoW or FreeContextBuffer (see table-functions)";
+        return not_run(Probe::QueryUnknown, why);
+    }
+    let answer = query_raw(table, &UNKNOWN_NAME.encode_utf16().collect::<Vec<_>>(), frees);
+    let status_check = match &answer {
+        Answer::Failed { status, .. } if status.raw() == SEC_E_SECPKG_NOT_FOUND => {
+            pass(CheckId::QueryUnknownStatus, format!("{UNKNOWN_NAME:?}: {}", answer.text()))
+        }
+        other => fail(CheckId::QueryUnknownStatus, format!("{UNKNOWN_NAME:?}: {}", other.text())),
+    };
+    let out_check = match answer {
+        Answer::Failed { out: SENTINEL, .. } => {
+            pass(CheckId::QueryUnknownOut, format!("left untouched (still {SENTINEL:#x})"))
+        }
+        Answer::Failed { out, .. } => {
+            fail(CheckId::QueryUnknownOut, format!("overwritten: {SENTINEL:#x} became {out:#x}"))
+        }
+        _ => Check::not_run(CheckId::QueryUnknownOut, "the query did not fail (see query-unknown-status)"),
+    };
+    vec![status_check, out_check]
+}
+
+fn query_empty(table: &Table, frees: &mut Frees) -> Vec<Check> {
+    if !has_query_functions(table) {
+        let why = "the table lacks QuerySecurityPackageInfoW or FreeContextBuffer (see table-functions)";
+        return not_run(Probe::QueryEmpty, why);
+    }
+    vec![match query_raw(table, &[], frees) {
+        answer @ Answer::Failed { out, .. } => {
+            let out = if out == SENTINEL { "out-pointer untouched" } else { "out-pointer overwritten" };
+            pass(CheckId::QueryEmptyName, format!("{}, {out}", answer.text()))
+        }
+        Answer::Record(r) => {
+            fail(CheckId::QueryEmptyName, format!("SEC_E_OK and the record of {} (freed)", r.label(0)))
+        }
+        Answer::NoRecord => fail(CheckId::QueryEmptyName, "SEC_E_OK without a record"),
+    }]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn case_variants_keep_their_length() {
+        assert_eq!(recase("Negotiate", true), "NEGOTIATE");
+        assert_eq!(recase("Negotiate", false), "negotiate");
+        assert_eq!(recase("straße", true), "STRAßE"); // 'ß' uppercases to "SS": left alone
+        assert_eq!(recase("İx", false), "İx"); // 'İ' lowercases to two chars: left alone
+        assert_eq!(fold(&"nTlm".encode_utf16().collect::<Vec<_>>()), "NTLM".encode_utf16().collect::<Vec<_>>());
+        assert_eq!(fold(&[0xD800, 0x61]), [0xD800, 0x41]);
+    }
+
+    #[test]
+    fn record_differences_name_each_field() {
+        let a = Record {
+            capabilities: 1,
+            version: 1,
+            rpc_id: 9,
+            max_token: 10,
+            name: Some("A".encode_utf16().collect()),
+            comment: None,
+        };
+        let b = Record { max_token: 11, comment: Some(vec![0x41]), ..a.clone() };
+        assert_eq!(b.differences(&a), ["cbMaxToken 11 (listed 10)", "Comment \"A\" (listed null)"]);
+        assert!(a.differences(&a).is_empty());
+    }
+}
