@@ -49,7 +49,8 @@ impl Provider {
     /// The system's provider.
     ///
     /// On Windows, `InitSecurityInterfaceW` of secur32.dll. Elsewhere, the library named by the
-    /// environment variable `SECPKG_PROVIDER`, else FreeRDP's WinPR ([`UNIX_PROVIDERS`]).
+    /// environment variable `SECPKG_PROVIDER` (if set and not empty), else FreeRDP's WinPR
+    /// ([`UNIX_PROVIDERS`]).
     pub fn system() -> Result<Provider, Error> {
         #[cfg(windows)]
         {
@@ -61,7 +62,7 @@ impl Provider {
         }
         #[cfg(not(windows))]
         {
-            if let Some(path) = std::env::var_os("SECPKG_PROVIDER") {
+            if let Some(path) = std::env::var_os("SECPKG_PROVIDER").filter(|path| !path.is_empty()) {
                 return Self::load(path);
             }
             let mut tried = Vec::new();
@@ -175,8 +176,8 @@ impl Provider {
         Ok(Packages::new(unsafe { ProviderBuffer::new(array, count as usize, free) }))
     }
 
-    /// The attributes of the package named `name` (matched as the provider matches: on
-    /// Windows, ignoring case).
+    /// The attributes of the package named `name`, matched as the provider matches: Windows
+    /// ignores case, some other providers (WinPR) do not.
     pub fn query(&self, name: &str) -> Result<PackageInfo, Error> {
         let query =
             self.query.ok_or(Error::Unsupported { function: Operation::QuerySecurityPackageInfo.function() })?;
