@@ -3,6 +3,7 @@
 //! [`check`] runs every check on a [`Target`] (the system provider, a provider library, or a
 //! function table) and returns a [`Report`]: one [`Check`] per check, each `PASS`, `FAIL` or
 //! `WARN`, with what was observed, what Windows does, and where that expectation comes from.
+//! Feature `conformance` (on by default: `cli` includes it).
 //!
 //! ```no_run
 //! use secpkg::conformance::{self, InProcess, Target};
@@ -73,9 +74,10 @@
 //!
 //! `provider` is the library loaded (or the target's description if none could be); `checks`
 //! lists every check above, in that order; `status` is `"PASS"`, `"FAIL"` or `"WARN"`; the three
-//! counts add up to the number of checks. [`Report::from_json`] reads it back.
+//! counts add up to the number of checks. [`Report::from_json`] reads it back. [`Report`],
+//! [`Check`] and [`ProbeOutcome`] implement serde's `Serialize` and `Deserialize` in these
+//! shapes, so a report can also be part of a larger document.
 
-mod json;
 mod probe;
 mod runner;
 
@@ -84,11 +86,13 @@ pub use runner::{ChildProcess, InProcess, ProbeRunner};
 
 use crate::{Error, Status};
 use secpkg_sys::SecurityFunctionTableW;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// A check's verdict.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
 pub enum Verdict {
     /// The provider behaves as Windows does.
     Pass,
@@ -121,7 +125,8 @@ impl fmt::Display for Verdict {
 }
 
 /// A group of checks that runs as one unit, possibly in a child process.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Probe {
     /// Loading the provider and reading its function table.
     Table,
@@ -174,9 +179,9 @@ impl fmt::Display for Probe {
 macro_rules! check_ids {
     ($($(#[$doc:meta])* $variant:ident = $name:literal, $probe:expr, $expected:literal, $source:literal;)*) => {
         /// One conformance check. The module documentation lists them.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         pub enum CheckId {
-            $($(#[$doc])* $variant,)*
+            $($(#[$doc])* #[serde(rename = $name)] $variant,)*
         }
 
         impl CheckId {
@@ -321,7 +326,7 @@ impl fmt::Display for CheckId {
 }
 
 /// One check's result.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Check {
     /// Which check.
     pub check: CheckId,
@@ -351,30 +356,6 @@ impl Check {
     pub fn not_run(check: CheckId, why: &str) -> Check {
         Check::new(check, Verdict::Warn, format!("not run: {why}"))
     }
-
-    fn to_json(&self) -> String {
-        format!(
-            "{{\"check\": {}, \"status\": {}, \"observed\": {}, \"expected\": {}, \"source\": {}}}",
-            json::string(self.check.name()),
-            json::string(self.status.as_str()),
-            json::string(&self.observed),
-            json::string(&self.expected),
-            json::string(&self.source)
-        )
-    }
-
-    fn from_json(value: &json::Value) -> Result<Check, String> {
-        let field = |key: &str| value.get(key).and_then(json::Value::as_str).ok_or(format!("a check lacks \"{key}\""));
-        let name = field("check")?;
-        let status = field("status")?;
-        Ok(Check {
-            check: CheckId::from_name(name).ok_or(format!("unknown check {name:?}"))?,
-            status: Verdict::from_name(status).ok_or(format!("unknown status {status:?}"))?,
-            observed: field("observed")?.to_owned(),
-            expected: field("expected")?.to_owned(),
-            source: field("source")?.to_owned(),
-        })
-    }
 }
 
 /// `PASS check: observed …; expected … [source]`.
@@ -390,7 +371,7 @@ impl fmt::Display for Check {
 
 /// What happened to the buffers a probe got from the provider, each given back once to its
 /// `FreeContextBuffer`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Frees {
     /// How many were freed with `SEC_E_OK`.
     pub ok: u32,
@@ -414,11 +395,6 @@ impl Frees {
         self.ok += other.ok;
         self.failed.extend(other.failed);
     }
-
-    fn to_json(&self) -> String {
-        let failed: Vec<String> = self.failed.iter().map(|f| json::string(f)).collect();
-        format!("{{\"ok\": {}, \"failed\": [{}]}}", self.ok, failed.join(", "))
-    }
 }
 
 /// `SEC_E_INTERNAL_ERROR (0x80090304)`, or just the hex for a status the SDK does not name.
@@ -431,7 +407,7 @@ pub(crate) fn status_text(status: Status) -> String {
 }
 
 /// What one probe found.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProbeOutcome {
     /// The probe.
     pub probe: Probe,
@@ -460,40 +436,12 @@ impl ProbeOutcome {
     /// `{"probe": NAME, "provider": STRING|null, "checks": [CHECK...], "frees": {"ok": N, "failed": [STRING...]}}`,
     /// each CHECK as in [`Report::to_json`].
     pub fn to_json_line(&self) -> String {
-        let checks: Vec<String> = self.checks.iter().map(Check::to_json).collect();
-        format!(
-            "{{\"probe\": {}, \"provider\": {}, \"checks\": [{}], \"frees\": {}}}",
-            json::string(self.probe.name()),
-            self.provider.as_deref().map_or("null".to_owned(), json::string),
-            checks.join(", "),
-            self.frees.to_json()
-        )
+        serde_json::to_string(self).expect("a probe outcome serializes")
     }
 
     /// Parses [`to_json_line`](ProbeOutcome::to_json_line)'s output.
-    pub fn from_json_line(line: &str) -> Result<ProbeOutcome, String> {
-        let value = json::parse(line)?;
-        let name = value.get("probe").and_then(json::Value::as_str).ok_or("no \"probe\"")?;
-        let probe = Probe::from_name(name).ok_or(format!("unknown probe {name:?}"))?;
-        let provider = match value.get("provider") {
-            Some(json::Value::String(s)) => Some(s.clone()),
-            Some(json::Value::Null) | None => None,
-            Some(_) => return Err("\"provider\" is neither a string nor null".into()),
-        };
-        let checks = value.get("checks").and_then(json::Value::as_array).ok_or("no \"checks\" array")?;
-        let checks = checks.iter().map(Check::from_json).collect::<Result<_, _>>()?;
-        let frees = value.get("frees").ok_or("no \"frees\"")?;
-        let frees = Frees {
-            ok: frees.get("ok").and_then(json::Value::as_u32).ok_or("no \"frees\".\"ok\" count")?,
-            failed: frees
-                .get("failed")
-                .and_then(json::Value::as_array)
-                .ok_or("no \"frees\".\"failed\" array")?
-                .iter()
-                .map(|f| f.as_str().map(str::to_owned).ok_or("a \"frees\".\"failed\" entry is not a string"))
-                .collect::<Result<_, _>>()?,
-        };
-        Ok(ProbeOutcome { probe, provider, checks, frees })
+    pub fn from_json_line(line: &str) -> Result<ProbeOutcome, serde_json::Error> {
+        serde_json::from_str(line)
     }
 }
 
@@ -558,7 +506,11 @@ impl Target {
 }
 
 /// The result of [`check`]: every check, in [`CheckId::ALL`] order.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// It serializes with its counts (as [`to_json`](Report::to_json) writes), and deserializing
+/// checks that they agree with the checks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "ReportJson", try_from = "ReportJson")]
 pub struct Report {
     /// The provider checked (the library loaded, `secur32.dll`, or the target's description).
     pub provider: String,
@@ -604,30 +556,45 @@ impl Report {
     /// The report as a JSON document (described in the [module documentation](self)), with a
     /// final newline.
     pub fn to_json(&self) -> String {
-        let checks: Vec<String> = self.checks.iter().map(|c| format!("    {}", c.to_json())).collect();
-        format!(
-            "{{\n  \"provider\": {},\n  \"checks\": [\n{}\n  ],\n  \"passed\": {},\n  \"failed\": {},\n  \"warned\": {}\n}}\n",
-            json::string(&self.provider),
-            checks.join(",\n"),
-            self.passed(),
-            self.failed(),
-            self.warned()
-        )
+        serde_json::to_string_pretty(self).expect("a report serializes") + "\n"
     }
 
     /// Parses [`to_json`](Report::to_json)'s output (any JSON layout), checking that the counts
     /// agree with the checks.
-    pub fn from_json(text: &str) -> Result<Report, String> {
-        let value = json::parse(text)?;
-        let provider = value.get("provider").and_then(json::Value::as_str).ok_or("no \"provider\" string")?;
-        let checks = value.get("checks").and_then(json::Value::as_array).ok_or("no \"checks\" array")?;
-        let report = Report {
-            provider: provider.to_owned(),
-            checks: checks.iter().map(Check::from_json).collect::<Result<_, _>>()?,
-        };
-        for (key, count) in [("passed", report.passed()), ("failed", report.failed()), ("warned", report.warned())] {
-            let stated = value.get(key).and_then(json::Value::as_u32).ok_or(format!("no \"{key}\" count"))?;
-            if stated as usize != count {
+    pub fn from_json(text: &str) -> Result<Report, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+}
+
+/// A [`Report`] as JSON: with the counts.
+#[derive(Serialize, Deserialize)]
+struct ReportJson {
+    provider: String,
+    checks: Vec<Check>,
+    passed: usize,
+    failed: usize,
+    warned: usize,
+}
+
+impl From<Report> for ReportJson {
+    fn from(report: Report) -> ReportJson {
+        let (passed, failed, warned) = (report.passed(), report.failed(), report.warned());
+        ReportJson { provider: report.provider, checks: report.checks, passed, failed, warned }
+    }
+}
+
+impl TryFrom<ReportJson> for Report {
+    type Error = String;
+
+    fn try_from(json: ReportJson) -> Result<Report, String> {
+        let report = Report { provider: json.provider, checks: json.checks };
+        let counts = [
+            ("passed", json.passed, report.passed()),
+            ("failed", json.failed, report.failed()),
+            ("warned", json.warned, report.warned()),
+        ];
+        for (key, stated, count) in counts {
+            if stated != count {
                 return Err(format!("\"{key}\" is {stated}, but {count} checks have that status"));
             }
         }
@@ -700,10 +667,15 @@ mod tests {
         assert_eq!(CheckId::ALL.last(), Some(&CheckId::FreeContextBuffer));
         for &c in CheckId::ALL {
             assert_eq!(CheckId::from_name(c.name()), Some(c));
+            assert_eq!(serde_json::to_value(c).unwrap(), c.name());
             assert!(!c.expected().is_empty() && !c.source().is_empty(), "{c}");
+        }
+        for v in [Verdict::Pass, Verdict::Fail, Verdict::Warn] {
+            assert_eq!(serde_json::to_value(v).unwrap(), v.as_str());
         }
         for p in Probe::ALL {
             assert_eq!(Probe::from_name(p.name()), Some(p));
+            assert_eq!(serde_json::to_value(p).unwrap(), p.name());
             assert!(p.checks().next().is_some(), "{p} has no check");
         }
     }
@@ -735,7 +707,7 @@ mod tests {
         assert!(!report.is_conformant());
         assert_eq!(Report::from_json(&report.to_json()).unwrap(), report);
         let tampered = report.to_json().replace("\"failed\": 1", "\"failed\": 0");
-        assert!(Report::from_json(&tampered).unwrap_err().contains("\"failed\" is 0"));
+        assert!(Report::from_json(&tampered).unwrap_err().to_string().contains("\"failed\" is 0"));
         let text = report.to_string();
         assert!(text.starts_with("PASS init-table: observed a table; expected InitSecurityInterfaceW"), "{text}");
         assert!(text.ends_with("p: 1 passed, 1 failed, 1 warned\n"), "{text}");

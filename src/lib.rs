@@ -22,6 +22,7 @@
 //! `SECPKG_PROVIDER` (see [`Provider::system`]).
 #![deny(missing_docs, unsafe_op_in_unsafe_fn)]
 
+#[cfg(feature = "conformance")]
 pub mod conformance;
 mod error;
 #[cfg(all(unix, feature = "gssapi"))]

@@ -448,8 +448,9 @@ mod command {
         }
     }
 
-    /// The `--json` report, its shape checked with serde_json (not the library's own parser):
-    /// the documented members and nothing else, every check once and in order, the counts right.
+    /// The `--json` report, its shape checked member by member as a `serde_json::Value` (not
+    /// only by the library's `Deserialize`): the documented members and nothing else, every
+    /// check once and in order, the counts right.
     #[track_caller]
     fn json_report(run: &Run) -> Report {
         let value: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout));
