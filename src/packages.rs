@@ -113,7 +113,12 @@ impl<'p> Packages<'p> {
     /// The packages, owned. The first record that breaks the SSPI contract (a null `Name`, a
     /// string that is not UTF-16) is an error.
     pub fn to_vec(&self) -> Result<Vec<PackageInfo>, Error> {
-        self.buffer.records().iter().map(to_owned).collect()
+        let records = self.buffer.records();
+        let mut packages = Vec::with_capacity(records.len());
+        for record in records {
+            packages.push(to_owned(record)?);
+        }
+        Ok(packages)
     }
 
     /// The packages, owned, with the buffer freed before returning: also an error when the

@@ -7,7 +7,7 @@ use secpkg_sys::{
     ENUMERATE_SECURITY_PACKAGES_FN_W, FREE_CONTEXT_BUFFER_FN, QUERY_SECURITY_PACKAGE_INFO_FN_W, SEC_E_OK,
     SEC_E_SECPKG_NOT_FOUND, SecPkgInfoW, SecurityFunctionTableW,
 };
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The library names tried, in order, by [`Provider::system`] outside Windows: FreeRDP's WinPR.
 #[cfg(not(windows))]
@@ -23,6 +23,7 @@ pub const UNIX_PROVIDERS: &[&str] = &["libwinpr3.so.3", "libwinpr2.so.2"];
 /// return buffers that stay valid until given to its own `FreeContextBuffer`; give NUL-terminated
 /// UTF-16 `Name` and `Comment` strings; and write its out-parameters only on success, or write
 /// nothing that secpkg reads (secpkg reads them only on `SEC_E_OK`).
+#[derive(Debug)]
 pub struct Provider {
     version: u32,
     enumerate: ENUMERATE_SECURITY_PACKAGES_FN_W,
@@ -38,12 +39,6 @@ pub struct Provider {
 unsafe impl Send for Provider {}
 // SAFETY: as for Send; no method takes `&self` to mutate anything.
 unsafe impl Sync for Provider {}
-
-impl std::fmt::Debug for Provider {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Provider").field("origin", &self.origin).field("version", &self.version).finish()
-    }
-}
 
 impl Provider {
     /// The system's provider.
@@ -100,7 +95,7 @@ impl Provider {
         let table = unsafe { init() };
         // SAFETY: a non-null table is the provider's SecurityFunctionTableW, valid while the
         // library stays loaded, which `library` (moved into the Provider) ensures.
-        unsafe { Self::from_table_ptr(table, display_path(path), Some(library)) }
+        unsafe { Self::from_table_ptr(table, path.display().to_string(), Some(library)) }
     }
 
     /// A provider from a function table, for embedders and tests.
@@ -147,13 +142,14 @@ impl Provider {
     }
 
     fn free_fn(&self) -> Result<unsafe extern "system" fn(*mut core::ffi::c_void) -> i32, Error> {
-        self.free.ok_or(Error::Unsupported { function: Operation::FreeContextBuffer.function() })
+        self.free.ok_or_else(|| Error::Unsupported { function: Operation::FreeContextBuffer.function() })
     }
 
     /// Every security package the provider offers, in the provider's buffer.
     pub fn packages(&self) -> Result<Packages<'_>, Error> {
-        let enumerate =
-            self.enumerate.ok_or(Error::Unsupported { function: Operation::EnumerateSecurityPackages.function() })?;
+        let enumerate = self
+            .enumerate
+            .ok_or_else(|| Error::Unsupported { function: Operation::EnumerateSecurityPackages.function() })?;
         let free = self.free_fn()?;
         let mut count = 0u32;
         let mut array: *mut SecPkgInfoW = std::ptr::null_mut();
@@ -179,8 +175,9 @@ impl Provider {
     /// The attributes of the package named `name`, matched as the provider matches: Windows
     /// ignores case, some other providers (WinPR) do not.
     pub fn query(&self, name: &str) -> Result<PackageInfo, Error> {
-        let query =
-            self.query.ok_or(Error::Unsupported { function: Operation::QuerySecurityPackageInfo.function() })?;
+        let query = self
+            .query
+            .ok_or_else(|| Error::Unsupported { function: Operation::QuerySecurityPackageInfo.function() })?;
         let free = self.free_fn()?;
         let mut wide = to_wide(name)?;
         let mut record: *mut SecPkgInfoW = std::ptr::null_mut();
@@ -199,8 +196,4 @@ impl Provider {
             }
         }
     }
-}
-
-fn display_path(path: &Path) -> String {
-    PathBuf::from(path).display().to_string()
 }

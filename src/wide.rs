@@ -38,17 +38,19 @@ impl<'a> WideStr<'a> {
 
     /// The string, or an error if it is not valid UTF-16 (an unpaired surrogate).
     pub fn to_string_checked(&self) -> Result<String, std::string::FromUtf16Error> {
+        // Package names and comments are ASCII: copy them unit by unit (a loop the compiler
+        // vectorises) instead of decoding each one as a char, as String::from_utf16 does.
+        if self.0.iter().fold(0, |all, &unit| all | unit) < 0x80 {
+            let bytes = self.0.iter().map(|&unit| unit as u8).collect();
+            // SAFETY: every byte is below 0x80, so ASCII, so UTF-8.
+            return Ok(unsafe { String::from_utf8_unchecked(bytes) });
+        }
         String::from_utf16(self.0)
     }
 
     /// The string, with U+FFFD in place of each unpaired surrogate.
     pub fn to_string_lossy(&self) -> String {
         String::from_utf16_lossy(self.0)
-    }
-
-    /// Whether it equals `other`, comparing code units without allocating.
-    pub fn eq_str(&self, other: &str) -> bool {
-        self.0.iter().copied().eq(other.encode_utf16())
     }
 }
 
@@ -71,15 +73,10 @@ impl fmt::Debug for WideStr<'_> {
     }
 }
 
-impl PartialEq<str> for WideStr<'_> {
-    fn eq(&self, other: &str) -> bool {
-        self.eq_str(other)
-    }
-}
-
+/// Compares code units, without allocating.
 impl PartialEq<&str> for WideStr<'_> {
     fn eq(&self, other: &&str) -> bool {
-        self.eq_str(other)
+        self.0.iter().copied().eq(other.encode_utf16())
     }
 }
 
@@ -106,8 +103,28 @@ pub(crate) unsafe fn optional_string(ptr: *mut u16, field: &'static str) -> Resu
         .map_err(|_| Error::InvalidData { what: format!("{field} is not valid UTF-16: {:?}", wide.to_string_lossy()) })
 }
 
+/// Names shorter than this many bytes are converted on the stack (every SSPI package name is).
+const INLINE_NAME: usize = 64;
+
+/// A package name as the provider takes it: NUL-terminated UTF-16.
+pub(crate) enum WideName {
+    /// Zero-padded, so the terminator is in place.
+    Inline([u16; INLINE_NAME]),
+    Heap(Vec<u16>),
+}
+
+impl WideName {
+    /// The NUL-terminated string, for the provider (which does not write through it).
+    pub(crate) fn as_mut_ptr(&mut self) -> *mut u16 {
+        match self {
+            WideName::Inline(units) => units.as_mut_ptr(),
+            WideName::Heap(units) => units.as_mut_ptr(),
+        }
+    }
+}
+
 /// `name` as a NUL-terminated UTF-16 string for the provider.
-pub(crate) fn to_wide(name: &str) -> Result<Vec<u16>, Error> {
+pub(crate) fn to_wide(name: &str) -> Result<WideName, Error> {
     let invalid = |reason| Error::InvalidName { name: name.to_owned(), reason };
     if name.is_empty() {
         return Err(invalid("it is empty"));
@@ -115,5 +132,14 @@ pub(crate) fn to_wide(name: &str) -> Result<Vec<u16>, Error> {
     if name.contains('\0') {
         return Err(invalid("it contains a NUL character, which would cut it short"));
     }
-    Ok(name.encode_utf16().chain([0]).collect())
+    // A UTF-8 string has at least as many bytes as its UTF-16 form has units, so a name of
+    // fewer than INLINE_NAME bytes leaves room for the terminator.
+    if name.len() < INLINE_NAME {
+        let mut units = [0; INLINE_NAME];
+        for (unit, wide) in units.iter_mut().zip(name.encode_utf16()) {
+            *unit = wide;
+        }
+        return Ok(WideName::Inline(units));
+    }
+    Ok(WideName::Heap(name.encode_utf16().chain([0]).collect()))
 }

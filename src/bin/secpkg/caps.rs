@@ -1,4 +1,5 @@
-//! `secpkg caps`: every capability flag secpkg knows. Needs no provider.
+//! `secpkg caps`: every capability flag secpkg knows; with `--gssapi`, which GSSAPI mechanism
+//! attribute gives which of them, and why. Needs no provider.
 
 use crate::table::{Align, Table};
 use crate::{Context, Exit, Failure, Output, json, text};
@@ -8,6 +9,10 @@ use secpkg::Capability;
 pub struct Args {}
 
 pub fn run(_args: &Args, context: &Context, out: &mut Output<'_>) -> Result<Exit, Failure> {
+    #[cfg(all(unix, feature = "gssapi"))]
+    if context.gssapi() {
+        return crate::gssapi::caps(context.json(), out);
+    }
     if context.json() {
         let list = json::CapabilityList { capabilities: Capability::ALL.iter().map(|&flag| flag.into()).collect() };
         json::write(out, &list)?;

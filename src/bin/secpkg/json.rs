@@ -119,6 +119,68 @@ impl From<Capability> for CapabilityFlag {
     }
 }
 
+/// `secpkg list --gssapi --json`: `{"provider": "gssapi:LIBRARY", "packages": [PACKAGE...]}`, each
+/// PACKAGE a [`GssapiPackage`].
+#[cfg(all(unix, feature = "gssapi"))]
+#[derive(Debug, Serialize)]
+pub struct GssapiPackageList {
+    /// `gssapi:` and the GSSAPI library's name or path as loaded.
+    pub provider: String,
+    /// Every mechanism, in the library's order.
+    pub packages: Vec<GssapiPackage>,
+}
+
+/// A GSSAPI mechanism as a PACKAGE: the fields of [`Package`], in its order, with `null` where
+/// GSSAPI has no such fact, then the mechanism's own.
+#[cfg(all(unix, feature = "gssapi"))]
+#[derive(Debug, Serialize)]
+pub struct GssapiPackage {
+    /// The mechanism's name, else its SASL name, else its OID.
+    pub name: String,
+    /// Its description; empty when the library gives none.
+    pub comment: String,
+    /// Always null: a mechanism has no version.
+    pub version: Option<u16>,
+    /// The SSPI package id of the same protocol (Kerberos 16, Negotiate 9, NTLM 10), else null.
+    pub rpc_id: Option<u16>,
+    /// Always null: GSSAPI has no static maximum token size.
+    pub max_token: Option<u32>,
+    /// The capabilities its attributes map to (`secpkg caps --gssapi`), ascending.
+    pub capabilities: Vec<String>,
+    /// Those capabilities' bits.
+    pub capability_bits: u32,
+    /// Always 0: the mapping gives only known flags.
+    pub unknown_capability_bits: u32,
+    /// Its OID, dotted.
+    pub oid: String,
+    /// Its SASL (GS2) name, else null.
+    pub sasl_name: Option<String>,
+    /// Its RFC 5587 attributes as the library names them, in the library's order.
+    pub attributes: Vec<String>,
+}
+
+/// `secpkg caps --gssapi --json`: `{"attributes": [ATTRIBUTE...]}`, the mapped attributes in
+/// the mapping's order, then the unmapped ones.
+#[cfg(all(unix, feature = "gssapi"))]
+#[derive(Debug, Serialize)]
+pub struct AttributeList {
+    pub attributes: Vec<AttributeMapping>,
+}
+
+/// One row of [`AttributeList`]: an attribute, the capability it gives (null for none), why.
+#[cfg(all(unix, feature = "gssapi"))]
+#[derive(Debug, Serialize)]
+pub struct AttributeMapping {
+    /// As `gss_display_mech_attr` names it: `GSS_C_MA_INTEG_PROT`.
+    pub attribute: &'static str,
+    /// The capability's name without `SECPKG_FLAG_`, or null.
+    pub capability: Option<&'static str>,
+    /// The capability's bit, or null.
+    pub bit: Option<u32>,
+    /// Why the attribute gives that capability, or none.
+    pub reason: &'static str,
+}
+
 /// Writes `value` as pretty JSON and a newline.
 pub fn write(out: &mut dyn Write, value: &impl Serialize) -> Result<(), crate::Failure> {
     serde_json::to_writer_pretty(&mut *out, value)?;

@@ -1,7 +1,9 @@
-//! `secpkg list`: every package of the provider, one a row.
+//! `secpkg list`: every package of the provider, one a row; with `--gssapi` (or when there is no
+//! SSPI provider, on Unix), every GSSAPI mechanism.
 
 use crate::table::{Align, Table};
-use crate::{Context, Exit, Failure, Output, json, text};
+use crate::{Context, Exit, Failure, Output, Source, json, text};
+use secpkg::Provider;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -11,19 +13,26 @@ pub struct Args {
 }
 
 /// One row, copied out of the provider's buffer so the buffer is freed (and a failure to free
-/// reported) before anything is printed.
-struct Row {
-    name: String,
-    id: String,
-    max_token: u32,
-    version: u16,
-    summary: String,
-    comment: String,
-    names: String,
+/// reported) before anything is printed; each cell as printed.
+pub struct Row {
+    pub name: String,
+    pub id: String,
+    pub max_token: String,
+    pub version: String,
+    pub summary: String,
+    pub comment: String,
+    pub names: String,
 }
 
 pub fn run(args: &Args, context: &Context, out: &mut Output<'_>) -> Result<Exit, Failure> {
-    let provider = context.provider()?;
+    match context.source()? {
+        Source::Sspi(provider) => sspi(args, context, &provider, out),
+        #[cfg(all(unix, feature = "gssapi"))]
+        Source::Gssapi(gssapi) => crate::gssapi::list(&gssapi, args.long, context.json(), out),
+    }
+}
+
+fn sspi(args: &Args, context: &Context, provider: &Provider, out: &mut Output<'_>) -> Result<Exit, Failure> {
     let packages = provider.packages()?;
     if context.json() {
         // Strict: a name or comment that is not valid UTF-16 cannot be written exactly, and is
@@ -42,26 +51,32 @@ pub fn run(args: &Args, context: &Context, out: &mut Output<'_>) -> Result<Exit,
         .map(|package| Row {
             name: package.name().to_string_lossy(),
             id: text::package_id(package.rpc_id()),
-            max_token: package.max_token(),
-            version: package.version(),
+            max_token: package.max_token().to_string(),
+            version: package.version().to_string(),
             summary: text::capability_summary(package.capabilities()),
             comment: package.comment().to_string_lossy(),
             names: text::capability_names(package.capabilities()),
         })
         .collect();
     packages.close()?;
+    write_rows(rows, args.long, out)?;
+    Ok(Exit::Success)
+}
 
+/// The table: NAME, ID, MAX TOKEN, VERSION, then CAPABILITIES (the summary), or with `long`
+/// COMMENT and CAPABILITIES (every name).
+pub fn write_rows(rows: Vec<Row>, long: bool, out: &mut Output<'_>) -> Result<(), Failure> {
     let mut columns =
         vec![("NAME", Align::Left), ("ID", Align::Left), ("MAX TOKEN", Align::Right), ("VERSION", Align::Right)];
-    if args.long {
+    if long {
         columns.extend([("COMMENT", Align::Left), ("CAPABILITIES", Align::Left)]);
     } else {
         columns.push(("CAPABILITIES", Align::Left));
     }
     let mut table = Table::new(&columns);
     for row in rows {
-        let mut cells = vec![row.name, row.id, row.max_token.to_string(), row.version.to_string()];
-        if args.long {
+        let mut cells = vec![row.name, row.id, row.max_token, row.version];
+        if long {
             cells.extend([row.comment, row.names]);
         } else {
             cells.push(row.summary);
@@ -69,5 +84,5 @@ pub fn run(args: &Args, context: &Context, out: &mut Output<'_>) -> Result<Exit,
         table.row(cells);
     }
     table.write(out, 0)?;
-    Ok(Exit::Success)
+    Ok(())
 }

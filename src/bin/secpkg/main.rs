@@ -8,6 +8,8 @@ mod audit;
 mod caps;
 mod conformance;
 mod failure;
+#[cfg(all(unix, feature = "gssapi"))]
+mod gssapi;
 mod json;
 mod list;
 mod show;
@@ -24,6 +26,11 @@ use std::process::ExitCode;
 const AFTER_HELP: &str = "\
 Provider: --provider PATH, else (outside Windows) the library named by SECPKG_PROVIDER, else
 FreeRDP's WinPR (libwinpr3.so.3, libwinpr2.so.2). On Windows the default is secur32.dll.
+
+GSSAPI (Unix): --gssapi lists, shows and maps the host's GSSAPI mechanisms instead, from the
+library named by SECPKG_GSSAPI_LIB, else MIT Kerberos's, else Heimdal's. When neither
+--provider nor SECPKG_PROVIDER is given and WinPR is missing, list and show fall back to them,
+saying so on stderr.
 
 Exit status: 0 success; 1 the named package does not exist; 2 usage, provider or I/O error;
 3 audit found differences; 4 conformance found failing checks.";
@@ -50,6 +57,9 @@ struct Global {
     /// Print JSON instead of text (the shapes are documented in the README)
     #[arg(long, global = true)]
     json: bool,
+    /// Answer for the host's GSSAPI mechanisms instead (list, show and caps; Unix)
+    #[arg(long, global = true)]
+    gssapi: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -87,9 +97,38 @@ enum Command {
 pub struct Context {
     provider: Option<PathBuf>,
     json: bool,
+    gssapi: bool,
+}
+
+/// Where `list` and `show` find their packages.
+pub enum Source {
+    /// An SSPI provider.
+    Sspi(Provider),
+    /// A GSSAPI library: asked for with `--gssapi`, or the fallback when there is no SSPI provider.
+    #[cfg(all(unix, feature = "gssapi"))]
+    Gssapi(secpkg::gssapi::Gssapi),
 }
 
 impl Context {
+    /// The GSSAPI library if `--gssapi` was given; else the provider, as [`Context::provider`],
+    /// except that on Unix, when no provider was asked for (no `--provider`, no `SECPKG_PROVIDER`)
+    /// and the system has none, the GSSAPI library, with a note on stderr.
+    pub fn source(&self) -> Result<Source, Failure> {
+        #[cfg(all(unix, feature = "gssapi"))]
+        {
+            if self.gssapi {
+                return Ok(Source::Gssapi(gssapi::open()?));
+            }
+            if self.provider.is_none() && std::env::var_os("SECPKG_PROVIDER").is_none() {
+                return match Provider::system() {
+                    Err(error @ secpkg::Error::NoProvider { .. }) => Ok(Source::Gssapi(gssapi::fallback(error)?)),
+                    result => Ok(Source::Sspi(result?)),
+                };
+            }
+        }
+        Ok(Source::Sspi(self.provider()?))
+    }
+
     /// The provider named by `--provider`, else the system's.
     pub fn provider(&self) -> Result<Provider, Failure> {
         if let Some(path) = &self.provider {
@@ -110,6 +149,11 @@ impl Context {
     pub fn json(&self) -> bool {
         self.json
     }
+
+    /// Whether `--gssapi` was given.
+    pub fn gssapi(&self) -> bool {
+        self.gssapi
+    }
 }
 
 /// Where a subcommand writes its results: standard output, buffered.
@@ -127,6 +171,9 @@ pub enum Exit {
 }
 
 fn run(command: &Command, context: &Context, out: &mut Output<'_>) -> Result<Exit, Failure> {
+    if context.gssapi() {
+        check_gssapi(command, context)?;
+    }
     match command {
         Command::List(args) => list::run(args, context, out),
         Command::Show(args) => show::run(args, context, out),
@@ -135,6 +182,36 @@ fn run(command: &Command, context: &Context, out: &mut Output<'_>) -> Result<Exi
         Command::Conformance(args) => conformance::run(args, context, out),
         Command::ConformanceProbe(args) => conformance::probe(args, context, out),
     }
+}
+
+/// `--gssapi` is for `list`, `show` and `caps`, without `--provider`, in a Unix build with the
+/// `gssapi` feature.
+fn check_gssapi(command: &Command, context: &Context) -> Result<(), Failure> {
+    if cfg!(not(unix)) {
+        return Err(Failure::usage("--gssapi lists GSSAPI mechanisms, which secpkg reads on Unix only"));
+    }
+    if cfg!(not(feature = "gssapi")) {
+        return Err(Failure::usage(
+            "--gssapi needs GSSAPI support, which this secpkg was built without (cargo feature `gssapi`)",
+        ));
+    }
+    let other = match command {
+        Command::List(_) | Command::Show(_) | Command::Caps(_) => None,
+        Command::Audit(_) => Some("audit"),
+        Command::Conformance(_) | Command::ConformanceProbe(_) => Some("conformance"),
+    };
+    if let Some(other) = other {
+        return Err(Failure::usage(format!(
+            "--gssapi is for list, show and caps; {other} works on SSPI providers only"
+        )));
+    }
+    if context.provider.is_some() {
+        return Err(Failure::usage(
+            "--gssapi and --provider exclude each other: --provider names an SSPI provider \
+             (SECPKG_GSSAPI_LIB chooses the GSSAPI library)",
+        ));
+    }
+    Ok(())
 }
 
 fn main() -> ExitCode {
@@ -147,7 +224,7 @@ fn main() -> ExitCode {
             return ExitCode::from(if error.use_stderr() { 2 } else { 0 });
         }
     };
-    let context = Context { provider: cli.global.provider, json: cli.global.json };
+    let context = Context { provider: cli.global.provider, json: cli.global.json, gssapi: cli.global.gssapi };
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let result = run(&cli.command, &context, &mut out).and_then(|exit| {

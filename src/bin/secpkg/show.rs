@@ -1,13 +1,15 @@
-//! `secpkg show NAME`: one package in detail.
+//! `secpkg show NAME`: one package in detail; with `--gssapi` (or when there is no SSPI provider,
+//! on Unix), one GSSAPI mechanism.
 
 use crate::table::{Align, Table};
-use crate::{Context, Exit, Failure, Output, json, text};
+use crate::{Context, Exit, Failure, Output, Source, json, text};
 use secpkg::{PackageInfo, Provider};
 use std::ffi::OsString;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The package's name, in any letter case (as Windows matches package names)
+    /// The package's name, in any letter case (as Windows matches package names); with
+    /// --gssapi, the mechanism's name or SASL name in any letter case, or its OID
     #[arg(value_name = "NAME")]
     name: OsString,
 }
@@ -23,8 +25,15 @@ pub fn run(args: &Args, context: &Context, out: &mut Output<'_>) -> Result<Exit,
         };
         return Err(Failure::usage(format!("the package name {shown} is not valid Unicode, so no package has it")));
     };
-    let provider = context.provider()?;
-    let info = find(&provider, name)?;
+    match context.source()? {
+        Source::Sspi(provider) => sspi(&provider, name, context, out),
+        #[cfg(all(unix, feature = "gssapi"))]
+        Source::Gssapi(gssapi) => crate::gssapi::show(&gssapi, name, context.json(), out),
+    }
+}
+
+fn sspi(provider: &Provider, name: &str, context: &Context, out: &mut Output<'_>) -> Result<Exit, Failure> {
+    let info = find(provider, name)?;
     if context.json() {
         json::write(out, &json::Package::from(&info))?;
     } else {
