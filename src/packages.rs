@@ -7,6 +7,7 @@ use secpkg_sys::{SEC_E_OK, SecPkgInfoW};
 type FreeContextBuffer = unsafe extern "system" fn(*mut core::ffi::c_void) -> i32;
 
 /// Records the provider allocated, owned until given back to its `FreeContextBuffer`.
+#[derive(Debug)]
 pub(crate) struct ProviderBuffer {
     ptr: *mut SecPkgInfoW,
     len: usize,
@@ -80,6 +81,7 @@ fn to_owned(record: &SecPkgInfoW) -> Result<PackageInfo, Error> {
 /// It borrows the [`Provider`](crate::Provider), which cannot be dropped (or its library
 /// unloaded) first. It is neither `Send` nor `Sync`, since SSPI does not promise that a buffer
 /// may be read or freed on another thread than the one that received it.
+#[derive(Debug)]
 pub struct Packages<'p> {
     buffer: ProviderBuffer,
     _provider: std::marker::PhantomData<&'p crate::Provider>,
@@ -145,12 +147,6 @@ impl<'a> IntoIterator for &'a Packages<'_> {
     }
 }
 
-impl std::fmt::Debug for Packages<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list().entries(self.iter()).finish()
-    }
-}
-
 /// One package record in the provider's buffer, read without copying.
 #[derive(Clone, Copy)]
 pub struct Package<'a>(&'a SecPkgInfoW);
@@ -177,6 +173,7 @@ impl<'a> Package<'a> {
     }
 
     /// `Name`; empty if the provider gave a null pointer.
+    #[inline]
     pub fn name(&self) -> WideStr<'a> {
         // SAFETY: the provider's Name is null or NUL-terminated UTF-16, valid while the buffer
         // lives, which the borrow 'a ensures.
@@ -184,6 +181,7 @@ impl<'a> Package<'a> {
     }
 
     /// `Comment`; empty if the provider gave a null pointer.
+    #[inline]
     pub fn comment(&self) -> WideStr<'a> {
         // SAFETY: as for `name`.
         unsafe { WideStr::from_ptr(self.0.Comment) }

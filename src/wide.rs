@@ -13,6 +13,7 @@ impl<'a> WideStr<'a> {
     /// # Safety
     /// `ptr` is null or points to a NUL-terminated UTF-16 string that stays valid and unchanged
     /// for `'a`.
+    #[inline]
     pub(crate) unsafe fn from_ptr(ptr: *const u16) -> Self {
         if ptr.is_null() {
             return Self(&[]);
@@ -27,6 +28,7 @@ impl<'a> WideStr<'a> {
     }
 
     /// The UTF-16 code units, without the terminating NUL.
+    #[inline]
     pub fn as_units(&self) -> &'a [u16] {
         self.0
     }

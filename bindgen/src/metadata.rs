@@ -3,7 +3,6 @@
 use crate::Error;
 use crate::spec::{Family, Kind, Spec};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 use std::path::Path;
 use windows_metadata::Value;
 use windows_metadata::reader::{File, Index, Item, TypeCategory};
@@ -15,8 +14,8 @@ pub struct Metadata {
     /// Where it came from, for the @generated header: the crate or the file name (no machine path).
     pub source: String,
     pub sha256: String,
-    /// Each item name with the namespaces that define it.
-    names: HashMap<String, Vec<String>>,
+    /// The namespaces, sorted: a name is looked up in each, the first that has it wins.
+    namespaces: Vec<String>,
 }
 
 /// A constant of a family, as the metadata gives it.
@@ -57,21 +56,15 @@ impl Metadata {
         let file =
             File::new(bytes.clone()).ok_or_else(|| Error::new(format!("{source} is not a readable .winmd file")))?;
         let index = Index::new(vec![file]);
-        let mut names: HashMap<String, Vec<String>> = HashMap::new();
-        for (namespace, name, _) in index.iter_items() {
-            names.entry(name.to_owned()).or_default().push(namespace.to_owned());
-        }
-        for namespaces in names.values_mut() {
-            namespaces.sort();
-            namespaces.dedup();
-        }
+        let mut namespaces: Vec<String> = index.namespaces().map(str::to_owned).collect();
+        namespaces.sort();
         let sha256 = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
-        Ok(Self { bytes, index, source, sha256, names })
+        Ok(Self { bytes, index, source, sha256, namespaces })
     }
 
     /// The namespace that defines `name`, whatever the metadata's namespace layout.
     pub fn namespace_of(&self, name: &str) -> Option<&str> {
-        self.names.get(name).and_then(|ns| ns.first()).map(String::as_str)
+        self.namespaces.iter().map(String::as_str).find(|ns| self.index.get_item(ns, name).next().is_some())
     }
 
     pub fn qualified(&self, name: &str) -> Option<String> {
@@ -106,9 +99,9 @@ impl Metadata {
         let mut members = Vec::new();
         for prefix in &family.prefixes {
             let mut found: Vec<&str> = self
-                .names
-                .keys()
-                .map(String::as_str)
+                .index
+                .iter_items()
+                .map(|(_, name, _)| name)
                 .filter(|n| n.starts_with(prefix.get_ref().as_str()))
                 .filter(|n| !family.exclude_prefixes.iter().any(|x| n.starts_with(x.get_ref().as_str())))
                 .filter(|n| !family.exclude.iter().any(|x| x.get_ref() == n))
@@ -126,6 +119,7 @@ impl Metadata {
                 ));
             }
             found.sort_unstable();
+            found.dedup();
             for name in found {
                 members.push(self.member(name));
             }
@@ -152,7 +146,7 @@ impl Metadata {
             }
         }
         for excluded in family.exclude.iter().chain(&family.exclude_prefixes) {
-            if !self.names.keys().any(|n| n.starts_with(excluded.get_ref().as_str())) {
+            if !self.index.iter_items().any(|(_, n, _)| n.starts_with(excluded.get_ref().as_str())) {
                 return Err(spec.error_at(
                     excluded,
                     format!(
