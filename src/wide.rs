@@ -15,7 +15,8 @@ impl<'a> WideStr<'a> {
     /// for `'a`.
     #[inline]
     pub(crate) unsafe fn from_ptr(ptr: *const u16) -> Self {
-        if ptr.is_null() {
+        // A misaligned pointer breaks the contract too; reading through it would be undefined.
+        if ptr.is_null() || !ptr.is_aligned() {
             return Self(&[]);
         }
         let mut len = 0;
@@ -59,13 +60,7 @@ impl<'a> WideStr<'a> {
 /// Lossy, like [`WideStr::to_string_lossy`]; honours width and alignment.
 impl fmt::Display for WideStr<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if f.width().is_some() || f.precision().is_some() {
-            return f.pad(&self.to_string_lossy());
-        }
-        for c in char::decode_utf16(self.0.iter().copied()) {
-            fmt::Write::write_char(f, c.unwrap_or(char::REPLACEMENT_CHARACTER))?;
-        }
-        Ok(())
+        f.pad(&self.to_string_lossy())
     }
 }
 
@@ -87,8 +82,8 @@ impl PartialEq<&str> for WideStr<'_> {
 /// # Safety
 /// As [`WideStr::from_ptr`].
 pub(crate) unsafe fn required_string(ptr: *mut u16, field: &'static str) -> Result<String, Error> {
-    if ptr.is_null() {
-        return Err(Error::InvalidData { what: format!("{field} is a null pointer") });
+    if ptr.is_null() || !ptr.is_aligned() {
+        return Err(Error::InvalidData { what: format!("{field} is a null or misaligned pointer") });
     }
     // SAFETY: forwarded from the caller.
     unsafe { optional_string(ptr, field) }
@@ -99,6 +94,9 @@ pub(crate) unsafe fn required_string(ptr: *mut u16, field: &'static str) -> Resu
 /// # Safety
 /// As [`WideStr::from_ptr`].
 pub(crate) unsafe fn optional_string(ptr: *mut u16, field: &'static str) -> Result<String, Error> {
+    if !ptr.is_aligned() {
+        return Err(Error::InvalidData { what: format!("{field} is a misaligned pointer") });
+    }
     // SAFETY: forwarded from the caller.
     let wide = unsafe { WideStr::from_ptr(ptr) };
     wide.to_string_checked()

@@ -139,7 +139,7 @@ fn a_null_name_is_empty_in_view_and_an_error_when_owned() {
     let listed = provider.packages().unwrap();
     assert!(listed.get(1).unwrap().name().is_empty());
     let error = listed.to_vec().unwrap_err();
-    assert!(matches!(&error, Error::InvalidData { what } if what == "Name is a null pointer"), "{error}");
+    assert!(matches!(&error, Error::InvalidData { what } if what == "Name is a null or misaligned pointer"), "{error}");
     drop(listed);
     assert_balanced();
 }
@@ -351,4 +351,16 @@ fn a_provider_is_shared_across_threads() {
     });
     assert_eq!(stats().allocations, 200);
     assert_balanced();
+}
+
+#[test]
+fn a_misaligned_string_is_invalid_data_not_a_crash() {
+    let bytes = [b'N', 0, b'T', 0, 0, 0, 0, 0];
+    // One byte into the array: no u16 may be read there.
+    let misaligned = bytes.as_ptr().wrapping_add(1).cast::<u16>().cast_mut();
+    let name = [u16::from(b'N'), 0];
+    let raw = secpkg::sys::SecPkgInfoW { Name: name.as_ptr().cast_mut(), Comment: misaligned, ..Default::default() };
+    // SAFETY: Name is a NUL-terminated UTF-16 string; Comment is the contract breach under test.
+    let error = unsafe { PackageInfo::from_raw(&raw) }.unwrap_err();
+    assert!(matches!(&error, Error::InvalidData { what } if what == "Comment is a misaligned pointer"), "{error}");
 }
