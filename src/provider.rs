@@ -15,8 +15,10 @@ pub const UNIX_PROVIDERS: &[&str] = &["libwinpr3.so.3", "libwinpr2.so.2"];
 
 /// One SSPI provider: the functions of its `SecurityFunctionTableW` that secpkg calls.
 ///
-/// A provider loaded from a library keeps the library loaded for as long as the `Provider` (and
-/// every [`Packages`] borrowed from it) lives.
+/// A library loaded as a provider stays loaded for the rest of the process: providers keep
+/// global tables and thread-local state, and unloading one while any thread may still run its
+/// code (or its thread-local destructors) crashes. Loading and initialising is serialised, since
+/// providers such as WinPR build their tables on first use without a lock.
 ///
 /// `Provider` is `Send` and `Sync`: SSPI functions may be called from any thread, and the
 /// enumeration and query functions keep no per-caller state. A provider must honour that, and:
@@ -30,12 +32,10 @@ pub struct Provider {
     query: QUERY_SECURITY_PACKAGE_INFO_FN_W,
     free: FREE_CONTEXT_BUFFER_FN,
     origin: String,
-    _library: Option<libloading::Library>,
 }
 
-// SAFETY: the fields are function pointers into the provider and a library handle; the SSPI
-// contract above makes the functions callable from any thread, and libloading's Library is Send
-// and Sync itself.
+// SAFETY: the fields are function pointers into a provider that is never unloaded; the SSPI
+// contract above makes the functions callable from any thread.
 unsafe impl Send for Provider {}
 // SAFETY: as for Send; no method takes `&self` to mutate anything.
 unsafe impl Sync for Provider {}
@@ -53,7 +53,7 @@ impl Provider {
             // to its static function table, or null.
             let table = unsafe { secpkg_sys::InitSecurityInterfaceW() };
             // SAFETY: a non-null table from secur32 is a valid, static SecurityFunctionTableW.
-            unsafe { Self::from_table_ptr(table, "secur32.dll".to_owned(), None) }
+            unsafe { Self::from_table_ptr(table, "secur32.dll".to_owned()) }
         }
         #[cfg(not(windows))]
         {
@@ -84,6 +84,8 @@ impl Provider {
     pub fn load(path: impl AsRef<Path>) -> Result<Provider, Error> {
         let path = path.as_ref();
         let load_error = |source| Error::Load { path: path.to_owned(), source };
+        static LOADING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _serial = LOADING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         // SAFETY: the caller names this library as an SSPI provider; running its initialisers is
         // what loading one means.
         let library = unsafe { libloading::Library::new(path) }.map_err(load_error)?;
@@ -93,9 +95,10 @@ impl Provider {
             .map_err(|source| Error::NotAProvider { path: path.to_owned(), source })?;
         // SAFETY: as above; it takes no arguments and returns its table or null.
         let table = unsafe { init() };
+        std::mem::forget(library);
         // SAFETY: a non-null table is the provider's SecurityFunctionTableW, valid while the
-        // library stays loaded, which `library` (moved into the Provider) ensures.
-        unsafe { Self::from_table_ptr(table, path.display().to_string(), Some(library)) }
+        // library stays loaded, which is for good since its handle was just leaked.
+        unsafe { Self::from_table_ptr(table, path.display().to_string()) }
     }
 
     /// A provider from a function table, for embedders and tests.
@@ -110,25 +113,18 @@ impl Provider {
             query: table.QuerySecurityPackageInfoW,
             free: table.FreeContextBuffer,
             origin: origin.into(),
-            _library: None,
         }
     }
 
     /// # Safety
-    /// `table` is null or a valid table that lives as long as `library` (or forever, if None).
-    unsafe fn from_table_ptr(
-        table: *const SecurityFunctionTableW,
-        origin: String,
-        library: Option<libloading::Library>,
-    ) -> Result<Provider, Error> {
+    /// `table` is null or a valid table whose functions stay loaded for good.
+    unsafe fn from_table_ptr(table: *const SecurityFunctionTableW, origin: String) -> Result<Provider, Error> {
         // SAFETY: guaranteed by the caller.
         let Some(table) = (unsafe { table.as_ref() }) else {
             return Err(Error::InvalidData { what: format!("InitSecurityInterfaceW of {origin} returned no table") });
         };
         // SAFETY: the table's functions come from the provider, whose contract the caller accepts.
-        let mut provider = unsafe { Self::from_table(table, origin) };
-        provider._library = library;
-        Ok(provider)
+        Ok(unsafe { Self::from_table(table, origin) })
     }
 
     /// Where the provider comes from: `secur32.dll`, a library path, or the `from_table` origin.
