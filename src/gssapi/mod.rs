@@ -99,14 +99,15 @@ pub struct Functions {
     pub display_mech_attr: Option<sys::DisplayMechAttrFn>,
 }
 
-/// A GSSAPI library: its functions, and whatever keeps them loaded.
+/// A GSSAPI library: its functions. A library loaded by [`Gssapi::load`] stays loaded for the
+/// rest of the process, as SSPI providers do (see [`crate::Provider`]): MIT and Heimdal keep
+/// global and thread-local state that unloading would leave dangling.
 pub struct Gssapi {
     functions: Functions,
     name: String,
-    _library: Option<libloading::Library>,
 }
 
-// SAFETY: the fields are function pointers and libloading's Library (itself Send and Sync). MIT
+// SAFETY: the fields are function pointers into a library that is never unloaded. MIT
 // and Heimdal document their GSSAPI as thread-safe, and the calls made here share no state
 // between callers; `from_functions` puts the same demand on its caller.
 unsafe impl Send for Gssapi {}
@@ -151,8 +152,7 @@ impl Gssapi {
         // SAFETY: the caller names a GSSAPI library; running its initialisers is what loading means.
         let library = unsafe { libloading::Library::new(path) }.map_err(load_error)?;
         // SAFETY (each symbol): the RFC 2744 / 5587 / 5801 function of that name has the C
-        // signature of `sys`; the pointers stay valid while `library`, moved into the returned
-        // value with them, stays loaded.
+        // signature of `sys`; the pointers stay valid for good, since `library` is leaked below.
         let functions = unsafe {
             Functions {
                 indicate_mechs: symbol(&library, "gss_indicate_mechs").map_err(load_error)?,
@@ -163,7 +163,8 @@ impl Gssapi {
                 display_mech_attr: symbol(&library, "gss_display_mech_attr").ok(),
             }
         };
-        Ok(Gssapi { functions, name: path.display().to_string(), _library: Some(library) })
+        std::mem::forget(library);
+        Ok(Gssapi { functions, name: path.display().to_string() })
     }
 
     /// A library from its functions, for tests and embedders that link GSSAPI themselves.
@@ -173,7 +174,7 @@ impl Gssapi {
     /// describes; what it allocates is freed by `release_oid_set` / `release_buffer`), be
     /// callable from any thread, and stay callable for the life of the returned value.
     pub unsafe fn from_functions(functions: Functions, name: impl Into<String>) -> Gssapi {
-        Gssapi { functions, name: name.into(), _library: None }
+        Gssapi { functions, name: name.into() }
     }
 
     /// The library's path or soname as it was loaded, or the `from_functions` name.
