@@ -224,6 +224,12 @@ fn expand(input: &DeriveInput, family: &Family, flags: &[Flag]) -> TokenStream {
     );
     let doc_iter = format!("Iterator over the known [`{ty}`] flags of a [`{set_str}`], in ascending bit order.");
     let doc_error = format!("Error from parsing a [`{ty}`] or a [`{set_str}`] from text.");
+    let parse_error = crate::attrs::parse_error_type(
+        vis,
+        &error,
+        &doc_error,
+        " The text the error is about: the unknown name or malformed number; the whole input when a name between two `|` is empty; `\"\"` when the input is empty.",
+    );
     let doc_all = format!("Every [`{ty}`], in ascending bit order.");
     let doc_name = if family.prefix.is_empty() {
         "The flag's SDK name.".to_owned()
@@ -271,12 +277,7 @@ fn expand(input: &DeriveInput, family: &Family, flags: &[Flag]) -> TokenStream {
             remaining: #repr,
         }
 
-        #[doc = #doc_error]
-        #[derive(::core::fmt::Debug, ::core::clone::Clone, ::core::cmp::PartialEq, ::core::cmp::Eq)]
-        #vis struct #error {
-            token: ::std::string::String,
-            reason: &'static str,
-        }
+        #parse_error
 
         const _: () = {
             impl #ty {
@@ -340,28 +341,6 @@ fn expand(input: &DeriveInput, family: &Family, flags: &[Flag]) -> TokenStream {
                 }
             }
 
-            impl #error {
-                /// The text the error is about: the unknown name or malformed
-                /// number; the whole input when a name between two `|` is
-                /// empty; `""` when the input is empty.
-                pub fn token(&self) -> &str {
-                    &self.token
-                }
-            }
-
-            #[automatically_derived]
-            impl ::core::fmt::Display for #error {
-                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                    f.write_str(self.reason)?;
-                    if !self.token.is_empty() {
-                        ::core::write!(f, " '{}'", self.token)?;
-                    }
-                    ::core::result::Result::Ok(())
-                }
-            }
-
-            #[automatically_derived]
-            impl ::std::error::Error for #error {}
 
             /// One token of the text form: a flag name or a `0x..` number.
             /// Returns the reason on failure; the caller knows the token.

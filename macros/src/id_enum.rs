@@ -267,6 +267,7 @@ fn expand(input: &DeriveInput, family: &Family, known: &[Known], unknown: &Unkno
          This is the canonical constructor: `{unk}` holding a named value is never produced."
     );
     let doc_error = format!("Error from parsing a [`{ty}`] from text.");
+    let parse_error = crate::attrs::parse_error_type(vis, &error, &doc_error, " The text that could not be parsed.");
     let hex_doc = if family.hex { "`0x` and the upper-case hex bit pattern" } else { "the decimal value" };
     let doc_display = format!("Formats the SDK name, or for an unknown value {hex_doc}.");
 
@@ -286,12 +287,7 @@ fn expand(input: &DeriveInput, family: &Family, known: &[Known], unknown: &Unkno
     quote! {
         #assert_copy
 
-        #[doc = #doc_error]
-        #[derive(::core::fmt::Debug, ::core::clone::Clone, ::core::cmp::PartialEq, ::core::cmp::Eq)]
-        #vis struct #error {
-            token: ::std::string::String,
-            reason: &'static str,
-        }
+        #parse_error
 
         const _: () = {
             impl #ty {
@@ -404,26 +400,6 @@ fn expand(input: &DeriveInput, family: &Family, known: &[Known], unknown: &Unkno
                 }
             }
 
-            impl #error {
-                /// The text that could not be parsed.
-                pub fn token(&self) -> &str {
-                    &self.token
-                }
-            }
-
-            #[automatically_derived]
-            impl ::core::fmt::Display for #error {
-                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                    f.write_str(self.reason)?;
-                    if !self.token.is_empty() {
-                        ::core::write!(f, " '{}'", self.token)?;
-                    }
-                    ::core::result::Result::Ok(())
-                }
-            }
-
-            #[automatically_derived]
-            impl ::std::error::Error for #error {}
 
             #serde
         };
