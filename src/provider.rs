@@ -1,4 +1,4 @@
-//! An SSPI provider: one function table, and whatever keeps its code loaded.
+//! An SSPI provider: one function table, from code that stays loaded for good.
 
 use crate::packages::{Packages, ProviderBuffer};
 use crate::wide::to_wide;
