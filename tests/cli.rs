@@ -6,23 +6,14 @@
 
 mod common;
 
+use common::{BIN, bare, failure_of};
+
 use assert_cmd::Command;
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::atomic::{AtomicUsize, Ordering};
-
-const BIN: &str = env!("CARGO_BIN_EXE_secpkg");
-
-/// The command with a clean environment: no provider variable, no colour settings, no scenario.
-fn bare() -> Command {
-    let mut command = Command::new(BIN);
-    for var in ["SECPKG_PROVIDER", "SECPKG_TEST_PROVIDER", "NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "TERM"] {
-        command.env_remove(var);
-    }
-    command
-}
 
 /// The command against the test provider, with `scenario` (JSON, or `@file`).
 fn secpkg(scenario: &str) -> Command {
@@ -52,16 +43,6 @@ fn stdout_of(command: &mut Command) -> String {
     assert!(output.status.success(), "{:?}: {}", output.status, String::from_utf8_lossy(&output.stderr));
     assert!(output.stderr.is_empty(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
     String::from_utf8(output.stdout).unwrap()
-}
-
-/// Runs `command`, expecting exit status `code` and nothing on stdout; returns stderr.
-fn failure_of(command: &mut Command, code: i32) -> String {
-    let output = command.output().unwrap();
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert_eq!(output.status.code(), Some(code), "stderr: {stderr}");
-    assert!(output.stdout.is_empty(), "stdout: {}", String::from_utf8_lossy(&output.stdout));
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    stderr
 }
 
 /// A file in the temporary directory, removed when dropped.

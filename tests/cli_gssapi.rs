@@ -10,35 +10,13 @@
 
 mod common;
 
+use common::{BIN, bare};
+
 use assert_cmd::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_secpkg");
-
-/// The command with a clean environment: no provider or library variable, no colour settings.
-fn bare() -> Command {
-    let mut command = Command::new(BIN);
-    for var in [
-        "SECPKG_PROVIDER",
-        "SECPKG_TEST_PROVIDER",
-        "SECPKG_GSSAPI_LIB",
-        "NO_COLOR",
-        "CLICOLOR",
-        "CLICOLOR_FORCE",
-        "TERM",
-    ] {
-        command.env_remove(var);
-    }
-    command
-}
-
-/// Runs `command`, expecting exit status `code` and nothing on stdout; returns stderr, which
-/// must be one line.
+/// Like [`common::failure_of`], and stderr is one line.
 fn failure_of(command: &mut Command, code: i32) -> String {
-    let output = command.output().unwrap();
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert_eq!(output.status.code(), Some(code), "stderr: {stderr}");
-    assert!(output.stdout.is_empty(), "stdout: {}", String::from_utf8_lossy(&output.stdout));
-    assert!(!stderr.contains("panicked"), "{stderr}");
+    let stderr = common::failure_of(command, code);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     stderr
 }

@@ -48,6 +48,19 @@ const NO_LIST: &[&str] = &[
     "query-case",
 ];
 
+/// Every check after `id`, in report order: those a failure of `id` leaves unable to run.
+fn checks_after(id: &str) -> &'static [&'static str] {
+    let names: Vec<&str> = CheckId::ALL.iter().map(|c| c.name()).collect();
+    let at = names.iter().position(|n| *n == id).unwrap();
+    names[at + 1..].to_vec().leak()
+}
+
+/// The checks a failed enumeration leaves unable to run: every record check, the query probes
+/// that need the list, and the free.
+fn no_enumeration() -> &'static [&'static str] {
+    [&["enumerate-count", "enumerate-array"][..], NO_LIST, &["free-context-buffer"]].concat().leak()
+}
+
 const QUERY_CHECKS: &[&str] =
     &["query-listed", "query-case", "query-unknown-status", "query-unknown-out", "query-empty-name"];
 
@@ -154,22 +167,7 @@ fn deviations() -> Vec<Deviation> {
             "enumeration fails",
             with(|s| s.enumerate_status = Some(SEC_E_INSUFFICIENT_MEMORY)),
             &["enumerate-status"],
-            &[
-                "enumerate-count",
-                "enumerate-array",
-                "package-name",
-                "package-comment",
-                "package-version",
-                "package-capabilities",
-                "package-capabilities-nonzero",
-                "package-names-unique",
-                "schannel-alias",
-                "package-id",
-                "package-max-token",
-                "query-listed",
-                "query-case",
-                "free-context-buffer",
-            ],
+            no_enumeration(),
         ),
         d(
             "the out-pointer overwritten on not-found",
@@ -194,48 +192,13 @@ fn deviations() -> Vec<Deviation> {
             "no FreeContextBuffer",
             with(|s| s.missing = vec!["FreeContextBuffer".into()]),
             &["table-functions"],
-            &[
-                "enumerate-status",
-                "enumerate-count",
-                "enumerate-array",
-                "package-name",
-                "package-comment",
-                "package-version",
-                "package-capabilities",
-                "package-capabilities-nonzero",
-                "package-names-unique",
-                "schannel-alias",
-                "package-id",
-                "package-max-token",
-                "query-listed",
-                "query-case",
-                "query-unknown-status",
-                "query-unknown-out",
-                "query-empty-name",
-                "free-context-buffer",
-            ],
+            checks_after("table-functions"),
         ),
         d(
             "no EnumerateSecurityPackagesW",
             with(|s| s.missing = vec!["EnumerateSecurityPackagesW".into()]),
             &["table-functions"],
-            &[
-                "enumerate-status",
-                "enumerate-count",
-                "enumerate-array",
-                "package-name",
-                "package-comment",
-                "package-version",
-                "package-capabilities",
-                "package-capabilities-nonzero",
-                "package-names-unique",
-                "schannel-alias",
-                "package-id",
-                "package-max-token",
-                "query-listed",
-                "query-case",
-                "free-context-buffer",
-            ],
+            [&["enumerate-status"][..], no_enumeration()].concat().leak(),
         ),
         d("an unknown table version", with(|s| s.table_version = 7), &["table-version"], &[]),
         d("Kerberos with NTLM's id", with(|s| package(s, "Kerberos").rpc_id = 10), &["package-id"], &[]),
@@ -517,28 +480,7 @@ mod command {
                 name: "InitSecurityInterfaceW returns null",
                 scenario: with(|s| s.null_table = true),
                 fails: &["init-table"],
-                warns: &[
-                    "table-version",
-                    "table-functions",
-                    "enumerate-status",
-                    "enumerate-count",
-                    "enumerate-array",
-                    "package-name",
-                    "package-comment",
-                    "package-version",
-                    "package-capabilities",
-                    "package-capabilities-nonzero",
-                    "package-names-unique",
-                    "schannel-alias",
-                    "package-id",
-                    "package-max-token",
-                    "query-listed",
-                    "query-case",
-                    "query-unknown-status",
-                    "query-unknown-out",
-                    "query-empty-name",
-                    "free-context-buffer",
-                ],
+                warns: checks_after("init-table"),
             },
         ]);
         let library = common::test_provider_library();

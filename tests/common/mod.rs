@@ -17,3 +17,37 @@ pub fn test_provider_library() -> PathBuf {
     assert!(path.exists(), "{} was not built; run the tests with cargo", path.display());
     path
 }
+
+/// The `secpkg` command cargo built for these tests.
+#[cfg(feature = "cli")]
+pub const BIN: &str = env!("CARGO_BIN_EXE_secpkg");
+
+/// The command with a clean environment: no provider or library variable, no colour settings,
+/// no test-provider scenario.
+#[cfg(feature = "cli")]
+pub fn bare() -> assert_cmd::Command {
+    let mut command = assert_cmd::Command::new(BIN);
+    for var in [
+        "SECPKG_PROVIDER",
+        "SECPKG_TEST_PROVIDER",
+        "SECPKG_GSSAPI_LIB",
+        "NO_COLOR",
+        "CLICOLOR",
+        "CLICOLOR_FORCE",
+        "TERM",
+    ] {
+        command.env_remove(var);
+    }
+    command
+}
+
+/// Runs `command`, expecting exit status `code`, nothing on stdout and no panic; returns stderr.
+#[cfg(feature = "cli")]
+pub fn failure_of(command: &mut assert_cmd::Command, code: i32) -> String {
+    let output = command.output().unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(code), "stderr: {stderr}");
+    assert!(output.stdout.is_empty(), "stdout: {}", String::from_utf8_lossy(&output.stdout));
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    stderr
+}
