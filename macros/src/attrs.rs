@@ -220,42 +220,25 @@ impl IntLit {
     }
 }
 
+/// The `Parse<Name>Error` type both derives generate: the struct, `token()`, Display and Error.
+pub(crate) fn parse_error_type(
+    vis: &syn::Visibility,
+    error: &Ident,
+    doc: &str,
+    token_doc: &str,
+) -> Result<TokenStream> {
+    let holes = [
+        ("vis", vis.to_token_stream()),
+        ("error", error.to_token_stream()),
+        ("doc", crate::template::string(doc)),
+        ("token_doc", crate::template::string(token_doc)),
+    ];
+    crate::template::fill("parse_error", include_str!("templates/parse_error.rs.in"), &holes)
+}
+
 /// The first non-empty line of the item's doc comments, trimmed; `""` if it
 /// has none. Docs built by macros (`#[doc = concat!(..)]`) are skipped rather
 /// than rejected: they are still documentation, just not one we can read.
-/// The `Parse<Name>Error` type both derives generate: the struct, `token()`, Display and Error.
-pub(crate) fn parse_error_type(vis: &syn::Visibility, error: &Ident, doc: &str, token_doc: &str) -> TokenStream {
-    quote! {
-        #[doc = #doc]
-        #[derive(::core::fmt::Debug, ::core::clone::Clone, ::core::cmp::PartialEq, ::core::cmp::Eq)]
-        #vis struct #error {
-            token: ::std::string::String,
-            reason: &'static str,
-        }
-
-        impl #error {
-            #[doc = #token_doc]
-            pub fn token(&self) -> &str {
-                &self.token
-            }
-        }
-
-        #[automatically_derived]
-        impl ::core::fmt::Display for #error {
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                f.write_str(self.reason)?;
-                if !self.token.is_empty() {
-                    ::core::write!(f, " '{}'", self.token)?;
-                }
-                ::core::result::Result::Ok(())
-            }
-        }
-
-        #[automatically_derived]
-        impl ::std::error::Error for #error {}
-    }
-}
-
 pub(crate) fn first_doc_line(attrs: &[Attribute]) -> String {
     attrs
         .iter()

@@ -8,6 +8,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::{Data, DeriveInput, Error, Fields, Ident, LitStr, Result};
 
 use crate::attrs::{self, Repr};
+use crate::template;
 
 struct Family {
     repr: Repr,
@@ -77,7 +78,7 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
         return Err(errors);
     }
     flags.sort_by_key(|f| f.bit);
-    Ok(expand(&input, &family, &flags))
+    expand(&input, &family, &flags)
 }
 
 fn not_an_enum(span: Span) -> Error {
@@ -188,7 +189,7 @@ fn parse_flag(variant: &syn::Variant, family: &Family) -> Result<(Flag, TokenStr
     Ok((flag, value.tokens, name_lit))
 }
 
-fn expand(input: &DeriveInput, family: &Family, flags: &[Flag]) -> TokenStream {
+fn expand(input: &DeriveInput, family: &Family, flags: &[Flag]) -> Result<TokenStream> {
     let vis = &input.vis;
     let ty = &input.ident;
     let set = &family.set;
@@ -229,7 +230,7 @@ fn expand(input: &DeriveInput, family: &Family, flags: &[Flag]) -> TokenStream {
         &error,
         &doc_error,
         " The text the error is about: the unknown name or malformed number; the whole input when a name between two `|` is empty; `\"\"` when the input is empty.",
-    );
+    )?;
     let doc_all = format!("Every [`{ty}`], in ascending bit order.");
     let doc_name = if family.prefix.is_empty() {
         "The flag's SDK name.".to_owned()
@@ -253,445 +254,50 @@ fn expand(input: &DeriveInput, family: &Family, flags: &[Flag]) -> TokenStream {
     };
 
     let ops = operators(ty, set);
-    let serde =
-        if family.serde { serde_impls(ty, set, repr, &expecting_flag, &expecting_set) } else { TokenStream::new() };
+    let serde = if family.serde {
+        let holes = [
+            ("ty", quote!(#ty)),
+            ("set", quote!(#set)),
+            ("repr", quote!(#repr)),
+            ("expecting_flag", template::string(&expecting_flag)),
+            ("expecting_set", template::string(&expecting_set)),
+        ];
+        template::fill("flags_serde", include_str!("templates/flags_serde.rs.in"), &holes)?
+    } else {
+        TokenStream::new()
+    };
 
-    quote! {
-        #assert_copy
-
-        #[doc = #doc_set]
-        #[derive(
-            ::core::clone::Clone,
-            ::core::marker::Copy,
-            ::core::cmp::PartialEq,
-            ::core::cmp::Eq,
-            ::core::hash::Hash,
-            ::core::default::Default,
-        )]
-        #[repr(transparent)]
-        #vis struct #set(#repr);
-
-        #[doc = #doc_iter]
-        #[derive(::core::clone::Clone, ::core::fmt::Debug)]
-        #vis struct #iter {
-            remaining: #repr,
-        }
-
-        #parse_error
-
-        const _: () = {
-            impl #ty {
-                #[doc = #doc_all]
-                pub const ALL: &'static [Self] = &[#(Self::#idents),*];
-
-                /// The flag's single bit.
-                pub const fn bits(self) -> #repr {
-                    match self { #(Self::#idents => #bits,)* }
-                }
-
-                #[doc = #doc_name]
-                pub const fn name(self) -> &'static str {
-                    match self { #(Self::#idents => #names,)* }
-                }
-
-                /// The flag's full SDK name.
-                pub const fn sdk_name(self) -> &'static str {
-                    match self { #(Self::#idents => #sdk_names,)* }
-                }
-
-                /// The first line of the flag's documentation, or `""`.
-                pub const fn doc(self) -> &'static str {
-                    match self { #(Self::#idents => #docs,)* }
-                }
-
-                /// The flag whose bit is exactly `bits`; `None` for zero, several
-                /// bits or an unknown bit.
-                pub const fn from_bits(bits: #repr) -> ::core::option::Option<Self> {
-                    match bits {
-                        #(#bits => ::core::option::Option::Some(Self::#idents),)*
-                        _ => ::core::option::Option::None,
-                    }
-                }
-
-                /// The flag with this name, with or without the family prefix
-                /// (exact case).
-                pub fn from_name(name: &str) -> ::core::option::Option<Self> {
-                    match name {
-                        #(#spellings => ::core::option::Option::Some(Self::#idents),)*
-                        _ => ::core::option::Option::None,
-                    }
-                }
-            }
-
-            #[automatically_derived]
-            impl ::core::fmt::Display for #ty {
-                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                    f.write_str(self.name())
-                }
-            }
-
-            #[automatically_derived]
-            impl ::core::str::FromStr for #ty {
-                type Err = #error;
-                fn from_str(s: &str) -> ::core::result::Result<Self, #error> {
-                    Self::from_name(s).ok_or_else(|| #error {
-                        token: ::std::string::String::from(s),
-                        reason: if s.is_empty() { #msg_empty_name } else { #msg_unknown },
-                    })
-                }
-            }
-
-
-            /// One token of the text form: a flag name or a `0x..` number.
-            /// Returns the reason on failure; the caller knows the token.
-            fn parse_token(token: &str) -> ::core::result::Result<#repr, &'static str> {
-                if let ::core::option::Option::Some(hex) = token.strip_prefix("0x") {
-                    // `from_str_radix` alone would also take a sign.
-                    if hex.is_empty() || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-                        return ::core::result::Result::Err(#msg_bad_bits);
-                    }
-                    return <#repr>::from_str_radix(hex, 16).map_err(|_| #msg_bad_bits);
-                }
-                match #ty::from_name(token) {
-                    ::core::option::Option::Some(flag) => ::core::result::Result::Ok(flag.bits()),
-                    ::core::option::Option::None if token.is_empty() => ::core::result::Result::Err(#msg_empty_name),
-                    ::core::option::Option::None => ::core::result::Result::Err(#msg_unknown),
-                }
-            }
-
-            impl #set {
-                /// The set with no bits.
-                pub const fn empty() -> Self {
-                    Self(0)
-                }
-
-                /// The set of every known flag.
-                pub const fn all() -> Self {
-                    Self(#all_bits)
-                }
-
-                /// The raw bits, unknown ones included.
-                pub const fn bits(self) -> #repr {
-                    self.0
-                }
-
-                /// The set with exactly these bits, unknown ones included.
-                pub const fn from_bits_retain(bits: #repr) -> Self {
-                    Self(bits)
-                }
-
-                /// The set with these bits, or `None` if any bit is unknown.
-                pub const fn from_bits(bits: #repr) -> ::core::option::Option<Self> {
-                    if bits & !#all_bits == 0 {
-                        ::core::option::Option::Some(Self(bits))
-                    } else {
-                        ::core::option::Option::None
-                    }
-                }
-
-                /// The set with the known bits of `bits`; unknown bits are dropped.
-                pub const fn from_bits_truncate(bits: #repr) -> Self {
-                    Self(bits & #all_bits)
-                }
-
-                /// The bits that no known flag names.
-                pub const fn unknown_bits(self) -> #repr {
-                    self.0 & !#all_bits
-                }
-
-                /// The set without its unknown bits.
-                pub const fn known(self) -> Self {
-                    Self(self.0 & #all_bits)
-                }
-
-                /// Whether no bit at all is set (an unknown bit counts).
-                pub const fn is_empty(self) -> bool {
-                    self.0 == 0
-                }
-
-                /// Whether every known flag is set (unknown bits may be set too).
-                pub const fn is_all(self) -> bool {
-                    (self.0 & #all_bits) == #all_bits
-                }
-
-                /// Whether every bit of `other` is set in `self`.
-                pub fn contains(self, other: impl ::core::convert::Into<Self>) -> bool {
-                    let other = other.into().0;
-                    (self.0 & other) == other
-                }
-
-                /// Whether `self` and `other` share any bit.
-                pub fn intersects(self, other: impl ::core::convert::Into<Self>) -> bool {
-                    (self.0 & other.into().0) != 0
-                }
-
-                /// Sets the bits of `other`.
-                pub fn insert(&mut self, other: impl ::core::convert::Into<Self>) {
-                    self.0 |= other.into().0;
-                }
-
-                /// Clears the bits of `other`.
-                pub fn remove(&mut self, other: impl ::core::convert::Into<Self>) {
-                    self.0 &= !other.into().0;
-                }
-
-                /// Flips the bits of `other`.
-                pub fn toggle(&mut self, other: impl ::core::convert::Into<Self>) {
-                    self.0 ^= other.into().0;
-                }
-
-                /// Sets (`value == true`) or clears the bits of `other`.
-                pub fn set(&mut self, other: impl ::core::convert::Into<Self>, value: bool) {
-                    if value { self.insert(other) } else { self.remove(other) }
-                }
-
-                /// The bits set in either (`|`).
-                pub const fn union(self, other: Self) -> Self {
-                    Self(self.0 | other.0)
-                }
-
-                /// The bits set in both (`&`).
-                pub const fn intersection(self, other: Self) -> Self {
-                    Self(self.0 & other.0)
-                }
-
-                /// The bits of `self` not set in `other` (`-`); unknown bits of
-                /// `self` stay unless `other` has them.
-                pub const fn difference(self, other: Self) -> Self {
-                    Self(self.0 & !other.0)
-                }
-
-                /// The bits set in exactly one of them (`^`).
-                pub const fn symmetric_difference(self, other: Self) -> Self {
-                    Self(self.0 ^ other.0)
-                }
-
-                /// The known flags not in `self` (`!`). Like `bitflags`, this
-                /// drops unknown bits: the complement of an unknown bit is
-                /// every other unknown bit, which no one means.
-                pub const fn complement(self) -> Self {
-                    Self(!self.0 & #all_bits)
-                }
-
-                /// The known flags in the set, in ascending bit order.
-                pub fn iter(&self) -> #iter {
-                    #iter { remaining: self.0 & #all_bits }
-                }
-            }
-
-            #[automatically_derived]
-            impl ::core::iter::Iterator for #iter {
-                type Item = #ty;
-
-                fn next(&mut self) -> ::core::option::Option<#ty> {
-                    while self.remaining != 0 {
-                        let bit = self.remaining & self.remaining.wrapping_neg();
-                        self.remaining &= !bit;
-                        if let ::core::option::Option::Some(flag) = #ty::from_bits(bit) {
-                            return ::core::option::Option::Some(flag);
-                        }
-                    }
-                    ::core::option::Option::None
-                }
-
-                fn size_hint(&self) -> (usize, ::core::option::Option<usize>) {
-                    let n = self.remaining.count_ones() as usize;
-                    (n, ::core::option::Option::Some(n))
-                }
-            }
-
-            #[automatically_derived]
-            impl ::core::iter::DoubleEndedIterator for #iter {
-                fn next_back(&mut self) -> ::core::option::Option<#ty> {
-                    while self.remaining != 0 {
-                        let bit: #repr = 1 << (<#repr>::BITS - 1 - self.remaining.leading_zeros());
-                        self.remaining &= !bit;
-                        if let ::core::option::Option::Some(flag) = #ty::from_bits(bit) {
-                            return ::core::option::Option::Some(flag);
-                        }
-                    }
-                    ::core::option::Option::None
-                }
-            }
-
-            // Exact because `remaining` only ever holds known bits, each of
-            // which maps to one flag.
-            #[automatically_derived]
-            impl ::core::iter::ExactSizeIterator for #iter {}
-
-            #[automatically_derived]
-            impl ::core::iter::FusedIterator for #iter {}
-
-            #[automatically_derived]
-            impl ::core::iter::IntoIterator for #set {
-                type Item = #ty;
-                type IntoIter = #iter;
-                fn into_iter(self) -> #iter {
-                    self.iter()
-                }
-            }
-
-            #[automatically_derived]
-            impl ::core::iter::IntoIterator for &#set {
-                type Item = #ty;
-                type IntoIter = #iter;
-                fn into_iter(self) -> #iter {
-                    self.iter()
-                }
-            }
-
-            #[automatically_derived]
-            impl ::core::iter::FromIterator<#ty> for #set {
-                fn from_iter<I: ::core::iter::IntoIterator<Item = #ty>>(iter: I) -> Self {
-                    let mut set = Self::empty();
-                    ::core::iter::Extend::extend(&mut set, iter);
-                    set
-                }
-            }
-
-            #[automatically_derived]
-            impl ::core::iter::FromIterator<#set> for #set {
-                fn from_iter<I: ::core::iter::IntoIterator<Item = #set>>(iter: I) -> Self {
-                    let mut set = Self::empty();
-                    ::core::iter::Extend::extend(&mut set, iter);
-                    set
-                }
-            }
-
-            #[automatically_derived]
-            impl ::core::iter::Extend<#ty> for #set {
-                fn extend<I: ::core::iter::IntoIterator<Item = #ty>>(&mut self, iter: I) {
-                    for flag in iter {
-                        self.0 |= flag.bits();
-                    }
-                }
-            }
-
-            #[automatically_derived]
-            impl ::core::iter::Extend<#set> for #set {
-                fn extend<I: ::core::iter::IntoIterator<Item = #set>>(&mut self, iter: I) {
-                    for set in iter {
-                        self.0 |= set.0;
-                    }
-                }
-            }
-
-            #[automatically_derived]
-            impl ::core::convert::From<#ty> for #set {
-                fn from(flag: #ty) -> Self {
-                    Self(flag.bits())
-                }
-            }
-
-            #[automatically_derived]
-            impl ::core::convert::From<#repr> for #set {
-                fn from(bits: #repr) -> Self {
-                    Self(bits)
-                }
-            }
-
-            #[automatically_derived]
-            impl ::core::convert::From<#set> for #repr {
-                fn from(set: #set) -> Self {
-                    set.0
-                }
-            }
-
-            #ops
-
-            #[automatically_derived]
-            impl ::core::fmt::Display for #set {
-                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                    let mut first = true;
-                    for flag in self.iter() {
-                        if !first {
-                            f.write_str(" | ")?;
-                        }
-                        first = false;
-                        f.write_str(flag.name())?;
-                    }
-                    let unknown = self.unknown_bits();
-                    if unknown != 0 || first {
-                        if !first {
-                            f.write_str(" | ")?;
-                        }
-                        ::core::write!(f, "{:#x}", unknown)?;
-                    }
-                    ::core::result::Result::Ok(())
-                }
-            }
-
-            #[automatically_derived]
-            impl ::core::fmt::Debug for #set {
-                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                    ::core::write!(f, "{}({})", #set_str, self)
-                }
-            }
-
-            #[automatically_derived]
-            impl ::core::str::FromStr for #set {
-                type Err = #error;
-                fn from_str(s: &str) -> ::core::result::Result<Self, #error> {
-                    if s.trim().is_empty() {
-                        return ::core::result::Result::Err(#error {
-                            token: ::std::string::String::new(),
-                            reason: #msg_empty_list,
-                        });
-                    }
-                    let mut bits: #repr = 0;
-                    for token in s.split('|') {
-                        let token = token.trim();
-                        if token.is_empty() {
-                            return ::core::result::Result::Err(#error {
-                                token: ::std::string::String::from(s),
-                                reason: #msg_empty_token,
-                            });
-                        }
-                        match parse_token(token) {
-                            ::core::result::Result::Ok(b) => bits |= b,
-                            ::core::result::Result::Err(reason) => {
-                                return ::core::result::Result::Err(#error {
-                                    token: ::std::string::String::from(token),
-                                    reason,
-                                });
-                            }
-                        }
-                    }
-                    ::core::result::Result::Ok(Self(bits))
-                }
-            }
-
-            #[automatically_derived]
-            impl ::core::fmt::Binary for #set {
-                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                    ::core::fmt::Binary::fmt(&self.0, f)
-                }
-            }
-
-            #[automatically_derived]
-            impl ::core::fmt::Octal for #set {
-                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                    ::core::fmt::Octal::fmt(&self.0, f)
-                }
-            }
-
-            #[automatically_derived]
-            impl ::core::fmt::LowerHex for #set {
-                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                    ::core::fmt::LowerHex::fmt(&self.0, f)
-                }
-            }
-
-            #[automatically_derived]
-            impl ::core::fmt::UpperHex for #set {
-                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                    ::core::fmt::UpperHex::fmt(&self.0, f)
-                }
-            }
-
-            #serde
-        };
-    }
+    let holes = [
+        ("assert_copy", assert_copy),
+        ("parse_error", parse_error),
+        ("ops", ops),
+        ("serde", serde),
+        ("vis", quote!(#vis)),
+        ("ty", quote!(#ty)),
+        ("set", quote!(#set)),
+        ("iter", quote!(#iter)),
+        ("error", quote!(#error)),
+        ("repr", quote!(#repr)),
+        ("all_bits", all_bits),
+        ("all", quote!(#(Self::#idents),*)),
+        ("bits_arms", quote!(#(Self::#idents => #bits,)*)),
+        ("name_arms", quote!(#(Self::#idents => #names,)*)),
+        ("sdk_name_arms", quote!(#(Self::#idents => #sdk_names,)*)),
+        ("doc_arms", quote!(#(Self::#idents => #docs,)*)),
+        ("from_bits_arms", quote!(#(#bits => ::core::option::Option::Some(Self::#idents),)*)),
+        ("from_name_arms", quote!(#(#spellings => ::core::option::Option::Some(Self::#idents),)*)),
+        ("set_str", template::string(&set_str)),
+        ("doc_set", template::string(&doc_set)),
+        ("doc_iter", template::string(&doc_iter)),
+        ("doc_all", template::string(&doc_all)),
+        ("doc_name", template::string(&doc_name)),
+        ("msg_unknown", template::string(&msg_unknown)),
+        ("msg_empty_name", template::string(&msg_empty_name)),
+        ("msg_empty_token", template::string(&msg_empty_token)),
+        ("msg_empty_list", template::string(&msg_empty_list)),
+        ("msg_bad_bits", template::string(&msg_bad_bits)),
+    ];
+    template::fill("flags", include_str!("templates/flags.rs.in"), &holes)
 }
 
 /// `| & ^ -` for every mix of set and flag operands (a flag on either side
@@ -752,77 +358,4 @@ fn operators(ty: &Ident, set: &Ident) -> TokenStream {
         }
     });
     out
-}
-
-fn serde_impls(ty: &Ident, set: &Ident, repr: &Ident, expecting_flag: &str, expecting_set: &str) -> TokenStream {
-    quote! {
-        #[automatically_derived]
-        impl ::serde::Serialize for #ty {
-            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.name())
-            }
-        }
-
-        #[automatically_derived]
-        impl<'de> ::serde::Deserialize<'de> for #ty {
-            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
-                struct Visitor;
-                impl<'de> ::serde::de::Visitor<'de> for Visitor {
-                    type Value = #ty;
-                    fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                        f.write_str(#expecting_flag)
-                    }
-                    fn visit_str<E: ::serde::de::Error>(self, v: &str) -> ::core::result::Result<#ty, E> {
-                        v.parse::<#ty>().map_err(E::custom)
-                    }
-                }
-                deserializer.deserialize_str(Visitor)
-            }
-        }
-
-        #[automatically_derived]
-        impl ::serde::Serialize for #set {
-            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeSeq as _;
-                let unknown = self.unknown_bits();
-                let len = self.iter().len() + usize::from(unknown != 0);
-                let mut seq = serializer.serialize_seq(::core::option::Option::Some(len))?;
-                for flag in self.iter() {
-                    seq.serialize_element(flag.name())?;
-                }
-                if unknown != 0 {
-                    seq.serialize_element(&::std::format!("{:#x}", unknown))?;
-                }
-                seq.end()
-            }
-        }
-
-        #[automatically_derived]
-        impl<'de> ::serde::Deserialize<'de> for #set {
-            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
-                struct Visitor;
-                impl<'de> ::serde::de::Visitor<'de> for Visitor {
-                    type Value = #set;
-                    fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                        f.write_str(#expecting_set)
-                    }
-                    fn visit_seq<A: ::serde::de::SeqAccess<'de>>(self, mut seq: A) -> ::core::result::Result<#set, A::Error> {
-                        let mut bits: #repr = 0;
-                        while let ::core::option::Option::Some(token) = seq.next_element::<::std::string::String>()? {
-                            match parse_token(&token) {
-                                ::core::result::Result::Ok(b) => bits |= b,
-                                ::core::result::Result::Err(reason) => {
-                                    return ::core::result::Result::Err(<A::Error as ::serde::de::Error>::custom(
-                                        ::core::format_args!("{} '{}'", reason, token),
-                                    ));
-                                }
-                            }
-                        }
-                        ::core::result::Result::Ok(#set::from_bits_retain(bits))
-                    }
-                }
-                deserializer.deserialize_seq(Visitor)
-            }
-        }
-    }
 }

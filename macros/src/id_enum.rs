@@ -9,6 +9,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::{Data, DeriveInput, Error, Fields, Ident, Result, Type, Variant};
 
 use crate::attrs::{self, Repr};
+use crate::template;
 
 struct Family {
     repr: Repr,
@@ -130,7 +131,7 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
         return Ok(TokenStream::new());
     };
     known.sort_by_key(|k| k.value);
-    Ok(expand(&input, &family, &known, &unknown))
+    expand(&input, &family, &known, &unknown)
 }
 
 fn not_an_enum(span: Span) -> Error {
@@ -219,7 +220,7 @@ fn check_unknown(variant: &Variant, ty: &Type, family: &Family) -> Result<()> {
     Ok(())
 }
 
-fn expand(input: &DeriveInput, family: &Family, known: &[Known], unknown: &Unknown) -> TokenStream {
+fn expand(input: &DeriveInput, family: &Family, known: &[Known], unknown: &Unknown) -> Result<TokenStream> {
     let vis = &input.vis;
     let ty = &input.ident;
     let error = format_ident!("Parse{}Error", ty, span = ty.span());
@@ -267,7 +268,7 @@ fn expand(input: &DeriveInput, family: &Family, known: &[Known], unknown: &Unkno
          This is the canonical constructor: `{unk}` holding a named value is never produced."
     );
     let doc_error = format!("Error from parsing a [`{ty}`] from text.");
-    let parse_error = crate::attrs::parse_error_type(vis, &error, &doc_error, " The text that could not be parsed.");
+    let parse_error = attrs::parse_error_type(vis, &error, &doc_error, " The text that could not be parsed.")?;
     let hex_doc = if family.hex { "`0x` and the upper-case hex bit pattern" } else { "the decimal value" };
     let doc_display = format!("Formats the SDK name, or for an unknown value {hex_doc}.");
 
@@ -279,184 +280,54 @@ fn expand(input: &DeriveInput, family: &Family, known: &[Known], unknown: &Unkno
     };
 
     let serde = if family.serde {
-        serde_impls(ty, repr, &unsigned, family.repr.signed, &expecting)
+        // A signed family also takes the unsigned bit pattern (an HRESULT
+        // written as 2148074245 by a tool that thinks in DWORDs), as its hex
+        // text does.
+        let from_u64 = if family.repr.signed {
+            quote! {
+                <#repr as ::core::convert::TryFrom<u64>>::try_from(v)
+                    .ok()
+                    .or_else(|| <#unsigned as ::core::convert::TryFrom<u64>>::try_from(v).ok().map(|bits| bits as #repr))
+            }
+        } else {
+            quote!(<#repr as ::core::convert::TryFrom<u64>>::try_from(v).ok())
+        };
+        let holes = [
+            ("ty", quote!(#ty)),
+            ("repr", quote!(#repr)),
+            ("from_u64", from_u64),
+            ("expecting", template::string(&expecting)),
+        ];
+        template::fill("id_enum_serde", include_str!("templates/id_enum_serde.rs.in"), &holes)?
     } else {
         TokenStream::new()
     };
 
-    quote! {
-        #assert_copy
-
-        #parse_error
-
-        const _: () = {
-            impl #ty {
-                #[doc = #doc_known]
-                pub const KNOWN: &'static [Self] = &[#(Self::#idents),*];
-
-                #[doc = #doc_from_raw]
-                pub const fn from_raw(raw: #repr) -> Self {
-                    match raw {
-                        #(#values => Self::#idents,)*
-                        raw => Self::#unk(raw),
-                    }
-                }
-
-                /// The raw value.
-                pub const fn raw(self) -> #repr {
-                    match self {
-                        #(Self::#idents => #values,)*
-                        Self::#unk(raw) => raw,
-                    }
-                }
-
-                #[doc = #doc_name]
-                pub const fn name(self) -> ::core::option::Option<&'static str> {
-                    match self {
-                        #(Self::#idents => ::core::option::Option::Some(#names),)*
-                        Self::#unk(_) => ::core::option::Option::None,
-                    }
-                }
-
-                /// The first line of the variant's documentation, or `""`.
-                pub const fn doc(self) -> &'static str {
-                    match self {
-                        #(Self::#idents => #docs,)*
-                        Self::#unk(_) => #unk_doc,
-                    }
-                }
-
-                /// Other SDK names with the same value (accepted by `FromStr`).
-                pub const fn aliases(self) -> &'static [&'static str] {
-                    match self {
-                        #(Self::#idents => #aliases,)*
-                        Self::#unk(_) => &[],
-                    }
-                }
-
-                /// Whether this is a named variant.
-                pub const fn is_known(self) -> bool {
-                    !::core::matches!(self, Self::#unk(_))
-                }
-            }
-
-            #[automatically_derived]
-            impl ::core::convert::From<#repr> for #ty {
-                fn from(raw: #repr) -> Self {
-                    Self::from_raw(raw)
-                }
-            }
-
-            #[automatically_derived]
-            impl ::core::convert::From<#ty> for #repr {
-                fn from(value: #ty) -> Self {
-                    value.raw()
-                }
-            }
-
-            #[doc = #doc_display]
-            #[automatically_derived]
-            impl ::core::fmt::Display for #ty {
-                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                    match self.name() {
-                        ::core::option::Option::Some(name) => f.write_str(name),
-                        ::core::option::Option::None => {
-                            let raw = self.raw();
-                            #display_unknown
-                        }
-                    }
-                }
-            }
-
-            /// Accepts a name, an alias, a decimal number or `0x` and a hex
-            /// bit pattern; numbers go through `from_raw`.
-            #[automatically_derived]
-            impl ::core::str::FromStr for #ty {
-                type Err = #error;
-                fn from_str(s: &str) -> ::core::result::Result<Self, #error> {
-                    let fail = |reason: &'static str| #error { token: ::std::string::String::from(s), reason };
-                    match s {
-                        #(#spellings => return ::core::result::Result::Ok(Self::#idents),)*
-                        "" => return ::core::result::Result::Err(fail(#msg_empty)),
-                        _ => {}
-                    }
-                    // SDK names are C identifiers, so a leading digit or sign
-                    // means the text was meant as a number.
-                    if !s.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+') {
-                        return ::core::result::Result::Err(fail(#msg_unknown));
-                    }
-                    let raw = match s.strip_prefix("0x") {
-                        // `from_str_radix` alone would also take a sign.
-                        ::core::option::Option::Some(hex) if hex.is_empty() || !hex.bytes().all(|b| b.is_ascii_hexdigit()) => {
-                            ::core::option::Option::None
-                        }
-                        ::core::option::Option::Some(hex) => #from_pattern,
-                        ::core::option::Option::None => <#repr as ::core::str::FromStr>::from_str(s).ok(),
-                    };
-                    match raw {
-                        ::core::option::Option::Some(raw) => ::core::result::Result::Ok(Self::from_raw(raw)),
-                        ::core::option::Option::None => ::core::result::Result::Err(fail(#msg_bad_value)),
-                    }
-                }
-            }
-
-
-            #serde
-        };
-    }
-}
-
-fn serde_impls(ty: &Ident, repr: &Ident, unsigned: &Ident, signed: bool, expecting: &str) -> TokenStream {
-    // A signed family also takes the unsigned bit pattern (an HRESULT written
-    // as 2148074245 by a tool that thinks in DWORDs), as its hex text does.
-    let from_u64 = if signed {
-        quote! {
-            <#repr as ::core::convert::TryFrom<u64>>::try_from(v)
-                .ok()
-                .or_else(|| <#unsigned as ::core::convert::TryFrom<u64>>::try_from(v).ok().map(|bits| bits as #repr))
-        }
-    } else {
-        quote!(<#repr as ::core::convert::TryFrom<u64>>::try_from(v).ok())
-    };
-    quote! {
-        #[automatically_derived]
-        impl ::serde::Serialize for #ty {
-            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
-                serializer.collect_str(self)
-            }
-        }
-
-        #[automatically_derived]
-        impl<'de> ::serde::Deserialize<'de> for #ty {
-            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
-                struct Visitor;
-                impl<'de> ::serde::de::Visitor<'de> for Visitor {
-                    type Value = #ty;
-                    fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                        f.write_str(#expecting)
-                    }
-                    fn visit_str<E: ::serde::de::Error>(self, v: &str) -> ::core::result::Result<#ty, E> {
-                        v.parse::<#ty>().map_err(E::custom)
-                    }
-                    fn visit_i64<E: ::serde::de::Error>(self, v: i64) -> ::core::result::Result<#ty, E> {
-                        match <#repr as ::core::convert::TryFrom<i64>>::try_from(v) {
-                            ::core::result::Result::Ok(raw) => ::core::result::Result::Ok(#ty::from_raw(raw)),
-                            ::core::result::Result::Err(_) => {
-                                ::core::result::Result::Err(E::invalid_value(::serde::de::Unexpected::Signed(v), &self))
-                            }
-                        }
-                    }
-                    fn visit_u64<E: ::serde::de::Error>(self, v: u64) -> ::core::result::Result<#ty, E> {
-                        match #from_u64 {
-                            ::core::option::Option::Some(raw) => ::core::result::Result::Ok(#ty::from_raw(raw)),
-                            ::core::option::Option::None => {
-                                ::core::result::Result::Err(E::invalid_value(::serde::de::Unexpected::Unsigned(v), &self))
-                            }
-                        }
-                    }
-                }
-                deserializer.deserialize_any(Visitor)
-            }
-        }
-    }
+    let holes = [
+        ("assert_copy", assert_copy),
+        ("parse_error", parse_error),
+        ("serde", serde),
+        ("ty", quote!(#ty)),
+        ("error", quote!(#error)),
+        ("repr", quote!(#repr)),
+        ("unk", quote!(#unk)),
+        ("all", quote!(#(Self::#idents),*)),
+        ("from_raw_arms", quote!(#(#values => Self::#idents,)*)),
+        ("raw_arms", quote!(#(Self::#idents => #values,)*)),
+        ("name_arms", quote!(#(Self::#idents => ::core::option::Option::Some(#names),)*)),
+        ("doc_arms", quote!(#(Self::#idents => #docs,)*)),
+        ("alias_arms", quote!(#(Self::#idents => #aliases,)*)),
+        ("from_name_arms", quote!(#(#spellings => return ::core::result::Result::Ok(Self::#idents),)*)),
+        ("display_unknown", display_unknown),
+        ("from_pattern", from_pattern),
+        ("unk_doc", template::string(unk_doc)),
+        ("doc_known", template::string(&doc_known)),
+        ("doc_from_raw", template::string(&doc_from_raw)),
+        ("doc_name", template::string(&doc_name)),
+        ("doc_display", template::string(&doc_display)),
+        ("msg_unknown", template::string(&msg_unknown)),
+        ("msg_empty", template::string(&msg_empty)),
+        ("msg_bad_value", template::string(&msg_bad_value)),
+    ];
+    template::fill("id_enum", include_str!("templates/id_enum.rs.in"), &holes)
 }

@@ -211,6 +211,7 @@ mod attrs;
 mod flags;
 mod from_raw;
 mod id_enum;
+mod template;
 
 use proc_macro::TokenStream;
 use syn::{DeriveInput, parse_macro_input};
