@@ -28,6 +28,16 @@ impl Operation {
             Operation::FreeContextBuffer => "FreeContextBuffer",
         }
     }
+
+    /// The error for this call having returned the failure `status`.
+    pub(crate) fn failed(self, status: i32) -> Error {
+        Error::Status { operation: self, status: Status::from_raw(status) }
+    }
+
+    /// The provider's function for this operation, or [`Error::Unsupported`] when its table has none.
+    pub(crate) fn require<F>(self, function: Option<F>) -> Result<F, Error> {
+        function.ok_or(Error::Unsupported { function: self.function() })
+    }
 }
 
 impl fmt::Display for Operation {
@@ -37,11 +47,10 @@ impl fmt::Display for Operation {
 }
 
 /// An error from secpkg.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// The provider returned a failure status.
-    #[error("{operation} failed: {status} ({raw:#010x})", raw = status.raw())]
     Status {
         /// The call that failed.
         operation: Operation,
@@ -49,13 +58,11 @@ pub enum Error {
         status: Status,
     },
     /// No security package has that name (`SEC_E_SECPKG_NOT_FOUND`).
-    #[error("no security package named '{name}'")]
     NotFound {
         /// The name asked for.
         name: String,
     },
     /// The name cannot be passed to the provider as it is.
-    #[error("invalid security package name {name:?}: {reason}")]
     InvalidName {
         /// The name given.
         name: String,
@@ -63,43 +70,35 @@ pub enum Error {
         reason: &'static str,
     },
     /// The provider's function table lacks a function the operation needs.
-    #[error("the provider does not implement {function} (its function table has a null pointer there)")]
     Unsupported {
         /// The missing function.
         function: &'static str,
     },
     /// The provider returned something that breaks the SSPI contract.
-    #[error("the provider returned invalid data: {what}")]
     InvalidData {
         /// What was wrong.
         what: String,
     },
     /// The provider library could not be loaded.
-    #[error("cannot load the SSPI provider {}: {source}", path.display())]
     Load {
         /// The library's path.
         path: PathBuf,
         /// Why loading failed.
-        #[source]
         source: libloading::Error,
     },
     /// The library loaded, but exports no `InitSecurityInterfaceW`.
-    #[error("{} is not an SSPI provider: it exports no InitSecurityInterfaceW ({source})", path.display())]
     NotAProvider {
         /// The library's path.
         path: PathBuf,
         /// Why loading failed.
-        #[source]
         source: libloading::Error,
     },
     /// No provider was found on this system.
-    #[error("no SSPI provider found: {hint}")]
     NoProvider {
         /// What to install or set.
         hint: String,
     },
     /// A GSSAPI call failed: `GSS_ERROR(major)`.
-    #[error("{call} failed: major status {major:#010x}, minor status {minor:#x}")]
     Gssapi {
         /// The GSSAPI function.
         call: &'static str,
@@ -109,20 +108,54 @@ pub enum Error {
         minor: u32,
     },
     /// A GSSAPI library could not be loaded, or lacks a required function.
-    #[error("cannot load the GSSAPI library {}: {source}", path.display())]
     GssapiLoad {
         /// The library's path or soname.
         path: PathBuf,
         /// Why loading failed (libloading's message names the missing symbol).
-        #[source]
         source: libloading::Error,
     },
     /// No GSSAPI library was found on this system.
-    #[error("no GSSAPI library found: {hint}")]
     NoGssapi {
         /// What to install or set.
         hint: String,
     },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Status { operation, status } => write!(f, "{operation} failed: {status} ({:#010x})", status.raw()),
+            Self::NotFound { name } => write!(f, "no security package named '{name}'"),
+            Self::InvalidName { name, reason } => write!(f, "invalid security package name {name:?}: {reason}"),
+            Self::Unsupported { function } => {
+                write!(f, "the provider does not implement {function} (its function table has a null pointer there)")
+            }
+            Self::InvalidData { what } => write!(f, "the provider returned invalid data: {what}"),
+            Self::Load { path, source } => write!(f, "cannot load the SSPI provider {}: {source}", path.display()),
+            Self::NotAProvider { path, source } => {
+                write!(f, "{} is not an SSPI provider: it exports no InitSecurityInterfaceW ({source})", path.display())
+            }
+            Self::NoProvider { hint } => write!(f, "no SSPI provider found: {hint}"),
+            Self::Gssapi { call, major, minor } => {
+                write!(f, "{call} failed: major status {major:#010x}, minor status {minor:#x}")
+            }
+            Self::GssapiLoad { path, source } => {
+                write!(f, "cannot load the GSSAPI library {}: {source}", path.display())
+            }
+            Self::NoGssapi { hint } => write!(f, "no GSSAPI library found: {hint}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Load { source, .. } | Self::NotAProvider { source, .. } | Self::GssapiLoad { source, .. } => {
+                Some(source)
+            }
+            _ => None,
+        }
+    }
 }
 
 impl Error {

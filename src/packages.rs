@@ -1,7 +1,7 @@
 //! The provider's array of package records, freed exactly once by the provider.
 
 use crate::wide::WideStr;
-use crate::{Capabilities, Error, Operation, PackageId, PackageInfo, Status};
+use crate::{Capabilities, Error, Operation, PackageId, PackageInfo};
 use secpkg_sys::{SEC_E_OK, SecPkgInfoW};
 
 type FreeContextBuffer = unsafe extern "system" fn(*mut core::ffi::c_void) -> i32;
@@ -30,38 +30,33 @@ impl ProviderBuffer {
         unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
     }
 
-    /// Gives the buffer back, reporting the provider's status; afterwards it is never freed again.
-    fn release(mut self) -> Result<(), Error> {
+    /// Gives the buffer back, reporting the provider's status. The pointer is cleared first, so
+    /// later calls (and `drop`) find nothing to free and the records read as empty.
+    fn release(&mut self) -> Result<(), Error> {
         let ptr = std::mem::replace(&mut self.ptr, std::ptr::null_mut());
-        release(ptr, self.free)
+        if ptr.is_null() {
+            return Ok(());
+        }
+        // SAFETY: `ptr` came from this provider and has not been freed: it was taken out of
+        // `self` above, so this is the only call that sees it.
+        match unsafe { (self.free)(ptr.cast()) } {
+            SEC_E_OK => Ok(()),
+            status => Err(Operation::FreeContextBuffer.failed(status)),
+        }
     }
 
     /// The one record of a query, owned; the buffer is freed before returning.
-    pub(crate) fn into_single(self) -> Result<PackageInfo, Error> {
+    pub(crate) fn into_single(mut self) -> Result<PackageInfo, Error> {
         let info = self.records().first().map(to_owned).transpose()?;
         self.release()?;
         info.ok_or_else(|| Error::InvalidData { what: "an empty record".into() })
     }
 }
 
-fn release(ptr: *mut SecPkgInfoW, free: FreeContextBuffer) -> Result<(), Error> {
-    if ptr.is_null() {
-        return Ok(());
-    }
-    // SAFETY: `ptr` came from this provider and has not been freed: every path that frees it
-    // replaces it with null first.
-    let status = unsafe { free(ptr.cast()) };
-    if status == SEC_E_OK {
-        Ok(())
-    } else {
-        Err(Error::Status { operation: Operation::FreeContextBuffer, status: Status::from_raw(status) })
-    }
-}
-
 impl Drop for ProviderBuffer {
     fn drop(&mut self) {
         // A failure cannot be reported from drop; `Packages::close` reports it.
-        let _ = release(std::mem::replace(&mut self.ptr, std::ptr::null_mut()), self.free);
+        let _ = self.release();
     }
 }
 
@@ -125,7 +120,7 @@ impl<'p> Packages<'p> {
 
     /// The packages, owned, with the buffer freed before returning: also an error when the
     /// provider's `FreeContextBuffer` fails.
-    pub fn into_vec(self) -> Result<Vec<PackageInfo>, Error> {
+    pub fn into_vec(mut self) -> Result<Vec<PackageInfo>, Error> {
         let packages = self.to_vec();
         let freed = self.buffer.release();
         let packages = packages?;
@@ -133,7 +128,7 @@ impl<'p> Packages<'p> {
     }
 
     /// Frees the buffer now, reporting the provider's status.
-    pub fn close(self) -> Result<(), Error> {
+    pub fn close(mut self) -> Result<(), Error> {
         self.buffer.release()
     }
 }

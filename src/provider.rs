@@ -2,7 +2,7 @@
 
 use crate::packages::{Packages, ProviderBuffer};
 use crate::wide::to_wide;
-use crate::{Error, InterfaceVersion, Operation, PackageInfo, Status};
+use crate::{Error, InterfaceVersion, Operation, PackageInfo};
 use secpkg_sys::{
     ENUMERATE_SECURITY_PACKAGES_FN_W, FREE_CONTEXT_BUFFER_FN, QUERY_SECURITY_PACKAGE_INFO_FN_W, SEC_E_OK,
     SEC_E_SECPKG_NOT_FOUND, SecPkgInfoW, SecurityFunctionTableW,
@@ -137,26 +137,17 @@ impl Provider {
         InterfaceVersion::from_raw(self.version)
     }
 
-    fn free_fn(&self) -> Result<unsafe extern "system" fn(*mut core::ffi::c_void) -> i32, Error> {
-        self.free.ok_or_else(|| Error::Unsupported { function: Operation::FreeContextBuffer.function() })
-    }
-
     /// Every security package the provider offers, in the provider's buffer.
     pub fn packages(&self) -> Result<Packages<'_>, Error> {
-        let enumerate = self
-            .enumerate
-            .ok_or_else(|| Error::Unsupported { function: Operation::EnumerateSecurityPackages.function() })?;
-        let free = self.free_fn()?;
+        let enumerate = Operation::EnumerateSecurityPackages.require(self.enumerate)?;
+        let free = Operation::FreeContextBuffer.require(self.free)?;
         let mut count = 0u32;
         let mut array: *mut SecPkgInfoW = std::ptr::null_mut();
         // SAFETY: both out-pointers are valid for writes; the provider fills them on success.
         let status = unsafe { enumerate(&mut count, &mut array) };
         if status != SEC_E_OK {
             // The out-parameters are not trusted on failure: nothing is read or freed.
-            return Err(Error::Status {
-                operation: Operation::EnumerateSecurityPackages,
-                status: Status::from_raw(status),
-            });
+            return Err(Operation::EnumerateSecurityPackages.failed(status));
         }
         if array.is_null() && count != 0 {
             return Err(Error::InvalidData {
@@ -171,10 +162,8 @@ impl Provider {
     /// The attributes of the package named `name`, matched as the provider matches: Windows
     /// ignores case, some other providers (WinPR) do not.
     pub fn query(&self, name: &str) -> Result<PackageInfo, Error> {
-        let query = self
-            .query
-            .ok_or_else(|| Error::Unsupported { function: Operation::QuerySecurityPackageInfo.function() })?;
-        let free = self.free_fn()?;
+        let query = Operation::QuerySecurityPackageInfo.require(self.query)?;
+        let free = Operation::FreeContextBuffer.require(self.free)?;
         let mut wide = to_wide(name)?;
         let mut record: *mut SecPkgInfoW = std::ptr::null_mut();
         // SAFETY: `wide` is NUL-terminated and outlives the call; `record` is valid for writes.
@@ -187,9 +176,7 @@ impl Provider {
             // FreeContextBuffer, which the buffer frees once.
             SEC_E_OK => unsafe { ProviderBuffer::new(record, 1, free) }.into_single(),
             SEC_E_SECPKG_NOT_FOUND => Err(Error::NotFound { name: name.to_owned() }),
-            status => {
-                Err(Error::Status { operation: Operation::QuerySecurityPackageInfo, status: Status::from_raw(status) })
-            }
+            status => Err(Operation::QuerySecurityPackageInfo.failed(status)),
         }
     }
 }
