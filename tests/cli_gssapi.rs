@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::{BIN, bare};
+use common::bare;
 
 use assert_cmd::Command;
 
@@ -33,8 +33,9 @@ fn gssapi_is_a_usage_error_where_it_is_not_built() {
 
 #[cfg(all(unix, feature = "gssapi"))]
 mod gssapi {
-    use super::{BIN, bare, common, failure_of};
+    use super::{bare, common, failure_of};
     use assert_cmd::Command;
+    use common::BIN;
     use secpkg::gssapi::{ATTRIBUTE_CAPABILITIES, Gssapi, Mechanism, UNMAPPED_ATTRIBUTES};
     use serde_json::{Value, json};
     use std::path::{Path, PathBuf};
