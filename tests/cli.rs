@@ -1,8 +1,5 @@
 //! The `secpkg` command, run as a child process against the test provider library (loaded with
 //! `--provider`, its packages set by `SECPKG_TEST_PROVIDER`), and once against the system's.
-//!
-//! This file must not use `secpkg_test_provider`: linking it would replace the SSPI functions of
-//! this test binary (see that crate's "Linking hazard"). The command is a separate process anyway.
 
 mod common;
 

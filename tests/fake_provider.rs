@@ -23,6 +23,19 @@ fn three() -> Vec<Package> {
     vec![package("Negotiate", 9, 48256), package("Kerberos", 16, 48000), package("NTLM", 10, 2888)]
 }
 
+/// With the fake linked into this binary, the system's SSPI functions are still the system's:
+/// the fake exports no symbol (its provider library is the separate secpkg-test-provider-dll).
+/// When it did, the linker bound `secpkg_sys::InitSecurityInterfaceW` to it.
+#[cfg(windows)]
+#[test]
+fn linking_the_fake_leaves_the_system_provider_alone() {
+    let _guard = install(Scenario { packages: vec![package("FakeOnly", 1, 1)], ..Scenario::default() });
+    let listed = Provider::system().unwrap().packages().unwrap().into_vec().unwrap();
+    let names: Vec<&str> = listed.iter().map(|p| p.name.as_str()).collect();
+    assert!(names.contains(&"Negotiate") && !names.contains(&"FakeOnly"), "{names:?}");
+    assert_eq!(stats().enumerate_calls, 0);
+}
+
 /// Installs `scenario` and builds a provider over the fake's table.
 fn fake(scenario: Scenario) -> (ScenarioGuard, Provider) {
     let guard = install(scenario);

@@ -9,7 +9,7 @@ use secpkg::{Error, Provider};
 #[test]
 fn the_library_lists_and_finds_its_packages() {
     let provider = Provider::load(test_provider_library()).unwrap();
-    assert!(provider.origin().ends_with(&format!("secpkg_test_provider{}", std::env::consts::DLL_SUFFIX)));
+    assert!(provider.origin().ends_with(&format!("secpkg_test_provider_dll{}", std::env::consts::DLL_SUFFIX)));
     assert!(provider.interface_version().is_known());
     let packages = provider.packages().unwrap().into_vec().unwrap();
     let names: Vec<&str> = packages.iter().map(|p| p.name.as_str()).collect();

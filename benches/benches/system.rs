@@ -1,8 +1,5 @@
 //! secpkg against the system provider (WinPR on Linux, secur32 on Windows), safe and raw on the
 //! same function table. See BENCHMARKS.md.
-//!
-//! This binary must not use `secpkg-test-provider`: one that does binds the SSPI symbol names
-//! to the fake.
 
 mod common;
 

@@ -11,7 +11,7 @@ pub fn providers_required() -> bool {
 
 /// The test provider library cargo built beside this test binary (it is a dev-dependency).
 pub fn test_provider_library() -> PathBuf {
-    let name = format!("{}secpkg_test_provider{}", std::env::consts::DLL_PREFIX, std::env::consts::DLL_SUFFIX);
+    let name = format!("{}secpkg_test_provider_dll{}", std::env::consts::DLL_PREFIX, std::env::consts::DLL_SUFFIX);
     let deps = std::env::current_exe().unwrap().parent().unwrap().to_owned();
     let path = deps.join(&name);
     assert!(path.exists(), "{} was not built; run the tests with cargo", path.display());

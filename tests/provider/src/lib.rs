@@ -6,24 +6,21 @@
 //! - **In-process** (rlib): [`install`] a [`Scenario`], call through [`table()`], then check
 //!   [`stats()`] for leaks, double frees and call counts. The returned [`ScenarioGuard`]
 //!   serializes tests that use the provider.
-//! - **As a library** (cdylib: `libsecpkg_test_provider.so`, `secpkg_test_provider.dll`), loaded
-//!   by path and entered through the exported `InitSecurityInterfaceW` (the three table functions
-//!   are exported too). Its scenario comes from [`ENV_VAR`] on first use: inline JSON or
+//! - **As a library**: `secpkg-test-provider-dll` (in `dll/`) exports these functions under the
+//!   system's names from a cdylib (`libsecpkg_test_provider_dll.so`,
+//!   `secpkg_test_provider_dll.dll`), loaded by path and entered through `InitSecurityInterfaceW`.
+//!   There the scenario comes from [`ENV_VAR`] on first use: inline JSON or
 //!   `@/path/to/file.json`. A malformed one makes `InitSecurityInterfaceW` return null (and the
 //!   other functions `SEC_E_INTERNAL_ERROR`) after one line on stderr naming the problem.
+//!
+//! This crate itself exports no symbol, so a test binary that uses the in-process fake still
+//! calls the system's own SSPI functions when it names them.
 //!
 //! Buffers are laid out as on Windows: one allocation holding the `SecPkgInfoW` records followed
 //! by their NUL-terminated UTF-16 strings, so one `FreeContextBuffer` frees everything. Every
 //! live allocation is tracked: freeing anything else is counted as a bad free and not performed,
 //! and freed memory is poisoned before it is released so reads after free see garbage.
 //!
-//! # Linking hazard
-//! The exported names are the system's. An executable that uses this crate (any item of it) also
-//! binds its own calls of `secpkg_sys::EnumerateSecurityPackagesW`, `QuerySecurityPackageInfoW`,
-//! `FreeContextBuffer` and `InitSecurityInterfaceW` to these fakes instead of secur32.dll: on
-//! Linux because nothing else defines them, on x86_64-pc-windows-gnu because the linker prefers
-//! the local definition (seen under Wine). Test the real secur32 in a test binary (a separate
-//! `tests/*.rs` file) that does not mention this crate.
 
 mod scenario;
 
@@ -311,7 +308,7 @@ fn garbage_pointer<T>() -> *mut T {
 /// The provider's entry point: a pointer to a static table for the current scenario (valid for
 /// the life of the process; do not write through it), or null with `null_table` or a malformed
 /// [`ENV_VAR`].
-#[unsafe(no_mangle)]
+#[allow(non_snake_case)] // the SDK function it stands in for
 pub extern "system" fn InitSecurityInterfaceW() -> *mut SecurityFunctionTableW {
     let result = catch_unwind(|| {
         let scenario = state().scenario().ok()?;
@@ -334,7 +331,7 @@ pub extern "system" fn InitSecurityInterfaceW() -> *mut SecurityFunctionTableW {
 ///
 /// # Safety
 /// Both pointers are null or valid for one write (the SSPI contract).
-#[unsafe(no_mangle)]
+#[allow(non_snake_case)] // the SDK function it stands in for
 pub unsafe extern "system" fn EnumerateSecurityPackagesW(
     count: *mut u32,
     packages: *mut *mut SecPkgInfoW,
@@ -369,7 +366,7 @@ pub unsafe extern "system" fn EnumerateSecurityPackagesW(
 ///
 /// # Safety
 /// `name` is null or a NUL-terminated UTF-16 string; `info` is null or valid for one write.
-#[unsafe(no_mangle)]
+#[allow(non_snake_case)] // the SDK function it stands in for
 pub unsafe extern "system" fn QuerySecurityPackageInfoW(
     name: *mut u16,
     info: *mut *mut SecPkgInfoW,
@@ -416,7 +413,7 @@ pub unsafe extern "system" fn QuerySecurityPackageInfoW(
 ///
 /// # Safety
 /// None beyond the call itself: any pointer is accepted, and only tracked ones are touched.
-#[unsafe(no_mangle)]
+#[allow(non_snake_case)] // the SDK function it stands in for
 pub unsafe extern "system" fn FreeContextBuffer(buffer: *mut c_void) -> SECURITY_STATUS {
     guard(|| {
         let mut st = state();

@@ -1,0 +1,55 @@
+//! The test provider (`secpkg-test-provider`) as a provider library: a cdylib exporting
+//! `InitSecurityInterfaceW` and the three functions of its table under the system's names, as
+//! secur32.dll and WinPR do. Its scenario comes from `SECPKG_TEST_PROVIDER` on first use.
+//!
+//! The exports live here, not in `secpkg-test-provider`, so that a test binary that uses the
+//! in-process fake does not also define the system's names: a binary that defines them binds its
+//! own calls of `secpkg_sys::InitSecurityInterfaceW` and the others to them instead of
+//! secur32.dll (on Linux because nothing else defines them, on x86_64-pc-windows-gnu because the
+//! linker prefers the local definition).
+
+use secpkg_sys::{SECURITY_STATUS, SecPkgInfoW, SecurityFunctionTableW};
+use secpkg_test_provider as provider;
+use std::ffi::c_void;
+
+/// See [`secpkg_test_provider::InitSecurityInterfaceW`].
+#[unsafe(no_mangle)]
+pub extern "system" fn InitSecurityInterfaceW() -> *mut SecurityFunctionTableW {
+    provider::InitSecurityInterfaceW()
+}
+
+/// See [`secpkg_test_provider::EnumerateSecurityPackagesW`].
+///
+/// # Safety
+/// As there: both pointers are null or valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn EnumerateSecurityPackagesW(
+    count: *mut u32,
+    packages: *mut *mut SecPkgInfoW,
+) -> SECURITY_STATUS {
+    // SAFETY: the caller upholds the same contract.
+    unsafe { provider::EnumerateSecurityPackagesW(count, packages) }
+}
+
+/// See [`secpkg_test_provider::QuerySecurityPackageInfoW`].
+///
+/// # Safety
+/// As there: `name` is null or NUL-terminated UTF-16; `info` is null or valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn QuerySecurityPackageInfoW(
+    name: *mut u16,
+    info: *mut *mut SecPkgInfoW,
+) -> SECURITY_STATUS {
+    // SAFETY: the caller upholds the same contract.
+    unsafe { provider::QuerySecurityPackageInfoW(name, info) }
+}
+
+/// See [`secpkg_test_provider::FreeContextBuffer`].
+///
+/// # Safety
+/// None beyond the call itself.
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn FreeContextBuffer(buffer: *mut c_void) -> SECURITY_STATUS {
+    // SAFETY: any pointer is accepted; only the provider's own buffers are touched.
+    unsafe { provider::FreeContextBuffer(buffer) }
+}
