@@ -7,7 +7,46 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote};
 use syn::meta::ParseNestedMeta;
-use syn::{Attribute, Error, Expr, ExprLit, Ident, Lit, LitInt, LitStr, Meta, Result, Token};
+use syn::punctuated::Punctuated;
+use syn::{
+    Attribute, Data, DeriveInput, Error, Expr, ExprLit, Ident, Lit, LitInt, LitStr, Meta, Result, Token, Variant,
+};
+
+/// The variants of a derive's input, which must be a non-generic enum: otherwise `not_an_enum`
+/// at the `struct`/`union` keyword, or "`what` cannot be generic" at the generics.
+pub(crate) fn enum_variants<'a>(
+    input: &'a DeriveInput,
+    not_an_enum: &str,
+    what: &str,
+) -> Result<&'a Punctuated<Variant, Token![,]>> {
+    let variants = match &input.data {
+        Data::Enum(data) => &data.variants,
+        Data::Struct(data) => return Err(Error::new(data.struct_token.span, not_an_enum)),
+        Data::Union(data) => return Err(Error::new(data.union_token.span, not_an_enum)),
+    };
+    if !input.generics.params.is_empty() {
+        return Err(Error::new_spanned(&input.generics, format!("{what} cannot be generic: remove the `<...>`")));
+    }
+    Ok(variants)
+}
+
+/// Collects a derive's errors, so that one expansion reports every mistake, not just the first.
+#[derive(Default)]
+pub(crate) struct Errors(Option<Error>);
+
+impl Errors {
+    pub(crate) fn push(&mut self, error: Error) {
+        match &mut self.0 {
+            Some(all) => all.combine(error),
+            None => self.0 = Some(error),
+        }
+    }
+
+    /// `Err` with every error pushed, if any.
+    pub(crate) fn finish(self) -> Result<()> {
+        self.0.map_or(Ok(()), Err)
+    }
+}
 
 /// Runs `each` on every item of every `#[name(...)]` attribute in `attrs`.
 ///

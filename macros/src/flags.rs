@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
-use syn::{Data, DeriveInput, Error, Fields, Ident, LitStr, Result};
+use syn::{DeriveInput, Error, Fields, Ident, LitStr, Result};
 
 use crate::attrs::{self, Repr};
 use crate::template;
@@ -26,21 +26,14 @@ struct Flag {
 }
 
 pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
-    let variants = match &input.data {
-        Data::Enum(data) => &data.variants,
-        Data::Struct(data) => return Err(not_an_enum(data.struct_token.span)),
-        Data::Union(data) => return Err(not_an_enum(data.union_token.span)),
-    };
-    if !input.generics.params.is_empty() {
-        return Err(Error::new_spanned(&input.generics, "a flag family cannot be generic: remove the `<...>`"));
-    }
+    let variants = attrs::enum_variants(
+        &input,
+        "#[derive(Flags)] needs a fieldless enum: write `enum Name { Variant, .. }` with one unit variant per flag",
+        "a flag family",
+    )?;
     let family = parse_family(&input)?;
 
-    let mut errors: Option<Error> = None;
-    let mut push = |e: Error| match &mut errors {
-        Some(all) => all.combine(e),
-        None => errors = Some(e),
-    };
+    let mut errors = attrs::Errors::default();
     let mut flags = Vec::new();
     let mut by_bit: BTreeMap<i128, Ident> = BTreeMap::new();
     let mut by_name: BTreeMap<String, Ident> = BTreeMap::new();
@@ -48,7 +41,7 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
         match parse_flag(variant, &family) {
             Ok((flag, value_tokens, name_lit)) => {
                 if let Some(first) = by_bit.get(&flag.bit) {
-                    push(Error::new_spanned(
+                    errors.push(Error::new_spanned(
                         value_tokens,
                         format!("value {:#x} is already the bit of `{first}`: each flag needs its own bit", flag.bit),
                     ));
@@ -60,7 +53,7 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
                 let mut spellings = vec![flag.name.clone(), flag.sdk_name.clone()];
                 spellings.dedup();
                 if let Some((spelling, first)) = spellings.iter().find_map(|s| by_name.get(s).map(|first| (s, first))) {
-                    push(Error::new(
+                    errors.push(Error::new(
                         name_lit.span(),
                         format!("name `{spelling}` is already used by `{first}`: give each flag its own SDK name"),
                     ));
@@ -71,21 +64,12 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
                 }
                 flags.push(flag);
             }
-            Err(e) => push(e),
+            Err(e) => errors.push(e),
         }
     }
-    if let Some(errors) = errors {
-        return Err(errors);
-    }
+    errors.finish()?;
     flags.sort_by_key(|f| f.bit);
     expand(&input, &family, &flags)
-}
-
-fn not_an_enum(span: Span) -> Error {
-    Error::new(
-        span,
-        "#[derive(Flags)] needs a fieldless enum: write `enum Name { Variant, .. }` with one unit variant per flag",
-    )
 }
 
 fn parse_family(input: &DeriveInput) -> Result<Family> {

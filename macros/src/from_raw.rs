@@ -46,11 +46,7 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
     };
     let options = parse_options(&input)?;
 
-    let mut errors: Option<Error> = None;
-    let mut push = |e: Error| match &mut errors {
-        Some(all) => all.combine(e),
-        None => errors = Some(e),
-    };
+    let mut errors = attrs::Errors::default();
     let mut mappings = Vec::new();
     let mut seen: BTreeMap<String, Ident> = BTreeMap::new();
     for field in fields {
@@ -58,12 +54,12 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
             continue;
         };
         if let Err(e) = check_owned(&field.ty) {
-            push(e);
+            errors.push(e);
         }
         match parse_mapping(field, &owned) {
             Ok(mapping) => {
                 if let Some(first) = seen.get(&mapping.raw_field.to_string()) {
-                    push(Error::new(
+                    errors.push(Error::new(
                         mapping.raw_field.span(),
                         format!(
                             "raw field `{}` is already mapped to `{first}`: map each raw field once and compute the rest after `from_raw`",
@@ -75,12 +71,10 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
                 seen.insert(mapping.raw_field.to_string(), owned);
                 mappings.push(mapping);
             }
-            Err(e) => push(e),
+            Err(e) => errors.push(e),
         }
     }
-    if let Some(errors) = errors {
-        return Err(errors);
-    }
+    errors.finish()?;
     Ok(expand(&input, options, &mappings))
 }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
-use syn::{Data, DeriveInput, Error, Fields, Ident, Result, Type, Variant};
+use syn::{DeriveInput, Error, Fields, Ident, Result, Type, Variant};
 
 use crate::attrs::{self, Repr};
 use crate::template;
@@ -32,22 +32,15 @@ struct Unknown {
 }
 
 pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
-    let variants = match &input.data {
-        Data::Enum(data) => &data.variants,
-        Data::Struct(data) => return Err(not_an_enum(data.struct_token.span)),
-        Data::Union(data) => return Err(not_an_enum(data.union_token.span)),
-    };
-    if !input.generics.params.is_empty() {
-        return Err(Error::new_spanned(&input.generics, "an id enum cannot be generic: remove the `<...>`"));
-    }
+    let variants = attrs::enum_variants(
+        &input,
+        "#[derive(IdEnum)] needs an enum: write `enum Name { Known, .., Unknown(i32) }` with unit variants and one variant for unknown values",
+        "an id enum",
+    )?;
     let family = parse_family(&input)?;
     let repr = &family.repr.ident;
 
-    let mut errors: Option<Error> = None;
-    let mut push = |e: Error| match &mut errors {
-        Some(all) => all.combine(e),
-        None => errors = Some(e),
-    };
+    let mut errors = attrs::Errors::default();
     let mut known = Vec::new();
     let mut unknown: Option<Unknown> = None;
     let mut by_value: BTreeMap<i128, Ident> = BTreeMap::new();
@@ -57,7 +50,7 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
             Fields::Unit => match parse_known(variant, &family) {
                 Ok((k, value_tokens, name_spans)) => {
                     if let Some(first) = by_value.get(&k.value) {
-                        push(Error::new_spanned(
+                        errors.push(Error::new_spanned(
                             value_tokens,
                             format!(
                                 "value {} is already the value of `{first}`: list the other SDK name as #[sdk(alias = \"{}\")] on `{first}`",
@@ -81,18 +74,18 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
                         by_name.insert(spelling.clone(), k.ident.clone());
                     }
                     match clash {
-                        Some(e) => push(e),
+                        Some(e) => errors.push(e),
                         None => {
                             by_value.insert(k.value, k.ident.clone());
                             known.push(k);
                         }
                     }
                 }
-                Err(e) => push(e),
+                Err(e) => errors.push(e),
             },
             Fields::Unnamed(fields) if fields.unnamed.len() == 1 => {
                 if let Some(first) = &unknown {
-                    push(Error::new(
+                    errors.push(Error::new(
                         variant.ident.span(),
                         format!(
                             "`{}` already holds the values with no SDK name: make this a unit variant with #[sdk(name = \"...\", value = ...)]",
@@ -105,10 +98,10 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
                 // tuple variant is still reported as one too many.
                 unknown = Some(Unknown { ident: variant.ident.clone(), doc: attrs::first_doc_line(&variant.attrs) });
                 if let Err(e) = check_unknown(variant, &fields.unnamed[0].ty, &family) {
-                    push(e);
+                    errors.push(e);
                 }
             }
-            fields => push(Error::new_spanned(
+            fields => errors.push(Error::new_spanned(
                 fields,
                 format!(
                     "a variant is either a unit variant with #[sdk(..)] or the one variant for unknown values: write `{}({repr})`",
@@ -118,27 +111,18 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
         }
     }
     if unknown.is_none() {
-        push(Error::new(
+        errors.push(Error::new(
             input.ident.span(),
             format!("add a variant that holds the values with no SDK name, e.g. `Unknown({repr})`"),
         ));
     }
-    if let Some(errors) = errors {
-        return Err(errors);
-    }
+    errors.finish()?;
     let Some(unknown) = unknown else {
         // Reported above; kept as a branch so this function cannot panic.
         return Ok(TokenStream::new());
     };
     known.sort_by_key(|k| k.value);
     expand(&input, &family, &known, &unknown)
-}
-
-fn not_an_enum(span: Span) -> Error {
-    Error::new(
-        span,
-        "#[derive(IdEnum)] needs an enum: write `enum Name { Known, .., Unknown(i32) }` with unit variants and one variant for unknown values",
-    )
 }
 
 fn parse_family(input: &DeriveInput) -> Result<Family> {
