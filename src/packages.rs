@@ -26,7 +26,8 @@ impl ProviderBuffer {
         if self.ptr.is_null() {
             return &[];
         }
-        // SAFETY: `new`'s contract: `len` initialised records, valid until freed in `drop`.
+        // SAFETY: `new`'s contract: `len` initialised records, valid until `release` frees them,
+        // which clears `ptr` first.
         unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
     }
 

@@ -32,6 +32,7 @@ pub(crate) fn enum_variants<'a>(
 
 /// Collects a derive's errors, so that one expansion reports every mistake, not just the first.
 #[derive(Default)]
+#[must_use = "call `finish()?`, or the collected errors are lost"]
 pub(crate) struct Errors(Option<Error>);
 
 impl Errors {

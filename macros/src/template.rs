@@ -26,21 +26,22 @@ pub(crate) fn string(text: &str) -> TokenStream {
 pub(crate) fn fill(name: &str, template: &str, holes: &[Hole<'_>]) -> Result<TokenStream> {
     let bug = |what: String| Error::new(Span::call_site(), format!("secpkg-macros bug: template `{name}`: {what}"));
     let tokens: TokenStream = template.parse().map_err(|e| bug(format!("does not parse: {e}")))?;
-    substitute(tokens, holes).map_err(|hole| bug(format!("no value for `${hole}`")))
+    substitute(tokens, holes).map_err(bug)
 }
 
+/// Replaces every `$name` in `tokens`; `Err` says what is wrong with the template.
 fn substitute(tokens: TokenStream, holes: &[Hole<'_>]) -> std::result::Result<TokenStream, String> {
     let mut out = TokenStream::new();
-    let mut tokens = tokens.into_iter().peekable();
+    let mut tokens = tokens.into_iter();
     while let Some(token) = tokens.next() {
         match token {
             TokenTree::Punct(dollar) if dollar.as_char() == '$' => {
                 let Some(TokenTree::Ident(hole)) = tokens.next() else {
-                    return Err("(a `$` not followed by a name)".to_owned());
+                    return Err("a `$` not followed by a hole name".to_owned());
                 };
                 let hole = hole.to_string();
                 let Some((_, value)) = holes.iter().find(|(name, _)| *name == hole) else {
-                    return Err(hole);
+                    return Err(format!("no value for `${hole}`"));
                 };
                 out.extend(value.clone());
             }
@@ -65,5 +66,7 @@ mod tests {
         assert_eq!(filled.to_string(), "fn f () -> u32 { [u32 :: MAX] }");
         let missing = fill("t", "struct $name;", &[]).unwrap_err().to_string();
         assert_eq!(missing, "secpkg-macros bug: template `t`: no value for `$name`");
+        let stray = fill("t", "const X: u8 = $ 1;", &[]).unwrap_err().to_string();
+        assert_eq!(stray, "secpkg-macros bug: template `t`: a `$` not followed by a hole name");
     }
 }

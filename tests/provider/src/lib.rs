@@ -20,7 +20,6 @@
 //! by their NUL-terminated UTF-16 strings, so one `FreeContextBuffer` frees everything. Every
 //! live allocation is tracked: freeing anything else is counted as a bad free and not performed,
 //! and freed memory is poisoned before it is released so reads after free see garbage.
-//!
 
 mod scenario;
 
