@@ -362,6 +362,22 @@ fn the_child_process_runner_survives_a_provider_that_crashes() {
     assert_eq!((report.failed(), report.warned()), (0, 0), "{report}");
 }
 
+/// A probe program that cannot be started fails every check, after a few attempts, and says so.
+#[test]
+fn a_probe_that_cannot_start_fails_every_check() {
+    let missing = std::env::temp_dir().join("secpkg-no-such-probe-program");
+    let runner = ChildProcess::new(move |_: &Target, _: Probe| std::process::Command::new(&missing));
+    // SAFETY: as above; the probes never get as far as the table.
+    let target = unsafe { Target::from_table(&table(), "test provider") };
+    let report = conformance::check(&target, &runner);
+    assert_shape(&report);
+    let probed: BTreeSet<String> =
+        Probe::ALL.into_iter().flat_map(Probe::checks).map(|c| c.name().to_owned()).collect();
+    assert_eq!(ids(&report, Verdict::Fail), probed, "{report}");
+    let observed = &report.get(CheckId::EnumerateStatus).unwrap().observed;
+    assert!(observed.starts_with("the probe process could not be started (3 attempts): "), "{observed}");
+}
+
 /// Set in a child of the test above: the probe to run and print.
 const CHILD_PROBE: &str = "SECPKG_CONFORMANCE_TEST_PROBE";
 

@@ -25,6 +25,9 @@ impl ProbeRunner for InProcess {
     }
 }
 
+/// How many times [`ChildProcess`] tries to start a probe process.
+const SPAWN_ATTEMPTS: u32 = 3;
+
 /// Runs each probe in a child process, so that a provider that crashes or hangs fails that
 /// probe's checks instead of ending the checker.
 ///
@@ -78,9 +81,22 @@ impl<F: Fn(&Target, Probe) -> Command> ProbeRunner for ChildProcess<F> {
     fn run(&self, target: &Target, probe: Probe) -> ProbeOutcome {
         let mut command = (self.command)(target, probe);
         command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-        let mut child = match command.spawn() {
-            Ok(child) => child,
-            Err(error) => return ProbeOutcome::failed(probe, &format!("process could not be started: {error}")),
+        // Starting a process can fail for a moment for reasons that say nothing about the
+        // provider (Wine's CreateProcess, with many processes starting, once answered
+        // ERROR_INTERNAL_ERROR in CI), so a failed start is tried again, a few times.
+        let mut attempt = 1;
+        let mut child = loop {
+            match command.spawn() {
+                Ok(child) => break child,
+                Err(_) if attempt < SPAWN_ATTEMPTS => {
+                    std::thread::sleep(Duration::from_millis(100 * u64::from(attempt)));
+                    attempt += 1;
+                }
+                Err(error) => {
+                    let why = format!("process could not be started ({attempt} attempts): {error}");
+                    return ProbeOutcome::failed(probe, &why);
+                }
+            }
         };
         let stdout = drain(child.stdout.take());
         let stderr = drain(child.stderr.take());
