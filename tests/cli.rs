@@ -93,19 +93,7 @@ fn assert_package(actual: &Value, scenario: &Value) {
     let expected = expected_package(scenario);
     let fields = actual.as_object().unwrap();
     let keys: Vec<&str> = fields.keys().map(String::as_str).collect();
-    assert_eq!(
-        keys,
-        [
-            "name",
-            "comment",
-            "version",
-            "rpc_id",
-            "max_token",
-            "capabilities",
-            "capability_bits",
-            "unknown_capability_bits"
-        ]
-    );
+    assert_eq!(keys, common::PACKAGE_FIELDS);
     for (key, value) in fields {
         assert_eq!(value, &expected[key], "field {key} of {}", scenario["name"]);
     }

@@ -18,6 +18,10 @@ pub fn test_provider_library() -> PathBuf {
     path
 }
 
+/// The members of a PACKAGE in the command's JSON, in order (README, "JSON").
+pub const PACKAGE_FIELDS: [&str; 8] =
+    ["name", "comment", "version", "rpc_id", "max_token", "capabilities", "capability_bits", "unknown_capability_bits"];
+
 /// The `secpkg` command cargo built for these tests.
 #[cfg(feature = "cli")]
 pub const BIN: &str = env!("CARGO_BIN_EXE_secpkg");
