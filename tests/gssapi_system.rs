@@ -204,10 +204,10 @@ fn a_library_that_is_not_gssapi_is_refused_by_name() {
         // refused before any call.
         let error = unsafe { Gssapi::load("libc.so.6") }.unwrap_err();
         assert!(matches!(&error, Error::GssapiLoad { path, .. } if path.as_os_str() == "libc.so.6"), "{error:?}");
-        assert!(error.to_string().contains("gss_indicate_mechs"), "{error}");
+        assert!(std::error::Error::source(&error).unwrap().to_string().contains("gss_indicate_mechs"), "{error}");
     }
     // SAFETY: the system's GSSAPI libraries, or a library without the GSSAPI symbols, which is
     // refused before any call.
     let error = unsafe { Gssapi::load("/nonexistent/libgssapi.so") }.unwrap_err();
-    assert!(error.to_string().starts_with("cannot load the GSSAPI library /nonexistent/libgssapi.so: "), "{error}");
+    assert_eq!(error.to_string(), "cannot load the GSSAPI library /nonexistent/libgssapi.so");
 }
