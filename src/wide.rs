@@ -255,7 +255,10 @@ mod tests {
         assert_eq!(wide.chars().rev().collect::<String>(), "!\u{fffd}\u{1f512}\u{e9}K");
         assert_eq!(wide.to_string(), wide.to_string_lossy());
         let ascii = WideStr(&[0x4E, 0x54, 0x4C, 0x4D]);
-        assert!(ascii == "NTLM" && "NTLM" == ascii && *"NTLM" == ascii && ascii != "NTLMv2");
+        assert_eq!(ascii, "NTLM");
+        assert_eq!("NTLM", ascii);
+        assert_eq!(*"NTLM", ascii);
+        assert_ne!(ascii, "NTLMv2");
         assert_eq!(format!("[{ascii:>6}|{ascii:-<6}|{ascii:^8}|{ascii:2}]"), "[  NTLM|NTLM--|  NTLM  |NTLM]");
     }
 }
