@@ -34,7 +34,7 @@ mod types;
 mod wide;
 
 pub use error::{Error, Operation};
-pub use packages::{Package, Packages};
+pub use packages::{Iter, Package, Packages, QueriedPackage};
 #[cfg(not(windows))]
 pub use provider::UNIX_PROVIDERS;
 pub use provider::{PROVIDER_VAR, Provider};
