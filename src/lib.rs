@@ -35,9 +35,7 @@ mod wide;
 
 pub use error::{Error, Operation};
 pub use packages::{Iter, Package, Packages, QueriedPackage};
-#[cfg(not(windows))]
-pub use provider::UNIX_PROVIDERS;
-pub use provider::{PROVIDER_VAR, Provider};
+pub use provider::{PROVIDER_VAR, Provider, UNIX_PROVIDERS};
 pub use secpkg_sys as sys;
 pub use types::{
     Capabilities, Capability, InterfaceVersion, PackageId, PackageInfo, ParseCapabilityError, ParsePackageIdError,
