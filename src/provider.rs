@@ -134,7 +134,7 @@ impl Provider {
 
     /// The table's `dwVersion`.
     pub fn interface_version(&self) -> InterfaceVersion {
-        InterfaceVersion::from_raw(self.version)
+        InterfaceVersion::from_value(self.version)
     }
 
     /// Every security package the provider offers, in the provider's buffer.
