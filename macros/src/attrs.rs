@@ -44,7 +44,7 @@ pub(crate) fn parse_enum<'a>(
     }
     let mut family = Family::default();
     for_each_item(&input.attrs, "family", keys, |key, meta| match key {
-        "repr" => set_once(&mut family.repr, parse_ident(meta, key, "u32")?, meta, key),
+        "repr" => set_once(&mut family.repr, parse_repr(meta, keys.contains(&"hex"))?, meta, key),
         "prefix" => set_once(&mut family.prefix, parse_str(meta, key)?, meta, key),
         "set" => set_once(&mut family.set, parse_ident(meta, key, &format!("{}Set", input.ident))?, meta, key),
         "hex" => flag(&mut family.hex, meta, key),
@@ -153,6 +153,25 @@ fn flag(slot: &mut bool, meta: &ParseNestedMeta<'_>, key: &str) -> Result<()> {
     }
     *slot = true;
     Ok(())
+}
+
+/// `repr = <integer>`: the integers `secpkg_family::Int` covers (fixed-width, as the SDK's C
+/// types are), unsigned only for a flag set.
+fn parse_repr(meta: &ParseNestedMeta<'_>, signed: bool) -> Result<Ident> {
+    let ident = parse_ident(meta, "repr", "u32")?;
+    let name = ident.to_string();
+    let unsigned = ["u8", "u16", "u32", "u64"].contains(&name.as_str());
+    if unsigned || (signed && ["i8", "i16", "i32", "i64"].contains(&name.as_str())) {
+        return Ok(ident);
+    }
+    let message = match name.strip_prefix('i') {
+        Some(width) if !signed && ["8", "16", "32", "64"].contains(&width) => {
+            format!("a flag set needs an unsigned repr: use `u{width}` instead of `{name}`")
+        }
+        _ if signed => format!("unsupported repr `{name}`: use one of u8, u16, u32, u64, i8, i16, i32 or i64"),
+        _ => format!("unsupported repr `{name}`: use one of u8, u16, u32 or u64"),
+    };
+    Err(Error::new(ident.span(), message))
 }
 
 fn parse_str(meta: &ParseNestedMeta<'_>, key: &str) -> Result<LitStr> {

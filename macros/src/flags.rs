@@ -85,22 +85,21 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
             }
         }
     });
-    // The compiler checks what the generator has not: a repr the set supports, a `Copy` enum.
-    let family_impl = quote_spanned! {repr.span()=> impl #rt::Flag for #ty };
-    let copy_check = quote_spanned! {ty.span()=> impl #rt::Family for #ty };
+    // Spanned on the type's name: the compiler reports an enum that is not `Copy` there.
+    let family_impl = quote_spanned! {ty.span()=> impl #rt::Family for #ty };
     Ok(quote! {
         #[doc = #set_doc]
         #vis type #set = #rt::FlagSet<#ty, #repr>;
         #[doc = #error_doc]
         #vis type #error = #rt::ParseError<#ty>;
 
-        #copy_check {
+        #family_impl {
             type Value = #repr;
             const NOUN: &'static str = #noun;
             const MEMBERS: &'static [#rt::Member<#repr>] = &[#(#members),*];
             const ALL: &'static [Self] = &{
                 let order = #rt::ascending([#(Self::MEMBERS[#positions].value as i128),*]);
-                let declared = [#(Self::#idents),*];
+                let declared: &[Self] = &[#(Self::#idents),*];
                 [#(declared[order[#positions]]),*]
             };
             fn index(self) -> ::core::option::Option<usize> {
@@ -108,7 +107,7 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
             }
         }
 
-        #family_impl {
+        impl #rt::Flag for #ty {
             const SET: &'static str = #set_name;
             const ALL_BITS: #repr = {
                 let (mut bits, mut i) = (0, 0);

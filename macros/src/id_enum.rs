@@ -82,6 +82,7 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
     let error_doc = format!("Error from parsing a [`{ty}`] from text.");
     // Spanned on the unknown variant's field type: a field that is not the repr is reported there.
     let wrap_unknown = quote_spanned!(unk_ty.span()=> Self::#unk(value));
+    let unwrap_unknown = quote_spanned!(unk_ty.span()=> Self::#unk(value) => value);
     let serde = family.serde.then(|| {
         let serde = quote!(#rt::serde_support::serde);
         quote! {
@@ -97,7 +98,8 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
             }
         }
     });
-    let family_impl = quote_spanned! {repr.span()=> impl #rt::Family for #ty };
+    // Spanned on the type's name: the compiler reports an enum that is not `Copy` there.
+    let family_impl = quote_spanned! {ty.span()=> impl #rt::Family for #ty };
     Ok(quote! {
         #[doc = #error_doc]
         #vis type #error = #rt::ParseError<#ty>;
@@ -108,7 +110,7 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
             const MEMBERS: &'static [#rt::Member<#repr>] = &[#(#members),*];
             const ALL: &'static [Self] = &{
                 let order = #rt::ascending([#(Self::MEMBERS[#positions].value as i128),*]);
-                let declared = [#(Self::#idents),*];
+                let declared: &[Self] = &[#(Self::#idents),*];
                 [#(declared[order[#positions]]),*]
             };
             fn index(self) -> ::core::option::Option<usize> {
@@ -158,7 +160,7 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
             pub const fn value(self) -> #repr {
                 match self {
                     #(Self::#idents => <Self as #rt::Family>::MEMBERS[#positions].value,)*
-                    Self::#unk(value) => value,
+                    #unwrap_unknown,
                 }
             }
 

@@ -45,7 +45,7 @@ pub struct Member<V: 'static> {
 }
 
 /// What both derives implement: the family's table.
-pub trait Family: Copy + Eq + 'static {
+pub trait Family: Copy + 'static {
     /// The raw integer type.
     type Value: Int;
     /// How messages name a member: `capability flag`, `status`.
