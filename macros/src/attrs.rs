@@ -66,7 +66,10 @@ pub(crate) fn parse_named(variant: &Variant, keys: &[&str]) -> Result<Named> {
     for_each_item(&variant.attrs, "sdk", keys, |key, meta| match key {
         "name" => set_once(&mut name, parse_str(meta, key)?, meta, key),
         "value" => set_once(&mut value, meta.value()?.parse::<Expr>()?, meta, key),
-        _ => Ok(aliases.push(parse_str(meta, key)?)),
+        _ => {
+            aliases.push(parse_str(meta, key)?);
+            Ok(())
+        }
     })?;
     let (Some(name), Some(value)) = (name, value) else {
         let example = variant.ident.to_string().to_uppercase();
@@ -82,7 +85,7 @@ pub(crate) fn parse_named(variant: &Variant, keys: &[&str]) -> Result<Named> {
 pub(crate) fn member(named: &Named, prefix: &str) -> TokenStream {
     let (value, sdk_name, aliases, doc) = (&named.value, named.name.value(), &named.aliases, &named.doc);
     let name = sdk_name.strip_prefix(prefix).unwrap_or(&sdk_name);
-    quote!(::secpkg_family::Member { value: #value, sdk_name: #sdk_name, name: #name, aliases: &[#(#aliases),*], doc: #doc })
+    quote!(::secpkg_family::Member::new(#value, #sdk_name, #name, &[#(#aliases),*], #doc))
 }
 
 /// Collects a derive's errors, so that one expansion reports every mistake, not just the first.

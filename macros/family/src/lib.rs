@@ -44,6 +44,19 @@ pub struct Member<V: 'static> {
     pub doc: &'static str,
 }
 
+impl<V> Member<V> {
+    /// A member, in the order of the fields (one short line per member in the derives' output).
+    pub const fn new(
+        value: V,
+        sdk_name: &'static str,
+        name: &'static str,
+        aliases: &'static [&'static str],
+        doc: &'static str,
+    ) -> Self {
+        Member { value, sdk_name, name, aliases, doc }
+    }
+}
+
 /// What both derives implement: the family's table.
 pub trait Family: Copy + 'static {
     /// The raw integer type.
