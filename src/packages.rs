@@ -234,7 +234,7 @@ impl<'a> Package<'a> {
     /// `wRPCID`.
     #[must_use]
     pub fn rpc_id(&self) -> PackageId {
-        PackageId::from_raw(self.0.wRPCID)
+        PackageId::from_value(self.0.wRPCID)
     }
 
     /// `cbMaxToken`: the largest token the package produces, in bytes.

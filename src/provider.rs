@@ -206,7 +206,7 @@ impl Provider {
     /// The table's `dwVersion`.
     #[must_use]
     pub fn interface_version(&self) -> InterfaceVersion {
-        InterfaceVersion::from_raw(self.version)
+        InterfaceVersion::from_value(self.version)
     }
 
     /// Runs `call`, a call into the provider's library, under the library's lock.

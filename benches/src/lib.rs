@@ -99,7 +99,7 @@ fn sum_units(units: &[u16]) -> u64 {
 /// them): for [`Subject::check`] only, never measured.
 pub fn sum_owned(info: &PackageInfo) -> u64 {
     let utf16 = |s: &str| s.encode_utf16().map(u64::from).sum::<u64>();
-    sum_fixed(info.capabilities.bits(), info.version, info.rpc_id.raw(), info.max_token)
+    sum_fixed(info.capabilities.bits(), info.version, info.rpc_id.value(), info.max_token)
         + utf16(&info.name)
         + utf16(&info.comment)
 }
@@ -256,7 +256,7 @@ impl Subject {
             sum += sum_fixed(
                 package.capabilities().bits(),
                 package.version(),
-                package.rpc_id().raw(),
+                package.rpc_id().value(),
                 package.max_token(),
             );
             sum += sum_units(package.name().as_units()) + sum_units(package.comment().as_units());
