@@ -121,7 +121,7 @@ unsafe fn owned_record(record: &SecPkgInfoW) -> PackageInfo {
     PackageInfo {
         capabilities: secpkg::Capabilities::from_bits_retain(record.fCapabilities),
         version: record.wVersion,
-        rpc_id: secpkg::PackageId::from_raw(record.wRPCID),
+        rpc_id: secpkg::PackageId::from_value(record.wRPCID),
         max_token: record.cbMaxToken,
         name: string(record.Name),
         comment: string(record.Comment),
@@ -337,7 +337,7 @@ impl Subject {
     pub fn query_in_place(&self) -> u64 {
         let queried = self.provider.query_in_place(&self.query_name).expect("query_in_place()");
         let package = queried.package();
-        sum_fixed(package.capabilities().bits(), package.version(), package.rpc_id().raw(), package.max_token())
+        sum_fixed(package.capabilities().bits(), package.version(), package.rpc_id().value(), package.max_token())
             + sum_units(package.name().as_units())
             + sum_units(package.comment().as_units())
     }
