@@ -10,13 +10,15 @@ secpkg_sys::capability_family! {
     /// One capability bit of a security package (`SECPKG_FLAG_*`).
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, secpkg_macros::Flags)]
     #[family(set = Capabilities)]
+    #[non_exhaustive]
     #[cfg_attr(feature = "serde", family(serde))]
     pub enum Capability {}
 }
 
 secpkg_sys::package_id_family! {
     /// A package identifier (`wRPCID`): `RPC_C_AUTHN_*` or `SECPKG_ID_NONE`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, secpkg_macros::IdEnum)]
+    #[derive(Clone, Copy, Debug, secpkg_macros::IdEnum)]
+    #[non_exhaustive]
     #[cfg_attr(feature = "serde", family(serde))]
     pub enum PackageId {
         /// An id the SDK does not name.
@@ -26,7 +28,8 @@ secpkg_sys::package_id_family! {
 
 secpkg_sys::status_family! {
     /// An SSPI status code (`SECURITY_STATUS`): `SEC_E_*` and `SEC_I_*`.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, secpkg_macros::IdEnum)]
+    #[derive(Clone, Copy, Debug, secpkg_macros::IdEnum)]
+    #[non_exhaustive]
     #[family(hex)]
     #[cfg_attr(feature = "serde", family(serde))]
     pub enum Status {
@@ -37,14 +40,35 @@ secpkg_sys::status_family! {
 
 secpkg_sys::interface_version_family! {
     /// A `SecurityFunctionTable.dwVersion` (`SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION*`).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, secpkg_macros::IdEnum)]
+    #[derive(Clone, Copy, Debug, secpkg_macros::IdEnum)]
+    #[non_exhaustive]
     pub enum InterfaceVersion {
         /// A version the SDK does not name.
         Unknown(u32),
     }
 }
 
-/// A security package's attributes (`SecPkgInfoW`), owned.
+/// Ids are equal when their values are: `Unknown(16)` is the same id as `from_value(16)`, which
+/// a newer SDK may name.
+macro_rules! equal_by_value {
+    ($($id:ty),*) => {$(
+        impl PartialEq for $id {
+            fn eq(&self, other: &Self) -> bool {
+                self.value() == other.value()
+            }
+        }
+        impl Eq for $id {}
+        impl std::hash::Hash for $id {
+            fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+                self.value().hash(state);
+            }
+        }
+    )*};
+}
+equal_by_value!(PackageId, Status, InterfaceVersion);
+
+/// A security package's attributes (`SecPkgInfoW`), owned. Its fields are those of
+/// `SecPkgInfoW`, which the SSPI ABI fixes: it is exhaustive.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct PackageInfo {
@@ -82,5 +106,20 @@ impl PackageInfo {
             // SAFETY: as above.
             comment: unsafe { optional_string(Comment, "Comment") }?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PackageId, Status};
+    use std::collections::HashSet;
+
+    #[test]
+    fn an_unknown_id_equals_the_known_id_of_its_value() {
+        assert_eq!(PackageId::Unknown(16), PackageId::from_value(16));
+        assert_ne!(PackageId::Unknown(16), PackageId::from_value(9));
+        assert_eq!(Status::Unknown(0), Status::from_value(0));
+        let ids: HashSet<PackageId> = [PackageId::Unknown(16), PackageId::from_value(16)].into();
+        assert_eq!(ids.len(), 1);
     }
 }
