@@ -6,8 +6,6 @@
 //! A missing library is a failure under `SECPKG_REQUIRE_PROVIDERS=1`, else one `skipped: …`
 //! line. The fallback tests hide WinPR from the command by binding /dev/null over its files in a
 //! private mount namespace (`unshare -rm`); where that is not allowed they print `skipped: …`.
-#![cfg(feature = "cli")]
-
 mod common;
 
 use common::bare;
