@@ -5,6 +5,7 @@
 #[path = "../../../tests/common/mod.rs"]
 mod shared;
 
+#[allow(unused_imports)] // Some test binaries use only this file's own items.
 pub use shared::*;
 
 /// The members of a PACKAGE in the command's JSON, in order (README, "JSON").
