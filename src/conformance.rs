@@ -3,7 +3,7 @@
 //! [`check`] runs every check on a [`Target`] (the system provider, a provider library, or a
 //! function table) and returns a [`Report`]: one [`Check`] per check, each `PASS`, `FAIL` or
 //! `WARN`, with what was observed, what Windows does, and where that expectation comes from.
-//! Feature `conformance` (on by default: `cli` includes it).
+//! Feature `conformance` (off by default; the `secpkg` command, crate secpkg-cli, turns it on).
 //!
 //! ```no_run
 //! use secpkg::conformance::{self, InProcess, Target};
@@ -45,6 +45,7 @@
 //! | `schannel-alias` | `enumerate` | "Schannel" and "Microsoft Unified Security Protocol Provider", when both listed, have one record apart from the name | observed on Windows 10/11; SDK schannel.h |
 //! | `package-id` | `enumerate` | well-known packages carry their SDK id (Negotiate 9, NTLM 10, Schannel 14, Kerberos 16, WDigest 21, …) | SDK rpcdce.h `RPC_C_AUTHN_*`; observed on Windows 10/11 |
 //! | `package-max-token` | `enumerate` | well-known packages that issue tokens have a non-zero `cbMaxToken` | observed on Windows 10/11 |
+//! | `negotiate-max-token` | `enumerate` | Negotiate's `cbMaxToken` is at least that of each listed package it negotiates (Kerberos, NTLM); passes when Negotiate or both of those are not listed | Microsoft Learn: Microsoft Negotiate; observed on Windows 10/11 |
 //! | `query-listed` | `query-listed` | querying each listed name returns the listed record | Microsoft Learn: QuerySecurityPackageInfoW |
 //! | `query-case` | `query-case` | the name in upper and lower case returns the same record | observed on Windows 10/11 |
 //! | `query-unknown-status` | `query-unknown` | an unknown name gives `SEC_E_SECPKG_NOT_FOUND` | observed on Windows 10/11; SDK winerror.h |
@@ -69,7 +70,7 @@
 //!     {"check": "init-table", "status": "PASS", "observed": "…", "expected": "…", "source": "…"}
 //!   ],
 //!   "passed": 19,
-//!   "failed": 2,
+//!   "failed": 3,
 //!   "warned": 0
 //! }
 //! ```
@@ -287,6 +288,12 @@ check_ids! {
     PackageMaxToken = "package-max-token", Some(Probe::Enumerate),
         "a non-zero cbMaxToken for each well-known package that issues tokens (all of package-id's but CloudAP)",
         "observed on Windows 10/11";
+    /// Negotiate's `cbMaxToken` covers every listed package it negotiates.
+    NegotiateMaxToken = "negotiate-max-token", Some(Probe::Enumerate),
+        "Negotiate's cbMaxToken at least that of each package it negotiates that is listed (Kerberos, NTLM): a \
+         Negotiate client sizes its buffers by Negotiate's figure",
+        "Microsoft Learn: Microsoft Negotiate (Negotiate selects Kerberos or NTLM); observed on Windows 10/11 \
+         (Negotiate 48256, Kerberos 48000, NTLM 2888)";
     /// Querying each listed name returns the listed record.
     QueryListed = "query-listed", Some(Probe::QueryListed),
         "QuerySecurityPackageInfoW of each listed name returns SEC_E_OK and the listed record",

@@ -239,6 +239,9 @@ const WELL_KNOWN: &[(&str, PackageId, bool)] = &[
     ("CloudAP", PackageId::RPC_C_AUTHN_CLOUD_AP, false),
 ];
 
+/// The packages Negotiate chooses between; its token buffer must hold either one's token.
+const NEGOTIATED: &[&str] = &["Kerberos", "NTLM"];
+
 const SCHANNEL: &str = "Schannel";
 const UNISP: &str = "Microsoft Unified Security Protocol Provider";
 
@@ -452,6 +455,7 @@ fn record_checks(records: &[Record]) -> Vec<Check> {
         schannel_alias(records),
         well_known_ids(records),
         well_known_tokens(records),
+        negotiate_tokens(records),
     ]
 }
 
@@ -690,6 +694,34 @@ fn query_empty(opened: &Opened, frees: &mut Frees) -> Vec<Check> {
         }
         answer @ (Answer::NoRecord | Answer::Invalid(_)) => fail(CheckId::QueryEmptyName, answer.text()),
     }]
+}
+
+/// A Negotiate client allocates Negotiate's `cbMaxToken`, and gets the token of the package it
+/// negotiated: a smaller figure truncates that token.
+fn negotiate_tokens(records: &[Record]) -> Check {
+    let Some(negotiate) = find(records, "Negotiate") else {
+        return pass(CheckId::NegotiateMaxToken, "Negotiate not listed");
+    };
+    let negotiated: Vec<(&str, u32)> =
+        NEGOTIATED.iter().filter_map(|&name| find(records, name).map(|r| (name, r.max_token))).collect();
+    if negotiated.is_empty() {
+        return pass(
+            CheckId::NegotiateMaxToken,
+            format!("Negotiate {}, and none of {} listed", negotiate.max_token, NEGOTIATED.join(", ")),
+        );
+    }
+    let problems = negotiated
+        .iter()
+        .filter(|&&(_, max_token)| negotiate.max_token < max_token)
+        .map(|(name, max_token)| format!("Negotiate {} < {name} {max_token}", negotiate.max_token))
+        .collect();
+    let others: Vec<String> = negotiated.iter().map(|(name, max_token)| format!("{name} {max_token}")).collect();
+    verdict(
+        CheckId::NegotiateMaxToken,
+        problems,
+        Verdict::Fail,
+        format!("Negotiate {} >= {}", negotiate.max_token, others.join(", ")),
+    )
 }
 
 #[cfg(test)]

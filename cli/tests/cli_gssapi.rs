@@ -6,8 +6,6 @@
 //! A missing library is a failure under `SECPKG_REQUIRE_PROVIDERS=1`, else one `skipped: …`
 //! line. The fallback tests hide WinPR from the command by binding /dev/null over its files in a
 //! private mount namespace (`unshare -rm`); where that is not allowed they print `skipped: …`.
-#![cfg(feature = "cli")]
-
 mod common;
 
 use common::bare;
@@ -139,6 +137,27 @@ mod gssapi {
     }
 
     // ---- list and show, MIT ----
+
+    /// `list --gssapi --require` keeps the mechanisms whose mapped capabilities include every
+    /// named one, for each flag `caps` prints.
+    #[test]
+    fn list_gssapi_require_keeps_the_mechanisms_with_every_capability() {
+        let Some(mechanisms) = mechanisms(MIT, "libgssapi-krb5-2") else {
+            return;
+        };
+        let mut some_kept_some_dropped = false;
+        for flag in secpkg::Capability::ALL {
+            let list = json_of(secpkg(MIT).args(["list", "--gssapi", "--json", "--require", flag.name()]));
+            let packages = list["packages"].as_array().unwrap();
+            let having: Vec<&Mechanism> = mechanisms.iter().filter(|m| m.capabilities.contains(*flag)).collect();
+            assert_eq!(packages.len(), having.len(), "--require {flag}: {list:#}");
+            for (package, mechanism) in packages.iter().zip(&having) {
+                assert_package(package, mechanism);
+            }
+            some_kept_some_dropped |= !having.is_empty() && having.len() < mechanisms.len();
+        }
+        assert!(some_kept_some_dropped, "no flag tells MIT's mechanisms apart");
+    }
 
     #[test]
     fn list_gssapi_is_the_list_table_with_no_max_token_or_version() {

@@ -170,6 +170,116 @@ fn a_name_that_is_not_utf16_is_replaced_in_text_and_refused_in_json() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
 
+// ---- list --require ----
+
+/// The test provider's default packages (`DEFAULT`), as scenario JSON.
+fn default_packages() -> Vec<Value> {
+    secpkg_test_provider::default_packages().iter().map(|package| serde_json::to_value(package).unwrap()).collect()
+}
+
+/// The names of `list --json`'s packages, each checked against its scenario package.
+fn listed_names(list: &Value, scenario: &[Value]) -> Vec<String> {
+    let packages = list["packages"].as_array().unwrap();
+    packages
+        .iter()
+        .map(|package| {
+            let name = package["name"].as_str().unwrap();
+            assert_package(package, scenario.iter().find(|p| p["name"] == name).unwrap());
+            name.to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn list_require_keeps_the_packages_that_have_every_capability() {
+    let scenario = default_packages();
+    // (the option's values, the default packages that have all of them, in the provider's order)
+    let cases: [(&[&str], &[&str]); 6] = [
+        (&["INTEGRITY,PRIVACY"], &["Negotiate", "Kerberos", "NTLM", "Schannel"]),
+        (&["INTEGRITY,TOKEN_ONLY"], &["Kerberos", "NTLM"]),
+        (&["MUTUAL_AUTH"], &["Kerberos", "Schannel"]),
+        // Repeated, and with the SDK's prefix: the same as one comma-separated list.
+        (&["TOKEN_ONLY", "SECPKG_FLAG_MUTUAL_AUTH"], &["Kerberos"]),
+        (&["STREAM"], &["Schannel"]),
+        (&["CLIENT_ONLY"], &[]),
+    ];
+    for (values, expected) in cases {
+        let mut command = secpkg(DEFAULT);
+        command.args(["list", "--json"]);
+        for value in values {
+            command.args(["--require", value]);
+        }
+        let list: Value = serde_json::from_str(&stdout_of(&mut command)).unwrap();
+        assert_eq!(list["provider"].as_str().unwrap(), common::test_provider_library().display().to_string());
+        assert_eq!(listed_names(&list, &scenario), expected, "--require {values:?}");
+        // What the scenario says: every listed package has each named bit, and no other does.
+        let required = values
+            .iter()
+            .flat_map(|value| value.split(','))
+            .map(|name| name.parse::<secpkg::Capability>().unwrap())
+            .fold(0, |mask, flag| mask | flag.bits());
+        let having: Vec<&str> = scenario
+            .iter()
+            .filter(|p| p["capabilities"].as_u64().unwrap() as u32 & required == required)
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(having, expected, "--require {values:?}");
+    }
+}
+
+#[test]
+fn list_require_filters_the_text_table() {
+    let stdout = stdout_of(secpkg(DEFAULT).args(["list", "--require", "MUTUAL_AUTH"]));
+    assert_eq!(
+        stdout,
+        "\
+NAME      ID               MAX TOKEN  VERSION  CAPABILITIES
+Kerberos  16 GSS_KERBEROS      48000        1  0x000f3bbf (16 flags)
+Schannel  14 GSS_SCHANNEL      24576        1  0x000107b3 (9 flags)
+"
+    );
+    // A package with unknown bits is kept when it has the named ones.
+    let stdout = stdout_of(secpkg(&mixed().to_string()).args(["list", "--require", "INTEGRITY,PRIVACY", "--long"]));
+    let names: Vec<&str> = stdout.lines().skip(1).map(|line| line.split("  ").next().unwrap()).collect();
+    assert_eq!(names, ["Negotiate", "Ünïcødé 認証"], "{stdout}");
+}
+
+#[test]
+fn list_require_names_the_unknown_capability() {
+    for (value, bad) in
+        [("INTEGRITY,NO_SUCH_FLAG", "'NO_SUCH_FLAG'"), ("integrity", "'integrity'"), ("INTEGRITY,,PRIVACY", "empty")]
+    {
+        let stderr = failure_of(secpkg(DEFAULT).args(["list", "--require", value]), 2);
+        assert!(stderr.starts_with("error: invalid value "), "{stderr}");
+        assert!(stderr.contains(bad), "{value}: {stderr}");
+        assert!(stderr.contains("`secpkg caps` lists the names"), "{stderr}");
+    }
+    let stderr = failure_of(secpkg(DEFAULT).args(["list", "--require", "INTEGRITY,NO_SUCH_FLAG"]), 2);
+    assert!(stderr.contains("unknown capability flag name 'NO_SUCH_FLAG'"), "{stderr}");
+    assert!(!stderr.contains("'INTEGRITY'"), "only the bad name is named: {stderr}");
+}
+
+/// `--require` takes exactly the names `caps` prints.
+#[test]
+fn list_require_takes_every_name_caps_prints() {
+    let caps: Value = serde_json::from_str(&stdout_of(secpkg(DEFAULT).args(["caps", "--json"]))).unwrap();
+    let names: Vec<&str> =
+        caps["capabilities"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names.len(), secpkg::Capability::ALL.len());
+    let scenario = default_packages();
+    for name in names {
+        let list: Value =
+            serde_json::from_str(&stdout_of(secpkg(DEFAULT).args(["list", "--json", "--require", name]))).unwrap();
+        let bit = name.parse::<secpkg::Capability>().unwrap().bits();
+        let having: Vec<&str> = scenario
+            .iter()
+            .filter(|p| p["capabilities"].as_u64().unwrap() as u32 & bit != 0)
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(listed_names(&list, &scenario), having, "--require {name}");
+    }
+}
+
 // ---- show ----
 
 #[test]

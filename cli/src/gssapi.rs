@@ -8,6 +8,7 @@
 use crate::list::Row;
 use crate::table::{Align, Table};
 use crate::{Exit, Failure, Output, json, text};
+use secpkg::Capabilities;
 use secpkg::gssapi::{ATTRIBUTE_CAPABILITIES, Gssapi, Mechanism, UNMAPPED_ATTRIBUTES};
 use std::io::{self, Write};
 
@@ -72,8 +73,16 @@ fn id(mechanism: &Mechanism) -> String {
 }
 
 /// `secpkg list --gssapi`: the mechanisms as the rows of `secpkg list`.
-pub fn list(gssapi: &Gssapi, long: bool, as_json: bool, out: &mut Output<'_>) -> Result<Exit, Failure> {
-    let mechanisms = gssapi.mechanisms()?;
+/// Only the mechanisms whose capabilities include `required`.
+pub fn list(
+    gssapi: &Gssapi,
+    long: bool,
+    required: Capabilities,
+    as_json: bool,
+    out: &mut Output<'_>,
+) -> Result<Exit, Failure> {
+    let mut mechanisms = gssapi.mechanisms()?;
+    mechanisms.retain(|mechanism| mechanism.capabilities.contains(required));
     if as_json {
         let list =
             json::GssapiPackageList { provider: origin(gssapi), packages: mechanisms.iter().map(package).collect() };
