@@ -3,7 +3,8 @@
 //! `racy_bookkeeping` mode that copies it) corrupts the heap here unless secpkg serialises the
 //! calls. A corrupted heap crashes the process, so every run is a child process: this binary
 //! again, running only [`stress_child`]. `scripts/stress` runs the same child many more times,
-//! in release.
+//! in release. (It replaces a test of 4 threads holding one buffer each: 4 buffers exactly fill
+//! WinPR's 4-slot table, which then never grows, so that test could not see the race.)
 #![cfg(not(windows))]
 
 mod common;
@@ -20,10 +21,11 @@ const THREADS: usize = 16;
 const ROUNDS: usize = 20;
 /// `Packages` each thread holds at once: 16 × 8 buffers make WinPR's 4-slot table grow 5 times.
 const HELD: usize = 8;
-/// Child runs per provider in `cargo test`. On the unlocked code of 2026-11-25 (debug build) the
-/// racy test provider failed N of N runs and WinPR M of N (see scripts/stress for the release
-/// figures); a run takes about a tenth of a second.
-const RUNS: usize = 30;
+/// Child runs in `cargo test`, per provider. On the unlocked code of 2026-11-25 (debug build,
+/// 2 cores) a child against WinPR failed in 34 of 300 runs (11 %; 25 ms a run), so 120 runs miss
+/// the race with a chance of about 1 in 10⁶; against the racy test provider every run failed.
+const WINPR_RUNS: usize = 120;
+const RACY_RUNS: usize = 20;
 /// A child that has not finished by then is counted as hung (a corrupted heap can deadlock).
 const CHILD_TIMEOUT: Duration = Duration::from_secs(60);
 /// The scenario that turns on the test provider's unlocked bookkeeping.
@@ -138,10 +140,10 @@ fn tempdir() -> std::path::PathBuf {
     dir
 }
 
-/// Runs the child [`RUNS`] times and fails, listing what went wrong, unless every run was right.
-fn stress(label: &str, provider: &str, scenario: Option<&str>, expected: &[String]) {
+/// Runs the child `runs` times and fails, listing what went wrong, unless every run was right.
+fn stress(label: &str, runs: usize, provider: &str, scenario: Option<&str>, expected: &[String]) {
     let expected = expected.join(",");
-    let failures: Vec<String> = (0..RUNS)
+    let failures: Vec<String> = (0..runs)
         .filter_map(|run| match run_child(provider, scenario, &expected) {
             Outcome::Ok => None,
             failure => Some(format!("run {run}: {failure:?}")),
@@ -149,18 +151,18 @@ fn stress(label: &str, provider: &str, scenario: Option<&str>, expected: &[Strin
         .collect();
     assert!(
         failures.is_empty(),
-        "{label}: {} of {RUNS} runs of {THREADS} threads × {ROUNDS} rounds × {HELD} held buffers failed:\n{}",
+        "{label}: {} of {runs} runs of {THREADS} threads × {ROUNDS} rounds × {HELD} held buffers failed:\n{}",
         failures.len(),
         failures.join("\n")
     );
-    eprintln!("{label}: {RUNS} runs of {THREADS} threads × {ROUNDS} rounds × {HELD} held buffers, all right");
+    eprintln!("{label}: {runs} runs of {THREADS} threads × {ROUNDS} rounds × {HELD} held buffers, all right");
 }
 
 #[test]
 fn the_racy_test_provider_is_safe_from_many_threads_holding_many_buffers() {
     let library = common::test_provider_library();
     let expected: Vec<String> = secpkg_test_provider::default_packages().into_iter().map(|p| p.name).collect();
-    stress("test provider, racy_bookkeeping", path_str(&library), Some(RACY_SCENARIO), &expected);
+    stress("test provider, racy_bookkeeping", RACY_RUNS, path_str(&library), Some(RACY_SCENARIO), &expected);
 }
 
 #[test]
@@ -179,7 +181,7 @@ fn winpr_is_safe_from_many_threads_holding_many_buffers() {
         return;
     };
     let expected = names(&provider.packages().unwrap());
-    stress(&format!("WinPR ({name})"), "system", None, &expected);
+    stress(&format!("WinPR ({name})"), WINPR_RUNS, "system", None, &expected);
 }
 
 fn path_str(path: &Path) -> &str {

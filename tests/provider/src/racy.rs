@@ -87,6 +87,7 @@ pub(crate) fn allocate(records: &[Record]) -> Result<*mut SecPkgInfoW, SECURITY_
             for i in 0..(*table).capacity {
                 let slot = slots.add(i);
                 if (*slot).block.is_null() {
+                    widen_the_window();
                     slot.write(Slot { block: array.cast(), size: layout.size() });
                     (*table).used += 1;
                     return Ok(array);
@@ -111,10 +112,18 @@ unsafe fn grow(table: *mut Table) {
         if grown.is_null() {
             alloc::handle_alloc_error(slots_layout(new));
         }
+        widen_the_window();
         grown.add(slots_layout(old).size()).write_bytes(0, slots_layout(new).size() - slots_layout(old).size());
         (*table).slots = grown.cast();
         (*table).capacity = new;
     }
+}
+
+/// Lets another thread run between reading the table and writing it back. WinPR's window is a
+/// few instructions wide, so its race shows only when two cores happen to meet in it; this one
+/// is open long enough for the race to show in most runs, on any number of cores.
+fn widen_the_window() {
+    std::thread::yield_now();
 }
 
 /// Finds `buffer` in the table, clears its slot, poisons and frees it (WinPR's
