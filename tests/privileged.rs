@@ -23,7 +23,14 @@ const MARKER_VAR: &str = "SECPKG_TEST_PROVIDER_LOADED";
 /// `Uid:` of /proc/self/status: real, effective, saved and filesystem user ids.
 fn uids() -> String {
     let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    status.lines().find(|line| line.starts_with("Uid:")).unwrap().split_whitespace().skip(1).collect::<Vec<_>>().join(" ")
+    status
+        .lines()
+        .find(|line| line.starts_with("Uid:"))
+        .unwrap()
+        .split_whitespace()
+        .skip(1)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The child: asks secpkg for the system's packages (or GSSAPI mechanisms) the way an ordinary
@@ -101,7 +108,10 @@ impl Sandbox {
         let uids = stdout.lines().find_map(|line| line.split_once("uids: ")).map(|(_, uids)| uids.to_owned());
         let uids = uids.unwrap_or_else(|| panic!("{program} {child} printed no uids: {stdout}"));
         let loaded = std::fs::read_to_string(&marker).ok().map(|text| text.trim().to_owned());
-        eprintln!("{program} {child}: uids {uids}; loaded: {loaded:?}; {}", stdout.lines().find(|line| line.contains(": Ok(") || line.contains(": Err(")).unwrap_or(""));
+        eprintln!(
+            "{program} {child}: uids {uids}; loaded: {loaded:?}; {}",
+            stdout.lines().find(|line| line.contains(": Ok(") || line.contains(": Err(")).unwrap_or("")
+        );
         (uids, loaded)
     }
 }

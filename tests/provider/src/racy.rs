@@ -49,8 +49,7 @@ struct Unsynchronised(UnsafeCell<Table>);
 // between threads without a lock. Only `Scenario::racy_bookkeeping` reaches it.
 unsafe impl Sync for Unsynchronised {}
 
-static TABLE: Unsynchronised =
-    Unsynchronised(UnsafeCell::new(Table { slots: ptr::null_mut(), capacity: 0, used: 0 }));
+static TABLE: Unsynchronised = Unsynchronised(UnsafeCell::new(Table { slots: ptr::null_mut(), capacity: 0, used: 0 }));
 
 /// WinPR creates its table once, under `InitOnceExecuteOnce`; the race is in the later use.
 static CREATED: Once = Once::new();
