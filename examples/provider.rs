@@ -20,7 +20,8 @@ fn main() -> ExitCode {
 }
 
 fn run(path: &std::path::Path) -> Result<(), secpkg::Error> {
-    let provider = secpkg::Provider::load(path)?;
+    // SAFETY: the user names an SSPI provider library on the command line.
+    let provider = unsafe { secpkg::Provider::load(path) }?;
     println!("{} (interface version {})", provider.origin(), provider.interface_version());
     for package in provider.packages()?.into_vec()? {
         println!("{:<12} {:>6} bytes  {}", package.name, package.max_token, package.comment);

@@ -8,7 +8,9 @@
 //! ```no_run
 //! use secpkg::conformance::{self, InProcess, Target};
 //!
-//! let report = conformance::check(&Target::library("/usr/lib/x86_64-linux-gnu/libwinpr2.so.2"), &InProcess);
+//! // SAFETY: WinPR is an SSPI provider library.
+//! let winpr = unsafe { Target::library("/usr/lib/x86_64-linux-gnu/libwinpr2.so.2") };
+//! let report = conformance::check(&winpr, &InProcess);
 //! print!("{report}");
 //! assert!(report.is_conformant(), "{} checks failed", report.failed());
 //! ```
@@ -458,16 +460,29 @@ enum TargetKind {
 
 impl Target {
     /// The system provider, as [`Provider::system`](crate::Provider::system) finds it:
-    /// secur32.dll on Windows, else `SECPKG_PROVIDER` or WinPR.
+    /// secur32.dll on Windows, else WinPR.
     pub fn system() -> Target {
         Target(TargetKind::System)
     }
 
+    /// The provider [`Provider::from_env`](crate::Provider::from_env) would use: the library
+    /// `SECPKG_PROVIDER` names, else the system's.
+    ///
+    /// # Safety
+    /// As [`Target::library`], for the library the variable names.
+    pub unsafe fn from_env() -> Target {
+        match crate::env::library_var(crate::PROVIDER_VAR) {
+            Some(path) => Target(TargetKind::Library(path.into())),
+            None => Target::system(),
+        }
+    }
+
     /// The provider library at `path` (or a name the dynamic loader looks up).
     ///
-    /// Checking it runs the library's initialisation code, as
-    /// [`Provider::load`](crate::Provider::load) does.
-    pub fn library(path: impl Into<PathBuf>) -> Target {
+    /// # Safety
+    /// Checking it loads the library in the probes' process: as
+    /// [`Provider::load`](crate::Provider::load), it must be an SSPI provider.
+    pub unsafe fn library(path: impl Into<PathBuf>) -> Target {
         Target(TargetKind::Library(path.into()))
     }
 

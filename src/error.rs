@@ -47,6 +47,18 @@ impl fmt::Display for Operation {
 }
 
 /// An error from secpkg.
+///
+/// Its `Display` is one line without the underlying error, which
+/// [`source`](std::error::Error::source) returns (libloading's, for the load errors), as the
+/// Rust API guidelines ask: error reporters such as anyhow print the chain once.
+///
+/// ```no_run
+/// match secpkg::query("Kerberos") {
+///     Ok(info) => println!("Kerberos tokens are at most {} bytes", info.max_token),
+///     Err(secpkg::Error::NotFound { .. }) => println!("no Kerberos here"),
+///     Err(error) => eprintln!("{error}"),
+/// }
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
@@ -131,17 +143,15 @@ impl fmt::Display for Error {
                 write!(f, "the provider does not implement {function} (its function table has a null pointer there)")
             }
             Self::InvalidData { what } => write!(f, "the provider returned invalid data: {what}"),
-            Self::Load { path, source } => write!(f, "cannot load the SSPI provider {}: {source}", path.display()),
-            Self::NotAProvider { path, source } => {
-                write!(f, "{} is not an SSPI provider: it exports no InitSecurityInterfaceW ({source})", path.display())
+            Self::Load { path, .. } => write!(f, "cannot load the SSPI provider {}", path.display()),
+            Self::NotAProvider { path, .. } => {
+                write!(f, "{} is not an SSPI provider: it exports no InitSecurityInterfaceW", path.display())
             }
             Self::NoProvider { hint } => write!(f, "no SSPI provider found: {hint}"),
             Self::Gssapi { call, major, minor } => {
                 write!(f, "{call} failed: major status {major:#010x}, minor status {minor:#x}")
             }
-            Self::GssapiLoad { path, source } => {
-                write!(f, "cannot load the GSSAPI library {}: {source}", path.display())
-            }
+            Self::GssapiLoad { path, .. } => write!(f, "cannot load the GSSAPI library {}", path.display()),
             Self::NoGssapi { hint } => write!(f, "no GSSAPI library found: {hint}"),
         }
     }

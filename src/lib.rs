@@ -20,10 +20,11 @@
 //! On Windows the provider is secur32.dll. Elsewhere it is any library that exports the SSPI
 //! ABI's `InitSecurityInterfaceW`: FreeRDP's WinPR by default, or the one named by
 //! `SECPKG_PROVIDER` (see [`Provider::system`]).
-#![deny(missing_docs, unsafe_op_in_unsafe_fn)]
+#![deny(missing_docs, unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
+mod env;
 mod error;
 #[cfg(all(unix, feature = "gssapi"))]
 pub mod gssapi;
@@ -34,9 +35,9 @@ mod wide;
 
 pub use error::{Error, Operation};
 pub use packages::{Package, Packages};
-pub use provider::Provider;
 #[cfg(not(windows))]
 pub use provider::UNIX_PROVIDERS;
+pub use provider::{PROVIDER_VAR, Provider};
 pub use secpkg_sys as sys;
 pub use types::{
     Capabilities, Capability, InterfaceVersion, PackageId, PackageInfo, ParseCapabilityError, ParsePackageIdError,

@@ -1,49 +1,59 @@
 //! The provider's array of package records, freed exactly once by the provider.
 
 use crate::wide::WideStr;
-use crate::{Capabilities, Error, Operation, PackageId, PackageInfo};
-use secpkg_sys::{SEC_E_OK, SecPkgInfoW};
-
-type FreeContextBuffer = unsafe extern "system" fn(*mut core::ffi::c_void) -> i32;
+use crate::{Capabilities, Error, PackageId, PackageInfo, Provider};
+use secpkg_sys::SecPkgInfoW;
 
 /// Records the provider allocated, owned until given back to its `FreeContextBuffer`.
+///
+/// It borrows the [`Provider`] and frees through it in `Drop`, so the borrow checker keeps the
+/// provider alive until the buffer is gone.
 #[derive(Debug)]
-pub(crate) struct ProviderBuffer {
+pub(crate) struct ProviderBuffer<'p> {
     ptr: *mut SecPkgInfoW,
     len: usize,
-    free: FreeContextBuffer,
+    provider: &'p Provider,
 }
 
-impl ProviderBuffer {
+impl<'p> ProviderBuffer<'p> {
+    /// Takes ownership of what the provider returned, after checking that `count` records at
+    /// `ptr` can be a slice: not null (unless `count` is 0), aligned, and no larger than `isize`
+    /// and the address space allow. On an error (which says what was wrong) a non-null `ptr` is
+    /// given back to the provider.
+    ///
     /// # Safety
-    /// `ptr` is null (then `len` is 0) or points to `len` initialised records that stay valid
-    /// until passed to `free`, which must be the allocating provider's FreeContextBuffer.
-    pub(crate) unsafe fn new(ptr: *mut SecPkgInfoW, len: usize, free: FreeContextBuffer) -> Self {
-        Self { ptr, len, free }
+    /// `ptr` is null or was returned by `provider` with `count` initialised records that stay
+    /// valid until passed to its `FreeContextBuffer`, and nothing else frees it (obligations 2
+    /// and 3 of [`Provider`]).
+    pub(crate) unsafe fn new(provider: &'p Provider, ptr: *mut SecPkgInfoW, count: u32) -> Result<Self, String> {
+        let buffer = Self { ptr, len: count as usize, provider };
+        match array_fault(ptr, count) {
+            None => Ok(buffer),
+            // `buffer` is dropped here: a non-null pointer goes back to the provider.
+            Some(fault) => Err(fault),
+        }
     }
 
-    fn records(&self) -> &[SecPkgInfoW] {
+    pub(crate) fn records(&self) -> &[SecPkgInfoW] {
         if self.ptr.is_null() {
             return &[];
         }
-        // SAFETY: `new`'s contract: `len` initialised records, valid until `release` frees them,
-        // which clears `ptr` first.
+        // SAFETY: obligation 2 gives `len` initialised records at `ptr`, which `new` checked to
+        // be aligned and to fit a slice; obligation 3 keeps them valid until `release` frees
+        // them, which clears `ptr` first.
         unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
     }
 
     /// Gives the buffer back, reporting the provider's status. The pointer is cleared first, so
     /// later calls (and `drop`) find nothing to free and the records read as empty.
-    fn release(&mut self) -> Result<(), Error> {
+    pub(crate) fn release(&mut self) -> Result<(), Error> {
         let ptr = std::mem::replace(&mut self.ptr, std::ptr::null_mut());
         if ptr.is_null() {
             return Ok(());
         }
-        // SAFETY: `ptr` came from this provider and has not been freed: it was taken out of
-        // `self` above, so this is the only call that sees it.
-        match unsafe { (self.free)(ptr.cast()) } {
-            SEC_E_OK => Ok(()),
-            status => Err(Operation::FreeContextBuffer.failed(status)),
-        }
+        // SAFETY: `ptr` came from this provider (`new`'s contract) and has not been freed: it was
+        // taken out of `self` above, so this is the only call that sees it.
+        unsafe { self.provider.free(ptr) }
     }
 
     /// The one record of a query, owned; the buffer is freed before returning.
@@ -54,10 +64,28 @@ impl ProviderBuffer {
     }
 }
 
-impl Drop for ProviderBuffer {
+impl Drop for ProviderBuffer<'_> {
     fn drop(&mut self) {
         // A failure cannot be reported from drop; `Packages::close` reports it.
         let _ = self.release();
+    }
+}
+
+/// Why `count` records at `ptr` cannot be read as a slice, if they cannot.
+fn array_fault<T>(ptr: *const T, count: u32) -> Option<String> {
+    let bytes = (count as usize).checked_mul(size_of::<T>()).filter(|&bytes| bytes <= isize::MAX as usize);
+    if ptr.is_null() {
+        return (count != 0).then(|| format!("{count} records and a null array"));
+    }
+    if !ptr.is_aligned() {
+        return Some(format!("a record pointer {ptr:p} that is not aligned to {} bytes", align_of::<T>()));
+    }
+    match bytes {
+        None => Some(format!("{count} records, more bytes than an array can hold")),
+        Some(bytes) if ptr.addr().checked_add(bytes).is_none() => {
+            Some(format!("{count} records at {ptr:p}, which would run past the end of the address space"))
+        }
+        Some(_) => None,
     }
 }
 
@@ -79,13 +107,12 @@ fn to_owned(record: &SecPkgInfoW) -> Result<PackageInfo, Error> {
 /// may be read or freed on another thread than the one that received it.
 #[derive(Debug)]
 pub struct Packages<'p> {
-    buffer: ProviderBuffer,
-    _provider: std::marker::PhantomData<&'p crate::Provider>,
+    buffer: ProviderBuffer<'p>,
 }
 
 impl<'p> Packages<'p> {
-    pub(crate) fn new(buffer: ProviderBuffer) -> Self {
-        Self { buffer, _provider: std::marker::PhantomData }
+    pub(crate) fn new(buffer: ProviderBuffer<'p>) -> Self {
+        Self { buffer }
     }
 
     /// How many packages there are.
@@ -204,5 +231,37 @@ impl std::fmt::Debug for Package<'_> {
             .field("rpc_id", &self.rpc_id())
             .field("max_token", &self.max_token())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::array_fault;
+    use secpkg_sys::SecPkgInfoW;
+    use std::ptr::without_provenance;
+
+    #[test]
+    fn arrays_that_cannot_be_slices_are_named() {
+        let aligned = without_provenance::<SecPkgInfoW>(0x1000);
+        assert_eq!(array_fault(aligned, 3), None);
+        assert_eq!(array_fault(std::ptr::null::<SecPkgInfoW>(), 0), None);
+        assert_eq!(array_fault(std::ptr::null::<SecPkgInfoW>(), 2).unwrap(), "2 records and a null array");
+        let misaligned = array_fault(without_provenance::<SecPkgInfoW>(0x1001), 1).unwrap();
+        assert!(misaligned.contains("not aligned"), "{misaligned}");
+        let end = usize::MAX - 2 * size_of::<SecPkgInfoW>() + 1;
+        let end = end - end % align_of::<SecPkgInfoW>();
+        let wraps = array_fault(without_provenance::<SecPkgInfoW>(end), 3).unwrap();
+        assert!(wraps.contains("past the end of the address space"), "{wraps}");
+    }
+
+    /// On i686 a `SecPkgInfoW` is 20 bytes, so a `u32` count can ask for more than `isize::MAX`
+    /// bytes; here a larger record stands in for it.
+    #[cfg(target_pointer_width = "64")]
+    #[test]
+    fn a_byte_size_beyond_isize_is_named() {
+        type Huge = [u8; 1 << 32];
+        let fault = array_fault(without_provenance::<Huge>(0x1000), u32::MAX).unwrap();
+        assert_eq!(fault, "4294967295 records, more bytes than an array can hold");
+        assert_eq!(array_fault(without_provenance::<Huge>(0x1000), 1), None);
     }
 }

@@ -1,4 +1,5 @@
-//! An SSPI provider: one function table, from code that stays loaded for good.
+//! An SSPI provider: one function table, from code that stays loaded for good, called under the
+//! lock its library needs.
 
 use crate::packages::{Packages, ProviderBuffer};
 use crate::wide::to_wide;
@@ -8,92 +9,158 @@ use secpkg_sys::{
     SEC_E_SECPKG_NOT_FOUND, SecPkgInfoW, SecurityFunctionTableW,
 };
 use std::path::Path;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 /// The library names tried, in order, by [`Provider::system`] outside Windows: FreeRDP's WinPR.
 #[cfg(not(windows))]
 pub const UNIX_PROVIDERS: &[&str] = &["libwinpr3.so.3", "libwinpr2.so.2"];
 
+/// The environment variable that [`Provider::from_env`] (and the `secpkg` command) read: the
+/// path of a provider library to use instead of the system's.
+pub const PROVIDER_VAR: &str = "SECPKG_PROVIDER";
+
 /// One SSPI provider: the functions of its `SecurityFunctionTableW` that secpkg calls.
+///
+/// # The provider's obligations
+///
+/// Every `unsafe` block that calls a provider or reads what it returned relies on these, and
+/// names them by number:
+///
+/// 1. **Signatures.** The table's functions have the signatures of sspi.h, and stay callable for
+///    as long as the `Provider` lives (a library is never unloaded, see below).
+/// 2. **Out-parameters on success.** `EnumerateSecurityPackagesW` returning `SEC_E_OK` has
+///    written a count and a pointer to exactly that many initialised `SecPkgInfoW` records (or
+///    null with a count of 0); `QuerySecurityPackageInfoW` returning `SEC_E_OK` has written a
+///    pointer to one. On failure secpkg reads neither, so the provider may write anything.
+/// 3. **Buffers.** Records stay valid and unchanged until the pointer is given to this provider's
+///    `FreeContextBuffer`, which secpkg does exactly once, on the thread that received it.
+/// 4. **Strings.** `Name` and `Comment` are null or NUL-terminated UTF-16 inside that buffer.
+/// 5. **Threads.** Calls may come from any thread, one at a time per library: secpkg serialises
+///    every call into a library that is not known to be thread-safe (see below).
+///
+/// What secpkg checks rather than trusts: a null array with a non-zero count, a record array
+/// that is misaligned or whose byte size overflows `isize` or the address space, a null record
+/// on success, misaligned strings and invalid UTF-16 are [`Error::InvalidData`], never a read.
+///
+/// # Threads
+///
+/// FreeRDP's WinPR 2.x, the provider of Linux, is not thread-safe: `sspi_winpr.c` keeps a
+/// process-global table of the buffers it handed out, without a lock, grown with `realloc`,
+/// and every enumerate, query and free touches it. So every call into a provider library goes
+/// through a lock that is shared by every `Provider` with the same `FreeContextBuffer` (the same
+/// library; the buffers' bookkeeping lives there), including the free in `Drop`. The only
+/// exception is secur32.dll on Windows, which is thread-safe: Windows documents SSPI for
+/// multithreaded services, and Wine's `dlls/secur32/sspi.c` guards its package table with a
+/// critical section and allocates from the process heap.
+///
+/// # Loading
 ///
 /// A library loaded as a provider stays loaded for the rest of the process: providers keep
 /// global tables and thread-local state, and unloading one while any thread may still run its
 /// code (or its thread-local destructors) crashes. Loading and initialising is serialised, since
 /// providers such as WinPR build their tables on first use without a lock.
-///
-/// `Provider` is `Send` and `Sync`: SSPI functions may be called from any thread, and the
-/// enumeration and query functions keep no per-caller state. A provider must honour that, and:
-/// return buffers that stay valid until given to its own `FreeContextBuffer`; give NUL-terminated
-/// UTF-16 `Name` and `Comment` strings; and write its out-parameters only on success, or write
-/// nothing that secpkg reads (secpkg reads them only on `SEC_E_OK`).
 #[derive(Debug)]
 pub struct Provider {
     version: u32,
     enumerate: ENUMERATE_SECURITY_PACKAGES_FN_W,
     query: QUERY_SECURITY_PACKAGE_INFO_FN_W,
     free: FREE_CONTEXT_BUFFER_FN,
+    lock: CallLock,
     origin: String,
 }
 
-// SAFETY: the fields are function pointers into a provider that is never unloaded; the SSPI
-// contract above makes the functions callable from any thread.
+// SAFETY: the fields are function pointers into a provider that outlives the value (obligation
+// 1), and every call through them holds the library's lock unless the library is thread-safe
+// (obligation 5).
 unsafe impl Send for Provider {}
-// SAFETY: as for Send; no method takes `&self` to mutate anything.
+// SAFETY: as for Send; no method takes `&self` to mutate anything of secpkg's.
 unsafe impl Sync for Provider {}
 
 impl Provider {
     /// The system's provider.
     ///
-    /// On Windows, `InitSecurityInterfaceW` of secur32.dll. Elsewhere, the library named by the
-    /// environment variable `SECPKG_PROVIDER` (if set and not empty), else FreeRDP's WinPR
-    /// ([`UNIX_PROVIDERS`]).
+    /// On Windows, `InitSecurityInterfaceW` of secur32.dll. Elsewhere, the first of FreeRDP's
+    /// WinPR libraries ([`UNIX_PROVIDERS`]) that loads. The environment is not read: see
+    /// [`Provider::from_env`] for a provider the user names.
     pub fn system() -> Result<Provider, Error> {
         #[cfg(windows)]
         {
             // SAFETY: secur32's InitSecurityInterfaceW takes no arguments and returns a pointer
             // to its static function table, or null.
             let table = unsafe { secpkg_sys::InitSecurityInterfaceW() };
-            // SAFETY: a non-null table from secur32 is a valid, static SecurityFunctionTableW.
-            unsafe { Self::from_table_ptr(table, "secur32.dll".to_owned()) }
+            // SAFETY: a non-null table from secur32 is a valid, static SecurityFunctionTableW
+            // (obligation 1): secur32 is imported by this binary and never unloaded.
+            let provider = unsafe { Self::from_table_ptr(table, "secur32.dll".to_owned()) }?;
+            // secur32 is thread-safe (see "Threads" above): no lock.
+            Ok(Provider { lock: CallLock(None), ..provider })
         }
         #[cfg(not(windows))]
         {
-            if let Some(path) = std::env::var_os("SECPKG_PROVIDER").filter(|path| !path.is_empty()) {
-                return Self::load(path);
-            }
             let mut tried = Vec::new();
             for name in UNIX_PROVIDERS {
-                match Self::load(name) {
+                // SAFETY: these are the sonames of the system's WinPR, found by the dynamic
+                // loader's own search (which ignores LD_LIBRARY_PATH in privileged processes);
+                // WinPR exports InitSecurityInterfaceW with sspi.h's signature.
+                match unsafe { Self::load(name) } {
                     Err(Error::Load { source, .. }) => tried.push(format!("{name}: {source}")),
                     found => return found,
                 }
             }
             Err(Error::NoProvider {
                 hint: format!(
-                    "install FreeRDP's WinPR (Debian: apt install libwinpr2-2) or set SECPKG_PROVIDER \
-                     to a library that exports InitSecurityInterfaceW (tried {})",
+                    "install FreeRDP's WinPR (Debian: apt install libwinpr2-2), or name a library \
+                     that exports InitSecurityInterfaceW (tried {})",
                     tried.join("; ")
                 ),
             })
         }
     }
 
+    /// The provider the user names with the environment variable `SECPKG_PROVIDER`
+    /// ([`PROVIDER_VAR`]), else [`Provider::system`].
+    ///
+    /// The variable is ignored when it is empty, and in a process running with elevated
+    /// privileges (setuid, setgid or file capabilities: the kernel's `AT_SECURE`), where the
+    /// environment belongs to a less privileged user, as glibc ignores `LD_PRELOAD` there.
+    ///
+    /// # Safety
+    /// As [`Provider::load`], for the library the variable names: whoever sets the environment
+    /// chooses code that this process runs.
+    pub unsafe fn from_env() -> Result<Provider, Error> {
+        match Self::named_by_env() {
+            // SAFETY: the caller vouches for the library the variable names.
+            Some(path) => unsafe { Self::load(path) },
+            None => Self::system(),
+        }
+    }
+
+    /// The library `SECPKG_PROVIDER` names, as [`Provider::from_env`] reads it: `None` when it is
+    /// unset or empty, or in a privileged process.
+    pub fn named_by_env() -> Option<std::path::PathBuf> {
+        crate::env::library_var(PROVIDER_VAR).map(Into::into)
+    }
+
     /// Loads a provider library (a DLL or shared object exporting `InitSecurityInterfaceW`).
     ///
-    /// Loading runs the library's initialisation code: name only libraries you trust as SSPI
-    /// providers.
-    pub fn load(path: impl AsRef<Path>) -> Result<Provider, Error> {
+    /// # Safety
+    /// Loading runs the library's initialisers, and calls its `InitSecurityInterfaceW`: the
+    /// library must be an SSPI provider that keeps the obligations listed on [`Provider`]
+    /// (1 to 4; secpkg takes care of 5 by serialising its calls).
+    pub unsafe fn load(path: impl AsRef<Path>) -> Result<Provider, Error> {
         let path = path.as_ref();
         let load_error = |source| Error::Load { path: path.to_owned(), source };
-        static LOADING: std::sync::Mutex<()> = std::sync::Mutex::new(());
-        let _serial = LOADING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        static LOADING: Mutex<()> = Mutex::new(());
+        let _serial = LOADING.lock().unwrap_or_else(PoisonError::into_inner);
         // SAFETY: the caller names this library as an SSPI provider; running its initialisers is
         // what loading one means.
         let library = unsafe { libloading::Library::new(path) }.map_err(load_error)?;
         type InitSecurityInterfaceW = unsafe extern "system" fn() -> *mut SecurityFunctionTableW;
-        // SAFETY: an SSPI provider exports InitSecurityInterfaceW with exactly this signature.
+        // SAFETY: an SSPI provider exports InitSecurityInterfaceW with exactly this signature
+        // (obligation 1, vouched for by the caller).
         let init = unsafe { library.get::<InitSecurityInterfaceW>(b"InitSecurityInterfaceW\0") }
             .map_err(|source| Error::NotAProvider { path: path.to_owned(), source })?;
-        // SAFETY: as above; it takes no arguments and returns its table or null.
+        // SAFETY: as above; it takes no arguments and returns its table or null. It runs under
+        // `LOADING`, since WinPR builds its tables on first use without a lock.
         let table = unsafe { init() };
         std::mem::forget(library);
         // SAFETY: a non-null table is the provider's SecurityFunctionTableW, valid while the
@@ -101,17 +168,19 @@ impl Provider {
         unsafe { Self::from_table_ptr(table, path.display().to_string()) }
     }
 
-    /// A provider from a function table, for embedders and tests.
+    /// A provider from a function table, for embedders and tests. Its calls are serialised with
+    /// those of every other `Provider` that has the same `FreeContextBuffer`.
     ///
     /// # Safety
-    /// Every non-null function in `table` must follow the SSPI contract described on
-    /// [`Provider`] and stay callable for the life of the returned value.
+    /// Every non-null function in `table` must keep the obligations listed on [`Provider`] (1
+    /// to 4) and stay callable for the life of the returned value.
     pub unsafe fn from_table(table: &SecurityFunctionTableW, origin: impl Into<String>) -> Provider {
         Provider {
             version: table.dwVersion,
             enumerate: table.EnumerateSecurityPackagesW,
             query: table.QuerySecurityPackageInfoW,
             free: table.FreeContextBuffer,
+            lock: CallLock::for_library(table.FreeContextBuffer.map_or(0, |free| free as usize)),
             origin: origin.into(),
         }
     }
@@ -123,7 +192,8 @@ impl Provider {
         let Some(table) = (unsafe { table.as_ref() }) else {
             return Err(Error::InvalidData { what: format!("InitSecurityInterfaceW of {origin} returned no table") });
         };
-        // SAFETY: the table's functions come from the provider, whose contract the caller accepts.
+        // SAFETY: the table's functions come from the provider, whose obligations the caller
+        // accepts.
         Ok(unsafe { Self::from_table(table, origin) })
     }
 
@@ -137,46 +207,96 @@ impl Provider {
         InterfaceVersion::from_raw(self.version)
     }
 
+    /// Runs `call`, a call into the provider's library, under the library's lock.
+    #[inline]
+    pub(crate) fn call<R>(&self, call: impl FnOnce() -> R) -> R {
+        let _serial = self.lock.hold();
+        call()
+    }
+
+    /// Gives `buffer` back to the provider's `FreeContextBuffer`.
+    ///
+    /// # Safety
+    /// `buffer` came from this provider and is not used or freed again.
+    pub(crate) unsafe fn free(&self, buffer: *mut SecPkgInfoW) -> Result<(), Error> {
+        let free = Operation::FreeContextBuffer.require(self.free)?;
+        // SAFETY: obligation 3, with the caller's promise that this is the buffer's only free.
+        match self.call(|| unsafe { free(buffer.cast()) }) {
+            SEC_E_OK => Ok(()),
+            status => Err(Operation::FreeContextBuffer.failed(status)),
+        }
+    }
+
     /// Every security package the provider offers, in the provider's buffer.
     pub fn packages(&self) -> Result<Packages<'_>, Error> {
         let enumerate = Operation::EnumerateSecurityPackages.require(self.enumerate)?;
-        let free = Operation::FreeContextBuffer.require(self.free)?;
+        Operation::FreeContextBuffer.require(self.free)?;
         let mut count = 0u32;
         let mut array: *mut SecPkgInfoW = std::ptr::null_mut();
-        // SAFETY: both out-pointers are valid for writes; the provider fills them on success.
-        let status = unsafe { enumerate(&mut count, &mut array) };
+        // SAFETY: both out-pointers are valid for writes; obligation 2 says what the provider
+        // writes there.
+        let status = self.call(|| unsafe { enumerate(&mut count, &mut array) });
         if status != SEC_E_OK {
             // The out-parameters are not trusted on failure: nothing is read or freed.
             return Err(Operation::EnumerateSecurityPackages.failed(status));
         }
-        if array.is_null() && count != 0 {
-            return Err(Error::InvalidData {
-                what: format!("EnumerateSecurityPackagesW returned {count} packages and a null array"),
-            });
-        }
-        // SAFETY: on success the provider returned `count` records at `array`, allocated for
-        // its FreeContextBuffer, which the buffer frees once.
-        Ok(Packages::new(unsafe { ProviderBuffer::new(array, count as usize, free) }))
+        // SAFETY: on success the provider returned `count` records at `array`, allocated for its
+        // FreeContextBuffer (obligations 2 and 3), which the buffer calls once.
+        let buffer = unsafe { ProviderBuffer::new(self, array, count) };
+        let buffer = buffer
+            .map_err(|what| Error::InvalidData { what: format!("EnumerateSecurityPackagesW returned {what}") })?;
+        Ok(Packages::new(buffer))
     }
 
     /// The attributes of the package named `name`, matched as the provider matches: Windows
     /// ignores case, some other providers (WinPR) do not.
     pub fn query(&self, name: &str) -> Result<PackageInfo, Error> {
         let query = Operation::QuerySecurityPackageInfo.require(self.query)?;
-        let free = Operation::FreeContextBuffer.require(self.free)?;
+        Operation::FreeContextBuffer.require(self.free)?;
         let mut wide = to_wide(name)?;
         let mut record: *mut SecPkgInfoW = std::ptr::null_mut();
         // SAFETY: `wide` is NUL-terminated and outlives the call; `record` is valid for writes.
-        let status = unsafe { query(wide.as_mut_ptr(), &mut record) };
+        let status = self.call(|| unsafe { query(wide.as_mut_ptr(), &mut record) });
         match status {
             SEC_E_OK if record.is_null() => {
                 Err(Error::InvalidData { what: "QuerySecurityPackageInfoW succeeded with a null record".into() })
             }
             // SAFETY: on success `record` is one record allocated for the provider's
-            // FreeContextBuffer, which the buffer frees once.
-            SEC_E_OK => unsafe { ProviderBuffer::new(record, 1, free) }.into_single(),
+            // FreeContextBuffer (obligations 2 and 3), which the buffer calls once.
+            SEC_E_OK => unsafe { ProviderBuffer::new(self, record, 1) }
+                .map_err(|what| Error::InvalidData { what: format!("QuerySecurityPackageInfoW returned {what}") })?
+                .into_single(),
             SEC_E_SECPKG_NOT_FOUND => Err(Error::NotFound { name: name.to_owned() }),
             status => Err(Operation::QuerySecurityPackageInfo.failed(status)),
         }
+    }
+}
+
+/// The lock around the calls into one provider library, or none for a thread-safe one.
+#[derive(Clone, Copy, Debug)]
+struct CallLock(Option<&'static Mutex<()>>);
+
+impl CallLock {
+    /// The lock of the library whose `FreeContextBuffer` is at `free`: one per library, made on
+    /// first use and kept, like the library itself, for the life of the process.
+    fn for_library(free: usize) -> Self {
+        static LOCKS: Mutex<Vec<(usize, &'static Mutex<()>)>> = Mutex::new(Vec::new());
+        let mut locks = LOCKS.lock().unwrap_or_else(PoisonError::into_inner);
+        let lock = match locks.iter().find(|(key, _)| *key == free) {
+            Some((_, lock)) => *lock,
+            None => {
+                let lock: &'static Mutex<()> = Box::leak(Box::new(Mutex::new(())));
+                locks.push((free, lock));
+                lock
+            }
+        };
+        CallLock(Some(lock))
+    }
+
+    #[inline]
+    fn hold(self) -> Option<MutexGuard<'static, ()>> {
+        // A panic cannot happen inside a provider call (an `extern "system"` function aborts on
+        // unwinding), so a poisoned lock guards nothing broken.
+        self.0.map(|lock| lock.lock().unwrap_or_else(PoisonError::into_inner))
     }
 }

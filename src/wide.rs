@@ -29,14 +29,36 @@ impl<'a> WideStr<'a> {
     }
 
     /// The UTF-16 code units, without the terminating NUL.
+    ///
+    /// ```no_run
+    /// let provider = secpkg::Provider::system()?;
+    /// let packages = provider.packages()?;
+    /// let units: usize = packages.iter().map(|package| package.name().as_units().len()).sum();
+    /// # Ok::<(), secpkg::Error>(())
+    /// ```
     #[inline]
+    #[must_use]
     pub fn as_units(&self) -> &'a [u16] {
         self.0
     }
 
+    /// The length in UTF-16 code units, without the NUL.
+    #[inline]
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
     /// Whether the string is empty.
+    #[inline]
+    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// The characters, with U+FFFD in place of each unpaired surrogate, without allocating.
+    pub fn chars(&self) -> impl DoubleEndedIterator<Item = char> + 'a {
+        Chars { units: self.0 }
     }
 
     /// The string, or an error if it is not valid UTF-16 (an unpaired surrogate).
@@ -52,15 +74,69 @@ impl<'a> WideStr<'a> {
     }
 
     /// The string, with U+FFFD in place of each unpaired surrogate.
+    #[must_use]
     pub fn to_string_lossy(&self) -> String {
         String::from_utf16_lossy(self.0)
     }
 }
 
-/// Lossy, like [`WideStr::to_string_lossy`]; honours width and alignment.
+/// [`WideStr::chars`]: UTF-16 decoded from either end.
+struct Chars<'a> {
+    units: &'a [u16],
+}
+
+impl Iterator for Chars<'_> {
+    type Item = char;
+
+    fn next(&mut self) -> Option<char> {
+        let (&first, rest) = self.units.split_first()?;
+        let pair = rest.first().map(|&second| [first, second]);
+        match pair.and_then(|pair| char::decode_utf16(pair).next()?.ok().filter(|c| c.len_utf16() == 2)) {
+            Some(c) => {
+                self.units = &rest[1..];
+                Some(c)
+            }
+            None => {
+                self.units = rest;
+                Some(char::from_u32(u32::from(first)).unwrap_or(char::REPLACEMENT_CHARACTER))
+            }
+        }
+    }
+}
+
+impl DoubleEndedIterator for Chars<'_> {
+    fn next_back(&mut self) -> Option<char> {
+        let (&last, rest) = self.units.split_last()?;
+        let pair = rest.last().map(|&first| [first, last]);
+        match pair.and_then(|pair| char::decode_utf16(pair).next()?.ok().filter(|c| c.len_utf16() == 2)) {
+            Some(c) => {
+                self.units = &rest[..rest.len() - 1];
+                Some(c)
+            }
+            None => {
+                self.units = rest;
+                Some(char::from_u32(u32::from(last)).unwrap_or(char::REPLACEMENT_CHARACTER))
+            }
+        }
+    }
+}
+
+/// Lossy, like [`WideStr::to_string_lossy`], without allocating; honours width, fill and
+/// alignment.
 impl fmt::Display for WideStr<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(&self.to_string_lossy())
+        use fmt::Write;
+        let len = self.chars().count();
+        let pad = f.width().map_or(0, |width| width.saturating_sub(len));
+        let (before, after) = match f.align() {
+            Some(fmt::Alignment::Right) => (pad, 0),
+            Some(fmt::Alignment::Center) => (pad / 2, pad - pad / 2),
+            _ => (0, pad),
+        };
+        let fill = f.fill();
+        (0..before).try_for_each(|_| f.write_char(fill))?;
+        self.chars().try_for_each(|c| f.write_char(c))?;
+        (0..after).try_for_each(|_| f.write_char(fill))
     }
 }
 
@@ -71,9 +147,30 @@ impl fmt::Debug for WideStr<'_> {
 }
 
 /// Compares code units, without allocating.
+impl PartialEq<str> for WideStr<'_> {
+    fn eq(&self, other: &str) -> bool {
+        self.0.iter().copied().eq(other.encode_utf16())
+    }
+}
+
+/// Compares code units, without allocating.
 impl PartialEq<&str> for WideStr<'_> {
     fn eq(&self, other: &&str) -> bool {
-        self.0.iter().copied().eq(other.encode_utf16())
+        *self == **other
+    }
+}
+
+/// Compares code units, without allocating.
+impl PartialEq<WideStr<'_>> for str {
+    fn eq(&self, other: &WideStr<'_>) -> bool {
+        other == self
+    }
+}
+
+/// Compares code units, without allocating.
+impl PartialEq<WideStr<'_>> for &str {
+    fn eq(&self, other: &WideStr<'_>) -> bool {
+        other == *self
     }
 }
 
@@ -142,4 +239,26 @@ pub(crate) fn to_wide(name: &str) -> Result<WideName, Error> {
         return Ok(WideName::Inline(units));
     }
     Ok(WideName::Heap(name.encode_utf16().chain([0]).collect()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::WideStr;
+
+    #[test]
+    fn views_compare_count_and_print_without_allocating() {
+        // "Ké", U+1F512 (a surrogate pair), a lone high surrogate, "!".
+        let units = [0x4B, 0xE9, 0xD83D, 0xDD12, 0xD800, 0x21];
+        let wide = WideStr(&units);
+        assert_eq!(wide.len(), 6);
+        assert_eq!(wide.chars().collect::<String>(), "K\u{e9}\u{1f512}\u{fffd}!");
+        assert_eq!(wide.chars().rev().collect::<String>(), "!\u{fffd}\u{1f512}\u{e9}K");
+        assert_eq!(wide.to_string(), wide.to_string_lossy());
+        let ascii = WideStr(&[0x4E, 0x54, 0x4C, 0x4D]);
+        assert_eq!(ascii, "NTLM");
+        assert_eq!("NTLM", ascii);
+        assert_eq!(*"NTLM", ascii);
+        assert_ne!(ascii, "NTLMv2");
+        assert_eq!(format!("[{ascii:>6}|{ascii:-<6}|{ascii:^8}|{ascii:2}]"), "[  NTLM|NTLM--|  NTLM  |NTLM]");
+    }
 }

@@ -127,7 +127,7 @@ fn zero_packages_with_an_array_still_frees_it() {
 fn a_count_with_a_null_array_is_invalid_data() {
     let (_guard, provider) = fake(Scenario { enumerate_null_array: true, ..with_packages(three()) });
     let error = provider.packages().unwrap_err();
-    assert!(matches!(&error, Error::InvalidData { what } if what.contains("3 packages and a null array")), "{error}");
+    assert!(matches!(&error, Error::InvalidData { what } if what.contains("3 records and a null array")), "{error}");
     assert_eq!(stats().frees, 0);
     assert_balanced();
 }

@@ -8,7 +8,9 @@ use secpkg::{Error, Provider};
 
 #[test]
 fn the_library_lists_and_finds_its_packages() {
-    let provider = Provider::load(test_provider_library()).unwrap();
+    // SAFETY: the test provider (an SSPI provider), or a library without InitSecurityInterfaceW,
+    // which is refused before any call.
+    let provider = unsafe { Provider::load(test_provider_library()) }.unwrap();
     assert!(provider.origin().ends_with(&format!("secpkg_test_provider_dll{}", std::env::consts::DLL_SUFFIX)));
     assert!(provider.interface_version().is_known());
     let packages = provider.packages().unwrap().into_vec().unwrap();
@@ -23,9 +25,13 @@ fn the_library_lists_and_finds_its_packages() {
 
 #[test]
 fn a_missing_library_is_a_load_error_naming_it() {
-    let error = Provider::load("/nonexistent/libsspi-provider.so").unwrap_err();
+    // SAFETY: the test provider (an SSPI provider), or a library without InitSecurityInterfaceW,
+    // which is refused before any call.
+    let error = unsafe { Provider::load("/nonexistent/libsspi-provider.so") }.unwrap_err();
     assert!(matches!(&error, Error::Load { path, .. } if path.ends_with("libsspi-provider.so")), "{error}");
-    assert!(error.to_string().starts_with("cannot load the SSPI provider /nonexistent/libsspi-provider.so: "));
+    assert_eq!(error.to_string(), "cannot load the SSPI provider /nonexistent/libsspi-provider.so");
+    let source = std::error::Error::source(&error).expect("libloading's error is the source");
+    assert!(source.to_string().contains("libsspi-provider.so"), "{source}");
 }
 
 #[test]
@@ -33,7 +39,10 @@ fn a_library_without_the_sspi_entry_point_is_refused() {
     // Any shared library that is not a provider: the test binary's own directory holds the
     // proc-macro and other dependencies; the C library is on every system.
     let not_a_provider = if cfg!(windows) { "kernel32.dll" } else { "libc.so.6" };
-    let error = Provider::load(not_a_provider).unwrap_err();
+    // SAFETY: the test provider (an SSPI provider), or a library without InitSecurityInterfaceW,
+    // which is refused before any call.
+    let error = unsafe { Provider::load(not_a_provider) }.unwrap_err();
     assert!(matches!(&error, Error::NotAProvider { path, .. } if path.ends_with(not_a_provider)), "{error}");
     assert!(error.to_string().contains("InitSecurityInterfaceW"), "{error}");
+    assert!(std::error::Error::source(&error).unwrap().to_string().contains("InitSecurityInterfaceW"));
 }

@@ -49,11 +49,25 @@ impl Table {
     }
 }
 
-/// A loaded provider: its table, and the library that keeps the table's code loaded.
+/// A loaded provider: its table, the same as a [`Provider`] (whose lock the raw calls take too),
+/// and the library that keeps the table's code loaded.
 struct Opened {
     table: Table,
+    provider: Provider,
     origin: String,
     _library: Option<libloading::Library>,
+}
+
+impl Opened {
+    /// # Safety
+    /// The table's functions keep the obligations listed on [`Provider`] while `library` (or,
+    /// without one, the process) keeps them loaded.
+    unsafe fn new(table: Table, origin: String, library: Option<libloading::Library>) -> Opened {
+        // SAFETY: guaranteed by the caller; `provider` lives in the same value as `library`, and
+        // is declared before it, so it is dropped first.
+        let provider = unsafe { Provider::from_table(&table.to_raw(), origin.clone()) };
+        Opened { table, provider, origin, _library: library }
+    }
 }
 
 type InitSecurityInterfaceW = unsafe extern "system" fn() -> *mut SecurityFunctionTableW;
@@ -62,7 +76,8 @@ type InitSecurityInterfaceW = unsafe extern "system" fn() -> *mut SecurityFuncti
 fn open(target: &Target) -> Result<Opened, String> {
     match &target.0 {
         TargetKind::Library(path) => open_library(path.as_os_str(), path.display().to_string()),
-        TargetKind::Table(table, origin) => Ok(Opened { table: *table, origin: origin.clone(), _library: None }),
+        // SAFETY: Target::from_table's caller vouches for the table's functions.
+        TargetKind::Table(table, origin) => Ok(unsafe { Opened::new(*table, origin.clone(), None) }),
         TargetKind::System => open_system(),
     }
 }
@@ -75,19 +90,12 @@ fn open_system() -> Result<Opened, String> {
     // SAFETY: a non-null table from secur32 is a valid SecurityFunctionTableW for the life of
     // the process (secur32 stays loaded: this binary imports it).
     let table = unsafe { table.as_ref() }.ok_or("InitSecurityInterfaceW of secur32.dll returned a null table")?;
-    Ok(Opened { table: Table::from_raw(table), origin: "secur32.dll".to_owned(), _library: None })
+    // SAFETY: secur32 keeps the SSPI obligations, and this binary imports it for good.
+    Ok(unsafe { Opened::new(Table::from_raw(table), "secur32.dll".to_owned(), None) })
 }
 
 #[cfg(not(windows))]
 fn open_system() -> Result<Opened, String> {
-    if let Some(path) = std::env::var_os("SECPKG_PROVIDER") {
-        if path.is_empty() {
-            // Loading "" would find the program itself.
-            return Err("SECPKG_PROVIDER is empty: it names no provider library".to_owned());
-        }
-        let origin = std::path::Path::new(&path).display().to_string();
-        return open_library(&path, origin);
-    }
     let mut tried = Vec::new();
     for name in crate::UNIX_PROVIDERS {
         // SAFETY: these are the SSPI provider libraries Provider::system loads too; running
@@ -121,7 +129,9 @@ fn init(library: libloading::Library, origin: String) -> Result<Opened, String> 
             unsafe { table.as_ref() }.ok_or(format!("InitSecurityInterfaceW of {origin} returned a null table"))?;
         Table::from_raw(table)
     };
-    Ok(Opened { table, origin, _library: Some(library) })
+    // SAFETY: the loaded library is the SSPI provider the target names, which its constructor's
+    // caller vouched for; it moves into the Opened.
+    Ok(unsafe { Opened::new(table, origin, Some(library)) })
 }
 
 /// One `SecPkgInfoW`, copied out of the provider's buffer as it was: a null string is `None`,
@@ -251,11 +261,11 @@ pub fn run_probe(target: &Target, probe: Probe) -> ProbeOutcome {
         Ok(opened) => {
             let checks = match probe {
                 Probe::Table => table_checks(Ok(&opened.table)),
-                Probe::Enumerate => enumerate_checks(&opened.table, &mut frees),
+                Probe::Enumerate => enumerate_checks(&opened, &mut frees),
                 Probe::QueryListed => query_listed(&opened, &mut frees),
                 Probe::QueryCase => query_case(&opened, &mut frees),
-                Probe::QueryUnknown => query_unknown(&opened.table, &mut frees),
-                Probe::QueryEmpty => query_empty(&opened.table, &mut frees),
+                Probe::QueryUnknown => query_unknown(&opened, &mut frees),
+                Probe::QueryEmpty => query_empty(&opened, &mut frees),
             };
             (Some(opened.origin.clone()), checks)
         }
@@ -309,8 +319,8 @@ fn table_checks(table: Result<&Table, String>) -> Vec<Check> {
 }
 
 /// The raw enumeration: the checks need the count and the array pointer as returned.
-fn enumerate_checks(table: &Table, frees: &mut Frees) -> Vec<Check> {
-    let (Some(enumerate), Some(free)) = (table.enumerate, table.free) else {
+fn enumerate_checks(opened: &Opened, frees: &mut Frees) -> Vec<Check> {
+    let (Some(enumerate), Some(_)) = (opened.table.enumerate, opened.table.free) else {
         return not_run(
             Probe::Enumerate,
             "the table lacks EnumerateSecurityPackagesW or FreeContextBuffer (see table-functions)",
@@ -320,7 +330,7 @@ fn enumerate_checks(table: &Table, frees: &mut Frees) -> Vec<Check> {
     let mut array: *mut SecPkgInfoW = std::ptr::null_mut();
     // SAFETY: both out-pointers are valid for writes; the provider's EnumerateSecurityPackagesW
     // fills them on success and leaves nothing for the caller to free on failure.
-    let status = unsafe { enumerate(&mut count, &mut array) };
+    let status = opened.provider.call(|| unsafe { enumerate(&mut count, &mut array) });
     if status != SEC_E_OK {
         let mut checks = vec![fail(CheckId::EnumerateStatus, status_text(Status::from_raw(status)))];
         let why = "EnumerateSecurityPackagesW failed (see enumerate-status)";
@@ -333,24 +343,31 @@ fn enumerate_checks(table: &Table, frees: &mut Frees) -> Vec<Check> {
         1 => pass(CheckId::EnumerateCount, "1 package"),
         n => pass(CheckId::EnumerateCount, format!("{n} packages")),
     });
+    // SAFETY: on success the provider returned `count` records at `array` (or null), allocated
+    // for its FreeContextBuffer, which the buffer calls exactly once (obligations 2 and 3); the
+    // buffer checks the pointer before anything reads it.
+    let buffer = unsafe { ProviderBuffer::new(&opened.provider, array, count) };
     checks.push(match (count, array.is_null()) {
         (0, true) => pass(CheckId::EnumerateArray, "count 0 and a null array"),
         (0, false) => fail(CheckId::EnumerateArray, "count 0 and a non-null array"),
         (n, true) => fail(CheckId::EnumerateArray, format!("count {n} and a null array")),
-        (n, false) => pass(CheckId::EnumerateArray, format!("count {n} and a non-null array")),
+        (_, false) => match &buffer {
+            Err(fault) => fail(CheckId::EnumerateArray, fault.clone()),
+            Ok(_) => pass(CheckId::EnumerateArray, format!("count {count} and a non-null array")),
+        },
     });
-    let records: Vec<Record> = if array.is_null() {
-        Vec::new()
-    } else {
-        // SAFETY: on success the provider returned `count` initialised records at the non-null
-        // `array`, allocated for its FreeContextBuffer, which `close` calls exactly once.
-        let packages = Packages::new(unsafe { ProviderBuffer::new(array, count as usize, free) });
-        let records = packages.iter().map(Record::read).collect();
-        frees.record("the EnumerateSecurityPackagesW array", packages.close());
-        records
+    let unreadable = buffer.is_err();
+    let records: Vec<Record> = match buffer {
+        Ok(buffer) => {
+            let packages = Packages::new(buffer);
+            let records = packages.iter().map(Record::read).collect();
+            frees.record("the EnumerateSecurityPackagesW array", packages.close());
+            records
+        }
+        Err(_) => Vec::new(),
     };
     if records.is_empty() {
-        let why = if array.is_null() && count > 0 {
+        let why = if unreadable {
             "no array to read (see enumerate-array)"
         } else {
             "no package listed (see enumerate-count)"
@@ -504,6 +521,8 @@ enum Answer {
     Record(Record),
     /// `SEC_E_OK` but no record: the out-pointer is null or was not written.
     NoRecord,
+    /// `SEC_E_OK` and a record pointer that cannot be read (misaligned): why. It was freed.
+    Invalid(String),
     /// A failure status, and the out-pointer as the provider left it (not trusted, not freed).
     Failed { status: Status, out: usize },
 }
@@ -513,6 +532,7 @@ impl Answer {
         match self {
             Answer::Record(_) => "SEC_E_OK and a record".to_owned(),
             Answer::NoRecord => "SEC_E_OK without a record".to_owned(),
+            Answer::Invalid(fault) => format!("SEC_E_OK and {fault}"),
             Answer::Failed { status, .. } => status_text(*status),
         }
     }
@@ -520,15 +540,15 @@ impl Answer {
 
 /// Queries `name` (UTF-16, without NUL) with the out-pointer preset to the sentinel. The raw
 /// call, since the checks need the status, the out-pointer and the free status separately.
-fn query_raw(table: &Table, name: &[u16], frees: &mut Frees) -> Answer {
-    let (Some(query), Some(free)) = (table.query, table.free) else {
+fn query_raw(opened: &Opened, name: &[u16], frees: &mut Frees) -> Answer {
+    let (Some(query), Some(_)) = (opened.table.query, opened.table.free) else {
         unreachable!("the query probes check for both functions first");
     };
     let mut wide: Vec<u16> = name.iter().copied().chain([0]).collect();
     let mut out = sentinel();
     // SAFETY: `wide` is NUL-terminated and outlives the call; `out` is valid for a write. The
     // provider writes a record pointer there on success only (what query-unknown-out checks).
-    let status = unsafe { query(wide.as_mut_ptr(), &mut out) };
+    let status = opened.provider.call(|| unsafe { query(wide.as_mut_ptr(), &mut out) });
     if status != SEC_E_OK {
         return Answer::Failed { status: Status::from_raw(status), out: out.addr() };
     }
@@ -536,8 +556,11 @@ fn query_raw(table: &Table, name: &[u16], frees: &mut Frees) -> Answer {
         return Answer::NoRecord;
     }
     // SAFETY: on success `out` points to one record allocated for the provider's
-    // FreeContextBuffer, which `close` calls exactly once.
-    let packages = Packages::new(unsafe { ProviderBuffer::new(out, 1, free) });
+    // FreeContextBuffer, which `close` calls exactly once (obligations 2 and 3).
+    let packages = match unsafe { ProviderBuffer::new(&opened.provider, out, 1) } {
+        Ok(buffer) => Packages::new(buffer),
+        Err(fault) => return Answer::Invalid(fault),
+    };
     let record = packages.get(0).map(Record::read);
     let what = format!("the QuerySecurityPackageInfoW record of {:?}", String::from_utf16_lossy(name));
     frees.record(&what, packages.close());
@@ -551,11 +574,8 @@ fn listed(opened: &Opened, frees: &mut Frees) -> Result<Vec<(String, Record)>, S
     if t.enumerate.is_none() || t.query.is_none() || t.free.is_none() {
         return Err("the table lacks a package function (see table-functions)".into());
     }
-    // SAFETY: the table's functions are the provider's, which the target's loader (or the
-    // caller of Target::from_table) vouches for; `opened` keeps them loaded while `provider`
-    // and its Packages live.
-    let provider = unsafe { Provider::from_table(&t.to_raw(), opened.origin.clone()) };
-    let packages = provider.packages().map_err(|e| format!("cannot list the packages: {e} (see enumerate-*)"))?;
+    let packages =
+        opened.provider.packages().map_err(|e| format!("cannot list the packages: {e} (see enumerate-*)"))?;
     let records: Vec<Record> = packages.iter().map(Record::read).collect();
     frees.record("the EnumerateSecurityPackagesW array", packages.close());
     let mut seen: Vec<Vec<u16>> = Vec::new();
@@ -581,7 +601,7 @@ fn query_listed(opened: &Opened, frees: &mut Frees) -> Vec<Check> {
     };
     let mut problems = Vec::new();
     for (name, record) in &listed {
-        match query_raw(&opened.table, &name.encode_utf16().collect::<Vec<_>>(), frees) {
+        match query_raw(opened, &name.encode_utf16().collect::<Vec<_>>(), frees) {
             Answer::Record(queried) if queried == *record => {}
             Answer::Record(queried) => problems.push(format!("{name:?}: {}", queried.differences(record).join(", "))),
             other => problems.push(format!("{name:?}: {}", other.text())),
@@ -605,12 +625,12 @@ fn query_case(opened: &Opened, frees: &mut Frees) -> Vec<Check> {
         if variants.is_empty() {
             continue;
         }
-        let Answer::Record(exact) = query_raw(&opened.table, &name.encode_utf16().collect::<Vec<_>>(), frees) else {
+        let Answer::Record(exact) = query_raw(opened, &name.encode_utf16().collect::<Vec<_>>(), frees) else {
             continue; // query-listed reports it.
         };
         for variant in variants {
             compared += 1;
-            match query_raw(&opened.table, &variant.encode_utf16().collect::<Vec<_>>(), frees) {
+            match query_raw(opened, &variant.encode_utf16().collect::<Vec<_>>(), frees) {
                 Answer::Record(r) if r == exact => {}
                 Answer::Record(r) => {
                     let differences = r.differences(&exact).join(", ").replace("(listed ", "(as listed: ");
@@ -631,12 +651,12 @@ fn has_query_functions(table: &Table) -> bool {
     table.query.is_some() && table.free.is_some()
 }
 
-fn query_unknown(table: &Table, frees: &mut Frees) -> Vec<Check> {
-    if !has_query_functions(table) {
+fn query_unknown(opened: &Opened, frees: &mut Frees) -> Vec<Check> {
+    if !has_query_functions(&opened.table) {
         let why = "the table lacks QuerySecurityPackageInfoW or FreeContextBuffer (see table-functions)";
         return not_run(Probe::QueryUnknown, why);
     }
-    let answer = query_raw(table, &UNKNOWN_NAME.encode_utf16().collect::<Vec<_>>(), frees);
+    let answer = query_raw(opened, &UNKNOWN_NAME.encode_utf16().collect::<Vec<_>>(), frees);
     let status_check = match &answer {
         Answer::Failed { status, .. } if status.raw() == SEC_E_SECPKG_NOT_FOUND => {
             pass(CheckId::QueryUnknownStatus, format!("{UNKNOWN_NAME:?}: {}", answer.text()))
@@ -655,12 +675,12 @@ fn query_unknown(table: &Table, frees: &mut Frees) -> Vec<Check> {
     vec![status_check, out_check]
 }
 
-fn query_empty(table: &Table, frees: &mut Frees) -> Vec<Check> {
-    if !has_query_functions(table) {
+fn query_empty(opened: &Opened, frees: &mut Frees) -> Vec<Check> {
+    if !has_query_functions(&opened.table) {
         let why = "the table lacks QuerySecurityPackageInfoW or FreeContextBuffer (see table-functions)";
         return not_run(Probe::QueryEmpty, why);
     }
-    vec![match query_raw(table, &[], frees) {
+    vec![match query_raw(opened, &[], frees) {
         answer @ Answer::Failed { out, .. } => {
             let out = if out == SENTINEL { "out-pointer untouched" } else { "out-pointer overwritten" };
             pass(CheckId::QueryEmptyName, format!("{}, {out}", answer.text()))
@@ -668,7 +688,7 @@ fn query_empty(table: &Table, frees: &mut Frees) -> Vec<Check> {
         Answer::Record(r) => {
             fail(CheckId::QueryEmptyName, format!("SEC_E_OK and the record of {} (freed)", r.label(0)))
         }
-        Answer::NoRecord => fail(CheckId::QueryEmptyName, "SEC_E_OK without a record"),
+        answer @ (Answer::NoRecord | Answer::Invalid(_)) => fail(CheckId::QueryEmptyName, answer.text()),
     }]
 }
 

@@ -26,13 +26,16 @@ use std::fmt::Write;
 use std::path::Path;
 use sys::{Buffer, OidSet, check, gss_OID, gss_OID_desc, no_answer};
 
-/// The libraries [`Gssapi::system`] tries, in order, when `SECPKG_GSSAPI_LIB` is not set.
+/// The libraries [`Gssapi::system`] tries, in order.
 #[cfg(target_vendor = "apple")]
 pub const SYSTEM_LIBRARIES: &[&str] = &["/System/Library/Frameworks/GSS.framework/GSS"];
-/// The libraries [`Gssapi::system`] tries, in order, when `SECPKG_GSSAPI_LIB` is not set:
-/// MIT Kerberos, then Heimdal.
+/// The libraries [`Gssapi::system`] tries, in order: MIT Kerberos, then Heimdal.
 #[cfg(not(target_vendor = "apple"))]
 pub const SYSTEM_LIBRARIES: &[&str] = &["libgssapi_krb5.so.2", "libgssapi.so.3"];
+
+/// The environment variable that [`Gssapi::from_env`] (and the `secpkg` command) read: the
+/// path or soname of a GSSAPI library to use instead of the system's.
+pub const GSSAPI_VAR: &str = "SECPKG_GSSAPI_LIB";
 
 /// The mechanisms that are the same protocol as an SSPI package: OID, package name, RPC id.
 #[rustfmt::skip]
@@ -107,9 +110,12 @@ pub struct Gssapi {
     name: String,
 }
 
-// SAFETY: the fields are function pointers into a library that is never unloaded. MIT
-// and Heimdal document their GSSAPI as thread-safe, and the calls made here share no state
-// between callers; `from_functions` puts the same demand on its caller.
+// SAFETY: the fields are function pointers into a library that is never unloaded. Unlike
+// WinPR's SSPI, no lock is needed: MIT krb5 is built thread-safe (its docs' "Thread safety":
+// the library may be used from several threads, and `gss_indicate_mechs` initialises its
+// mechanism list under `g_mechListLock`), Heimdal's mechglue guards its list with a
+// `HEIMDAL_MUTEX` and a once-initialisation, and the calls made here share no state between
+// callers; `load` and `from_functions` put the same demand on their callers.
 unsafe impl Send for Gssapi {}
 // SAFETY: as for Send; nothing is mutated through `&self`.
 unsafe impl Sync for Gssapi {}
@@ -121,15 +127,14 @@ impl std::fmt::Debug for Gssapi {
 }
 
 impl Gssapi {
-    /// The library named by `SECPKG_GSSAPI_LIB` (no fallback when it is set), else the first of
-    /// [`SYSTEM_LIBRARIES`] that loads.
+    /// The first of [`SYSTEM_LIBRARIES`] that loads. The environment is not read: see
+    /// [`Gssapi::from_env`] for a library the user names.
     pub fn system() -> Result<Gssapi, Error> {
-        if let Some(path) = std::env::var_os("SECPKG_GSSAPI_LIB") {
-            return Self::load(path);
-        }
         let mut tried = Vec::new();
         for name in SYSTEM_LIBRARIES {
-            match Self::load(name) {
+            // SAFETY: these are the system's MIT and Heimdal GSSAPI libraries, found by the
+            // dynamic loader's own search, with the RFC 2744 signatures.
+            match unsafe { Self::load(name) } {
                 Err(Error::GssapiLoad { source, .. }) => tried.push(format!("{name}: {source}")),
                 found => return found,
             }
@@ -137,21 +142,42 @@ impl Gssapi {
         Err(Error::NoGssapi {
             hint: format!(
                 "install MIT Kerberos (Debian: apt install libgssapi-krb5-2) or Heimdal (libgssapi3-heimdal), \
-                 or set SECPKG_GSSAPI_LIB (tried {})",
+                 or name a GSSAPI library (tried {})",
                 tried.join("; ")
             ),
         })
     }
 
+    /// The library the user names with the environment variable `SECPKG_GSSAPI_LIB`
+    /// ([`GSSAPI_VAR`]; no fallback when it is set), else [`Gssapi::system`].
+    ///
+    /// The variable is ignored when it is empty, and in a process running with elevated
+    /// privileges (setuid, setgid or file capabilities), as MIT krb5 ignores `GSS_MECH_CONFIG`.
+    ///
+    /// # Safety
+    /// As [`Gssapi::load`], for the library the variable names.
+    pub unsafe fn from_env() -> Result<Gssapi, Error> {
+        match crate::env::library_var(GSSAPI_VAR) {
+            // SAFETY: the caller vouches for the library the variable names.
+            Some(path) => unsafe { Self::load(path) },
+            None => Self::system(),
+        }
+    }
+
     /// Loads a GSSAPI library by path or soname. It must export `gss_indicate_mechs`,
     /// `gss_release_oid_set` and `gss_release_buffer`; the RFC 5801 and 5587 functions are used
-    /// when present. Loading runs the library's initialisers: name only a GSSAPI library.
-    pub fn load(path: impl AsRef<Path>) -> Result<Gssapi, Error> {
+    /// when present.
+    ///
+    /// # Safety
+    /// Loading runs the library's initialisers and calls its functions with the RFC's C
+    /// signatures: the library must be a GSSAPI library whose functions behave as
+    /// [`Gssapi::from_functions`] requires, thread safety included.
+    pub unsafe fn load(path: impl AsRef<Path>) -> Result<Gssapi, Error> {
         let path = path.as_ref();
         let load_error = |source| Error::GssapiLoad { path: path.to_owned(), source };
         // SAFETY: the caller names a GSSAPI library; running its initialisers is what loading means.
         let library = unsafe { libloading::Library::new(path) }.map_err(load_error)?;
-        // SAFETY (each symbol): the RFC 2744 / 5587 / 5801 function of that name has the C
+        // SAFETY: for each symbol, the RFC 2744 / 5587 / 5801 function of that name has the C
         // signature of `sys`; the pointers stay valid for good, since `library` is leaked below.
         let functions = unsafe {
             Functions {

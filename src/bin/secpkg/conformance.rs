@@ -18,14 +18,16 @@ pub struct ProbeArgs {
     probe: String,
 }
 
-/// The provider `--provider` names, else the system's.
+/// The provider `--provider` names, else `SECPKG_PROVIDER`, else the system's.
 fn target(context: &Context) -> Result<Target, Failure> {
     match context.provider.as_deref() {
         Some(path) if path.as_os_str().is_empty() => {
             Err(Failure::usage("--provider needs a library path, not an empty string"))
         }
-        Some(path) => Ok(Target::library(path)),
-        None => Ok(Target::system()),
+        // SAFETY: the user named this library as the SSPI provider to check.
+        Some(path) => Ok(unsafe { Target::library(path) }),
+        // SAFETY: the command is where the user may name the provider in the environment.
+        None => Ok(unsafe { Target::from_env() }),
     }
 }
 

@@ -58,7 +58,16 @@ impl From<secpkg::Error> for Failure {
                 "invalid package name {}: {reason}",
                 text::quote_elided(&name, MESSAGE_NAME_CHARS)
             )),
-            error => Failure::Error(error.to_string()),
+            error => {
+                // The error's line, then each underlying error's, as error reporters print them.
+                let mut line = error.to_string();
+                let mut source = std::error::Error::source(&error);
+                while let Some(cause) = source {
+                    line = format!("{line}: {cause}");
+                    source = cause.source();
+                }
+                Failure::Error(line)
+            }
         }
     }
 }

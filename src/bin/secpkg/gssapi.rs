@@ -11,15 +11,11 @@ use crate::{Exit, Failure, Output, json, text};
 use secpkg::gssapi::{ATTRIBUTE_CAPABILITIES, Gssapi, Mechanism, UNMAPPED_ATTRIBUTES};
 use std::io::{self, Write};
 
-/// The library of `Gssapi::system`: the one `SECPKG_GSSAPI_LIB` names, else MIT's, else Heimdal's.
+/// The library `SECPKG_GSSAPI_LIB` names, else MIT's, else Heimdal's.
 pub fn open() -> Result<Gssapi, Failure> {
-    // Loading "" would find the program itself, which is no GSSAPI library.
-    if std::env::var_os("SECPKG_GSSAPI_LIB").is_some_and(|value| value.is_empty()) {
-        return Err(Failure::usage(
-            "SECPKG_GSSAPI_LIB is empty: set it to a GSSAPI library's path or soname, or unset it",
-        ));
-    }
-    Ok(Gssapi::system()?)
+    // SAFETY: the command is where the user may name the GSSAPI library in the environment;
+    // from_env ignores it in a privileged process.
+    Ok(unsafe { Gssapi::from_env() }?)
 }
 
 /// The GSSAPI library `list` and `show` fall back on when no SSPI provider was asked for and none

@@ -119,7 +119,7 @@ impl Context {
             if self.gssapi {
                 return Ok(Source::Gssapi(gssapi::open()?));
             }
-            if self.provider.is_none() && std::env::var_os("SECPKG_PROVIDER").is_none() {
+            if self.provider.is_none() && Provider::named_by_env().is_none() {
                 return match Provider::system() {
                     Err(error @ secpkg::Error::NoProvider { .. }) => Ok(Source::Gssapi(gssapi::fallback(error)?)),
                     result => Ok(Source::Sspi(result?)),
@@ -129,20 +129,16 @@ impl Context {
         Ok(Source::Sspi(self.provider()?))
     }
 
-    /// The provider named by `--provider`, else the system's.
+    /// The provider named by `--provider`, else by `SECPKG_PROVIDER`, else the system's.
     pub fn provider(&self) -> Result<Provider, Failure> {
-        if let Some(path) = &self.provider {
-            // clap refuses an empty PATH.
-            return Ok(Provider::load(path)?);
+        match &self.provider {
+            // SAFETY: the user named this library as the SSPI provider to use (clap refuses an
+            // empty PATH).
+            Some(path) => Ok(unsafe { Provider::load(path) }?),
+            // SAFETY: the command is where the user may name the provider in the environment;
+            // from_env ignores it in a privileged process.
+            None => Ok(unsafe { Provider::from_env() }?),
         }
-        // An empty variable would name no library, and loading "" finds the program itself.
-        #[cfg(not(windows))]
-        if std::env::var_os("SECPKG_PROVIDER").is_some_and(|value| value.is_empty()) {
-            return Err(Failure::usage(
-                "SECPKG_PROVIDER is empty: set it to an SSPI provider library's path, or unset it",
-            ));
-        }
-        Ok(Provider::system()?)
     }
 
     /// Whether `--json` was given.

@@ -1,0 +1,8 @@
+//! What the compiler refuses: provider buffers outliving their provider, and loading code
+//! outside `unsafe`. The messages are rustc's, pinned with trybuild.
+#![cfg(all(unix, feature = "gssapi"))]
+
+#[test]
+fn ui() {
+    trybuild::TestCases::new().compile_fail("tests/ui/*.rs");
+}
