@@ -395,7 +395,7 @@ fn array_breach(scenario: Scenario) -> Error {
 fn a_misaligned_array_is_invalid_data_and_is_not_read() {
     let error = array_breach(Scenario { enumerate_misaligned: true, ..with_packages(three()) });
     assert!(
-        matches!(&error, Error::InvalidData { what } if what.contains("EnumerateSecurityPackagesW") && what.contains("misaligned")),
+        matches!(&error, Error::InvalidData { what } if what.contains("EnumerateSecurityPackagesW") && what.contains("not aligned")),
         "{error}"
     );
     // The provider's buffer is still its own, given back once.

@@ -3,7 +3,9 @@
 //! `SECPKG_PROVIDER` and `SECPKG_GSSAPI_LIB` alike.
 //!
 //! The test makes a setuid-root copy of this binary and runs it as `nobody` through `setpriv`,
-//! with the variable naming the test provider library, whose ELF constructor writes a marker
+//! with the variable naming the test provider library; the copy calls what reads the variable
+//! (`Provider::from_env`, `Gssapi::from_env`) and what must not (`secpkg::packages`,
+//! `gssapi::mechanisms`). The library is the test provider, whose ELF constructor writes a marker
 //! file (`SECPKG_TEST_PROVIDER_LOADED`) when anything loads it. The same copy without the setuid
 //! bit, run the same way, must load it: that shows the marker works and the variable was seen.
 //! It needs root (CI runs as root) and a filesystem that honours setuid.
@@ -42,9 +44,20 @@ fn privileged_child() {
     let which = std::env::var(CHILD_VAR).expect("run by the privileged tests, with SECPKG_PRIVILEGED_CHILD set");
     println!("uids: {}", uids());
     match which.as_str() {
-        "sspi" => println!("packages: {:?}", secpkg::packages().map(|packages| packages.len())),
+        "sspi" => {
+            println!("packages: {:?}", secpkg::packages().map(|packages| packages.len()));
+            // SAFETY: the variable names the test provider library, an SSPI provider.
+            let named = unsafe { secpkg::Provider::from_env() };
+            println!("from_env: {:?}", named.map(|provider| provider.origin().to_owned()));
+        }
         #[cfg(feature = "gssapi")]
-        "gssapi" => println!("mechanisms: {:?}", secpkg::gssapi::mechanisms().map(|mechanisms| mechanisms.len())),
+        "gssapi" => {
+            println!("mechanisms: {:?}", secpkg::gssapi::mechanisms().map(|mechanisms| mechanisms.len()));
+            // SAFETY: the variable names the test provider library, whose loading is the test;
+            // it is no GSSAPI library, so from_env fails before calling anything in it.
+            let named = unsafe { secpkg::gssapi::Gssapi::from_env() };
+            println!("from_env: {:?}", named.map(|gssapi| gssapi.library_name().to_owned()));
+        }
         other => panic!("unknown {CHILD_VAR} {other:?}"),
     }
 }
@@ -110,7 +123,7 @@ impl Sandbox {
         let loaded = std::fs::read_to_string(&marker).ok().map(|text| text.trim().to_owned());
         eprintln!(
             "{program} {child}: uids {uids}; loaded: {loaded:?}; {}",
-            stdout.lines().find(|line| line.contains(": Ok(") || line.contains(": Err(")).unwrap_or("")
+            stdout.lines().find(|line| line.starts_with("from_env: ")).unwrap_or("")
         );
         (uids, loaded)
     }

@@ -44,7 +44,8 @@ fn stress_child() {
     let which = std::env::var(PROVIDER_VAR).expect("run by the stress tests, with SECPKG_STRESS_PROVIDER set");
     let open = || match which.as_str() {
         "system" => Provider::system(),
-        path => Provider::load(path),
+        // SAFETY: the parent names the test provider library, an SSPI provider.
+        path => unsafe { Provider::load(path) },
     };
     let expected = names(&open().unwrap().packages().unwrap());
     assert!(!expected.is_empty(), "{which} lists no package");
@@ -167,21 +168,19 @@ fn the_racy_test_provider_is_safe_from_many_threads_holding_many_buffers() {
 
 #[test]
 fn winpr_is_safe_from_many_threads_holding_many_buffers() {
-    // SECPKG_PROVIDER is removed for the children: this is about WinPR.
-    if std::env::var_os("SECPKG_PROVIDER").is_some() {
-        eprintln!("note: SECPKG_PROVIDER is ignored here; the children load the system's WinPR");
-    }
-    let winpr = secpkg::UNIX_PROVIDERS.iter().find_map(|name| Provider::load(name).ok().map(|p| (name, p)));
-    let Some((name, provider)) = winpr else {
-        let error = Provider::load(secpkg::UNIX_PROVIDERS[0]).err().map(|e| e.to_string()).unwrap_or_default();
-        if common::providers_required() {
-            panic!("SECPKG_REQUIRE_PROVIDERS=1, but WinPR is not installed: {error}");
+    let winpr = Provider::system();
+    let provider = match winpr {
+        Ok(provider) => provider,
+        Err(error) => {
+            if common::providers_required() {
+                panic!("SECPKG_REQUIRE_PROVIDERS=1, but WinPR is not installed: {error}");
+            }
+            eprintln!("skipped: WinPR is not installed (Debian: apt install libwinpr2-2): {error}");
+            return;
         }
-        eprintln!("skipped: WinPR is not installed (Debian: apt install libwinpr2-2): {error}");
-        return;
     };
     let expected = names(&provider.packages().unwrap());
-    stress(&format!("WinPR ({name})"), WINPR_RUNS, "system", None, &expected);
+    stress(&format!("WinPR ({})", provider.origin()), WINPR_RUNS, "system", None, &expected);
 }
 
 fn path_str(path: &Path) -> &str {
