@@ -8,7 +8,7 @@ fn main() -> Result<(), secpkg::Error> {
         println!(
             "{:<12} id {:<4} max token {:>6}  {}",
             package.name(),
-            package.rpc_id().raw(),
+            package.rpc_id().value(),
             package.max_token(),
             package.capabilities()
         );

@@ -401,8 +401,8 @@ impl Frees {
 
 /// `SEC_E_INTERNAL_ERROR (0x80090304)`, or just the hex for a status the SDK does not name.
 pub(crate) fn status_text(status: Status) -> String {
-    let raw = status.raw() as u32;
-    match status.name() {
+    let raw = status.value() as u32;
+    match status.sdk_name() {
         Some(name) => format!("{name} ({raw:#010x})"),
         None => format!("{raw:#010x}"),
     }

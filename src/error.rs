@@ -31,7 +31,7 @@ impl Operation {
 
     /// The error for this call having returned the failure `status`.
     pub(crate) fn failed(self, status: i32) -> Error {
-        Error::Status { operation: self, status: Status::from_raw(status) }
+        Error::Status { operation: self, status: Status::from_value(status) }
     }
 
     /// The provider's function for this operation, or [`Error::Unsupported`] when its table has none.
@@ -136,7 +136,7 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Status { operation, status } => write!(f, "{operation} failed: {status} ({:#010x})", status.raw()),
+            Self::Status { operation, status } => write!(f, "{operation} failed: {status} ({:#010x})", status.value()),
             Self::NotFound { name } => write!(f, "no security package named '{name}'"),
             Self::InvalidName { name, reason } => write!(f, "invalid security package name {name:?}: {reason}"),
             Self::Unsupported { function } => {

@@ -34,10 +34,8 @@ mod types;
 mod wide;
 
 pub use error::{Error, Operation};
-pub use packages::{Package, Packages};
-#[cfg(not(windows))]
-pub use provider::UNIX_PROVIDERS;
-pub use provider::{PROVIDER_VAR, Provider};
+pub use packages::{Iter, Package, Packages, QueriedPackage};
+pub use provider::{PROVIDER_VAR, Provider, UNIX_PROVIDERS};
 pub use secpkg_sys as sys;
 pub use types::{
     Capabilities, Capability, InterfaceVersion, PackageId, PackageInfo, ParseCapabilityError, ParsePackageIdError,

@@ -55,13 +55,6 @@ impl<'p> ProviderBuffer<'p> {
         // taken out of `self` above, so this is the only call that sees it.
         unsafe { self.provider.free(ptr) }
     }
-
-    /// The one record of a query, owned; the buffer is freed before returning.
-    pub(crate) fn into_single(mut self) -> Result<PackageInfo, Error> {
-        let info = self.records().first().map(to_owned).transpose()?;
-        self.release()?;
-        info.ok_or_else(|| Error::InvalidData { what: "an empty record".into() })
-    }
 }
 
 impl Drop for ProviderBuffer<'_> {
@@ -89,12 +82,6 @@ fn array_fault<T>(ptr: *const T, count: u32) -> Option<String> {
     }
 }
 
-fn to_owned(record: &SecPkgInfoW) -> Result<PackageInfo, Error> {
-    // SAFETY: the record's strings are the provider's NUL-terminated UTF-16 strings, valid while
-    // the buffer that holds the record lives, which outlasts this call.
-    unsafe { PackageInfo::from_raw(record) }
-}
-
 /// The security packages a provider listed, in the provider's own buffer.
 ///
 /// Reading them does not allocate ([`Packages::iter`]); [`to_vec`](Packages::to_vec) and
@@ -105,7 +92,16 @@ fn to_owned(record: &SecPkgInfoW) -> Result<PackageInfo, Error> {
 /// It borrows the [`Provider`](crate::Provider), which cannot be dropped (or its library
 /// unloaded) first. It is neither `Send` nor `Sync`, since SSPI does not promise that a buffer
 /// may be read or freed on another thread than the one that received it.
-#[derive(Debug)]
+///
+/// ```no_run
+/// let provider = secpkg::Provider::system()?;
+/// let packages = provider.packages()?;
+/// let negotiable = packages.iter().filter(|p| p.capabilities().contains(secpkg::Capability::Negotiable));
+/// for package in negotiable {
+///     println!("{} can be negotiated", package.name());
+/// }
+/// # Ok::<(), secpkg::Error>(())
+/// ```
 pub struct Packages<'p> {
     buffer: ProviderBuffer<'p>,
 }
@@ -116,23 +112,26 @@ impl<'p> Packages<'p> {
     }
 
     /// How many packages there are.
+    #[must_use]
     pub fn len(&self) -> usize {
         self.buffer.records().len()
     }
 
     /// Whether there are none.
+    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// The package at `index`.
+    #[must_use]
     pub fn get(&self, index: usize) -> Option<Package<'_>> {
         self.buffer.records().get(index).map(Package)
     }
 
     /// The packages, as views into the provider's buffer.
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = Package<'_>> + DoubleEndedIterator {
-        self.buffer.records().iter().map(Package)
+    pub fn iter(&self) -> Iter<'_> {
+        Iter(self.buffer.records().iter())
     }
 
     /// The packages, owned. The first record that breaks the SSPI contract (a null `Name`, a
@@ -141,7 +140,7 @@ impl<'p> Packages<'p> {
         let records = self.buffer.records();
         let mut packages = Vec::with_capacity(records.len());
         for record in records {
-            packages.push(to_owned(record)?);
+            packages.push(Package(record).to_info()?);
         }
         Ok(packages)
     }
@@ -163,40 +162,90 @@ impl<'p> Packages<'p> {
 
 impl<'a> IntoIterator for &'a Packages<'_> {
     type Item = Package<'a>;
-    type IntoIter = std::iter::Map<std::slice::Iter<'a, SecPkgInfoW>, fn(&'a SecPkgInfoW) -> Package<'a>>;
+    type IntoIter = Iter<'a>;
 
-    fn into_iter(self) -> Self::IntoIter {
-        self.buffer.records().iter().map(Package)
+    fn into_iter(self) -> Iter<'a> {
+        self.iter()
     }
 }
 
+/// The packages, listed as the provider listed them.
+impl std::fmt::Debug for Packages<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// The iterator of [`Packages::iter`]: views into the provider's buffer.
+#[derive(Clone)]
+pub struct Iter<'a>(std::slice::Iter<'a, SecPkgInfoW>);
+
+/// The packages not yet iterated.
+impl std::fmt::Debug for Iter<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.clone()).finish()
+    }
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = Package<'a>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Package<'a>> {
+        self.0.next().map(Package)
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
+    }
+}
+
+impl DoubleEndedIterator for Iter<'_> {
+    #[inline]
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.0.next_back().map(Package)
+    }
+}
+
+impl ExactSizeIterator for Iter<'_> {}
+impl std::iter::FusedIterator for Iter<'_> {}
+
 /// One package record in the provider's buffer, read without copying.
+///
+/// Two packages are equal when their fields are (strings compared by code units), wherever
+/// their records lie.
 #[derive(Clone, Copy)]
 pub struct Package<'a>(&'a SecPkgInfoW);
 
 impl<'a> Package<'a> {
     /// `fCapabilities`, unknown bits kept.
+    #[must_use]
     pub fn capabilities(&self) -> Capabilities {
         Capabilities::from_bits_retain(self.0.fCapabilities)
     }
 
     /// `wVersion`.
+    #[must_use]
     pub fn version(&self) -> u16 {
         self.0.wVersion
     }
 
     /// `wRPCID`.
+    #[must_use]
     pub fn rpc_id(&self) -> PackageId {
-        PackageId::from_raw(self.0.wRPCID)
+        PackageId::from_value(self.0.wRPCID)
     }
 
     /// `cbMaxToken`: the largest token the package produces, in bytes.
+    #[must_use]
     pub fn max_token(&self) -> u32 {
         self.0.cbMaxToken
     }
 
     /// `Name`; empty if the provider gave a null pointer.
     #[inline]
+    #[must_use]
     pub fn name(&self) -> WideStr<'a> {
         // SAFETY: the provider's Name is null or NUL-terminated UTF-16, valid while the buffer
         // lives, which the borrow 'a ensures.
@@ -205,19 +254,52 @@ impl<'a> Package<'a> {
 
     /// `Comment`; empty if the provider gave a null pointer.
     #[inline]
+    #[must_use]
     pub fn comment(&self) -> WideStr<'a> {
         // SAFETY: as for `name`.
         unsafe { WideStr::from_ptr(self.0.Comment) }
     }
 
     /// The raw record.
+    #[must_use]
     pub fn raw(&self) -> &'a SecPkgInfoW {
         self.0
     }
 
-    /// An owned copy; an error if `Name` is null or a string is not valid UTF-16.
-    pub fn to_owned(&self) -> Result<PackageInfo, Error> {
-        to_owned(self.0)
+    /// An owned copy; an error if `Name` is null or a string is not valid UTF-16. Also
+    /// `PackageInfo::try_from(package)`.
+    pub fn to_info(&self) -> Result<PackageInfo, Error> {
+        // SAFETY: obligation 4 of Provider: the record's strings are null or NUL-terminated
+        // UTF-16, valid while the buffer that holds the record lives, which 'a ensures.
+        unsafe { PackageInfo::from_raw(self.0) }
+    }
+
+    /// The fields that make a package what it is, for comparing and hashing.
+    fn key(&self) -> (WideStr<'a>, WideStr<'a>, u32, u16, u16, u32) {
+        let r = self.0;
+        (self.name(), self.comment(), r.fCapabilities, r.wVersion, r.wRPCID, r.cbMaxToken)
+    }
+}
+
+impl PartialEq for Package<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for Package<'_> {}
+
+impl std::hash::Hash for Package<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.key().hash(state);
+    }
+}
+
+impl TryFrom<Package<'_>> for PackageInfo {
+    type Error = Error;
+
+    fn try_from(package: Package<'_>) -> Result<PackageInfo, Error> {
+        package.to_info()
     }
 }
 
@@ -263,5 +345,49 @@ mod tests {
         let fault = array_fault(without_provenance::<Huge>(0x1000), u32::MAX).unwrap();
         assert_eq!(fault, "4294967295 records, more bytes than an array can hold");
         assert_eq!(array_fault(without_provenance::<Huge>(0x1000), 1), None);
+    }
+}
+
+/// One package's record from [`Provider::query_in_place`], in the provider's own buffer.
+///
+/// The buffer is given back to the provider's `FreeContextBuffer` exactly once: when this value
+/// is dropped, or by [`close`](QueriedPackage::close) or [`into_info`](QueriedPackage::into_info),
+/// which report a failure to free. It borrows the [`Provider`], which cannot be dropped first.
+pub struct QueriedPackage<'p> {
+    /// One record, never released before `self` goes.
+    buffer: ProviderBuffer<'p>,
+}
+
+impl<'p> QueriedPackage<'p> {
+    pub(crate) fn new(buffer: ProviderBuffer<'p>) -> Self {
+        Self { buffer }
+    }
+
+    /// The record, read in place.
+    #[must_use]
+    pub fn package(&self) -> Package<'_> {
+        // The buffer holds one record until `self` is consumed: `new` got a non-null pointer
+        // with a count of 1, and only `close`, `into_info` and `drop` release it.
+        Package(&self.buffer.records()[0])
+    }
+
+    /// The record, owned, with the buffer freed before returning: also an error when the
+    /// provider's `FreeContextBuffer` fails.
+    pub fn into_info(mut self) -> Result<PackageInfo, Error> {
+        let info = self.package().to_info();
+        let freed = self.buffer.release();
+        let info = info?;
+        freed.map(|()| info)
+    }
+
+    /// Frees the buffer now, reporting the provider's status.
+    pub fn close(mut self) -> Result<(), Error> {
+        self.buffer.release()
+    }
+}
+
+impl std::fmt::Debug for QueriedPackage<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.package().fmt(f)
     }
 }

@@ -1,7 +1,7 @@
 //! An SSPI provider: one function table, from code that stays loaded for good, called under the
 //! lock its library needs.
 
-use crate::packages::{Packages, ProviderBuffer};
+use crate::packages::{Packages, ProviderBuffer, QueriedPackage};
 use crate::wide::to_wide;
 use crate::{Error, InterfaceVersion, Operation, PackageInfo};
 use secpkg_sys::{
@@ -12,7 +12,6 @@ use std::path::Path;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 /// The library names tried, in order, by [`Provider::system`] outside Windows: FreeRDP's WinPR.
-#[cfg(not(windows))]
 pub const UNIX_PROVIDERS: &[&str] = &["libwinpr3.so.3", "libwinpr2.so.2"];
 
 /// The environment variable that [`Provider::from_env`] (and the `secpkg` command) read: the
@@ -136,6 +135,7 @@ impl Provider {
 
     /// The library `SECPKG_PROVIDER` names, as [`Provider::from_env`] reads it: `None` when it is
     /// unset or empty, or in a privileged process.
+    #[must_use]
     pub fn named_by_env() -> Option<std::path::PathBuf> {
         crate::env::library_var(PROVIDER_VAR).map(Into::into)
     }
@@ -198,13 +198,15 @@ impl Provider {
     }
 
     /// Where the provider comes from: `secur32.dll`, a library path, or the `from_table` origin.
+    #[must_use]
     pub fn origin(&self) -> &str {
         &self.origin
     }
 
     /// The table's `dwVersion`.
+    #[must_use]
     pub fn interface_version(&self) -> InterfaceVersion {
-        InterfaceVersion::from_raw(self.version)
+        InterfaceVersion::from_value(self.version)
     }
 
     /// Runs `call`, a call into the provider's library, under the library's lock.
@@ -248,9 +250,30 @@ impl Provider {
         Ok(Packages::new(buffer))
     }
 
-    /// The attributes of the package named `name`, matched as the provider matches: Windows
-    /// ignores case, some other providers (WinPR) do not.
+    /// The attributes of the package named `name`, owned, matched as the provider matches:
+    /// Windows ignores case, some other providers (WinPR) do not.
+    ///
+    /// ```no_run
+    /// let provider = secpkg::Provider::system()?;
+    /// let negotiate = provider.query("Negotiate")?;
+    /// let token_buffer = vec![0u8; negotiate.max_token as usize];
+    /// # Ok::<(), secpkg::Error>(())
+    /// ```
     pub fn query(&self, name: &str) -> Result<PackageInfo, Error> {
+        self.query_in_place(name)?.into_info()
+    }
+
+    /// The attributes of the package named `name`, read in place from the provider's buffer,
+    /// which is given back to its `FreeContextBuffer` exactly once: when the value is dropped,
+    /// or by [`QueriedPackage::close`].
+    ///
+    /// ```no_run
+    /// let provider = secpkg::Provider::system()?;
+    /// let kerberos = provider.query_in_place("Kerberos")?;
+    /// println!("{}: {} bytes", kerberos.package().name(), kerberos.package().max_token());
+    /// # Ok::<(), secpkg::Error>(())
+    /// ```
+    pub fn query_in_place(&self, name: &str) -> Result<QueriedPackage<'_>, Error> {
         let query = Operation::QuerySecurityPackageInfo.require(self.query)?;
         Operation::FreeContextBuffer.require(self.free)?;
         let mut wide = to_wide(name)?;
@@ -264,8 +287,8 @@ impl Provider {
             // SAFETY: on success `record` is one record allocated for the provider's
             // FreeContextBuffer (obligations 2 and 3), which the buffer calls once.
             SEC_E_OK => unsafe { ProviderBuffer::new(self, record, 1) }
-                .map_err(|what| Error::InvalidData { what: format!("QuerySecurityPackageInfoW returned {what}") })?
-                .into_single(),
+                .map(QueriedPackage::new)
+                .map_err(|what| Error::InvalidData { what: format!("QuerySecurityPackageInfoW returned {what}") }),
             SEC_E_SECPKG_NOT_FOUND => Err(Error::NotFound { name: name.to_owned() }),
             status => Err(Operation::QuerySecurityPackageInfo.failed(status)),
         }

@@ -1,4 +1,7 @@
-//! The typed forms of the raw items, derived from the generated constant families and struct.
+//! The typed forms of the raw items: the generated constant families (which carry each
+//! family's repr, prefix and members) with the derives, and the owned package record.
+
+use secpkg_sys::SecPkgInfoW;
 
 use crate::Error;
 use crate::wide::{optional_string, required_string};
@@ -6,7 +9,7 @@ use crate::wide::{optional_string, required_string};
 secpkg_sys::capability_family! {
     /// One capability bit of a security package (`SECPKG_FLAG_*`).
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, secpkg_macros::Flags)]
-    #[family(repr = u32, prefix = "SECPKG_FLAG_", set = Capabilities)]
+    #[family(set = Capabilities)]
     #[cfg_attr(feature = "serde", family(serde))]
     pub enum Capability {}
 }
@@ -14,7 +17,6 @@ secpkg_sys::capability_family! {
 secpkg_sys::package_id_family! {
     /// A package identifier (`wRPCID`): `RPC_C_AUTHN_*` or `SECPKG_ID_NONE`.
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, secpkg_macros::IdEnum)]
-    #[family(repr = u16)]
     #[cfg_attr(feature = "serde", family(serde))]
     pub enum PackageId {
         /// An id the SDK does not name.
@@ -25,7 +27,7 @@ secpkg_sys::package_id_family! {
 secpkg_sys::status_family! {
     /// An SSPI status code (`SECURITY_STATUS`): `SEC_E_*` and `SEC_I_*`.
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, secpkg_macros::IdEnum)]
-    #[family(repr = i32, hex)]
+    #[family(hex)]
     #[cfg_attr(feature = "serde", family(serde))]
     pub enum Status {
         /// A status the SDK does not name.
@@ -36,7 +38,6 @@ secpkg_sys::status_family! {
 secpkg_sys::interface_version_family! {
     /// A `SecurityFunctionTable.dwVersion` (`SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION*`).
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, secpkg_macros::IdEnum)]
-    #[family(repr = u32)]
     pub enum InterfaceVersion {
         /// A version the SDK does not name.
         Unknown(u32),
@@ -44,26 +45,42 @@ secpkg_sys::interface_version_family! {
 }
 
 /// A security package's attributes (`SecPkgInfoW`), owned.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, secpkg_macros::FromRaw)]
-#[from_raw(raw = secpkg_sys::SecPkgInfoW, error = Error, exhaustive)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct PackageInfo {
     /// What the package can do (`fCapabilities`); unknown bits are kept.
-    #[from_raw(field = fCapabilities)]
     pub capabilities: Capabilities,
     /// The package's version (`wVersion`).
-    #[from_raw(field = wVersion)]
     pub version: u16,
     /// Its identifier (`wRPCID`).
-    #[from_raw(field = wRPCID)]
     pub rpc_id: PackageId,
     /// The largest token it produces, in bytes (`cbMaxToken`).
-    #[from_raw(field = cbMaxToken)]
     pub max_token: u32,
     /// Its name (`Name`), as the provider spells it.
-    #[from_raw(field = Name, with = required_string)]
     pub name: String,
     /// Its description (`Comment`); empty when the provider gives none.
-    #[from_raw(field = Comment, with = optional_string)]
     pub comment: String,
+}
+
+impl PackageInfo {
+    /// Copies a provider's `SecPkgInfoW` into owned values; `Err` names the field whose string
+    /// is missing or not UTF-16.
+    ///
+    /// # Safety
+    ///
+    /// `Name` and `Comment` must each be null or valid for reads up to their NUL terminator.
+    pub unsafe fn from_raw(raw: &SecPkgInfoW) -> Result<Self, Error> {
+        // No `..`: a field added to the raw struct is a compile error here until it is mapped.
+        let SecPkgInfoW { fCapabilities, wVersion, wRPCID, cbMaxToken, Name, Comment } = *raw;
+        Ok(PackageInfo {
+            capabilities: Capabilities::from_bits_retain(fCapabilities),
+            version: wVersion,
+            rpc_id: PackageId::from_value(wRPCID),
+            max_token: cbMaxToken,
+            // SAFETY: the caller's contract: each pointer is null or NUL-terminated and readable.
+            name: unsafe { required_string(Name, "Name") }?,
+            // SAFETY: as above.
+            comment: unsafe { optional_string(Comment, "Comment") }?,
+        })
+    }
 }

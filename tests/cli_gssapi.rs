@@ -96,7 +96,7 @@ mod gssapi {
             "name": name(mechanism),
             "comment": mechanism.description.as_deref().unwrap_or(""),
             "version": null,
-            "rpc_id": mechanism.package_id.map(|id| id.raw()),
+            "rpc_id": mechanism.package_id.map(|id| id.value()),
             "max_token": null,
             "capabilities": capabilities,
             "capability_bits": mechanism.capabilities.bits(),
@@ -153,7 +153,9 @@ mod gssapi {
             let known = mechanism.capabilities.iter().len();
             let mut expected = vec![name(mechanism).to_owned()];
             match mechanism.package_id {
-                Some(id) => expected.extend([id.raw().to_string(), id.name().unwrap().replace("RPC_C_AUTHN_", "")]),
+                Some(id) => {
+                    expected.extend([id.value().to_string(), id.sdk_name().unwrap().replace("RPC_C_AUTHN_", "")])
+                }
                 None => expected.push("-".to_owned()),
             }
             expected.extend(["-".to_owned(), "-".to_owned()]);

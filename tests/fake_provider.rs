@@ -85,7 +85,7 @@ fn owned_copies_equal_the_views_and_into_vec_frees() {
     let packages = provider.packages().unwrap();
     let owned = packages.to_vec().unwrap();
     for (view, info) in packages.iter().zip(&owned) {
-        assert_eq!(view.to_owned().unwrap(), *info);
+        assert_eq!(view.to_info().unwrap(), *info);
     }
     assert_eq!(
         owned[1],
@@ -419,4 +419,43 @@ fn a_count_whose_size_overflows_is_invalid_data_and_is_not_read() {
         "{error}"
     );
     assert_eq!(stats().allocations, 0);
+}
+
+#[test]
+fn a_query_read_in_place_equals_the_owned_one_and_frees_once() {
+    let (_guard, provider) = fake(with_packages(three()));
+    let owned = provider.query("Kerberos").unwrap();
+    let in_place = provider.query_in_place("Kerberos").unwrap();
+    assert_eq!(in_place.package().name(), "Kerberos");
+    assert_eq!(in_place.package().max_token(), 48000);
+    assert_eq!(in_place.package().to_info().unwrap(), owned);
+    assert_eq!(format!("{in_place:?}"), format!("{:?}", in_place.package()));
+    assert_eq!(stats().frees, 1, "the owned query freed its record; the borrowed one holds its own");
+    drop(in_place);
+    assert_eq!(stats().frees, 2);
+    provider.query_in_place("NTLM").unwrap().close().unwrap();
+    assert_eq!(provider.query_in_place("Negotiate").unwrap().into_info().unwrap().max_token, 48256);
+    assert!(matches!(provider.query_in_place("Bogus"), Err(Error::NotFound { name }) if name == "Bogus"));
+    assert_balanced();
+    assert_eq!(stats().frees, 4);
+}
+
+#[test]
+fn packages_compare_by_content_and_print_as_a_list() {
+    use std::collections::HashSet;
+    let (_guard, provider) = fake(with_packages(three()));
+    let (first, second) = (provider.packages().unwrap(), provider.packages().unwrap());
+    // Two buffers, equal records.
+    assert!(first.iter().zip(&second).all(|(a, b)| a == b));
+    assert_ne!(first.get(0), first.get(1));
+    let distinct: HashSet<_> = first.iter().chain(&second).collect();
+    assert_eq!(distinct.len(), 3);
+    assert_eq!(PackageInfo::try_from(first.get(2).unwrap()).unwrap().name, "NTLM");
+    let listed = format!("{first:?}");
+    assert!(listed.starts_with("[Package { name: \"Negotiate\""), "{listed}");
+    assert_eq!(listed.matches("Package {").count(), 3, "{listed}");
+    let mut iter = first.iter();
+    assert_eq!(iter.len(), 3);
+    assert_eq!(iter.next_back().unwrap().name(), "NTLM");
+    assert_eq!(format!("{iter:?}").matches("Package {").count(), 2);
 }

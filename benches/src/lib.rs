@@ -99,9 +99,33 @@ fn sum_units(units: &[u16]) -> u64 {
 /// them): for [`Subject::check`] only, never measured.
 pub fn sum_owned(info: &PackageInfo) -> u64 {
     let utf16 = |s: &str| s.encode_utf16().map(u64::from).sum::<u64>();
-    sum_fixed(info.capabilities.bits(), info.version, info.rpc_id.raw(), info.max_token)
+    sum_fixed(info.capabilities.bits(), info.version, info.rpc_id.value(), info.max_token)
         + utf16(&info.name)
         + utf16(&info.comment)
+}
+
+/// A record owned as a windows-sys user would: `String::from_utf16` of each string, a null
+/// `Comment` empty. Panics on what the safe side reports as an error.
+///
+/// # Safety
+/// The record's strings are null or NUL-terminated UTF-16.
+unsafe fn owned_record(record: &SecPkgInfoW) -> PackageInfo {
+    // SAFETY: forwarded from the caller.
+    let string = |p: *const u16| unsafe {
+        if p.is_null() {
+            return String::new();
+        }
+        let len = (0..).take_while(|&i| *p.add(i) != 0).count();
+        String::from_utf16(std::slice::from_raw_parts(p, len)).expect("valid UTF-16")
+    };
+    PackageInfo {
+        capabilities: secpkg::Capabilities::from_bits_retain(record.fCapabilities),
+        version: record.wVersion,
+        rpc_id: secpkg::PackageId::from_raw(record.wRPCID),
+        max_token: record.cbMaxToken,
+        name: string(record.Name),
+        comment: string(record.Comment),
+    }
 }
 
 /// One benchmark workload.
@@ -117,18 +141,36 @@ pub enum Case {
     RawQuery,
     /// `query()`.
     Query,
+    /// What a windows-sys user writes for owned records: `EnumerateSecurityPackagesW`, one `Vec`,
+    /// `String::from_utf16` per string field, `FreeContextBuffer`.
+    RawToVec,
+    /// The same for one record: `QuerySecurityPackageInfoW`, `String::from_utf16` per string
+    /// field, `FreeContextBuffer`.
+    RawQueryOwned,
+    /// `query_in_place()` + reading every field in place.
+    QueryInPlace,
 }
 
 impl Case {
     /// Every case, raw ones first.
-    pub const ALL: [Case; 5] =
-        [Case::RawEnumerate, Case::PackagesIter, Case::PackagesToVec, Case::RawQuery, Case::Query];
+    pub const ALL: [Case; 8] = [
+        Case::RawEnumerate,
+        Case::RawToVec,
+        Case::RawQuery,
+        Case::RawQueryOwned,
+        Case::PackagesIter,
+        Case::PackagesToVec,
+        Case::Query,
+        Case::QueryInPlace,
+    ];
 
-    /// The pairs compared: (raw, safe).
-    pub const PAIRS: [(Case, Case); 3] = [
+    /// The pairs compared: (raw, safe), each safe call against the hand-written raw code that
+    /// gets the same result.
+    pub const PAIRS: [(Case, Case); 4] = [
         (Case::RawEnumerate, Case::PackagesIter),
-        (Case::RawEnumerate, Case::PackagesToVec),
-        (Case::RawQuery, Case::Query),
+        (Case::RawToVec, Case::PackagesToVec),
+        (Case::RawQueryOwned, Case::Query),
+        (Case::RawQuery, Case::QueryInPlace),
     ];
 
     /// The name used by criterion, the modes and scripts/bench.
@@ -139,6 +181,9 @@ impl Case {
             Case::PackagesToVec => "packages_to_vec",
             Case::RawQuery => "raw_query",
             Case::Query => "query",
+            Case::RawToVec => "raw_to_vec",
+            Case::RawQueryOwned => "raw_query_owned",
+            Case::QueryInPlace => "query_in_place",
         }
     }
 
@@ -211,7 +256,7 @@ impl Subject {
             sum += sum_fixed(
                 package.capabilities().bits(),
                 package.version(),
-                package.rpc_id().raw(),
+                package.rpc_id().value(),
                 package.max_token(),
             );
             sum += sum_units(package.name().as_units()) + sum_units(package.comment().as_units());
@@ -248,6 +293,55 @@ impl Subject {
         self.provider.query(&self.query_name).expect("query()")
     }
 
+    /// (f) Owned records as a windows-sys user writes them: one `Vec`, `String::from_utf16` of
+    /// each string (its length found by a scan for the NUL), the buffer freed.
+    pub fn raw_to_vec(&self) -> Vec<PackageInfo> {
+        let mut count = 0u32;
+        let mut array: *mut SecPkgInfoW = std::ptr::null_mut();
+        // SAFETY: both out-pointers are valid for writes; `Raw::new`'s contract.
+        let status = unsafe { (self.raw.enumerate)(&mut count, &mut array) };
+        assert_eq!(status, SEC_E_OK, "EnumerateSecurityPackagesW failed");
+        let mut packages = Vec::with_capacity(count as usize);
+        if !array.is_null() {
+            // SAFETY: on success, `count` records at `array`, valid until freed below.
+            let records = unsafe { std::slice::from_raw_parts(array, count as usize) };
+            for record in records {
+                // SAFETY: the provider's strings are null or NUL-terminated UTF-16.
+                packages.push(unsafe { owned_record(record) });
+            }
+        }
+        // SAFETY: the provider's own buffer, freed once.
+        let status = unsafe { (self.raw.free)(array.cast()) };
+        assert_eq!(status, SEC_E_OK, "FreeContextBuffer failed");
+        packages
+    }
+
+    /// (g) One owned record as a windows-sys user writes it.
+    pub fn raw_query_owned(&self) -> PackageInfo {
+        let mut record: *mut SecPkgInfoW = std::ptr::null_mut();
+        let name = self.query_wide.as_ptr().cast_mut();
+        // SAFETY: `name` is NUL-terminated; `record` is valid for a write.
+        let status = unsafe { (self.raw.query)(name, &mut record) };
+        assert_eq!(status, SEC_E_OK, "QuerySecurityPackageInfoW failed");
+        assert!(!record.is_null(), "QuerySecurityPackageInfoW: null record");
+        // SAFETY: on success, one record, valid until freed below; its strings are null or
+        // NUL-terminated UTF-16.
+        let info = unsafe { owned_record(&*record) };
+        // SAFETY: the provider's own buffer, freed once.
+        let status = unsafe { (self.raw.free)(record.cast()) };
+        assert_eq!(status, SEC_E_OK, "FreeContextBuffer failed");
+        info
+    }
+
+    /// (h) `query_in_place()`: the record read in place, the same fields as `raw_query`.
+    pub fn query_in_place(&self) -> u64 {
+        let queried = self.provider.query_in_place(&self.query_name).expect("query_in_place()");
+        let package = queried.package();
+        sum_fixed(package.capabilities().bits(), package.version(), package.rpc_id().raw(), package.max_token())
+            + sum_units(package.name().as_units())
+            + sum_units(package.comment().as_units())
+    }
+
     /// Runs `case` once, its result through [`black_box`].
     #[inline(always)]
     pub fn run(&self, case: Case) {
@@ -267,6 +361,15 @@ impl Subject {
             Case::Query => {
                 black_box(self.query());
             }
+            Case::RawToVec => {
+                black_box(self.raw_to_vec());
+            }
+            Case::RawQueryOwned => {
+                black_box(self.raw_query_owned());
+            }
+            Case::QueryInPlace => {
+                black_box(self.query_in_place());
+            }
         }
     }
 
@@ -277,7 +380,10 @@ impl Subject {
         assert_eq!(raw, self.packages_iter(), "{}: raw and borrowed enumeration disagree", self.label);
         let owned = self.packages_to_vec();
         assert_eq!(raw, owned.iter().map(sum_owned).sum::<u64>(), "{}: raw and owned enumeration disagree", self.label);
+        assert_eq!(owned, self.raw_to_vec(), "{}: hand-written and safe owned records disagree", self.label);
         assert_eq!(self.raw_query(), sum_owned(&self.query()), "{}: raw and safe query disagree", self.label);
+        assert_eq!(self.raw_query_owned(), self.query(), "{}: hand-written and safe owned query disagree", self.label);
+        assert_eq!(self.raw_query(), self.query_in_place(), "{}: raw and borrowed query disagree", self.label);
         owned.len()
     }
 }

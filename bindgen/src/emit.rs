@@ -5,7 +5,6 @@ use crate::layout::{Arch, StructLayout, struct_layout};
 use crate::metadata::{Member, MemberValue, Metadata, ResolvedFamily};
 use crate::spec::{Kind, Spec, VariantNames};
 use crate::{Error, WINDOWS_BINDGEN_VERSION};
-use proc_macro2::Span;
 use quote::{format_ident, quote};
 use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
@@ -173,18 +172,6 @@ impl IntType {
             (0..1i128 << self.bits).contains(&value)
         }
     }
-
-    /// A literal for the derive: the bit pattern in hex for negative values, decimal otherwise.
-    fn literal(self, value: i128) -> syn::LitInt {
-        if value < 0 {
-            let pattern = (value as u128) & ((1u128 << self.bits) - 1);
-            lit(&format!("0x{pattern:X}"))
-        } else if value > 0xFFFF {
-            lit(&format!("0x{value:X}"))
-        } else {
-            lit(&value.to_string())
-        }
-    }
 }
 
 fn int_members<'f>(family: &'f ResolvedFamily) -> impl Iterator<Item = (&'f Member, i128)> + 'f {
@@ -295,6 +282,14 @@ fn family_macro(spec: &Spec, family: &ResolvedFamily, ty: IntType) -> Result<Str
             ));
         }
         let short = name.strip_prefix(f.strip.as_str()).unwrap_or(name);
+        // A flag's short name is its text form: empty or leading with a digit, it would read
+        // as the empty list or a number.
+        if f.kind == Kind::Flags && !short.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+            return Err(spec.error_at(
+                &f.name,
+                format!("family '{family_name}': {name} without the prefix '{}' is no name", f.strip),
+            ));
+        }
         let ident = match f.variants {
             VariantNames::Sdk => name.to_owned(),
             VariantNames::Camel => camel_case(short),
@@ -314,9 +309,9 @@ fn family_macro(spec: &Spec, family: &ResolvedFamily, ty: IntType) -> Result<Str
             _ => format!("`{name}`, also named `{}`.", aliases.join("`, `")),
         };
         let aliases: String = aliases.iter().map(|alias| format!(", alias = {alias:?}")).collect();
-        let value = ty.literal(*value);
+        // The constant itself, so the compiler types the value as the family's repr.
         variants.push_str(&format!(
-            "            #[doc = {:?}]\n            #[sdk(name = {name:?}, value = {value}{aliases})]\n            {ident},\n",
+            "            #[doc = {:?}]\n            #[sdk(name = {name:?}, value = $crate::{name}{aliases})]\n            {ident},\n",
             format!(" {doc}")
         ));
     }
@@ -329,16 +324,19 @@ fn family_macro(spec: &Spec, family: &ResolvedFamily, ty: IntType) -> Result<Str
         .chain(f.names.iter().map(|n| n.get_ref().clone()))
         .collect();
     let doc = format!(
-        "{}\n///\n/// Expands `$(#[meta])* $vis enum Name {{ extra variants }}` to that enum with one variant \
-         per member of the family ({}; {count} in all, values as `{repr}`), each with \
-         `#[sdk(name = \"…\", value = …)]` and a doc line, for a derive of secpkg-macros.",
+        "{}\n///\n/// Expands `$(#[meta])* $vis enum Name {{ extra variants }}` to that enum with \
+         `#[family(repr = {repr}, ..)]` and one variant per member of the family ({}; {count} in all, \
+         in ascending order of value), each with `#[sdk(name = \"…\", value = $crate::…)]` and a doc \
+         line, for a derive of secpkg-macros.",
         f.doc,
         sources.join(", ")
     );
+    let prefix = if f.strip.is_empty() { String::new() } else { format!(", prefix = {:?}", f.strip) };
     Ok(format!(
         "\n/// {doc}\n#[macro_export]\nmacro_rules! {family_name}_family {{\n    \
          ($(#[$meta:meta])* $vis:vis enum $name:ident {{ $($extra:tt)* }}) => {{\n        \
-         $(#[$meta])*\n        $vis enum $name {{\n{variants}            $($extra)*\n        }}\n    }};\n}}\n"
+         $(#[$meta])*\n        #[family(repr = {repr}{prefix})]\n        \
+         $vis enum $name {{\n{variants}            $($extra)*\n        }}\n    }};\n}}\n"
     ))
 }
 
@@ -512,10 +510,6 @@ fn rustfmt(source: &str) -> Result<String, Error> {
 /// Checks rustfmt up front, so a missing one is named before windows-bindgen panics on it.
 pub fn require_rustfmt() -> Result<(), Error> {
     rustfmt("").map(drop)
-}
-
-fn lit(digits: &str) -> syn::LitInt {
-    syn::LitInt::new(digits, Span::call_site())
 }
 
 fn usize_lit(value: usize) -> proc_macro2::Literal {

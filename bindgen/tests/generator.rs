@@ -110,7 +110,7 @@ fn generated_crate_has_the_spec_items() {
     // SEC_E_NOT_SUPPORTED and SEC_E_UNSUPPORTED_FUNCTION share a value: the first name wins.
     assert!(
         families.contains(
-            r#"#[sdk(name = "SEC_E_NOT_SUPPORTED", value = 0x80090302, alias = "SEC_E_UNSUPPORTED_FUNCTION")]"#
+            r#"#[sdk(name = "SEC_E_NOT_SUPPORTED", value = $crate::SEC_E_NOT_SUPPORTED, alias = "SEC_E_UNSUPPORTED_FUNCTION")]"#
         )
     );
 }

@@ -5,89 +5,90 @@
 
 /// The capability bits of `SecPkgInfo.fCapabilities`.
 ///
-/// Expands `$(#[meta])* $vis enum Name { extra variants }` to that enum with one variant per member of the family (SECPKG_FLAG_*; 26 in all, values as `u32`), each with `#[sdk(name = "…", value = …)]` and a doc line, for a derive of secpkg-macros.
+/// Expands `$(#[meta])* $vis enum Name { extra variants }` to that enum with `#[family(repr = u32, ..)]` and one variant per member of the family (SECPKG_FLAG_*; 26 in all, in ascending order of value), each with `#[sdk(name = "…", value = $crate::…)]` and a doc line, for a derive of secpkg-macros.
 #[macro_export]
 macro_rules! capability_family {
     ($(#[$meta:meta])* $vis:vis enum $name:ident { $($extra:tt)* }) => {
         $(#[$meta])*
+        #[family(repr = u32, prefix = "SECPKG_FLAG_")]
         $vis enum $name {
             #[doc = " Signs messages and checks signatures, so tampering is detected."]
-            #[sdk(name = "SECPKG_FLAG_INTEGRITY", value = 1)]
+            #[sdk(name = "SECPKG_FLAG_INTEGRITY", value = $crate::SECPKG_FLAG_INTEGRITY)]
             Integrity,
             #[doc = " Encrypts and decrypts messages."]
-            #[sdk(name = "SECPKG_FLAG_PRIVACY", value = 2)]
+            #[sdk(name = "SECPKG_FLAG_PRIVACY", value = $crate::SECPKG_FLAG_PRIVACY)]
             Privacy,
             #[doc = " Works on the security token alone; the message need not be passed."]
-            #[sdk(name = "SECPKG_FLAG_TOKEN_ONLY", value = 4)]
+            #[sdk(name = "SECPKG_FLAG_TOKEN_ONLY", value = $crate::SECPKG_FLAG_TOKEN_ONLY)]
             TokenOnly,
             #[doc = " Authenticates over connectionless, datagram-style transports."]
-            #[sdk(name = "SECPKG_FLAG_DATAGRAM", value = 8)]
+            #[sdk(name = "SECPKG_FLAG_DATAGRAM", value = $crate::SECPKG_FLAG_DATAGRAM)]
             Datagram,
             #[doc = " Authenticates over connection-oriented transports."]
-            #[sdk(name = "SECPKG_FLAG_CONNECTION", value = 16)]
+            #[sdk(name = "SECPKG_FLAG_CONNECTION", value = $crate::SECPKG_FLAG_CONNECTION)]
             Connection,
             #[doc = " Needs several round trips to authenticate."]
-            #[sdk(name = "SECPKG_FLAG_MULTI_REQUIRED", value = 32)]
+            #[sdk(name = "SECPKG_FLAG_MULTI_REQUIRED", value = $crate::SECPKG_FLAG_MULTI_REQUIRED)]
             MultiRequired,
             #[doc = " Acts as a client only; it cannot accept authentications."]
-            #[sdk(name = "SECPKG_FLAG_CLIENT_ONLY", value = 64)]
+            #[sdk(name = "SECPKG_FLAG_CLIENT_ONLY", value = $crate::SECPKG_FLAG_CLIENT_ONLY)]
             ClientOnly,
             #[doc = " Reports extended error information."]
-            #[sdk(name = "SECPKG_FLAG_EXTENDED_ERROR", value = 128)]
+            #[sdk(name = "SECPKG_FLAG_EXTENDED_ERROR", value = $crate::SECPKG_FLAG_EXTENDED_ERROR)]
             ExtendedError,
             #[doc = " Lets a server impersonate the client it authenticated."]
-            #[sdk(name = "SECPKG_FLAG_IMPERSONATION", value = 256)]
+            #[sdk(name = "SECPKG_FLAG_IMPERSONATION", value = $crate::SECPKG_FLAG_IMPERSONATION)]
             Impersonation,
             #[doc = " Accepts Windows account names."]
-            #[sdk(name = "SECPKG_FLAG_ACCEPT_WIN32_NAME", value = 512)]
+            #[sdk(name = "SECPKG_FLAG_ACCEPT_WIN32_NAME", value = $crate::SECPKG_FLAG_ACCEPT_WIN32_NAME)]
             AcceptWin32Name,
             #[doc = " Supports stream semantics, such as TLS records."]
-            #[sdk(name = "SECPKG_FLAG_STREAM", value = 1024)]
+            #[sdk(name = "SECPKG_FLAG_STREAM", value = $crate::SECPKG_FLAG_STREAM)]
             Stream,
             #[doc = " Can be chosen by the Negotiate package."]
-            #[sdk(name = "SECPKG_FLAG_NEGOTIABLE", value = 2048)]
+            #[sdk(name = "SECPKG_FLAG_NEGOTIABLE", value = $crate::SECPKG_FLAG_NEGOTIABLE)]
             Negotiable,
             #[doc = " Interoperates with GSS-API peers."]
-            #[sdk(name = "SECPKG_FLAG_GSS_COMPATIBLE", value = 4096)]
+            #[sdk(name = "SECPKG_FLAG_GSS_COMPATIBLE", value = $crate::SECPKG_FLAG_GSS_COMPATIBLE)]
             GssCompatible,
             #[doc = " Supports logon through LsaLogonUser."]
-            #[sdk(name = "SECPKG_FLAG_LOGON", value = 8192)]
+            #[sdk(name = "SECPKG_FLAG_LOGON", value = $crate::SECPKG_FLAG_LOGON)]
             Logon,
             #[doc = " Its token buffers are ASCII text."]
-            #[sdk(name = "SECPKG_FLAG_ASCII_BUFFERS", value = 16384)]
+            #[sdk(name = "SECPKG_FLAG_ASCII_BUFFERS", value = $crate::SECPKG_FLAG_ASCII_BUFFERS)]
             AsciiBuffers,
             #[doc = " Can split tokens to fit a size limit."]
-            #[sdk(name = "SECPKG_FLAG_FRAGMENT", value = 32768)]
+            #[sdk(name = "SECPKG_FLAG_FRAGMENT", value = $crate::SECPKG_FLAG_FRAGMENT)]
             Fragment,
             #[doc = " Authenticates the server to the client too."]
-            #[sdk(name = "SECPKG_FLAG_MUTUAL_AUTH", value = 0x10000)]
+            #[sdk(name = "SECPKG_FLAG_MUTUAL_AUTH", value = $crate::SECPKG_FLAG_MUTUAL_AUTH)]
             MutualAuth,
             #[doc = " Can delegate the client's credentials to the server."]
-            #[sdk(name = "SECPKG_FLAG_DELEGATION", value = 0x20000)]
+            #[sdk(name = "SECPKG_FLAG_DELEGATION", value = $crate::SECPKG_FLAG_DELEGATION)]
             Delegation,
             #[doc = " Accepts read-only message buffers protected by a checksum."]
-            #[sdk(name = "SECPKG_FLAG_READONLY_WITH_CHECKSUM", value = 0x40000)]
+            #[sdk(name = "SECPKG_FLAG_READONLY_WITH_CHECKSUM", value = $crate::SECPKG_FLAG_READONLY_WITH_CHECKSUM)]
             ReadonlyWithChecksum,
             #[doc = " Supports callers that hold restricted tokens."]
-            #[sdk(name = "SECPKG_FLAG_RESTRICTED_TOKENS", value = 0x80000)]
+            #[sdk(name = "SECPKG_FLAG_RESTRICTED_TOKENS", value = $crate::SECPKG_FLAG_RESTRICTED_TOKENS)]
             RestrictedTokens,
             #[doc = " Extends Negotiate, which may select it."]
-            #[sdk(name = "SECPKG_FLAG_NEGO_EXTENDER", value = 0x100000)]
+            #[sdk(name = "SECPKG_FLAG_NEGO_EXTENDER", value = $crate::SECPKG_FLAG_NEGO_EXTENDER)]
             NegoExtender,
             #[doc = " Can be selected through the Negotiate extender."]
-            #[sdk(name = "SECPKG_FLAG_NEGOTIABLE2", value = 0x200000)]
+            #[sdk(name = "SECPKG_FLAG_NEGOTIABLE2", value = $crate::SECPKG_FLAG_NEGOTIABLE2)]
             Negotiable2,
             #[doc = " AppContainer callers reach it without extra checks."]
-            #[sdk(name = "SECPKG_FLAG_APPCONTAINER_PASSTHROUGH", value = 0x400000)]
+            #[sdk(name = "SECPKG_FLAG_APPCONTAINER_PASSTHROUGH", value = $crate::SECPKG_FLAG_APPCONTAINER_PASSTHROUGH)]
             AppcontainerPassthrough,
             #[doc = " Checks AppContainer callers before they use credentials."]
-            #[sdk(name = "SECPKG_FLAG_APPCONTAINER_CHECKS", value = 0x800000)]
+            #[sdk(name = "SECPKG_FLAG_APPCONTAINER_CHECKS", value = $crate::SECPKG_FLAG_APPCONTAINER_CHECKS)]
             AppcontainerChecks,
             #[doc = " Runs with credential isolation (Credential Guard) on."]
-            #[sdk(name = "SECPKG_FLAG_CREDENTIAL_ISOLATION_ENABLED", value = 0x1000000)]
+            #[sdk(name = "SECPKG_FLAG_CREDENTIAL_ISOLATION_ENABLED", value = $crate::SECPKG_FLAG_CREDENTIAL_ISOLATION_ENABLED)]
             CredentialIsolationEnabled,
             #[doc = " Applies loopback protection to local authentications."]
-            #[sdk(name = "SECPKG_FLAG_APPLY_LOOPBACK", value = 0x2000000)]
+            #[sdk(name = "SECPKG_FLAG_APPLY_LOOPBACK", value = $crate::SECPKG_FLAG_APPLY_LOOPBACK)]
             ApplyLoopback,
             $($extra)*
         }
@@ -96,71 +97,72 @@ macro_rules! capability_family {
 
 /// Package identifiers, the values of `SecPkgInfo.wRPCID`.
 ///
-/// Expands `$(#[meta])* $vis enum Name { extra variants }` to that enum with one variant per member of the family (RPC_C_AUTHN_*, SECPKG_ID_NONE; 20 in all, values as `u16`), each with `#[sdk(name = "…", value = …)]` and a doc line, for a derive of secpkg-macros.
+/// Expands `$(#[meta])* $vis enum Name { extra variants }` to that enum with `#[family(repr = u16, ..)]` and one variant per member of the family (RPC_C_AUTHN_*, SECPKG_ID_NONE; 20 in all, in ascending order of value), each with `#[sdk(name = "…", value = $crate::…)]` and a doc line, for a derive of secpkg-macros.
 #[macro_export]
 macro_rules! package_id_family {
     ($(#[$meta:meta])* $vis:vis enum $name:ident { $($extra:tt)* }) => {
         $(#[$meta])*
+        #[family(repr = u16)]
         $vis enum $name {
             #[doc = " `RPC_C_AUTHN_NONE`."]
-            #[sdk(name = "RPC_C_AUTHN_NONE", value = 0)]
+            #[sdk(name = "RPC_C_AUTHN_NONE", value = $crate::RPC_C_AUTHN_NONE)]
             RPC_C_AUTHN_NONE,
             #[doc = " `RPC_C_AUTHN_DCE_PRIVATE`."]
-            #[sdk(name = "RPC_C_AUTHN_DCE_PRIVATE", value = 1)]
+            #[sdk(name = "RPC_C_AUTHN_DCE_PRIVATE", value = $crate::RPC_C_AUTHN_DCE_PRIVATE)]
             RPC_C_AUTHN_DCE_PRIVATE,
             #[doc = " `RPC_C_AUTHN_DCE_PUBLIC`."]
-            #[sdk(name = "RPC_C_AUTHN_DCE_PUBLIC", value = 2)]
+            #[sdk(name = "RPC_C_AUTHN_DCE_PUBLIC", value = $crate::RPC_C_AUTHN_DCE_PUBLIC)]
             RPC_C_AUTHN_DCE_PUBLIC,
             #[doc = " `RPC_C_AUTHN_DEC_PUBLIC`."]
-            #[sdk(name = "RPC_C_AUTHN_DEC_PUBLIC", value = 4)]
+            #[sdk(name = "RPC_C_AUTHN_DEC_PUBLIC", value = $crate::RPC_C_AUTHN_DEC_PUBLIC)]
             RPC_C_AUTHN_DEC_PUBLIC,
             #[doc = " `RPC_C_AUTHN_GSS_NEGOTIATE`."]
-            #[sdk(name = "RPC_C_AUTHN_GSS_NEGOTIATE", value = 9)]
+            #[sdk(name = "RPC_C_AUTHN_GSS_NEGOTIATE", value = $crate::RPC_C_AUTHN_GSS_NEGOTIATE)]
             RPC_C_AUTHN_GSS_NEGOTIATE,
             #[doc = " `RPC_C_AUTHN_WINNT`."]
-            #[sdk(name = "RPC_C_AUTHN_WINNT", value = 10)]
+            #[sdk(name = "RPC_C_AUTHN_WINNT", value = $crate::RPC_C_AUTHN_WINNT)]
             RPC_C_AUTHN_WINNT,
             #[doc = " `RPC_C_AUTHN_GSS_SCHANNEL`."]
-            #[sdk(name = "RPC_C_AUTHN_GSS_SCHANNEL", value = 14)]
+            #[sdk(name = "RPC_C_AUTHN_GSS_SCHANNEL", value = $crate::RPC_C_AUTHN_GSS_SCHANNEL)]
             RPC_C_AUTHN_GSS_SCHANNEL,
             #[doc = " `RPC_C_AUTHN_GSS_KERBEROS`."]
-            #[sdk(name = "RPC_C_AUTHN_GSS_KERBEROS", value = 16)]
+            #[sdk(name = "RPC_C_AUTHN_GSS_KERBEROS", value = $crate::RPC_C_AUTHN_GSS_KERBEROS)]
             RPC_C_AUTHN_GSS_KERBEROS,
             #[doc = " `RPC_C_AUTHN_DPA`."]
-            #[sdk(name = "RPC_C_AUTHN_DPA", value = 17)]
+            #[sdk(name = "RPC_C_AUTHN_DPA", value = $crate::RPC_C_AUTHN_DPA)]
             RPC_C_AUTHN_DPA,
             #[doc = " `RPC_C_AUTHN_MSN`."]
-            #[sdk(name = "RPC_C_AUTHN_MSN", value = 18)]
+            #[sdk(name = "RPC_C_AUTHN_MSN", value = $crate::RPC_C_AUTHN_MSN)]
             RPC_C_AUTHN_MSN,
             #[doc = " `RPC_C_AUTHN_KERNEL`."]
-            #[sdk(name = "RPC_C_AUTHN_KERNEL", value = 20)]
+            #[sdk(name = "RPC_C_AUTHN_KERNEL", value = $crate::RPC_C_AUTHN_KERNEL)]
             RPC_C_AUTHN_KERNEL,
             #[doc = " `RPC_C_AUTHN_DIGEST`."]
-            #[sdk(name = "RPC_C_AUTHN_DIGEST", value = 21)]
+            #[sdk(name = "RPC_C_AUTHN_DIGEST", value = $crate::RPC_C_AUTHN_DIGEST)]
             RPC_C_AUTHN_DIGEST,
             #[doc = " `RPC_C_AUTHN_NEGO_EXTENDER`."]
-            #[sdk(name = "RPC_C_AUTHN_NEGO_EXTENDER", value = 30)]
+            #[sdk(name = "RPC_C_AUTHN_NEGO_EXTENDER", value = $crate::RPC_C_AUTHN_NEGO_EXTENDER)]
             RPC_C_AUTHN_NEGO_EXTENDER,
             #[doc = " `RPC_C_AUTHN_PKU2U`."]
-            #[sdk(name = "RPC_C_AUTHN_PKU2U", value = 31)]
+            #[sdk(name = "RPC_C_AUTHN_PKU2U", value = $crate::RPC_C_AUTHN_PKU2U)]
             RPC_C_AUTHN_PKU2U,
             #[doc = " `RPC_C_AUTHN_LIVE_SSP`."]
-            #[sdk(name = "RPC_C_AUTHN_LIVE_SSP", value = 32)]
+            #[sdk(name = "RPC_C_AUTHN_LIVE_SSP", value = $crate::RPC_C_AUTHN_LIVE_SSP)]
             RPC_C_AUTHN_LIVE_SSP,
             #[doc = " `RPC_C_AUTHN_LIVEXP_SSP`."]
-            #[sdk(name = "RPC_C_AUTHN_LIVEXP_SSP", value = 35)]
+            #[sdk(name = "RPC_C_AUTHN_LIVEXP_SSP", value = $crate::RPC_C_AUTHN_LIVEXP_SSP)]
             RPC_C_AUTHN_LIVEXP_SSP,
             #[doc = " `RPC_C_AUTHN_CLOUD_AP`."]
-            #[sdk(name = "RPC_C_AUTHN_CLOUD_AP", value = 36)]
+            #[sdk(name = "RPC_C_AUTHN_CLOUD_AP", value = $crate::RPC_C_AUTHN_CLOUD_AP)]
             RPC_C_AUTHN_CLOUD_AP,
             #[doc = " `RPC_C_AUTHN_MSONLINE`."]
-            #[sdk(name = "RPC_C_AUTHN_MSONLINE", value = 82)]
+            #[sdk(name = "RPC_C_AUTHN_MSONLINE", value = $crate::RPC_C_AUTHN_MSONLINE)]
             RPC_C_AUTHN_MSONLINE,
             #[doc = " `RPC_C_AUTHN_MQ`."]
-            #[sdk(name = "RPC_C_AUTHN_MQ", value = 100)]
+            #[sdk(name = "RPC_C_AUTHN_MQ", value = $crate::RPC_C_AUTHN_MQ)]
             RPC_C_AUTHN_MQ,
             #[doc = " `SECPKG_ID_NONE`."]
-            #[sdk(name = "SECPKG_ID_NONE", value = 65535)]
+            #[sdk(name = "SECPKG_ID_NONE", value = $crate::SECPKG_ID_NONE)]
             SECPKG_ID_NONE,
             $($extra)*
         }
@@ -169,293 +171,294 @@ macro_rules! package_id_family {
 
 /// SSPI status codes (`SECURITY_STATUS`).
 ///
-/// Expands `$(#[meta])* $vis enum Name { extra variants }` to that enum with one variant per member of the family (SEC_E_*, SEC_I_*; 94 in all, values as `i32`), each with `#[sdk(name = "…", value = …)]` and a doc line, for a derive of secpkg-macros.
+/// Expands `$(#[meta])* $vis enum Name { extra variants }` to that enum with `#[family(repr = i32, ..)]` and one variant per member of the family (SEC_E_*, SEC_I_*; 94 in all, in ascending order of value), each with `#[sdk(name = "…", value = $crate::…)]` and a doc line, for a derive of secpkg-macros.
 #[macro_export]
 macro_rules! status_family {
     ($(#[$meta:meta])* $vis:vis enum $name:ident { $($extra:tt)* }) => {
         $(#[$meta])*
+        #[family(repr = i32)]
         $vis enum $name {
             #[doc = " `SEC_E_INSUFFICIENT_MEMORY`."]
-            #[sdk(name = "SEC_E_INSUFFICIENT_MEMORY", value = 0x80090300)]
+            #[sdk(name = "SEC_E_INSUFFICIENT_MEMORY", value = $crate::SEC_E_INSUFFICIENT_MEMORY)]
             SEC_E_INSUFFICIENT_MEMORY,
             #[doc = " `SEC_E_INVALID_HANDLE`."]
-            #[sdk(name = "SEC_E_INVALID_HANDLE", value = 0x80090301)]
+            #[sdk(name = "SEC_E_INVALID_HANDLE", value = $crate::SEC_E_INVALID_HANDLE)]
             SEC_E_INVALID_HANDLE,
             #[doc = " `SEC_E_NOT_SUPPORTED`, also named `SEC_E_UNSUPPORTED_FUNCTION`."]
-            #[sdk(name = "SEC_E_NOT_SUPPORTED", value = 0x80090302, alias = "SEC_E_UNSUPPORTED_FUNCTION")]
+            #[sdk(name = "SEC_E_NOT_SUPPORTED", value = $crate::SEC_E_NOT_SUPPORTED, alias = "SEC_E_UNSUPPORTED_FUNCTION")]
             SEC_E_NOT_SUPPORTED,
             #[doc = " `SEC_E_TARGET_UNKNOWN`."]
-            #[sdk(name = "SEC_E_TARGET_UNKNOWN", value = 0x80090303)]
+            #[sdk(name = "SEC_E_TARGET_UNKNOWN", value = $crate::SEC_E_TARGET_UNKNOWN)]
             SEC_E_TARGET_UNKNOWN,
             #[doc = " `SEC_E_INTERNAL_ERROR`, also named `SEC_E_NO_SPM`."]
-            #[sdk(name = "SEC_E_INTERNAL_ERROR", value = 0x80090304, alias = "SEC_E_NO_SPM")]
+            #[sdk(name = "SEC_E_INTERNAL_ERROR", value = $crate::SEC_E_INTERNAL_ERROR, alias = "SEC_E_NO_SPM")]
             SEC_E_INTERNAL_ERROR,
             #[doc = " `SEC_E_SECPKG_NOT_FOUND`."]
-            #[sdk(name = "SEC_E_SECPKG_NOT_FOUND", value = 0x80090305)]
+            #[sdk(name = "SEC_E_SECPKG_NOT_FOUND", value = $crate::SEC_E_SECPKG_NOT_FOUND)]
             SEC_E_SECPKG_NOT_FOUND,
             #[doc = " `SEC_E_NOT_OWNER`."]
-            #[sdk(name = "SEC_E_NOT_OWNER", value = 0x80090306)]
+            #[sdk(name = "SEC_E_NOT_OWNER", value = $crate::SEC_E_NOT_OWNER)]
             SEC_E_NOT_OWNER,
             #[doc = " `SEC_E_CANNOT_INSTALL`."]
-            #[sdk(name = "SEC_E_CANNOT_INSTALL", value = 0x80090307)]
+            #[sdk(name = "SEC_E_CANNOT_INSTALL", value = $crate::SEC_E_CANNOT_INSTALL)]
             SEC_E_CANNOT_INSTALL,
             #[doc = " `SEC_E_INVALID_TOKEN`."]
-            #[sdk(name = "SEC_E_INVALID_TOKEN", value = 0x80090308)]
+            #[sdk(name = "SEC_E_INVALID_TOKEN", value = $crate::SEC_E_INVALID_TOKEN)]
             SEC_E_INVALID_TOKEN,
             #[doc = " `SEC_E_CANNOT_PACK`."]
-            #[sdk(name = "SEC_E_CANNOT_PACK", value = 0x80090309)]
+            #[sdk(name = "SEC_E_CANNOT_PACK", value = $crate::SEC_E_CANNOT_PACK)]
             SEC_E_CANNOT_PACK,
             #[doc = " `SEC_E_QOP_NOT_SUPPORTED`."]
-            #[sdk(name = "SEC_E_QOP_NOT_SUPPORTED", value = 0x8009030A)]
+            #[sdk(name = "SEC_E_QOP_NOT_SUPPORTED", value = $crate::SEC_E_QOP_NOT_SUPPORTED)]
             SEC_E_QOP_NOT_SUPPORTED,
             #[doc = " `SEC_E_NO_IMPERSONATION`."]
-            #[sdk(name = "SEC_E_NO_IMPERSONATION", value = 0x8009030B)]
+            #[sdk(name = "SEC_E_NO_IMPERSONATION", value = $crate::SEC_E_NO_IMPERSONATION)]
             SEC_E_NO_IMPERSONATION,
             #[doc = " `SEC_E_LOGON_DENIED`."]
-            #[sdk(name = "SEC_E_LOGON_DENIED", value = 0x8009030C)]
+            #[sdk(name = "SEC_E_LOGON_DENIED", value = $crate::SEC_E_LOGON_DENIED)]
             SEC_E_LOGON_DENIED,
             #[doc = " `SEC_E_UNKNOWN_CREDENTIALS`."]
-            #[sdk(name = "SEC_E_UNKNOWN_CREDENTIALS", value = 0x8009030D)]
+            #[sdk(name = "SEC_E_UNKNOWN_CREDENTIALS", value = $crate::SEC_E_UNKNOWN_CREDENTIALS)]
             SEC_E_UNKNOWN_CREDENTIALS,
             #[doc = " `SEC_E_NO_CREDENTIALS`."]
-            #[sdk(name = "SEC_E_NO_CREDENTIALS", value = 0x8009030E)]
+            #[sdk(name = "SEC_E_NO_CREDENTIALS", value = $crate::SEC_E_NO_CREDENTIALS)]
             SEC_E_NO_CREDENTIALS,
             #[doc = " `SEC_E_MESSAGE_ALTERED`."]
-            #[sdk(name = "SEC_E_MESSAGE_ALTERED", value = 0x8009030F)]
+            #[sdk(name = "SEC_E_MESSAGE_ALTERED", value = $crate::SEC_E_MESSAGE_ALTERED)]
             SEC_E_MESSAGE_ALTERED,
             #[doc = " `SEC_E_OUT_OF_SEQUENCE`."]
-            #[sdk(name = "SEC_E_OUT_OF_SEQUENCE", value = 0x80090310)]
+            #[sdk(name = "SEC_E_OUT_OF_SEQUENCE", value = $crate::SEC_E_OUT_OF_SEQUENCE)]
             SEC_E_OUT_OF_SEQUENCE,
             #[doc = " `SEC_E_NO_AUTHENTICATING_AUTHORITY`."]
-            #[sdk(name = "SEC_E_NO_AUTHENTICATING_AUTHORITY", value = 0x80090311)]
+            #[sdk(name = "SEC_E_NO_AUTHENTICATING_AUTHORITY", value = $crate::SEC_E_NO_AUTHENTICATING_AUTHORITY)]
             SEC_E_NO_AUTHENTICATING_AUTHORITY,
             #[doc = " `SEC_E_BAD_PKGID`."]
-            #[sdk(name = "SEC_E_BAD_PKGID", value = 0x80090316)]
+            #[sdk(name = "SEC_E_BAD_PKGID", value = $crate::SEC_E_BAD_PKGID)]
             SEC_E_BAD_PKGID,
             #[doc = " `SEC_E_CONTEXT_EXPIRED`."]
-            #[sdk(name = "SEC_E_CONTEXT_EXPIRED", value = 0x80090317)]
+            #[sdk(name = "SEC_E_CONTEXT_EXPIRED", value = $crate::SEC_E_CONTEXT_EXPIRED)]
             SEC_E_CONTEXT_EXPIRED,
             #[doc = " `SEC_E_INCOMPLETE_MESSAGE`."]
-            #[sdk(name = "SEC_E_INCOMPLETE_MESSAGE", value = 0x80090318)]
+            #[sdk(name = "SEC_E_INCOMPLETE_MESSAGE", value = $crate::SEC_E_INCOMPLETE_MESSAGE)]
             SEC_E_INCOMPLETE_MESSAGE,
             #[doc = " `SEC_E_INCOMPLETE_CREDENTIALS`."]
-            #[sdk(name = "SEC_E_INCOMPLETE_CREDENTIALS", value = 0x80090320)]
+            #[sdk(name = "SEC_E_INCOMPLETE_CREDENTIALS", value = $crate::SEC_E_INCOMPLETE_CREDENTIALS)]
             SEC_E_INCOMPLETE_CREDENTIALS,
             #[doc = " `SEC_E_BUFFER_TOO_SMALL`."]
-            #[sdk(name = "SEC_E_BUFFER_TOO_SMALL", value = 0x80090321)]
+            #[sdk(name = "SEC_E_BUFFER_TOO_SMALL", value = $crate::SEC_E_BUFFER_TOO_SMALL)]
             SEC_E_BUFFER_TOO_SMALL,
             #[doc = " `SEC_E_WRONG_PRINCIPAL`."]
-            #[sdk(name = "SEC_E_WRONG_PRINCIPAL", value = 0x80090322)]
+            #[sdk(name = "SEC_E_WRONG_PRINCIPAL", value = $crate::SEC_E_WRONG_PRINCIPAL)]
             SEC_E_WRONG_PRINCIPAL,
             #[doc = " `SEC_E_TIME_SKEW`."]
-            #[sdk(name = "SEC_E_TIME_SKEW", value = 0x80090324)]
+            #[sdk(name = "SEC_E_TIME_SKEW", value = $crate::SEC_E_TIME_SKEW)]
             SEC_E_TIME_SKEW,
             #[doc = " `SEC_E_UNTRUSTED_ROOT`."]
-            #[sdk(name = "SEC_E_UNTRUSTED_ROOT", value = 0x80090325)]
+            #[sdk(name = "SEC_E_UNTRUSTED_ROOT", value = $crate::SEC_E_UNTRUSTED_ROOT)]
             SEC_E_UNTRUSTED_ROOT,
             #[doc = " `SEC_E_ILLEGAL_MESSAGE`."]
-            #[sdk(name = "SEC_E_ILLEGAL_MESSAGE", value = 0x80090326)]
+            #[sdk(name = "SEC_E_ILLEGAL_MESSAGE", value = $crate::SEC_E_ILLEGAL_MESSAGE)]
             SEC_E_ILLEGAL_MESSAGE,
             #[doc = " `SEC_E_CERT_UNKNOWN`."]
-            #[sdk(name = "SEC_E_CERT_UNKNOWN", value = 0x80090327)]
+            #[sdk(name = "SEC_E_CERT_UNKNOWN", value = $crate::SEC_E_CERT_UNKNOWN)]
             SEC_E_CERT_UNKNOWN,
             #[doc = " `SEC_E_CERT_EXPIRED`."]
-            #[sdk(name = "SEC_E_CERT_EXPIRED", value = 0x80090328)]
+            #[sdk(name = "SEC_E_CERT_EXPIRED", value = $crate::SEC_E_CERT_EXPIRED)]
             SEC_E_CERT_EXPIRED,
             #[doc = " `SEC_E_ENCRYPT_FAILURE`."]
-            #[sdk(name = "SEC_E_ENCRYPT_FAILURE", value = 0x80090329)]
+            #[sdk(name = "SEC_E_ENCRYPT_FAILURE", value = $crate::SEC_E_ENCRYPT_FAILURE)]
             SEC_E_ENCRYPT_FAILURE,
             #[doc = " `SEC_E_DECRYPT_FAILURE`."]
-            #[sdk(name = "SEC_E_DECRYPT_FAILURE", value = 0x80090330)]
+            #[sdk(name = "SEC_E_DECRYPT_FAILURE", value = $crate::SEC_E_DECRYPT_FAILURE)]
             SEC_E_DECRYPT_FAILURE,
             #[doc = " `SEC_E_ALGORITHM_MISMATCH`."]
-            #[sdk(name = "SEC_E_ALGORITHM_MISMATCH", value = 0x80090331)]
+            #[sdk(name = "SEC_E_ALGORITHM_MISMATCH", value = $crate::SEC_E_ALGORITHM_MISMATCH)]
             SEC_E_ALGORITHM_MISMATCH,
             #[doc = " `SEC_E_SECURITY_QOS_FAILED`."]
-            #[sdk(name = "SEC_E_SECURITY_QOS_FAILED", value = 0x80090332)]
+            #[sdk(name = "SEC_E_SECURITY_QOS_FAILED", value = $crate::SEC_E_SECURITY_QOS_FAILED)]
             SEC_E_SECURITY_QOS_FAILED,
             #[doc = " `SEC_E_UNFINISHED_CONTEXT_DELETED`."]
-            #[sdk(name = "SEC_E_UNFINISHED_CONTEXT_DELETED", value = 0x80090333)]
+            #[sdk(name = "SEC_E_UNFINISHED_CONTEXT_DELETED", value = $crate::SEC_E_UNFINISHED_CONTEXT_DELETED)]
             SEC_E_UNFINISHED_CONTEXT_DELETED,
             #[doc = " `SEC_E_NO_TGT_REPLY`."]
-            #[sdk(name = "SEC_E_NO_TGT_REPLY", value = 0x80090334)]
+            #[sdk(name = "SEC_E_NO_TGT_REPLY", value = $crate::SEC_E_NO_TGT_REPLY)]
             SEC_E_NO_TGT_REPLY,
             #[doc = " `SEC_E_NO_IP_ADDRESSES`."]
-            #[sdk(name = "SEC_E_NO_IP_ADDRESSES", value = 0x80090335)]
+            #[sdk(name = "SEC_E_NO_IP_ADDRESSES", value = $crate::SEC_E_NO_IP_ADDRESSES)]
             SEC_E_NO_IP_ADDRESSES,
             #[doc = " `SEC_E_WRONG_CREDENTIAL_HANDLE`."]
-            #[sdk(name = "SEC_E_WRONG_CREDENTIAL_HANDLE", value = 0x80090336)]
+            #[sdk(name = "SEC_E_WRONG_CREDENTIAL_HANDLE", value = $crate::SEC_E_WRONG_CREDENTIAL_HANDLE)]
             SEC_E_WRONG_CREDENTIAL_HANDLE,
             #[doc = " `SEC_E_CRYPTO_SYSTEM_INVALID`."]
-            #[sdk(name = "SEC_E_CRYPTO_SYSTEM_INVALID", value = 0x80090337)]
+            #[sdk(name = "SEC_E_CRYPTO_SYSTEM_INVALID", value = $crate::SEC_E_CRYPTO_SYSTEM_INVALID)]
             SEC_E_CRYPTO_SYSTEM_INVALID,
             #[doc = " `SEC_E_MAX_REFERRALS_EXCEEDED`."]
-            #[sdk(name = "SEC_E_MAX_REFERRALS_EXCEEDED", value = 0x80090338)]
+            #[sdk(name = "SEC_E_MAX_REFERRALS_EXCEEDED", value = $crate::SEC_E_MAX_REFERRALS_EXCEEDED)]
             SEC_E_MAX_REFERRALS_EXCEEDED,
             #[doc = " `SEC_E_MUST_BE_KDC`."]
-            #[sdk(name = "SEC_E_MUST_BE_KDC", value = 0x80090339)]
+            #[sdk(name = "SEC_E_MUST_BE_KDC", value = $crate::SEC_E_MUST_BE_KDC)]
             SEC_E_MUST_BE_KDC,
             #[doc = " `SEC_E_STRONG_CRYPTO_NOT_SUPPORTED`."]
-            #[sdk(name = "SEC_E_STRONG_CRYPTO_NOT_SUPPORTED", value = 0x8009033A)]
+            #[sdk(name = "SEC_E_STRONG_CRYPTO_NOT_SUPPORTED", value = $crate::SEC_E_STRONG_CRYPTO_NOT_SUPPORTED)]
             SEC_E_STRONG_CRYPTO_NOT_SUPPORTED,
             #[doc = " `SEC_E_TOO_MANY_PRINCIPALS`."]
-            #[sdk(name = "SEC_E_TOO_MANY_PRINCIPALS", value = 0x8009033B)]
+            #[sdk(name = "SEC_E_TOO_MANY_PRINCIPALS", value = $crate::SEC_E_TOO_MANY_PRINCIPALS)]
             SEC_E_TOO_MANY_PRINCIPALS,
             #[doc = " `SEC_E_NO_PA_DATA`."]
-            #[sdk(name = "SEC_E_NO_PA_DATA", value = 0x8009033C)]
+            #[sdk(name = "SEC_E_NO_PA_DATA", value = $crate::SEC_E_NO_PA_DATA)]
             SEC_E_NO_PA_DATA,
             #[doc = " `SEC_E_PKINIT_NAME_MISMATCH`."]
-            #[sdk(name = "SEC_E_PKINIT_NAME_MISMATCH", value = 0x8009033D)]
+            #[sdk(name = "SEC_E_PKINIT_NAME_MISMATCH", value = $crate::SEC_E_PKINIT_NAME_MISMATCH)]
             SEC_E_PKINIT_NAME_MISMATCH,
             #[doc = " `SEC_E_SMARTCARD_LOGON_REQUIRED`."]
-            #[sdk(name = "SEC_E_SMARTCARD_LOGON_REQUIRED", value = 0x8009033E)]
+            #[sdk(name = "SEC_E_SMARTCARD_LOGON_REQUIRED", value = $crate::SEC_E_SMARTCARD_LOGON_REQUIRED)]
             SEC_E_SMARTCARD_LOGON_REQUIRED,
             #[doc = " `SEC_E_SHUTDOWN_IN_PROGRESS`."]
-            #[sdk(name = "SEC_E_SHUTDOWN_IN_PROGRESS", value = 0x8009033F)]
+            #[sdk(name = "SEC_E_SHUTDOWN_IN_PROGRESS", value = $crate::SEC_E_SHUTDOWN_IN_PROGRESS)]
             SEC_E_SHUTDOWN_IN_PROGRESS,
             #[doc = " `SEC_E_KDC_INVALID_REQUEST`."]
-            #[sdk(name = "SEC_E_KDC_INVALID_REQUEST", value = 0x80090340)]
+            #[sdk(name = "SEC_E_KDC_INVALID_REQUEST", value = $crate::SEC_E_KDC_INVALID_REQUEST)]
             SEC_E_KDC_INVALID_REQUEST,
             #[doc = " `SEC_E_KDC_UNABLE_TO_REFER`."]
-            #[sdk(name = "SEC_E_KDC_UNABLE_TO_REFER", value = 0x80090341)]
+            #[sdk(name = "SEC_E_KDC_UNABLE_TO_REFER", value = $crate::SEC_E_KDC_UNABLE_TO_REFER)]
             SEC_E_KDC_UNABLE_TO_REFER,
             #[doc = " `SEC_E_KDC_UNKNOWN_ETYPE`."]
-            #[sdk(name = "SEC_E_KDC_UNKNOWN_ETYPE", value = 0x80090342)]
+            #[sdk(name = "SEC_E_KDC_UNKNOWN_ETYPE", value = $crate::SEC_E_KDC_UNKNOWN_ETYPE)]
             SEC_E_KDC_UNKNOWN_ETYPE,
             #[doc = " `SEC_E_UNSUPPORTED_PREAUTH`."]
-            #[sdk(name = "SEC_E_UNSUPPORTED_PREAUTH", value = 0x80090343)]
+            #[sdk(name = "SEC_E_UNSUPPORTED_PREAUTH", value = $crate::SEC_E_UNSUPPORTED_PREAUTH)]
             SEC_E_UNSUPPORTED_PREAUTH,
             #[doc = " `SEC_E_DELEGATION_REQUIRED`."]
-            #[sdk(name = "SEC_E_DELEGATION_REQUIRED", value = 0x80090345)]
+            #[sdk(name = "SEC_E_DELEGATION_REQUIRED", value = $crate::SEC_E_DELEGATION_REQUIRED)]
             SEC_E_DELEGATION_REQUIRED,
             #[doc = " `SEC_E_BAD_BINDINGS`."]
-            #[sdk(name = "SEC_E_BAD_BINDINGS", value = 0x80090346)]
+            #[sdk(name = "SEC_E_BAD_BINDINGS", value = $crate::SEC_E_BAD_BINDINGS)]
             SEC_E_BAD_BINDINGS,
             #[doc = " `SEC_E_MULTIPLE_ACCOUNTS`."]
-            #[sdk(name = "SEC_E_MULTIPLE_ACCOUNTS", value = 0x80090347)]
+            #[sdk(name = "SEC_E_MULTIPLE_ACCOUNTS", value = $crate::SEC_E_MULTIPLE_ACCOUNTS)]
             SEC_E_MULTIPLE_ACCOUNTS,
             #[doc = " `SEC_E_NO_KERB_KEY`."]
-            #[sdk(name = "SEC_E_NO_KERB_KEY", value = 0x80090348)]
+            #[sdk(name = "SEC_E_NO_KERB_KEY", value = $crate::SEC_E_NO_KERB_KEY)]
             SEC_E_NO_KERB_KEY,
             #[doc = " `SEC_E_CERT_WRONG_USAGE`."]
-            #[sdk(name = "SEC_E_CERT_WRONG_USAGE", value = 0x80090349)]
+            #[sdk(name = "SEC_E_CERT_WRONG_USAGE", value = $crate::SEC_E_CERT_WRONG_USAGE)]
             SEC_E_CERT_WRONG_USAGE,
             #[doc = " `SEC_E_DOWNGRADE_DETECTED`."]
-            #[sdk(name = "SEC_E_DOWNGRADE_DETECTED", value = 0x80090350)]
+            #[sdk(name = "SEC_E_DOWNGRADE_DETECTED", value = $crate::SEC_E_DOWNGRADE_DETECTED)]
             SEC_E_DOWNGRADE_DETECTED,
             #[doc = " `SEC_E_SMARTCARD_CERT_REVOKED`."]
-            #[sdk(name = "SEC_E_SMARTCARD_CERT_REVOKED", value = 0x80090351)]
+            #[sdk(name = "SEC_E_SMARTCARD_CERT_REVOKED", value = $crate::SEC_E_SMARTCARD_CERT_REVOKED)]
             SEC_E_SMARTCARD_CERT_REVOKED,
             #[doc = " `SEC_E_ISSUING_CA_UNTRUSTED`."]
-            #[sdk(name = "SEC_E_ISSUING_CA_UNTRUSTED", value = 0x80090352)]
+            #[sdk(name = "SEC_E_ISSUING_CA_UNTRUSTED", value = $crate::SEC_E_ISSUING_CA_UNTRUSTED)]
             SEC_E_ISSUING_CA_UNTRUSTED,
             #[doc = " `SEC_E_REVOCATION_OFFLINE_C`."]
-            #[sdk(name = "SEC_E_REVOCATION_OFFLINE_C", value = 0x80090353)]
+            #[sdk(name = "SEC_E_REVOCATION_OFFLINE_C", value = $crate::SEC_E_REVOCATION_OFFLINE_C)]
             SEC_E_REVOCATION_OFFLINE_C,
             #[doc = " `SEC_E_PKINIT_CLIENT_FAILURE`."]
-            #[sdk(name = "SEC_E_PKINIT_CLIENT_FAILURE", value = 0x80090354)]
+            #[sdk(name = "SEC_E_PKINIT_CLIENT_FAILURE", value = $crate::SEC_E_PKINIT_CLIENT_FAILURE)]
             SEC_E_PKINIT_CLIENT_FAILURE,
             #[doc = " `SEC_E_SMARTCARD_CERT_EXPIRED`."]
-            #[sdk(name = "SEC_E_SMARTCARD_CERT_EXPIRED", value = 0x80090355)]
+            #[sdk(name = "SEC_E_SMARTCARD_CERT_EXPIRED", value = $crate::SEC_E_SMARTCARD_CERT_EXPIRED)]
             SEC_E_SMARTCARD_CERT_EXPIRED,
             #[doc = " `SEC_E_NO_S4U_PROT_SUPPORT`."]
-            #[sdk(name = "SEC_E_NO_S4U_PROT_SUPPORT", value = 0x80090356)]
+            #[sdk(name = "SEC_E_NO_S4U_PROT_SUPPORT", value = $crate::SEC_E_NO_S4U_PROT_SUPPORT)]
             SEC_E_NO_S4U_PROT_SUPPORT,
             #[doc = " `SEC_E_CROSSREALM_DELEGATION_FAILURE`."]
-            #[sdk(name = "SEC_E_CROSSREALM_DELEGATION_FAILURE", value = 0x80090357)]
+            #[sdk(name = "SEC_E_CROSSREALM_DELEGATION_FAILURE", value = $crate::SEC_E_CROSSREALM_DELEGATION_FAILURE)]
             SEC_E_CROSSREALM_DELEGATION_FAILURE,
             #[doc = " `SEC_E_REVOCATION_OFFLINE_KDC`."]
-            #[sdk(name = "SEC_E_REVOCATION_OFFLINE_KDC", value = 0x80090358)]
+            #[sdk(name = "SEC_E_REVOCATION_OFFLINE_KDC", value = $crate::SEC_E_REVOCATION_OFFLINE_KDC)]
             SEC_E_REVOCATION_OFFLINE_KDC,
             #[doc = " `SEC_E_ISSUING_CA_UNTRUSTED_KDC`."]
-            #[sdk(name = "SEC_E_ISSUING_CA_UNTRUSTED_KDC", value = 0x80090359)]
+            #[sdk(name = "SEC_E_ISSUING_CA_UNTRUSTED_KDC", value = $crate::SEC_E_ISSUING_CA_UNTRUSTED_KDC)]
             SEC_E_ISSUING_CA_UNTRUSTED_KDC,
             #[doc = " `SEC_E_KDC_CERT_EXPIRED`."]
-            #[sdk(name = "SEC_E_KDC_CERT_EXPIRED", value = 0x8009035A)]
+            #[sdk(name = "SEC_E_KDC_CERT_EXPIRED", value = $crate::SEC_E_KDC_CERT_EXPIRED)]
             SEC_E_KDC_CERT_EXPIRED,
             #[doc = " `SEC_E_KDC_CERT_REVOKED`."]
-            #[sdk(name = "SEC_E_KDC_CERT_REVOKED", value = 0x8009035B)]
+            #[sdk(name = "SEC_E_KDC_CERT_REVOKED", value = $crate::SEC_E_KDC_CERT_REVOKED)]
             SEC_E_KDC_CERT_REVOKED,
             #[doc = " `SEC_E_INVALID_PARAMETER`."]
-            #[sdk(name = "SEC_E_INVALID_PARAMETER", value = 0x8009035D)]
+            #[sdk(name = "SEC_E_INVALID_PARAMETER", value = $crate::SEC_E_INVALID_PARAMETER)]
             SEC_E_INVALID_PARAMETER,
             #[doc = " `SEC_E_DELEGATION_POLICY`."]
-            #[sdk(name = "SEC_E_DELEGATION_POLICY", value = 0x8009035E)]
+            #[sdk(name = "SEC_E_DELEGATION_POLICY", value = $crate::SEC_E_DELEGATION_POLICY)]
             SEC_E_DELEGATION_POLICY,
             #[doc = " `SEC_E_POLICY_NLTM_ONLY`."]
-            #[sdk(name = "SEC_E_POLICY_NLTM_ONLY", value = 0x8009035F)]
+            #[sdk(name = "SEC_E_POLICY_NLTM_ONLY", value = $crate::SEC_E_POLICY_NLTM_ONLY)]
             SEC_E_POLICY_NLTM_ONLY,
             #[doc = " `SEC_E_NO_CONTEXT`."]
-            #[sdk(name = "SEC_E_NO_CONTEXT", value = 0x80090361)]
+            #[sdk(name = "SEC_E_NO_CONTEXT", value = $crate::SEC_E_NO_CONTEXT)]
             SEC_E_NO_CONTEXT,
             #[doc = " `SEC_E_PKU2U_CERT_FAILURE`."]
-            #[sdk(name = "SEC_E_PKU2U_CERT_FAILURE", value = 0x80090362)]
+            #[sdk(name = "SEC_E_PKU2U_CERT_FAILURE", value = $crate::SEC_E_PKU2U_CERT_FAILURE)]
             SEC_E_PKU2U_CERT_FAILURE,
             #[doc = " `SEC_E_MUTUAL_AUTH_FAILED`."]
-            #[sdk(name = "SEC_E_MUTUAL_AUTH_FAILED", value = 0x80090363)]
+            #[sdk(name = "SEC_E_MUTUAL_AUTH_FAILED", value = $crate::SEC_E_MUTUAL_AUTH_FAILED)]
             SEC_E_MUTUAL_AUTH_FAILED,
             #[doc = " `SEC_E_ONLY_HTTPS_ALLOWED`."]
-            #[sdk(name = "SEC_E_ONLY_HTTPS_ALLOWED", value = 0x80090365)]
+            #[sdk(name = "SEC_E_ONLY_HTTPS_ALLOWED", value = $crate::SEC_E_ONLY_HTTPS_ALLOWED)]
             SEC_E_ONLY_HTTPS_ALLOWED,
             #[doc = " `SEC_E_APPLICATION_PROTOCOL_MISMATCH`."]
-            #[sdk(name = "SEC_E_APPLICATION_PROTOCOL_MISMATCH", value = 0x80090367)]
+            #[sdk(name = "SEC_E_APPLICATION_PROTOCOL_MISMATCH", value = $crate::SEC_E_APPLICATION_PROTOCOL_MISMATCH)]
             SEC_E_APPLICATION_PROTOCOL_MISMATCH,
             #[doc = " `SEC_E_INVALID_UPN_NAME`."]
-            #[sdk(name = "SEC_E_INVALID_UPN_NAME", value = 0x80090369)]
+            #[sdk(name = "SEC_E_INVALID_UPN_NAME", value = $crate::SEC_E_INVALID_UPN_NAME)]
             SEC_E_INVALID_UPN_NAME,
             #[doc = " `SEC_E_EXT_BUFFER_TOO_SMALL`."]
-            #[sdk(name = "SEC_E_EXT_BUFFER_TOO_SMALL", value = 0x8009036A)]
+            #[sdk(name = "SEC_E_EXT_BUFFER_TOO_SMALL", value = $crate::SEC_E_EXT_BUFFER_TOO_SMALL)]
             SEC_E_EXT_BUFFER_TOO_SMALL,
             #[doc = " `SEC_E_INSUFFICIENT_BUFFERS`."]
-            #[sdk(name = "SEC_E_INSUFFICIENT_BUFFERS", value = 0x8009036B)]
+            #[sdk(name = "SEC_E_INSUFFICIENT_BUFFERS", value = $crate::SEC_E_INSUFFICIENT_BUFFERS)]
             SEC_E_INSUFFICIENT_BUFFERS,
             #[doc = " `SEC_I_INVALID_SESSION_STATE`."]
-            #[sdk(name = "SEC_I_INVALID_SESSION_STATE", value = 0x8009036C)]
+            #[sdk(name = "SEC_I_INVALID_SESSION_STATE", value = $crate::SEC_I_INVALID_SESSION_STATE)]
             SEC_I_INVALID_SESSION_STATE,
             #[doc = " `SEC_E_OK`."]
-            #[sdk(name = "SEC_E_OK", value = 0)]
+            #[sdk(name = "SEC_E_OK", value = $crate::SEC_E_OK)]
             SEC_E_OK,
             #[doc = " `SEC_I_CONTINUE_NEEDED`."]
-            #[sdk(name = "SEC_I_CONTINUE_NEEDED", value = 0x90312)]
+            #[sdk(name = "SEC_I_CONTINUE_NEEDED", value = $crate::SEC_I_CONTINUE_NEEDED)]
             SEC_I_CONTINUE_NEEDED,
             #[doc = " `SEC_I_COMPLETE_NEEDED`."]
-            #[sdk(name = "SEC_I_COMPLETE_NEEDED", value = 0x90313)]
+            #[sdk(name = "SEC_I_COMPLETE_NEEDED", value = $crate::SEC_I_COMPLETE_NEEDED)]
             SEC_I_COMPLETE_NEEDED,
             #[doc = " `SEC_I_COMPLETE_AND_CONTINUE`."]
-            #[sdk(name = "SEC_I_COMPLETE_AND_CONTINUE", value = 0x90314)]
+            #[sdk(name = "SEC_I_COMPLETE_AND_CONTINUE", value = $crate::SEC_I_COMPLETE_AND_CONTINUE)]
             SEC_I_COMPLETE_AND_CONTINUE,
             #[doc = " `SEC_I_LOCAL_LOGON`."]
-            #[sdk(name = "SEC_I_LOCAL_LOGON", value = 0x90315)]
+            #[sdk(name = "SEC_I_LOCAL_LOGON", value = $crate::SEC_I_LOCAL_LOGON)]
             SEC_I_LOCAL_LOGON,
             #[doc = " `SEC_I_GENERIC_EXTENSION_RECEIVED`."]
-            #[sdk(name = "SEC_I_GENERIC_EXTENSION_RECEIVED", value = 0x90316)]
+            #[sdk(name = "SEC_I_GENERIC_EXTENSION_RECEIVED", value = $crate::SEC_I_GENERIC_EXTENSION_RECEIVED)]
             SEC_I_GENERIC_EXTENSION_RECEIVED,
             #[doc = " `SEC_I_CONTEXT_EXPIRED`."]
-            #[sdk(name = "SEC_I_CONTEXT_EXPIRED", value = 0x90317)]
+            #[sdk(name = "SEC_I_CONTEXT_EXPIRED", value = $crate::SEC_I_CONTEXT_EXPIRED)]
             SEC_I_CONTEXT_EXPIRED,
             #[doc = " `SEC_I_INCOMPLETE_CREDENTIALS`."]
-            #[sdk(name = "SEC_I_INCOMPLETE_CREDENTIALS", value = 0x90320)]
+            #[sdk(name = "SEC_I_INCOMPLETE_CREDENTIALS", value = $crate::SEC_I_INCOMPLETE_CREDENTIALS)]
             SEC_I_INCOMPLETE_CREDENTIALS,
             #[doc = " `SEC_I_RENEGOTIATE`."]
-            #[sdk(name = "SEC_I_RENEGOTIATE", value = 0x90321)]
+            #[sdk(name = "SEC_I_RENEGOTIATE", value = $crate::SEC_I_RENEGOTIATE)]
             SEC_I_RENEGOTIATE,
             #[doc = " `SEC_I_NO_LSA_CONTEXT`."]
-            #[sdk(name = "SEC_I_NO_LSA_CONTEXT", value = 0x90323)]
+            #[sdk(name = "SEC_I_NO_LSA_CONTEXT", value = $crate::SEC_I_NO_LSA_CONTEXT)]
             SEC_I_NO_LSA_CONTEXT,
             #[doc = " `SEC_I_SIGNATURE_NEEDED`."]
-            #[sdk(name = "SEC_I_SIGNATURE_NEEDED", value = 0x9035C)]
+            #[sdk(name = "SEC_I_SIGNATURE_NEEDED", value = $crate::SEC_I_SIGNATURE_NEEDED)]
             SEC_I_SIGNATURE_NEEDED,
             #[doc = " `SEC_I_NO_RENEGOTIATION`."]
-            #[sdk(name = "SEC_I_NO_RENEGOTIATION", value = 0x90360)]
+            #[sdk(name = "SEC_I_NO_RENEGOTIATION", value = $crate::SEC_I_NO_RENEGOTIATION)]
             SEC_I_NO_RENEGOTIATION,
             #[doc = " `SEC_I_MESSAGE_FRAGMENT`."]
-            #[sdk(name = "SEC_I_MESSAGE_FRAGMENT", value = 0x90364)]
+            #[sdk(name = "SEC_I_MESSAGE_FRAGMENT", value = $crate::SEC_I_MESSAGE_FRAGMENT)]
             SEC_I_MESSAGE_FRAGMENT,
             #[doc = " `SEC_I_CONTINUE_NEEDED_MESSAGE_OK`."]
-            #[sdk(name = "SEC_I_CONTINUE_NEEDED_MESSAGE_OK", value = 0x90366)]
+            #[sdk(name = "SEC_I_CONTINUE_NEEDED_MESSAGE_OK", value = $crate::SEC_I_CONTINUE_NEEDED_MESSAGE_OK)]
             SEC_I_CONTINUE_NEEDED_MESSAGE_OK,
             #[doc = " `SEC_I_ASYNC_CALL_PENDING`."]
-            #[sdk(name = "SEC_I_ASYNC_CALL_PENDING", value = 0x90368)]
+            #[sdk(name = "SEC_I_ASYNC_CALL_PENDING", value = $crate::SEC_I_ASYNC_CALL_PENDING)]
             SEC_I_ASYNC_CALL_PENDING,
             $($extra)*
         }
@@ -464,26 +467,27 @@ macro_rules! status_family {
 
 /// Versions of `SecurityFunctionTable.dwVersion`.
 ///
-/// Expands `$(#[meta])* $vis enum Name { extra variants }` to that enum with one variant per member of the family (SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION*; 5 in all, values as `u32`), each with `#[sdk(name = "…", value = …)]` and a doc line, for a derive of secpkg-macros.
+/// Expands `$(#[meta])* $vis enum Name { extra variants }` to that enum with `#[family(repr = u32, ..)]` and one variant per member of the family (SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION*; 5 in all, in ascending order of value), each with `#[sdk(name = "…", value = $crate::…)]` and a doc line, for a derive of secpkg-macros.
 #[macro_export]
 macro_rules! interface_version_family {
     ($(#[$meta:meta])* $vis:vis enum $name:ident { $($extra:tt)* }) => {
         $(#[$meta])*
+        #[family(repr = u32)]
         $vis enum $name {
             #[doc = " `SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION`."]
-            #[sdk(name = "SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION", value = 1)]
+            #[sdk(name = "SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION", value = $crate::SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION)]
             SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION,
             #[doc = " `SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_2`."]
-            #[sdk(name = "SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_2", value = 2)]
+            #[sdk(name = "SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_2", value = $crate::SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_2)]
             SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_2,
             #[doc = " `SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_3`."]
-            #[sdk(name = "SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_3", value = 3)]
+            #[sdk(name = "SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_3", value = $crate::SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_3)]
             SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_3,
             #[doc = " `SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_4`."]
-            #[sdk(name = "SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_4", value = 4)]
+            #[sdk(name = "SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_4", value = $crate::SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_4)]
             SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_4,
             #[doc = " `SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_5`."]
-            #[sdk(name = "SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_5", value = 5)]
+            #[sdk(name = "SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_5", value = $crate::SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_5)]
             SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_5,
             $($extra)*
         }

@@ -1,33 +1,91 @@
-//! Parsing shared by the three derives: helper-attribute key lists, integer
-//! reprs and literals, doc lines and names.
-//!
-//! Every failure here is a `syn::Error` spanned on the token the user has to
-//! change, so the derives can simply propagate with `?`.
+//! Reading the input both derives share: the enum, `#[family(..)]`, each variant's `#[sdk(..)]`
+//! and doc line. Nothing here checks an SDK fact (bits, duplicates, names): the generator has
+//! checked those, and the compiler types each value. What is checked is the shape of the input,
+//! and every error is spanned on the token to change.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 use syn::meta::ParseNestedMeta;
-use syn::punctuated::Punctuated;
-use syn::{
-    Attribute, Data, DeriveInput, Error, Expr, ExprLit, Ident, Lit, LitInt, LitStr, Meta, Result, Token, Variant,
-};
+use syn::{Attribute, Data, DeriveInput, Error, Expr, ExprLit, Ident, Lit, LitStr, Meta, Result, Token, Variant};
 
-/// The variants of a derive's input, which must be a non-generic enum: otherwise `not_an_enum`
-/// at the `struct`/`union` keyword, or "`what` cannot be generic" at the generics.
-pub(crate) fn enum_variants<'a>(
+/// `#[family(..)]`: the keys each derive accepts are listed in `keys`.
+#[derive(Default)]
+pub(crate) struct Family {
+    pub repr: Option<Ident>,
+    pub prefix: Option<LitStr>,
+    pub set: Option<Ident>,
+    pub hex: bool,
+    pub serde: bool,
+}
+
+/// One named variant's `#[sdk(..)]` and doc line.
+pub(crate) struct Named {
+    pub ident: Ident,
+    pub name: LitStr,
+    pub value: Expr,
+    pub aliases: Vec<LitStr>,
+    pub doc: String,
+}
+
+/// The variants of a derive's input, which must be a non-generic enum, and its `#[family]`.
+pub(crate) fn parse_enum<'a>(
     input: &'a DeriveInput,
     not_an_enum: &str,
     what: &str,
-) -> Result<&'a Punctuated<Variant, Token![,]>> {
+    keys: &[&str],
+) -> Result<(Vec<&'a Variant>, Family)> {
     let variants = match &input.data {
-        Data::Enum(data) => &data.variants,
+        Data::Enum(data) => data.variants.iter().collect(),
         Data::Struct(data) => return Err(Error::new(data.struct_token.span, not_an_enum)),
         Data::Union(data) => return Err(Error::new(data.union_token.span, not_an_enum)),
     };
     if !input.generics.params.is_empty() {
         return Err(Error::new_spanned(&input.generics, format!("{what} cannot be generic: remove the `<...>`")));
     }
-    Ok(variants)
+    let mut family = Family::default();
+    for_each_item(&input.attrs, "family", keys, |key, meta| match key {
+        "repr" => set_once(&mut family.repr, parse_repr(meta, keys.contains(&"hex"))?, meta, key),
+        "prefix" => set_once(&mut family.prefix, parse_str(meta, key)?, meta, key),
+        "set" => set_once(&mut family.set, parse_ident(meta, key, &format!("{}Set", input.ident))?, meta, key),
+        "hex" => flag(&mut family.hex, meta, key),
+        _ => flag(&mut family.serde, meta, key),
+    })?;
+    Ok((variants, family))
+}
+
+/// Reads a named variant's `#[sdk(name = "..", value = <expr>, alias = "..")]` (`alias` only
+/// where `keys` has it).
+pub(crate) fn parse_named(variant: &Variant, keys: &[&str]) -> Result<Named> {
+    if let Some((eq, expr)) = &variant.discriminant {
+        return Err(Error::new_spanned(
+            quote!(#eq #expr),
+            "remove the discriminant: the value is given by #[sdk(value = ...)]",
+        ));
+    }
+    let (mut name, mut value, mut aliases) = (None, None, Vec::new());
+    for_each_item(&variant.attrs, "sdk", keys, |key, meta| match key {
+        "name" => set_once(&mut name, parse_str(meta, key)?, meta, key),
+        "value" => set_once(&mut value, meta.value()?.parse::<Expr>()?, meta, key),
+        _ => {
+            aliases.push(parse_str(meta, key)?);
+            Ok(())
+        }
+    })?;
+    let (Some(name), Some(value)) = (name, value) else {
+        let example = variant.ident.to_string().to_uppercase();
+        return Err(Error::new(
+            variant.ident.span(),
+            format!("each named variant needs its SDK name and value: add #[sdk(name = \"{example}\", value = ...)]"),
+        ));
+    };
+    Ok(Named { ident: variant.ident.clone(), name, value, aliases, doc: first_doc_line(&variant.attrs) })
+}
+
+/// A `secpkg_family::Member` for a named variant; `name` is the SDK name without `prefix`.
+pub(crate) fn member(named: &Named, prefix: &str) -> TokenStream {
+    let (value, sdk_name, aliases, doc) = (&named.value, named.name.value(), &named.aliases, &named.doc);
+    let name = sdk_name.strip_prefix(prefix).unwrap_or(&sdk_name);
+    quote!(::secpkg_family::Member::new(#value, #sdk_name, #name, &[#(#aliases),*], #doc))
 }
 
 /// Collects a derive's errors, so that one expansion reports every mistake, not just the first.
@@ -43,27 +101,25 @@ impl Errors {
         }
     }
 
-    /// `Err` with every error pushed, if any.
     pub(crate) fn finish(self) -> Result<()> {
         self.0.map_or(Ok(()), Err)
     }
 }
 
-/// Runs `each` on every item of every `#[name(...)]` attribute in `attrs`.
-///
-/// Keys outside `valid` are rejected here, once, so each derive only has to
-/// handle the keys it knows and the message always lists the alternatives.
-pub(crate) fn for_each_item(
+/// Runs `each` on every item of every `#[name(...)]` attribute in `attrs`. Keys outside `valid`
+/// are rejected here, once, so the message always lists the alternatives.
+fn for_each_item(
     attrs: &[Attribute],
     name: &str,
     valid: &[&str],
     mut each: impl FnMut(&str, &ParseNestedMeta<'_>) -> Result<()>,
 ) -> Result<()> {
+    let key_list = valid.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
     for attr in attrs.iter().filter(|a| a.path().is_ident(name)) {
         if !matches!(attr.meta, Meta::List(_)) {
             return Err(Error::new_spanned(
                 attr,
-                format!("write the attribute with arguments: #[{name}(...)] taking {}", key_list(valid)),
+                format!("write the attribute with arguments: #[{name}(...)] taking {key_list}"),
             ));
         }
         attr.parse_nested_meta(|meta| {
@@ -71,9 +127,8 @@ pub(crate) fn for_each_item(
             match key {
                 Some(key) => each(&key, &meta),
                 None => Err(meta.error(format!(
-                    "unknown key `{}` in #[{name}(...)]: expected one of {}",
+                    "unknown key `{}` in #[{name}(...)]: expected one of {key_list}",
                     meta.path.to_token_stream().to_string().replace(' ', ""),
-                    key_list(valid),
                 ))),
             }
         })?;
@@ -81,14 +136,9 @@ pub(crate) fn for_each_item(
     Ok(())
 }
 
-fn key_list(valid: &[&str]) -> String {
-    valid.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
-}
-
-/// Stores a key's value, refusing a second one: silently taking the last of
-/// two `repr`s (possibly in different `#[family]` attributes) would hide a
-/// mistake.
-pub(crate) fn set_once<T>(slot: &mut Option<T>, value: T, meta: &ParseNestedMeta<'_>, key: &str) -> Result<()> {
+/// Stores a key's value, refusing a second one: silently taking the last of two `repr`s would
+/// hide a mistake.
+fn set_once<T>(slot: &mut Option<T>, value: T, meta: &ParseNestedMeta<'_>, key: &str) -> Result<()> {
     if slot.is_some() {
         return Err(meta.error(format!("duplicate `{key}`: give it once")));
     }
@@ -96,9 +146,8 @@ pub(crate) fn set_once<T>(slot: &mut Option<T>, value: T, meta: &ParseNestedMeta
     Ok(())
 }
 
-/// Accepts a bare flag key (`serde`, `hex`, `exhaustive`); a value after it is
-/// a mistake worth naming rather than a generic parse error.
-pub(crate) fn flag(slot: &mut bool, meta: &ParseNestedMeta<'_>, key: &str) -> Result<()> {
+/// A bare flag key (`serde`, `hex`); a value after it is a mistake worth naming.
+fn flag(slot: &mut bool, meta: &ParseNestedMeta<'_>, key: &str) -> Result<()> {
     if !(meta.input.is_empty() || meta.input.peek(Token![,])) {
         return Err(meta.error(format!("`{key}` is a flag and takes no value: write just `{key}`")));
     }
@@ -109,7 +158,26 @@ pub(crate) fn flag(slot: &mut bool, meta: &ParseNestedMeta<'_>, key: &str) -> Re
     Ok(())
 }
 
-pub(crate) fn parse_str(meta: &ParseNestedMeta<'_>, key: &str) -> Result<LitStr> {
+/// `repr = <integer>`: the integers `secpkg_family::Int` covers (fixed-width, as the SDK's C
+/// types are), unsigned only for a flag set.
+fn parse_repr(meta: &ParseNestedMeta<'_>, signed: bool) -> Result<Ident> {
+    let ident = parse_ident(meta, "repr", "u32")?;
+    let name = ident.to_string();
+    let unsigned = ["u8", "u16", "u32", "u64"].contains(&name.as_str());
+    if unsigned || (signed && ["i8", "i16", "i32", "i64"].contains(&name.as_str())) {
+        return Ok(ident);
+    }
+    let message = match name.strip_prefix('i') {
+        Some(width) if !signed && ["8", "16", "32", "64"].contains(&width) => {
+            format!("a flag set needs an unsigned repr: use `u{width}` instead of `{name}`")
+        }
+        _ if signed => format!("unsupported repr `{name}`: use one of u8, u16, u32, u64, i8, i16, i32 or i64"),
+        _ => format!("unsupported repr `{name}`: use one of u8, u16, u32 or u64"),
+    };
+    Err(Error::new(ident.span(), message))
+}
+
+fn parse_str(meta: &ParseNestedMeta<'_>, key: &str) -> Result<LitStr> {
     let input = meta.value()?;
     if !input.peek(LitStr) {
         return Err(input.error(format!("`{key}` takes a string literal: {key} = \"...\"")));
@@ -117,7 +185,7 @@ pub(crate) fn parse_str(meta: &ParseNestedMeta<'_>, key: &str) -> Result<LitStr>
     input.parse()
 }
 
-pub(crate) fn parse_ident(meta: &ParseNestedMeta<'_>, key: &str, example: &str) -> Result<Ident> {
+fn parse_ident(meta: &ParseNestedMeta<'_>, key: &str, example: &str) -> Result<Ident> {
     let input = meta.value()?;
     if !input.peek(Ident) {
         return Err(input.error(format!("`{key}` takes a name: {key} = {example}")));
@@ -125,160 +193,8 @@ pub(crate) fn parse_ident(meta: &ParseNestedMeta<'_>, key: &str, example: &str) 
     input.parse()
 }
 
-/// The integer type named by `repr = ...`.
-pub(crate) struct Repr {
-    pub ident: Ident,
-    pub bits: u32,
-    pub signed: bool,
-}
-
-impl Repr {
-    /// Parses `repr = <int type>`. Pointer-sized and 128-bit types are left
-    /// out: the SDK constants are fixed-width C types, and values are checked
-    /// against the width at expansion time, which `usize` does not have.
-    pub(crate) fn parse(meta: &ParseNestedMeta<'_>, allow_signed: bool) -> Result<Repr> {
-        let supported = if allow_signed { "u8, u16, u32, u64, i8, i16, i32 or i64" } else { "u8, u16, u32 or u64" };
-        let ident = parse_ident(meta, "repr", "u32")?;
-        let name = ident.to_string();
-        let (signed, bits) = if let Some(width) = name.strip_prefix('u') {
-            (false, width)
-        } else if let Some(width) = name.strip_prefix('i') {
-            (true, width)
-        } else {
-            (false, "")
-        };
-        let bits = match bits {
-            "8" => 8,
-            "16" => 16,
-            "32" => 32,
-            "64" => 64,
-            _ => 0,
-        };
-        if bits == 0 {
-            return Err(Error::new(ident.span(), format!("unsupported repr `{name}`: use one of {supported}")));
-        }
-        if signed && !allow_signed {
-            return Err(Error::new(
-                ident.span(),
-                format!("a flag set needs an unsigned repr: use `u{bits}` instead of `{name}`"),
-            ));
-        }
-        Ok(Repr { ident, bits, signed })
-    }
-
-    pub(crate) fn min(&self) -> i128 {
-        if self.signed { -(1i128 << (self.bits - 1)) } else { 0 }
-    }
-
-    pub(crate) fn max(&self) -> i128 {
-        if self.signed { (1i128 << (self.bits - 1)) - 1 } else { (1i128 << self.bits) - 1 }
-    }
-
-    /// The unsigned type of the same width, used to read and print bit
-    /// patterns of signed values.
-    pub(crate) fn unsigned(&self) -> Ident {
-        Ident::new(&format!("u{}", self.bits), self.ident.span())
-    }
-
-    /// A literal of this type. Negative values are emitted as `-` and a
-    /// positive literal, since that is how rustc itself tokenizes them, and
-    /// the form is valid in both expressions and patterns.
-    pub(crate) fn literal(&self, value: i128, hex: bool) -> TokenStream {
-        let magnitude = value.unsigned_abs();
-        let text = if hex { format!("{magnitude:#x}{}", self.ident) } else { format!("{magnitude}{}", self.ident) };
-        let lit = LitInt::new(&text, Span::call_site());
-        if value < 0 { quote!(- #lit) } else { quote!(#lit) }
-    }
-}
-
-/// An integer literal from `value = ...`, possibly negated.
-pub(crate) struct IntLit {
-    pub value: i128,
-    /// Written in hex, octal or binary: such a literal names a bit pattern,
-    /// which is what lets `0x80090305` stand for a negative `i32`.
-    pub pattern: bool,
-    pub suffix: String,
-    /// The `-` (if any) and the literal, for error spans.
-    pub tokens: TokenStream,
-}
-
-pub(crate) fn parse_int(meta: &ParseNestedMeta<'_>) -> Result<IntLit> {
-    let input = meta.value()?;
-    let minus: Option<Token![-]> = input.parse()?;
-    if !input.peek(LitInt) {
-        return Err(input.error("`value` takes an integer literal: value = 0x1 or value = -5"));
-    }
-    let lit: LitInt = input.parse()?;
-    let tokens = quote!(#minus #lit);
-    let magnitude: u128 = lit
-        .base10_parse()
-        .map_err(|_| Error::new_spanned(&tokens, "integer literal too large: SDK values fit in 64 bits"))?;
-    let value = i128::try_from(magnitude)
-        .map(|m| if minus.is_some() { -m } else { m })
-        .map_err(|_| Error::new_spanned(&tokens, "integer literal too large: SDK values fit in 64 bits"))?;
-    let digits = lit.to_string();
-    let pattern = ["0x", "0o", "0b"].iter().any(|p| digits.starts_with(p));
-    Ok(IntLit { value, pattern, suffix: lit.suffix().to_owned(), tokens })
-}
-
-impl IntLit {
-    /// Checks the literal against the repr and returns the value the repr
-    /// holds. For a signed repr, a non-decimal literal above the maximum but
-    /// within the width is the unsigned bit pattern (HRESULT style,
-    /// `0x80090305` for `i32`) and is reinterpreted; a decimal one is not,
-    /// because nobody writes a bit pattern in decimal on purpose.
-    pub(crate) fn fit(&self, repr: &Repr) -> Result<i128> {
-        if !self.suffix.is_empty() && self.suffix != repr.ident.to_string().as_str() {
-            return Err(Error::new_spanned(
-                &self.tokens,
-                format!(
-                    "literal suffix `{}` does not match the repr: drop the suffix or write `{}`",
-                    self.suffix, repr.ident
-                ),
-            ));
-        }
-        let v = self.value;
-        if (repr.min()..=repr.max()).contains(&v) {
-            return Ok(v);
-        }
-        let width_max = (1i128 << repr.bits) - 1;
-        if repr.signed && self.pattern && v > 0 && v <= width_max {
-            return Ok(v - (1i128 << repr.bits));
-        }
-        let hint = if repr.signed && v > 0 && v <= width_max {
-            format!("; write the bit pattern in hex ({v:#x}) or the negative value {}", v - (1i128 << repr.bits))
-        } else if v < 0 && !repr.signed {
-            format!(": a negative value needs a signed repr such as `i{}`", repr.bits)
-        } else {
-            format!(" (range {}..={}): use a wider repr", repr.min(), repr.max())
-        };
-        Err(Error::new_spanned(&self.tokens, format!("value {} does not fit `{}`{hint}", self.display(), repr.ident)))
-    }
-
-    pub(crate) fn display(&self) -> String {
-        self.tokens.to_string().replace(' ', "")
-    }
-}
-
-/// The `Parse<Name>Error` type both derives generate: the struct, `token()`, Display and Error.
-pub(crate) fn parse_error_type(
-    vis: &syn::Visibility,
-    error: &Ident,
-    doc: &str,
-    token_doc: &str,
-) -> Result<TokenStream> {
-    let holes = [
-        ("vis", vis.to_token_stream()),
-        ("error", error.to_token_stream()),
-        ("doc", crate::template::string(doc)),
-        ("token_doc", crate::template::string(token_doc)),
-    ];
-    crate::template::fill("parse_error", include_str!("templates/parse_error.rs.in"), &holes)
-}
-
-/// The first non-empty line of the item's doc comments, trimmed; `""` if it
-/// has none. Docs built by macros (`#[doc = concat!(..)]`) are skipped rather
-/// than rejected: they are still documentation, just not one we can read.
+/// The first non-empty line of the item's doc comments, trimmed; `""` if it has none. Docs
+/// built by macros (`#[doc = concat!(..)]`) are skipped: documentation, but not readable here.
 pub(crate) fn first_doc_line(attrs: &[Attribute]) -> String {
     attrs
         .iter()
@@ -295,47 +211,24 @@ pub(crate) fn first_doc_line(attrs: &[Attribute]) -> String {
         .unwrap_or_default()
 }
 
-/// SDK names are C identifiers. Requiring that keeps the textual forms
-/// unambiguous: a name can never contain the `|` separator or whitespace, nor
-/// be mistaken for a number.
-pub(crate) fn check_c_identifier(lit: &LitStr) -> Result<String> {
-    let name = lit.value();
-    let mut chars = name.chars();
-    let ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if ok {
-        Ok(name)
-    } else {
-        Err(Error::new(
-            lit.span(),
-            format!("SDK name {name:?} is not a C identifier: write the constant's name, e.g. \"SOME_CONSTANT\""),
-        ))
-    }
-}
-
-/// A lower-case noun for messages, from the type's CamelCase name:
-/// `Capability` -> "capability", `KeyUsage` -> "key usage",
+/// A lower-case noun for messages, from the type's CamelCase name: `KeyUsage` -> "key usage",
 /// `HTTPStatus` -> "http status".
 pub(crate) fn human_noun(ident: &Ident) -> String {
     let name = syn::ext::IdentExt::unraw(ident).to_string();
     let chars: Vec<char> = name.chars().collect();
     let mut out = String::new();
     for (i, &c) in chars.iter().enumerate() {
-        if c == '_' {
-            if !out.ends_with(' ') && !out.is_empty() {
-                out.push(' ');
-            }
-            continue;
-        }
         let boundary = i > 0
             && c.is_uppercase()
             && (chars[i - 1].is_lowercase()
                 || chars[i - 1].is_ascii_digit()
                 || (chars[i - 1].is_uppercase() && chars.get(i + 1).is_some_and(|n| n.is_lowercase())));
-        if boundary && !out.ends_with(' ') {
+        if (boundary || c == '_') && !out.is_empty() && !out.ends_with(' ') {
             out.push(' ');
         }
-        out.extend(c.to_lowercase());
+        if c != '_' {
+            out.extend(c.to_lowercase());
+        }
     }
     out.trim().to_owned()
 }
@@ -343,6 +236,7 @@ pub(crate) fn human_noun(ident: &Ident) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proc_macro2::Span;
 
     #[test]
     fn nouns() {

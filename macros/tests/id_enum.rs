@@ -15,14 +15,14 @@ pub enum Status {
     #[sdk(name = "TST_I_CONTINUE", value = 0x0009_0312)]
     Continue,
     /// Access was denied.
-    #[sdk(name = "TST_E_DENIED", value = 0x80090305, alias = "TST_E_NO_ACCESS")]
+    #[sdk(name = "TST_E_DENIED", value = 0x8009_0305_u32 as i32, alias = "TST_E_NO_ACCESS")]
     #[sdk(alias = "TST_E_FORBIDDEN")]
     Denied,
     /// Written as a negative literal.
     #[sdk(name = "TST_E_NEG", value = -2)]
     Neg,
     /// The smallest `i32`.
-    #[sdk(name = "TST_E_MIN", value = 0x8000_0000)]
+    #[sdk(name = "TST_E_MIN", value = i32::MIN)]
     Min,
     #[sdk(name = "TST_SIXTEEN", value = 16i32)]
     Sixteen,
@@ -44,7 +44,7 @@ enum Version {
 #[family(repr = i8, serde)]
 enum Tiny {
     /// All bits set.
-    #[sdk(name = "TINY_ALL", value = 0xFF)]
+    #[sdk(name = "TINY_ALL", value = 0xFF_u8 as i8)]
     All,
     #[sdk(name = "TINY_MIN", value = -128)]
     Min,
@@ -54,50 +54,47 @@ enum Tiny {
 const DENIED: i32 = 0x8009_0305_u32 as i32;
 
 #[test]
-fn from_raw_and_raw() {
-    assert_eq!(Status::from_raw(0), Status::Ok);
-    assert_eq!(Status::from_raw(DENIED), Status::Denied);
-    assert_eq!(Status::from_raw(-2), Status::Neg);
-    assert_eq!(Status::from_raw(i32::MIN), Status::Min);
-    assert_eq!(Status::from_raw(16), Status::Sixteen);
-    assert_eq!(Status::from_raw(5), Status::Unknown(5));
-    assert_eq!(Status::from_raw(-1), Status::Unknown(-1));
-    for &status in Status::KNOWN {
-        assert_eq!(Status::from_raw(status.raw()), status);
+fn from_value_and_value_are_inverse() {
+    assert_eq!(Status::from_value(0), Status::Ok);
+    assert_eq!(Status::from_value(DENIED), Status::Denied);
+    assert_eq!(Status::from_value(-2), Status::Neg);
+    assert_eq!(Status::from_value(i32::MIN), Status::Min);
+    assert_eq!(Status::from_value(16), Status::Sixteen);
+    assert_eq!(Status::from_value(5), Status::Unknown(5));
+    assert_eq!(Status::from_value(-1), Status::Unknown(-1));
+    for &status in Status::ALL {
+        assert_eq!(Status::from_value(status.value()), status);
         assert!(status.is_known());
     }
-    assert_eq!(Status::Unknown(-7).raw(), -7);
+    assert_eq!(Status::Unknown(-7).value(), -7);
     assert!(!Status::Unknown(5).is_known());
-    assert_eq!(Status::Denied.raw(), DENIED);
-    assert_eq!(Status::Min.raw(), i32::MIN);
+    assert_eq!(Status::Denied.value(), DENIED);
+    assert_eq!(Status::Min.value(), i32::MIN);
     assert_eq!(i32::from(Status::Continue), 0x0009_0312);
     assert_eq!(Status::from(16), Status::Sixteen);
-    const OK: Status = Status::from_raw(0);
-    const RAW: i32 = Status::Neg.raw();
+    const OK: Status = Status::from_value(0);
+    const RAW: i32 = Status::Neg.value();
     assert_eq!((OK, RAW), (Status::Ok, -2));
 }
 
 #[test]
-fn known_is_ascending_by_raw_value() {
-    assert_eq!(
-        Status::KNOWN,
-        &[Status::Min, Status::Denied, Status::Neg, Status::Ok, Status::Sixteen, Status::Continue]
-    );
-    assert_eq!(Version::KNOWN, &[Version::Ten, Version::Max]);
-    assert_eq!(Tiny::KNOWN, &[Tiny::Min, Tiny::All]);
+fn all_is_ascending_by_value() {
+    assert_eq!(Status::ALL, &[Status::Min, Status::Denied, Status::Neg, Status::Ok, Status::Sixteen, Status::Continue]);
+    assert_eq!(Version::ALL, &[Version::Ten, Version::Max]);
+    assert_eq!(Tiny::ALL, &[Tiny::Min, Tiny::All]);
 }
 
 #[test]
 fn names_docs_aliases() {
-    assert_eq!(Status::Denied.name(), Some("TST_E_DENIED"));
-    assert_eq!(Status::Unknown(3).name(), None);
+    assert_eq!(Status::Denied.sdk_name(), Some("TST_E_DENIED"));
+    assert_eq!(Status::Unknown(3).sdk_name(), None);
     assert_eq!(Status::Denied.aliases(), &["TST_E_NO_ACCESS", "TST_E_FORBIDDEN"]);
     assert_eq!(Status::Ok.aliases(), &[] as &[&str]);
     assert_eq!(Status::Unknown(3).aliases(), &[] as &[&str]);
     assert_eq!(Status::Ok.doc(), "Everything worked.");
     assert_eq!(Status::Sixteen.doc(), "");
     assert_eq!(Status::Unknown(3).doc(), "A status the SDK does not name.");
-    assert_eq!(Tiny::All.raw(), -1);
+    assert_eq!(Tiny::All.value(), -1);
 }
 
 #[test]
@@ -136,15 +133,15 @@ fn from_str_takes_names_aliases_and_numbers() {
 fn display_from_str_round_trip_is_exact() {
     let raws = [0, 1, -1, 5, 16, -2, i32::MIN, i32::MAX, DENIED, DENIED + 1, 0x0009_0312];
     for raw in raws {
-        let status = Status::from_raw(raw);
+        let status = Status::from_value(raw);
         assert_eq!(status.to_string().parse(), Ok(status), "{status}");
     }
     for raw in [0, 10, 11, u16::MAX, 0x8000] {
-        let version = Version::from_raw(raw);
+        let version = Version::from_value(raw);
         assert_eq!(version.to_string().parse(), Ok(version));
     }
     for raw in i8::MIN..=i8::MAX {
-        let tiny = Tiny::from_raw(raw);
+        let tiny = Tiny::from_value(raw);
         assert_eq!(tiny.to_string().parse(), Ok(tiny));
     }
 }
@@ -184,12 +181,12 @@ fn serde_writes_the_display_string() {
 #[test]
 fn serde_round_trip_is_exact() {
     for raw in [0, 5, -1, i32::MIN, i32::MAX, DENIED, DENIED - 1] {
-        let status = Status::from_raw(raw);
+        let status = Status::from_value(raw);
         let json = serde_json::to_string(&status).unwrap();
         assert_eq!(serde_json::from_str::<Status>(&json).unwrap(), status, "{json}");
     }
     for raw in i8::MIN..=i8::MAX {
-        let tiny = Tiny::from_raw(raw);
+        let tiny = Tiny::from_value(raw);
         let json = serde_json::to_string(&tiny).unwrap();
         assert_eq!(serde_json::from_str::<Tiny>(&json).unwrap(), tiny, "{json}");
     }

@@ -243,7 +243,7 @@ const SCHANNEL: &str = "Schannel";
 const UNISP: &str = "Microsoft Unified Security Protocol Provider";
 
 fn id_text(id: u16) -> String {
-    match PackageId::from_raw(id).name() {
+    match PackageId::from_value(id).sdk_name() {
         Some(name) => format!("{id} ({name})"),
         None => id.to_string(),
     }
@@ -300,8 +300,8 @@ fn table_checks(table: Result<&Table, String>) -> Vec<Check> {
             return checks;
         }
     };
-    let version = InterfaceVersion::from_raw(table.version);
-    let version_check = match version.name() {
+    let version = InterfaceVersion::from_value(table.version);
+    let version_check = match version.sdk_name() {
         Some(name) => pass(CheckId::TableVersion, format!("dwVersion {} ({name})", table.version)),
         None => fail(CheckId::TableVersion, format!("dwVersion {}, which the SDK does not name", table.version)),
     };
@@ -332,7 +332,7 @@ fn enumerate_checks(opened: &Opened, frees: &mut Frees) -> Vec<Check> {
     // fills them on success and leaves nothing for the caller to free on failure.
     let status = opened.provider.call(|| unsafe { enumerate(&mut count, &mut array) });
     if status != SEC_E_OK {
-        let mut checks = vec![fail(CheckId::EnumerateStatus, status_text(Status::from_raw(status)))];
+        let mut checks = vec![fail(CheckId::EnumerateStatus, status_text(Status::from_value(status)))];
         let why = "EnumerateSecurityPackagesW failed (see enumerate-status)";
         checks.extend(Probe::Enumerate.checks().skip(1).map(|c| Check::not_run(c, why)));
         return checks;
@@ -490,10 +490,10 @@ fn well_known_ids(records: &[Record]) -> Check {
     let mut problems = Vec::new();
     for &(name, id, _) in WELL_KNOWN {
         let Some(r) = find(records, name) else { continue };
-        if r.rpc_id == id.raw() {
+        if r.rpc_id == id.value() {
             seen.push(format!("{name} {}", r.rpc_id));
         } else {
-            problems.push(format!("{name}: wRPCID {}, SDK id {}", id_text(r.rpc_id), id_text(id.raw())));
+            problems.push(format!("{name}: wRPCID {}, SDK id {}", id_text(r.rpc_id), id_text(id.value())));
         }
     }
     let ok = if seen.is_empty() { "no well-known package listed".to_owned() } else { seen.join(", ") };
@@ -550,7 +550,7 @@ fn query_raw(opened: &Opened, name: &[u16], frees: &mut Frees) -> Answer {
     // provider writes a record pointer there on success only (what query-unknown-out checks).
     let status = opened.provider.call(|| unsafe { query(wide.as_mut_ptr(), &mut out) });
     if status != SEC_E_OK {
-        return Answer::Failed { status: Status::from_raw(status), out: out.addr() };
+        return Answer::Failed { status: Status::from_value(status), out: out.addr() };
     }
     if out.is_null() || out.addr() == SENTINEL {
         return Answer::NoRecord;
@@ -658,7 +658,7 @@ fn query_unknown(opened: &Opened, frees: &mut Frees) -> Vec<Check> {
     }
     let answer = query_raw(opened, &UNKNOWN_NAME.encode_utf16().collect::<Vec<_>>(), frees);
     let status_check = match &answer {
-        Answer::Failed { status, .. } if status.raw() == SEC_E_SECPKG_NOT_FOUND => {
+        Answer::Failed { status, .. } if status.value() == SEC_E_SECPKG_NOT_FOUND => {
             pass(CheckId::QueryUnknownStatus, format!("{UNKNOWN_NAME:?}: {}", answer.text()))
         }
         other => fail(CheckId::QueryUnknownStatus, format!("{UNKNOWN_NAME:?}: {}", other.text())),

@@ -4,7 +4,7 @@ use secpkg_macros::IdEnum;
 #[family(repr = i32)]
 pub enum Status {
     Ok,
-    Unknown(u32),
+    Unknown(i32),
     Other(i32),
 }
 

@@ -3,7 +3,7 @@ use secpkg_macros::IdEnum;
 #[derive(Clone, Copy, IdEnum)]
 #[family(repr = i32)]
 pub enum Status {
-    // Decimal is a value, not a bit pattern: too big for i32.
+    // The compiler types each value as the repr: a bit pattern is not an i32.
     #[sdk(name = "S_BIG", value = 2148074245)]
     Big,
     Unknown(i32),
@@ -14,8 +14,6 @@ pub enum Status {
 pub enum Version {
     #[sdk(name = "V_HUGE", value = 70000)]
     Huge,
-    #[sdk(name = "V_NEG", value = -1)]
-    Negative,
     Other(u16),
 }
 

@@ -169,7 +169,7 @@ fn describe(change: &FieldChange) -> String {
     let (old, new) = (&change.old, &change.new);
     match change.field {
         "rpc_id" => {
-            let id = |v: &Value| text::package_id(PackageId::from_raw(v.as_u64().unwrap_or(0) as u16));
+            let id = |v: &Value| text::package_id(PackageId::from_value(v.as_u64().unwrap_or(0) as u16));
             format!("{} → {}", id(old), id(new))
         }
         "capability_bits" => {

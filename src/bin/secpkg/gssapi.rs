@@ -55,7 +55,7 @@ pub fn package(mechanism: &Mechanism) -> json::GssapiPackage {
         name: name(mechanism).to_owned(),
         comment: mechanism.description.clone().unwrap_or_default(),
         version: None,
-        rpc_id: mechanism.package_id.map(|id| id.raw()),
+        rpc_id: mechanism.package_id.map(|id| id.value()),
         max_token: None,
         capabilities: json::capability_names(mechanism.capabilities),
         capability_bits: mechanism.capabilities.bits(),

@@ -45,7 +45,7 @@ impl From<&PackageInfo> for Package {
             name: info.name.clone(),
             comment: info.comment.clone(),
             version: info.version,
-            rpc_id: info.rpc_id.raw(),
+            rpc_id: info.rpc_id.value(),
             max_token: info.max_token,
             capabilities: capability_names(info.capabilities),
             capability_bits: info.capabilities.bits(),

@@ -58,7 +58,7 @@ fn find(provider: &Provider, name: &str) -> Result<PackageInfo, Failure> {
     let matches: Vec<_> = packages.iter().filter(|p| p.name().to_string_lossy().to_lowercase() == wanted).collect();
     match matches.as_slice() {
         [] => Err(not_found),
-        [package] => Ok(package.to_owned()?),
+        [package] => Ok(package.to_info()?),
         several => {
             let names: Vec<String> = several.iter().map(|p| format!("'{}'", p.name())).collect();
             // Still no package of that exact name, so still status 1, with the candidates named.

@@ -39,9 +39,9 @@ pub fn quote_elided(s: &str, max: usize) -> String {
 /// A package id as `16 GSS_KERBEROS`: the number, then the SDK name without `RPC_C_AUTHN_`
 /// (`65535 SECPKG_ID_NONE`); just the number for an id the SDK does not name.
 pub fn package_id(id: PackageId) -> String {
-    match id.name() {
-        Some(name) => format!("{} {}", id.raw(), name.strip_prefix("RPC_C_AUTHN_").unwrap_or(name)),
-        None => id.raw().to_string(),
+    match id.sdk_name() {
+        Some(name) => format!("{} {}", id.value(), name.strip_prefix("RPC_C_AUTHN_").unwrap_or(name)),
+        None => id.value().to_string(),
     }
 }
 
@@ -92,9 +92,9 @@ mod tests {
 
     #[test]
     fn ids_and_capabilities_are_spelled_compactly() {
-        assert_eq!(package_id(PackageId::from_raw(16)), "16 GSS_KERBEROS");
-        assert_eq!(package_id(PackageId::from_raw(0xFFFF)), "65535 SECPKG_ID_NONE");
-        assert_eq!(package_id(PackageId::from_raw(77)), "77");
+        assert_eq!(package_id(PackageId::from_value(16)), "16 GSS_KERBEROS");
+        assert_eq!(package_id(PackageId::from_value(0xFFFF)), "65535 SECPKG_ID_NONE");
+        assert_eq!(package_id(PackageId::from_value(77)), "77");
         let caps = Capabilities::from_bits_retain(0x0400_0003);
         assert_eq!(capability_summary(caps), "0x04000003 (2 flags + 0x04000000)");
         assert_eq!(capability_summary(Capabilities::from_bits_retain(1)), "0x00000001 (1 flag)");

@@ -1,17 +1,24 @@
-//! The three derives used the way the bindings crate's family macros use
-//! them, in a crate that turns every warning into an error.
+//! The derives used the way the bindings crate's family macros use them
+//! (`#[family]` with repr and prefix in the macro, values as `$crate::`
+//! constants), in a crate that turns every warning into an error.
 #![deny(warnings)]
 
 mod families {
+    pub const FAM_FLAG_ONE: u32 = 0x1;
+    pub const FAM_FLAG_TOP: u32 = 0x8000_0000;
+    pub const FAM_OK: i32 = 0;
+    pub const FAM_E_FAIL: i32 = 0x8000_4005_u32 as i32;
+
     macro_rules! flag_family {
         ($(#[$meta:meta])* $vis:vis enum $name:ident { $($extra:tt)* }) => {
             $(#[$meta])*
+            #[family(repr = u32, prefix = "FAM_FLAG_")]
             $vis enum $name {
                 /// The first flag.
-                #[sdk(name = "FAM_FLAG_ONE", value = 0x1)]
+                #[sdk(name = "FAM_FLAG_ONE", value = $crate::families::FAM_FLAG_ONE)]
                 One,
                 /// The top flag.
-                #[sdk(name = "FAM_FLAG_TOP", value = 0x8000_0000)]
+                #[sdk(name = "FAM_FLAG_TOP", value = $crate::families::FAM_FLAG_TOP)]
                 Top,
                 $($extra)*
             }
@@ -21,12 +28,13 @@ mod families {
     macro_rules! status_family {
         ($(#[$meta:meta])* $vis:vis enum $name:ident { $($extra:tt)* }) => {
             $(#[$meta])*
+            #[family(repr = i32)]
             $vis enum $name {
                 /// It worked.
-                #[sdk(name = "FAM_OK", value = 0)]
+                #[sdk(name = "FAM_OK", value = $crate::families::FAM_OK)]
                 Ok,
                 /// It did not.
-                #[sdk(name = "FAM_E_FAIL", value = 0x80004005, alias = "FAM_E_UNSPECIFIED")]
+                #[sdk(name = "FAM_E_FAIL", value = $crate::families::FAM_E_FAIL, alias = "FAM_E_UNSPECIFIED")]
                 Fail,
                 $($extra)*
             }
@@ -36,7 +44,7 @@ mod families {
     flag_family! {
         /// A flag.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, secpkg_macros::Flags)]
-        #[family(repr = u32, prefix = "FAM_FLAG_", set = FlagSet)]
+        #[family(set = FlagSet)]
         #[cfg_attr(all(), family(serde))]
         pub(crate) enum Flag {}
     }
@@ -44,7 +52,7 @@ mod families {
     status_family! {
         /// A status.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, secpkg_macros::IdEnum)]
-        #[family(repr = i32, hex)]
+        #[family(hex)]
         #[cfg_attr(any(), family(serde))]
         pub enum Status { Unknown(i32) }
     }
@@ -53,44 +61,21 @@ mod families {
     #[derive(Clone, Copy, Debug, secpkg_macros::Flags)]
     #[family(repr = u16, set = NothingSet)]
     pub enum Nothing {}
-
-    #[repr(C)]
-    #[allow(non_snake_case)]
-    pub struct RawPair<T> {
-        pub dwFlags: u32,
-        pub hr: i32,
-        pub extra: T,
-    }
-
-    /// Owned from a generic raw struct.
-    #[derive(Debug, secpkg_macros::FromRaw)]
-    #[from_raw(raw = RawPair<u8>, exhaustive)]
-    pub struct Pair {
-        #[from_raw(field = dwFlags)]
-        pub(crate) flags: FlagSet,
-        #[from_raw(field = hr)]
-        pub status: Status,
-        #[from_raw(field = extra)]
-        pub extra: u8,
-    }
 }
 
-use families::{Flag, FlagSet, Nothing, NothingSet, Pair, RawPair, Status};
+use families::{Flag, FlagSet, Nothing, NothingSet, Status};
 
 fn main() {
     let set = Flag::One | FlagSet::from_bits_retain(0x10);
     assert_eq!(set.to_string(), "ONE | 0x10");
     assert_eq!(Flag::ALL, &[Flag::One, Flag::Top]);
-    assert_eq!(Status::from_raw(0x8000_4005_u32 as i32), Status::Fail);
+    assert_eq!(Status::from_value(0x8000_4005_u32 as i32), Status::Fail);
     assert_eq!("FAM_E_UNSPECIFIED".parse(), Ok(Status::Fail));
     assert_eq!(NothingSet::from_bits_retain(3).to_string(), "0x3");
     assert!(Nothing::ALL.is_empty());
     assert_eq!(Nothing::from_name("X").map(Nothing::bits), None);
-    let raw = RawPair { dwFlags: 0x8000_0001, hr: 5, extra: 1 };
-    // SAFETY: no `with` conversions.
-    let pair = unsafe { Pair::from_raw(&raw) }.unwrap_or_else(|never| match never {});
-    assert_eq!(pair.flags, Flag::One | Flag::Top);
-    assert_eq!(pair.status, Status::Unknown(5));
-    assert_eq!(pair.extra, 1);
-    assert_eq!(serde_json::to_string(&pair.flags).unwrap(), r#"["ONE","TOP"]"#);
+    let flags = Flag::One | Flag::Top;
+    assert_eq!(flags, FlagSet::all());
+    assert_eq!(Status::from_value(5), Status::Unknown(5));
+    assert_eq!(serde_json::to_string(&flags).unwrap(), r#"["ONE","TOP"]"#);
 }

@@ -1,0 +1,11 @@
+use secpkg_macros::IdEnum;
+
+#[derive(Clone, Copy, IdEnum)]
+#[family(repr = i32, serde = true)]
+pub enum S {
+    #[sdk(name = "S_OK", value = 0)]
+    Ok,
+    Unknown(i32),
+}
+
+fn main() {}

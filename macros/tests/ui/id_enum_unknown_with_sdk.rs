@@ -1,0 +1,12 @@
+use secpkg_macros::IdEnum;
+
+#[derive(Clone, Copy, IdEnum)]
+#[family(repr = i32)]
+pub enum S {
+    #[sdk(name = "S_OK", value = 0)]
+    Ok,
+    #[sdk(name = "S_OTHER", value = 1)]
+    Unknown(i32),
+}
+
+fn main() {}
