@@ -378,6 +378,49 @@ fn a_misaligned_string_is_invalid_data_not_a_crash() {
     assert!(matches!(&error, Error::InvalidData { what } if what == "Comment is a misaligned pointer"), "{error}");
 }
 
+/// What a contract breach in the array must give: the error, and never a read of the records.
+/// (On code that does not check, the read happens here, of the first records.)
+fn array_breach(scenario: Scenario) -> Error {
+    let (_guard, provider) = fake(scenario);
+    match provider.packages() {
+        Err(error) => error,
+        Ok(packages) => {
+            let read: Vec<u32> = packages.iter().take(4).map(|package| package.max_token()).collect();
+            panic!("{} records were taken as valid, and read: max tokens {read:?}", packages.len())
+        }
+    }
+}
+
+#[test]
+fn a_misaligned_array_is_invalid_data_and_is_not_read() {
+    let error = array_breach(Scenario { enumerate_misaligned: true, ..with_packages(three()) });
+    assert!(
+        matches!(&error, Error::InvalidData { what } if what.contains("EnumerateSecurityPackagesW") && what.contains("not aligned")),
+        "{error}"
+    );
+    // The provider's buffer is still its own, given back once.
+    assert_eq!(stats().frees, 1, "{:?}", stats());
+    assert_balanced();
+}
+
+/// On 64-bit targets no u32 count of 56-byte records overflows `isize`; what does overflow is
+/// the array's end, past the end of the address space: 4294967295 records from an address
+/// 64 GiB below the top. (On i686, 4294967295 records of 20 bytes overflow `isize` itself.)
+#[test]
+fn a_count_whose_size_overflows_is_invalid_data_and_is_not_read() {
+    let top = u64::MAX - (64 << 30) + 1;
+    let error = array_breach(Scenario {
+        enumerate_count: Some(u32::MAX),
+        enumerate_array_address: Some(top),
+        ..with_packages(three())
+    });
+    assert!(
+        matches!(&error, Error::InvalidData { what } if what.contains("EnumerateSecurityPackagesW") && what.contains("4294967295")),
+        "{error}"
+    );
+    assert_eq!(stats().allocations, 0);
+}
+
 #[test]
 fn a_query_read_in_place_equals_the_owned_one_and_frees_once() {
     let (_guard, provider) = fake(with_packages(three()));

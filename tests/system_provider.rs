@@ -92,22 +92,3 @@ fn the_table_agrees_with_the_linked_functions() {
     assert_eq!(unsafe { FreeContextBuffer(array.cast()) }, SEC_E_OK);
     assert_eq!(from_table, linked);
 }
-
-/// Providers keep global and thread-local state: loading them on many threads at once, and
-/// dropping every `Provider`, must leave them usable (WinPR crashed here when it was unloaded).
-#[test]
-fn providers_loaded_on_many_threads_stay_usable() {
-    if system().is_none() {
-        return;
-    }
-    std::thread::scope(|scope| {
-        for _ in 0..4 {
-            scope.spawn(|| {
-                for _ in 0..20 {
-                    let provider = Provider::system().unwrap();
-                    assert!(!provider.packages().unwrap().is_empty());
-                }
-            });
-        }
-    });
-}

@@ -21,6 +21,7 @@
 //! live allocation is tracked: freeing anything else is counted as a bad free and not performed,
 //! and freed memory is poisoned before it is released so reads after free see garbage.
 
+mod racy;
 mod scenario;
 
 pub use scenario::{ENV_VAR, Package, Scenario, TABLE_FUNCTIONS, default_packages};
@@ -86,10 +87,18 @@ enum Config {
     Broken,
 }
 
+/// A buffer handed out and not yet freed: its allocation, and where in it the handed-out
+/// address lies (1 for `enumerate_misaligned`, else 0).
+#[derive(Clone, Copy)]
+struct Block {
+    layout: Layout,
+    offset: usize,
+}
+
 struct State {
     config: Config,
-    /// Address -> layout of every buffer handed out and not yet freed.
-    live: BTreeMap<usize, Layout>,
+    /// Handed-out address -> allocation of every buffer handed out and not yet freed.
+    live: BTreeMap<usize, Block>,
     stats: Stats,
 }
 
@@ -124,53 +133,65 @@ impl State {
         }
     }
 
-    /// Allocates one block holding `records` and then their strings, as Windows does.
-    fn allocate(&mut self, records: &[Record]) -> Result<*mut SecPkgInfoW, SECURITY_STATUS> {
-        let strings = records.iter().flat_map(|r| [&r.name, &r.comment]).flatten();
-        let string_bytes: usize = strings.map(|s| (s.len() + 1) * size_of::<u16>()).sum();
-        // At least one byte: an empty array is still a real allocation to be freed.
-        let size = (records.len() * size_of::<SecPkgInfoW>() + string_bytes).max(1);
-        let layout = Layout::from_size_align(size, align_of::<SecPkgInfoW>()).map_err(|_| SEC_E_INSUFFICIENT_MEMORY)?;
-        // SAFETY: `layout` has a non-zero size.
-        let base = unsafe { alloc::alloc(layout) };
-        if base.is_null() {
-            return Err(SEC_E_INSUFFICIENT_MEMORY);
-        }
-        let array = base.cast::<SecPkgInfoW>();
-        // SAFETY: the block starts with room for `records.len()` records, so this is in bounds;
-        // what follows is the strings area, and its offset is a multiple of 8, fine for u16.
-        let mut text = unsafe { array.add(records.len()) }.cast::<u16>();
-        let mut put = |units: &Option<Vec<u16>>| match units {
-            None => ptr::null_mut(),
-            Some(units) => {
-                let start = text;
-                // SAFETY: `string_bytes` reserved `len + 1` units for this string after the
-                // previous ones; the source is a live Vec, not part of the new block.
-                unsafe {
-                    ptr::copy_nonoverlapping(units.as_ptr(), text, units.len());
-                    text.add(units.len()).write(0);
-                    text = text.add(units.len() + 1);
-                }
-                start
-            }
-        };
-        for (i, r) in records.iter().enumerate() {
-            let info = SecPkgInfoW {
-                fCapabilities: r.capabilities,
-                wVersion: r.version,
-                wRPCID: r.rpc_id,
-                cbMaxToken: r.max_token,
-                Name: put(&r.name),
-                Comment: put(&r.comment),
-            };
-            // SAFETY: record `i` lies in the array part of the block, aligned for SecPkgInfoW.
-            unsafe { array.add(i).write(info) };
-        }
+    /// Allocates one block holding `records` and then their strings, as Windows does, and
+    /// tracks it; the array starts `offset` bytes into the allocation.
+    fn allocate(&mut self, records: &[Record], offset: usize) -> Result<*mut SecPkgInfoW, SECURITY_STATUS> {
+        let (array, layout) = write_block(records, offset)?;
         // Exposed, so the guard can give back a buffer the caller never freed.
-        self.live.insert(base.expose_provenance(), layout);
+        self.live.insert(array.expose_provenance(), Block { layout, offset });
         self.stats.allocations += 1;
         Ok(array)
     }
+}
+
+/// Allocates one block holding `records` and then their strings, as Windows does, starting
+/// `offset` bytes into an allocation aligned for `SecPkgInfoW` (an `offset` of 1 breaks the
+/// SSPI contract on purpose); returns the array and the allocation's layout.
+fn write_block(records: &[Record], offset: usize) -> Result<(*mut SecPkgInfoW, Layout), SECURITY_STATUS> {
+    let strings = records.iter().flat_map(|r| [&r.name, &r.comment]).flatten();
+    let string_bytes: usize = strings.map(|s| (s.len() + 1) * size_of::<u16>()).sum();
+    // At least one byte: an empty array is still a real allocation to be freed.
+    let size = (offset + records.len() * size_of::<SecPkgInfoW>() + string_bytes).max(1);
+    let layout = Layout::from_size_align(size, align_of::<SecPkgInfoW>()).map_err(|_| SEC_E_INSUFFICIENT_MEMORY)?;
+    // SAFETY: `layout` has a non-zero size.
+    let base = unsafe { alloc::alloc(layout) };
+    if base.is_null() {
+        return Err(SEC_E_INSUFFICIENT_MEMORY);
+    }
+    // SAFETY: `size` counts `offset` first, so this is in bounds (or one past the end when there
+    // is nothing else).
+    let array = unsafe { base.add(offset) }.cast::<SecPkgInfoW>();
+    // SAFETY: the block holds room for `records.len()` records after `offset`, so this is in
+    // bounds; what follows is the strings area (aligned for u16 when `offset` is 0; every write
+    // below is unaligned, so a misaligned block is written as well).
+    let mut text = unsafe { array.add(records.len()) }.cast::<u16>();
+    let mut put = |units: &Option<Vec<u16>>| match units {
+        None => ptr::null_mut(),
+        Some(units) => {
+            let start = text;
+            // SAFETY: `string_bytes` reserved `len + 1` units for this string after the
+            // previous ones; the source is a live Vec, not part of the new block.
+            unsafe {
+                ptr::copy_nonoverlapping(units.as_ptr().cast::<u8>(), text.cast::<u8>(), units.len() * 2);
+                text.add(units.len()).write_unaligned(0);
+                text = text.add(units.len() + 1);
+            }
+            start
+        }
+    };
+    for (i, r) in records.iter().enumerate() {
+        let info = SecPkgInfoW {
+            fCapabilities: r.capabilities,
+            wVersion: r.version,
+            wRPCID: r.rpc_id,
+            cbMaxToken: r.max_token,
+            Name: put(&r.name),
+            Comment: put(&r.comment),
+        };
+        // SAFETY: record `i` lies in the array part of the block.
+        unsafe { array.add(i).write_unaligned(info) };
+    }
+    Ok((array, layout))
 }
 
 /// One `SecPkgInfoW` to write, strings as UTF-16 units without NUL (`None`: null pointer).
@@ -210,11 +231,11 @@ impl Drop for ScenarioGuard {
     fn drop(&mut self) {
         let mut st = state();
         st.config = Config::Unloaded;
-        for (addr, layout) in std::mem::take(&mut st.live) {
-            // SAFETY: `addr` is the exposed address of a block allocated with `layout` by
-            // `State::allocate` and still in `live`, so not freed; the scenario is over, so the
-            // caller no longer reads it (its guard is being dropped).
-            unsafe { alloc::dealloc(std::ptr::with_exposed_provenance_mut::<u8>(addr), layout) };
+        for (addr, Block { layout, offset }) in std::mem::take(&mut st.live) {
+            // SAFETY: `addr` is the exposed address `offset` bytes into a block allocated with
+            // `layout` by `write_block` and still in `live`, so not freed; the scenario is over,
+            // so the caller no longer reads it (its guard is being dropped).
+            unsafe { alloc::dealloc(std::ptr::with_exposed_provenance_mut::<u8>(addr - offset), layout) };
         }
     }
 }
@@ -339,6 +360,12 @@ pub unsafe extern "system" fn EnumerateSecurityPackagesW(
         let mut st = state();
         st.stats.enumerate_calls += 1;
         let s = st.scenario()?;
+        // With racy bookkeeping the lock is let go here, as WinPR takes none.
+        let mut st = (!s.racy_bookkeeping).then_some(st);
+        let mut allocate = |records: &[Record], offset| match st.as_mut() {
+            Some(st) => st.allocate(records, offset),
+            None => racy::allocate(records),
+        };
         if count.is_null() || packages.is_null() {
             return Err(SEC_E_INVALID_PARAMETER);
         }
@@ -348,13 +375,19 @@ pub unsafe extern "system" fn EnumerateSecurityPackagesW(
             return Err(status);
         } else if s.enumerate_null_array {
             (s.packages.len(), ptr::null_mut())
+        } else if let Some(address) = s.enumerate_array_address {
+            let address = usize::try_from(address).map_err(|_| SEC_E_INTERNAL_ERROR)?;
+            (s.packages.len(), ptr::without_provenance_mut(address))
         } else if s.enumerate_empty_non_null {
-            (0, st.allocate(&[])?)
+            (0, allocate(&[], 0)?)
         } else {
             let records: Vec<Record> = s.packages.iter().map(Record::from).collect();
-            (records.len(), st.allocate(&records)?)
+            (records.len(), allocate(&records, usize::from(s.enumerate_misaligned))?)
         };
-        let n = u32::try_from(n).map_err(|_| SEC_E_INSUFFICIENT_MEMORY)?;
+        let n = match s.enumerate_count {
+            Some(n) => n,
+            None => u32::try_from(n).map_err(|_| SEC_E_INSUFFICIENT_MEMORY)?,
+        };
         // SAFETY: both checked non-null above, valid for writes by this fn's contract.
         unsafe { (count.write(n), packages.write(array)) };
         Ok(SEC_E_OK)
@@ -374,6 +407,8 @@ pub unsafe extern "system" fn QuerySecurityPackageInfoW(
         let mut st = state();
         st.stats.query_calls += 1;
         let s = st.scenario()?;
+        // With racy bookkeeping the lock is let go here, as WinPR takes none.
+        let st = (!s.racy_bookkeeping).then_some(st);
         if s.crash_on_query {
             std::process::abort();
         }
@@ -401,7 +436,10 @@ pub unsafe extern "system" fn QuerySecurityPackageInfoW(
         if s.query_returns_other_record {
             record.max_token = record.max_token.wrapping_add(1);
         }
-        let block = st.allocate(&[record])?;
+        let block = match st {
+            Some(mut st) => st.allocate(&[record], 0)?,
+            None => racy::allocate(&[record])?,
+        };
         // SAFETY: checked non-null above, valid for a write by this fn's contract.
         unsafe { info.write(block) };
         Ok(SEC_E_OK)
@@ -422,7 +460,13 @@ pub unsafe extern "system" fn FreeContextBuffer(buffer: *mut c_void) -> SECURITY
             st.stats.null_frees += 1;
             return Ok(SEC_E_OK);
         }
-        let Some(&layout) = st.live.get(&buffer.addr()) else {
+        if s.racy_bookkeeping {
+            drop(st);
+            // SAFETY: FreeContextBuffer accepts any pointer; `racy::free` touches only its own.
+            unsafe { racy::free(buffer.cast()) };
+            return Ok(s.free_status.unwrap_or(SEC_E_OK));
+        }
+        let Some(&Block { layout, offset }) = st.live.get(&buffer.addr()) else {
             st.stats.bad_frees += 1;
             return Err(SEC_E_INVALID_HANDLE);
         };
@@ -431,17 +475,27 @@ pub unsafe extern "system" fn FreeContextBuffer(buffer: *mut c_void) -> SECURITY
         }
         st.live.remove(&buffer.addr());
         st.stats.frees += 1;
-        let base = buffer.cast::<u8>();
-        for i in 0..layout.size() {
-            // SAFETY: `buffer` is the start of a live block of `layout.size()` bytes that we
-            // allocated. Volatile, so the poisoning is not dropped as a dead store before dealloc.
-            unsafe { base.add(i).write_volatile(POISON) };
-        }
-        // SAFETY: `buffer` was allocated with `layout` by `State::allocate` and, having been in
-        // `live` until just now, was not freed before.
-        unsafe { alloc::dealloc(base, layout) };
+        // SAFETY: `buffer` lies `offset` bytes into a live block that `write_block` allocated.
+        let base = unsafe { buffer.cast::<u8>().sub(offset) };
+        // SAFETY: `base` was allocated with `layout` by `write_block` and, having been in `live`
+        // until just now, was not freed before.
+        unsafe { poison_and_free(base, layout) };
         Ok(s.free_status.unwrap_or(SEC_E_OK))
     })
+}
+
+/// Overwrites a block with [`POISON`], so that reads after free see garbage, and frees it.
+///
+/// # Safety
+/// `base` was allocated with `layout` by the global allocator and is not freed yet.
+unsafe fn poison_and_free(base: *mut u8, layout: Layout) {
+    for i in 0..layout.size() {
+        // SAFETY: the block has `layout.size()` bytes. Volatile, so the poisoning is not dropped
+        // as a dead store before dealloc.
+        unsafe { base.add(i).write_volatile(POISON) };
+    }
+    // SAFETY: guaranteed by the caller.
+    unsafe { alloc::dealloc(base, layout) };
 }
 
 /// Reads a NUL-terminated UTF-16 string (without the NUL).

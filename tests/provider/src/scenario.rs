@@ -111,6 +111,20 @@ pub struct Scenario {
     pub null_table: bool,
     /// `QuerySecurityPackageInfoW` aborts the process.
     pub crash_on_query: bool,
+    /// Contract breach: enumeration returns its array one byte past an aligned address (the
+    /// records are written there unaligned; `FreeContextBuffer` takes that address back).
+    pub enumerate_misaligned: bool,
+    /// Contract breach: enumeration reports this count instead of the number of records.
+    pub enumerate_count: Option<u32>,
+    /// Contract breach: enumeration returns this address as its array, allocating nothing.
+    /// With a large `enumerate_count`, an array whose end lies past the end of the address
+    /// space: the 64-bit form of a byte size that overflows.
+    pub enumerate_array_address: Option<u64>,
+    /// WinPR 2.11's flaw (`sspi_winpr.c`, `ContextBufferAllocTable`): every buffer is recorded
+    /// in a process-global table of 4 slots, grown with `realloc`, that enumeration, query and
+    /// `FreeContextBuffer` read and write with no lock. Concurrent callers corrupt it, and the
+    /// process crashes or misbehaves. Such buffers are not counted in [`crate::Stats`].
+    pub racy_bookkeeping: bool,
 }
 
 impl Default for Scenario {
@@ -131,6 +145,10 @@ impl Default for Scenario {
             table_version: SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION,
             null_table: false,
             crash_on_query: false,
+            enumerate_misaligned: false,
+            enumerate_count: None,
+            enumerate_array_address: None,
+            racy_bookkeeping: false,
         }
     }
 }

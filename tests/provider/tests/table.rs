@@ -504,3 +504,77 @@ fn guards_serialize_threads() {
         worker.join().unwrap();
     }
 }
+
+#[test]
+fn enumerate_misaligned_writes_the_records_one_byte_off_and_takes_them_back() {
+    let _g = provider::install(Scenario { enumerate_misaligned: true, ..Scenario::default() });
+    let t = provider::table();
+    let (status, count, array) = enumerate(&t);
+    assert_eq!((status, count), (SEC_E_OK, 4));
+    assert_eq!(array.addr() % align_of::<SecPkgInfoW>(), 1);
+    // SAFETY: the provider wrote 4 records at `array`, unaligned; the first one's Name is a
+    // NUL-terminated, unaligned UTF-16 string in the same block.
+    let (record, name) = unsafe {
+        let record = array.read_unaligned();
+        let name: Vec<u16> = (0..).map(|i| record.Name.add(i).read_unaligned()).take_while(|&unit| unit != 0).collect();
+        (record, name)
+    };
+    assert_eq!((record.cbMaxToken, name), (48256, w("Negotiate")));
+    assert_eq!(free(&t, array), SEC_E_OK);
+    assert_eq!(
+        provider::stats(),
+        Stats { allocations: 1, frees: 1, free_calls: 1, enumerate_calls: 1, ..Stats::default() }
+    );
+}
+
+#[test]
+fn enumerate_count_and_array_address_are_reported_as_given() {
+    let _g = provider::install(Scenario {
+        enumerate_count: Some(u32::MAX),
+        enumerate_array_address: Some(0xFFFF_FFF0_0000_0000),
+        ..Scenario::default()
+    });
+    let t = provider::table();
+    let (status, count, array) = enumerate(&t);
+    assert_eq!((status, count, array.addr()), (SEC_E_OK, u32::MAX, 0xFFFF_FFF0_0000_0000));
+    assert_eq!(provider::stats().allocations, 0);
+    assert_eq!(free(&t, array), SEC_E_INVALID_HANDLE, "nothing was allocated there");
+
+    let _g = {
+        drop(_g);
+        provider::install(Scenario { enumerate_count: Some(2), ..Scenario::default() })
+    };
+    let (status, count, array) = enumerate(&t);
+    assert_eq!((status, count), (SEC_E_OK, 2), "4 records, 2 reported");
+    assert_eq!(records(array, count).len(), 2);
+    assert_eq!(free(&t, array), SEC_E_OK);
+}
+
+/// Without concurrent callers, the racy bookkeeping is correct: 200 buffers held at once grow
+/// its table from 4 slots to 256, and every one is found and freed again, in any order.
+#[test]
+fn racy_bookkeeping_is_right_on_one_thread() {
+    let _g = provider::install(Scenario { racy_bookkeeping: true, ..Scenario::default() });
+    let t = provider::table();
+    let mut held = Vec::new();
+    for i in 0..200 {
+        let (status, count, array) = enumerate(&t);
+        assert_eq!((status, count), (SEC_E_OK, 4));
+        held.push(array);
+        if i % 3 == 0 {
+            let (status, info) = query(&t, &w("ntlm"));
+            assert_eq!(status, SEC_E_OK);
+            held.push(info);
+        }
+    }
+    let want: Vec<Seen> = provider::default_packages().iter().map(expected).collect();
+    assert_eq!(records(held[0], 4), want);
+    // Every other buffer first, then the rest: slots are found wherever they are.
+    let (evens, odds): (Vec<_>, Vec<_>) = held.iter().enumerate().partition(|(i, _)| i % 2 == 0);
+    for (_, &buffer) in evens.into_iter().chain(odds) {
+        assert_eq!(free(&t, buffer), SEC_E_OK);
+    }
+    let s = provider::stats();
+    assert_eq!((s.allocations, s.live, s.bad_frees), (0, 0, 0), "racy buffers are not counted: {s:?}");
+    assert_eq!((s.enumerate_calls, s.free_calls), (200, 267));
+}

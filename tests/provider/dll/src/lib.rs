@@ -53,3 +53,24 @@ pub unsafe extern "system" fn FreeContextBuffer(buffer: *mut c_void) -> SECURITY
     // SAFETY: any pointer is accepted; only the provider's own buffers are touched.
     unsafe { provider::FreeContextBuffer(buffer) }
 }
+
+/// The environment variable naming a file that loading this library creates (from an ELF
+/// constructor, before any function is called), holding the `Uid:` line of the loading process
+/// (real, effective, saved, filesystem): how a test sees that, and as whom, a process loaded
+/// the library, even when it calls nothing in it.
+pub const LOADED_MARKER_VAR: &str = "SECPKG_TEST_PROVIDER_LOADED";
+
+/// Runs when the dynamic loader maps the library, as a C `__attribute__((constructor))` does.
+#[cfg(target_os = "linux")]
+#[used]
+#[unsafe(link_section = ".init_array")]
+static MARK_LOADED: extern "C" fn() = mark_loaded;
+
+#[cfg(target_os = "linux")]
+extern "C" fn mark_loaded() {
+    let Some(marker) = std::env::var_os(LOADED_MARKER_VAR).filter(|m| !m.is_empty()) else { return };
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let uid = status.lines().find(|line| line.starts_with("Uid:")).unwrap_or("Uid: unknown");
+    // Nothing may unwind out of a constructor, and a failure has no one to report to.
+    let _ = std::fs::write(marker, format!("{uid}\n"));
+}
