@@ -316,38 +316,6 @@ impl std::fmt::Debug for Package<'_> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::array_fault;
-    use secpkg_sys::SecPkgInfoW;
-    use std::ptr::without_provenance;
-
-    #[test]
-    fn arrays_that_cannot_be_slices_are_named() {
-        let aligned = without_provenance::<SecPkgInfoW>(0x1000);
-        assert_eq!(array_fault(aligned, 3), None);
-        assert_eq!(array_fault(std::ptr::null::<SecPkgInfoW>(), 0), None);
-        assert_eq!(array_fault(std::ptr::null::<SecPkgInfoW>(), 2).unwrap(), "2 records and a null array");
-        let misaligned = array_fault(without_provenance::<SecPkgInfoW>(0x1001), 1).unwrap();
-        assert!(misaligned.contains("not aligned"), "{misaligned}");
-        let end = usize::MAX - 2 * size_of::<SecPkgInfoW>() + 1;
-        let end = end - end % align_of::<SecPkgInfoW>();
-        let wraps = array_fault(without_provenance::<SecPkgInfoW>(end), 3).unwrap();
-        assert!(wraps.contains("past the end of the address space"), "{wraps}");
-    }
-
-    /// On i686 a `SecPkgInfoW` is 20 bytes, so a `u32` count can ask for more than `isize::MAX`
-    /// bytes; here a larger record stands in for it.
-    #[cfg(target_pointer_width = "64")]
-    #[test]
-    fn a_byte_size_beyond_isize_is_named() {
-        type Huge = [u8; 1 << 32];
-        let fault = array_fault(without_provenance::<Huge>(0x1000), u32::MAX).unwrap();
-        assert_eq!(fault, "4294967295 records, more bytes than an array can hold");
-        assert_eq!(array_fault(without_provenance::<Huge>(0x1000), 1), None);
-    }
-}
-
 /// One package's record from [`Provider::query_in_place`], in the provider's own buffer.
 ///
 /// The buffer is given back to the provider's `FreeContextBuffer` exactly once: when this value
@@ -389,5 +357,37 @@ impl<'p> QueriedPackage<'p> {
 impl std::fmt::Debug for QueriedPackage<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.package().fmt(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::array_fault;
+    use secpkg_sys::SecPkgInfoW;
+    use std::ptr::without_provenance;
+
+    #[test]
+    fn arrays_that_cannot_be_slices_are_named() {
+        let aligned = without_provenance::<SecPkgInfoW>(0x1000);
+        assert_eq!(array_fault(aligned, 3), None);
+        assert_eq!(array_fault(std::ptr::null::<SecPkgInfoW>(), 0), None);
+        assert_eq!(array_fault(std::ptr::null::<SecPkgInfoW>(), 2).unwrap(), "2 records and a null array");
+        let misaligned = array_fault(without_provenance::<SecPkgInfoW>(0x1001), 1).unwrap();
+        assert!(misaligned.contains("not aligned"), "{misaligned}");
+        let end = usize::MAX - 2 * size_of::<SecPkgInfoW>() + 1;
+        let end = end - end % align_of::<SecPkgInfoW>();
+        let wraps = array_fault(without_provenance::<SecPkgInfoW>(end), 3).unwrap();
+        assert!(wraps.contains("past the end of the address space"), "{wraps}");
+    }
+
+    /// On i686 a `SecPkgInfoW` is 20 bytes, so a `u32` count can ask for more than `isize::MAX`
+    /// bytes; here a larger record stands in for it.
+    #[cfg(target_pointer_width = "64")]
+    #[test]
+    fn a_byte_size_beyond_isize_is_named() {
+        type Huge = [u8; 1 << 32];
+        let fault = array_fault(without_provenance::<Huge>(0x1000), u32::MAX).unwrap();
+        assert_eq!(fault, "4294967295 records, more bytes than an array can hold");
+        assert_eq!(array_fault(without_provenance::<Huge>(0x1000), 1), None);
     }
 }

@@ -9,7 +9,7 @@ use secpkg_sys::{
     SEC_E_SECPKG_NOT_FOUND, SecPkgInfoW, SecurityFunctionTableW,
 };
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, PoisonError};
 
 /// The library names tried, in order, by [`Provider::system`] outside Windows: FreeRDP's WinPR.
 pub const UNIX_PROVIDERS: &[&str] = &["libwinpr3.so.3", "libwinpr2.so.2"];
@@ -149,8 +149,8 @@ impl Provider {
     pub unsafe fn load(path: impl AsRef<Path>) -> Result<Provider, Error> {
         let path = path.as_ref();
         let load_error = |source| Error::Load { path: path.to_owned(), source };
-        static LOADING: Mutex<()> = Mutex::new(());
-        let _serial = LOADING.lock().unwrap_or_else(PoisonError::into_inner);
+        static LOADING: CallMutex = CallMutex::new();
+        let _serial = LOADING.lock();
         // SAFETY: the caller names this library as an SSPI provider; running its initialisers is
         // what loading one means.
         let library = unsafe { libloading::Library::new(path) }.map_err(load_error)?;
@@ -297,18 +297,18 @@ impl Provider {
 
 /// The lock around the calls into one provider library, or none for a thread-safe one.
 #[derive(Clone, Copy, Debug)]
-struct CallLock(Option<&'static Mutex<()>>);
+struct CallLock(Option<&'static CallMutex>);
 
 impl CallLock {
     /// The lock of the library whose `FreeContextBuffer` is at `free`: one per library, made on
     /// first use and kept, like the library itself, for the life of the process.
     fn for_library(free: usize) -> Self {
-        static LOCKS: Mutex<Vec<(usize, &'static Mutex<()>)>> = Mutex::new(Vec::new());
+        static LOCKS: Mutex<Vec<(usize, &'static CallMutex)>> = Mutex::new(Vec::new());
         let mut locks = LOCKS.lock().unwrap_or_else(PoisonError::into_inner);
         let lock = match locks.iter().find(|(key, _)| *key == free) {
             Some((_, lock)) => *lock,
             None => {
-                let lock: &'static Mutex<()> = Box::leak(Box::new(Mutex::new(())));
+                let lock: &'static CallMutex = Box::leak(Box::new(CallMutex::new()));
                 locks.push((free, lock));
                 lock
             }
@@ -317,9 +317,81 @@ impl CallLock {
     }
 
     #[inline]
-    fn hold(self) -> Option<MutexGuard<'static, ()>> {
-        // A panic cannot happen inside a provider call (an `extern "system"` function aborts on
-        // unwinding), so a poisoned lock guards nothing broken.
-        self.0.map(|lock| lock.lock().unwrap_or_else(PoisonError::into_inner))
+    fn hold(self) -> Option<CallGuard> {
+        self.0.map(CallMutex::lock)
+    }
+}
+
+use call_mutex::{CallGuard, CallMutex};
+
+/// The mutex of [`CallLock`]. On Unix it is a pthread mutex, which valgrind's helgrind models
+/// (it does not model the futexes under `std::sync::Mutex`, and reports every call made under
+/// one as a race), so `scripts/helgrind` can prove that every call into a provider holds it.
+/// A provider call cannot unwind (`extern "system"` aborts), so there is nothing to poison.
+#[cfg(unix)]
+mod call_mutex {
+    use std::cell::UnsafeCell;
+
+    #[derive(Debug)]
+    pub(crate) struct CallMutex(UnsafeCell<libc::pthread_mutex_t>);
+
+    // SAFETY: a pthread mutex exists to be shared between threads; it is only touched through
+    // pthread_mutex_lock and pthread_mutex_unlock.
+    unsafe impl Sync for CallMutex {}
+
+    impl CallMutex {
+        pub(crate) const fn new() -> Self {
+            CallMutex(UnsafeCell::new(libc::PTHREAD_MUTEX_INITIALIZER))
+        }
+
+        /// Locks until the guard drops. `'static`: a locked pthread mutex must not move or die.
+        #[inline]
+        pub(crate) fn lock(&'static self) -> CallGuard {
+            // SAFETY: the mutex was initialised by `new`, has not moved since it was first used
+            // (it is `'static`), and is a default (non-recursive) mutex that this thread does not
+            // hold: a provider call never calls back into secpkg.
+            let status = unsafe { libc::pthread_mutex_lock(self.0.get()) };
+            debug_assert_eq!(status, 0, "pthread_mutex_lock");
+            CallGuard(self)
+        }
+    }
+
+    /// Holds a [`CallMutex`].
+    pub(crate) struct CallGuard(&'static CallMutex);
+
+    impl Drop for CallGuard {
+        #[inline]
+        fn drop(&mut self) {
+            // SAFETY: this thread locked the mutex in `lock` and unlocks it once.
+            let status = unsafe { libc::pthread_mutex_unlock(self.0.0.get()) };
+            debug_assert_eq!(status, 0, "pthread_mutex_unlock");
+        }
+    }
+}
+
+/// The mutex of [`CallLock`] outside Unix: std's.
+#[cfg(not(unix))]
+mod call_mutex {
+    use std::sync::{Mutex, MutexGuard, PoisonError};
+
+    #[derive(Debug)]
+    pub(crate) struct CallMutex(Mutex<()>);
+
+    impl CallMutex {
+        pub(crate) const fn new() -> Self {
+            CallMutex(Mutex::new(()))
+        }
+
+        /// Locks until the guard drops.
+        #[inline]
+        pub(crate) fn lock(&'static self) -> CallGuard {
+            // A provider call cannot unwind, so a poisoned lock guards nothing broken.
+            CallGuard { _held: self.0.lock().unwrap_or_else(PoisonError::into_inner) }
+        }
+    }
+
+    /// Holds a [`CallMutex`].
+    pub(crate) struct CallGuard {
+        _held: MutexGuard<'static, ()>,
     }
 }
