@@ -100,7 +100,7 @@ fn open_system() -> Result<Opened, String> {
     for name in crate::UNIX_PROVIDERS {
         // SAFETY: these are the SSPI provider libraries Provider::system loads too; running
         // their initialisers is what loading a provider means.
-        match unsafe { libloading::Library::new(name) } {
+        match unsafe { libloading::Library::new(*name) } {
             Ok(library) => return init(library, name.to_string()),
             Err(error) => tried.push(format!("{name}: {error}")),
         }
