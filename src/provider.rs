@@ -101,7 +101,7 @@ impl Provider {
                 // loader's own search (which ignores LD_LIBRARY_PATH in privileged processes);
                 // WinPR exports InitSecurityInterfaceW with sspi.h's signature.
                 match unsafe { Self::load(name) } {
-                    Err(Error::Load { source, .. }) => tried.push(format!("{name}: {source}")),
+                    Err(Error::Load { source, .. }) => tried.push(format!("{name}: {}", crate::error::chain(&source))),
                     found => return found,
                 }
             }

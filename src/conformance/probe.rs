@@ -102,7 +102,7 @@ fn open_system() -> Result<Opened, String> {
         // their initialisers is what loading a provider means.
         match unsafe { libloading::Library::new(*name) } {
             Ok(library) => return init(library, name.to_string()),
-            Err(error) => tried.push(format!("{name}: {error}")),
+            Err(error) => tried.push(format!("{name}: {}", crate::error::chain(&error))),
         }
     }
     Err(format!("no SSPI provider found (tried {})", tried.join("; ")))
@@ -112,7 +112,7 @@ fn open_library(path: &std::ffi::OsStr, origin: String) -> Result<Opened, String
     // SAFETY: the caller named this library as the SSPI provider to check; running its
     // initialisers is what loading one means.
     let library = unsafe { libloading::Library::new(path) }
-        .map_err(|error| format!("cannot load the SSPI provider {origin}: {error}"))?;
+        .map_err(|error| format!("cannot load the SSPI provider {origin}: {}", crate::error::chain(&error)))?;
     init(library, origin)
 }
 
@@ -120,7 +120,7 @@ fn init(library: libloading::Library, origin: String) -> Result<Opened, String> 
     let table = {
         // SAFETY: an SSPI provider exports InitSecurityInterfaceW with exactly this signature.
         let init = unsafe { library.get::<InitSecurityInterfaceW>(b"InitSecurityInterfaceW\0") }
-            .map_err(|error| format!("{origin} exports no InitSecurityInterfaceW: {error}"))?;
+            .map_err(|error| format!("{origin} exports no InitSecurityInterfaceW: {}", crate::error::chain(&error)))?;
         // SAFETY: as above: no arguments, returns the provider's table or null.
         let table = unsafe { init() };
         // SAFETY: a non-null table is the provider's SecurityFunctionTableW, valid while the

@@ -135,7 +135,9 @@ impl Gssapi {
             // SAFETY: these are the system's MIT and Heimdal GSSAPI libraries, found by the
             // dynamic loader's own search, with the RFC 2744 signatures.
             match unsafe { Self::load(name) } {
-                Err(Error::GssapiLoad { source, .. }) => tried.push(format!("{name}: {source}")),
+                Err(Error::GssapiLoad { source, .. }) => {
+                    tried.push(format!("{name}: {}", crate::error::chain(&source)))
+                }
                 found => return found,
             }
         }

@@ -17,3 +17,12 @@ pub fn test_provider_library() -> PathBuf {
     assert!(path.exists(), "{} was not built; run the tests with cargo", path.display());
     path
 }
+
+/// The sources under `error`, joined by ": " (libloading's errors say what failed, their sources
+/// say why).
+pub fn sources(error: &dyn std::error::Error) -> String {
+    std::iter::successors(error.source(), |cause| cause.source())
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(": ")
+}
