@@ -3,7 +3,7 @@
 fn main() -> Result<(), secpkg::Error> {
     let provider = secpkg::Provider::system()?;
     let packages = provider.packages()?;
-    println!("{} packages from {}", packages.len(), provider.origin());
+    println!("{} packages from {}", packages.len(), provider.origin().display());
     for package in packages.iter() {
         println!(
             "{:<12} id {:<4} max token {:>6}  {}",

@@ -22,7 +22,7 @@ fn main() -> ExitCode {
 fn run(path: &std::path::Path) -> Result<(), secpkg::Error> {
     // SAFETY: the user names an SSPI provider library on the command line.
     let provider = unsafe { secpkg::Provider::load(path) }?;
-    println!("{} (interface version {})", provider.origin(), provider.interface_version());
+    println!("{} (interface version {})", provider.origin().display(), provider.interface_version());
     for package in provider.packages()?.into_vec()? {
         println!("{:<12} {:>6} bytes  {}", package.name, package.max_token, package.comment);
     }

@@ -8,7 +8,7 @@ use secpkg_sys::{
     ENUMERATE_SECURITY_PACKAGES_FN_W, FREE_CONTEXT_BUFFER_FN, QUERY_SECURITY_PACKAGE_INFO_FN_W, SEC_E_OK,
     SEC_E_SECPKG_NOT_FOUND, SecPkgInfoW, SecurityFunctionTableW,
 };
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
 /// The library names tried, in order, by [`Provider::system`] outside Windows: FreeRDP's WinPR.
@@ -65,7 +65,7 @@ pub struct Provider {
     query: QUERY_SECURITY_PACKAGE_INFO_FN_W,
     free: FREE_CONTEXT_BUFFER_FN,
     lock: CallLock,
-    origin: String,
+    origin: PathBuf,
 }
 
 // SAFETY: the fields are function pointers into a provider that outlives the value (obligation
@@ -89,7 +89,7 @@ impl Provider {
             let table = unsafe { secpkg_sys::InitSecurityInterfaceW() };
             // SAFETY: a non-null table from secur32 is a valid, static SecurityFunctionTableW
             // (obligation 1): secur32 is imported by this binary and never unloaded.
-            let provider = unsafe { Self::from_table_ptr(table, "secur32.dll".to_owned()) }?;
+            let provider = unsafe { Self::from_table_ptr(table, "secur32.dll".into()) }?;
             // secur32 is thread-safe (see "Threads" above): no lock.
             Ok(Provider { lock: CallLock(None), ..provider })
         }
@@ -165,7 +165,7 @@ impl Provider {
         std::mem::forget(library);
         // SAFETY: a non-null table is the provider's SecurityFunctionTableW, valid while the
         // library stays loaded, which is for good since its handle was just leaked.
-        unsafe { Self::from_table_ptr(table, path.display().to_string()) }
+        unsafe { Self::from_table_ptr(table, path.to_owned()) }
     }
 
     /// A provider from a function table, for embedders and tests. Its calls are serialised with
@@ -174,7 +174,7 @@ impl Provider {
     /// # Safety
     /// Every non-null function in `table` must keep the obligations listed on [`Provider`] (1
     /// to 4) and stay callable for the life of the returned value.
-    pub unsafe fn from_table(table: &SecurityFunctionTableW, origin: impl Into<String>) -> Provider {
+    pub unsafe fn from_table(table: &SecurityFunctionTableW, origin: impl Into<PathBuf>) -> Provider {
         Provider {
             version: table.dwVersion,
             enumerate: table.EnumerateSecurityPackagesW,
@@ -187,19 +187,22 @@ impl Provider {
 
     /// # Safety
     /// `table` is null or a valid table whose functions stay loaded for good.
-    unsafe fn from_table_ptr(table: *const SecurityFunctionTableW, origin: String) -> Result<Provider, Error> {
+    unsafe fn from_table_ptr(table: *const SecurityFunctionTableW, origin: PathBuf) -> Result<Provider, Error> {
         // SAFETY: guaranteed by the caller.
         let Some(table) = (unsafe { table.as_ref() }) else {
-            return Err(Error::InvalidData { what: format!("InitSecurityInterfaceW of {origin} returned no table") });
+            return Err(Error::InvalidData {
+                what: format!("InitSecurityInterfaceW of {} returned no table", origin.display()),
+            });
         };
         // SAFETY: the table's functions come from the provider, whose obligations the caller
         // accepts.
         Ok(unsafe { Self::from_table(table, origin) })
     }
 
-    /// Where the provider comes from: `secur32.dll`, a library path, or the `from_table` origin.
+    /// Where the provider comes from: `secur32.dll`, the library's path as it was loaded (not
+    /// necessarily UTF-8), or the `from_table` origin.
     #[must_use]
-    pub fn origin(&self) -> &str {
+    pub fn origin(&self) -> &Path {
         &self.origin
     }
 

@@ -11,7 +11,7 @@ fn the_library_lists_and_finds_its_packages() {
     // SAFETY: the test provider (an SSPI provider), or a library without InitSecurityInterfaceW,
     // which is refused before any call.
     let provider = unsafe { Provider::load(test_provider_library()) }.unwrap();
-    assert!(provider.origin().ends_with(&format!("secpkg_test_provider_dll{}", std::env::consts::DLL_SUFFIX)));
+    assert_eq!(provider.origin(), test_provider_library());
     assert!(provider.interface_version().is_known());
     let packages = provider.packages().unwrap().into_vec().unwrap();
     let names: Vec<&str> = packages.iter().map(|p| p.name.as_str()).collect();
@@ -48,4 +48,21 @@ fn a_library_without_the_sspi_entry_point_is_refused() {
     // dlerror names the symbol, Windows' GetProcAddress does not.
     let sources = common::sources(&error);
     assert!(cfg!(windows) || sources.contains("InitSecurityInterfaceW"), "{sources}");
+}
+
+/// A library path that is not UTF-8 (Linux allows any bytes but `/` and NUL) is kept whole.
+#[cfg(unix)]
+#[test]
+fn a_non_utf8_library_path_is_the_origin_as_it_was() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = std::env::temp_dir().join(format!("secpkg-origin-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let link = dir.join(std::ffi::OsStr::from_bytes(b"provider-\xff.so"));
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink(test_provider_library(), &link).unwrap();
+    // SAFETY: a link to the test provider, an SSPI provider.
+    let provider = unsafe { Provider::load(&link) }.unwrap();
+    assert_eq!(provider.origin().as_os_str().as_bytes(), link.as_os_str().as_bytes());
+    assert_eq!(provider.packages().unwrap().len(), 4);
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -23,12 +23,12 @@ fn system() -> Option<Provider> {
 fn every_listed_package_is_found_again_by_query() {
     let Some(provider) = system() else { return };
     let packages = provider.packages().unwrap().into_vec().unwrap();
-    assert!(!packages.is_empty(), "{} lists no package", provider.origin());
+    assert!(!packages.is_empty(), "{} lists no package", provider.origin().display());
     for listed in &packages {
         let queried = provider.query(&listed.name).unwrap();
         assert_eq!(&queried, listed, "query({:?}) differs from the listed record", listed.name);
     }
-    eprintln!("{}: {} packages, each found again by query", provider.origin(), packages.len());
+    eprintln!("{}: {} packages, each found again by query", provider.origin().display(), packages.len());
 }
 
 #[test]

@@ -180,7 +180,7 @@ fn winpr_is_safe_from_many_threads_holding_many_buffers() {
         }
     };
     let expected = names(&provider.packages().unwrap());
-    stress(&format!("WinPR ({})", provider.origin()), WINPR_RUNS, "system", None, &expected);
+    stress(&format!("WinPR ({})", provider.origin().display()), WINPR_RUNS, "system", None, &expected);
 }
 
 fn path_str(path: &Path) -> &str {

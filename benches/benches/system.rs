@@ -22,7 +22,7 @@ fn raw_table(provider: &Provider) -> SecurityFunctionTableW {
         // SAFETY: the library Provider::system() already loaded (so its initialisers have run);
         // this only takes another reference to it, kept for the life of the process.
         let library = unsafe { libloading::Library::new(provider.origin()) }
-            .unwrap_or_else(|e| panic!("loading {}: {e}", provider.origin()));
+            .unwrap_or_else(|e| panic!("loading {}: {e}", provider.origin().display()));
         type Init = unsafe extern "system" fn() -> *mut SecurityFunctionTableW;
         // SAFETY: an SSPI provider exports InitSecurityInterfaceW with this signature.
         let init = unsafe { library.get::<Init>(b"InitSecurityInterfaceW\0") }.expect("InitSecurityInterfaceW");
@@ -49,7 +49,7 @@ fn main() {
     let raw = unsafe { Raw::new(&table) }.expect("the system provider's table is incomplete");
     let label = if cfg!(windows) {
         "secur32"
-    } else if provider.origin().contains("winpr") {
+    } else if provider.origin().to_string_lossy().contains("winpr") {
         "winpr"
     } else {
         "system"

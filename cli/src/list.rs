@@ -57,7 +57,7 @@ fn sspi(args: &Args, context: &Context, provider: &Provider, out: &mut Output<'_
         // an error rather than a silently altered string.
         let packages = packages.into_vec()?;
         let list = json::PackageList {
-            provider: provider.origin().to_owned(),
+            provider: provider.origin().display().to_string(),
             packages: packages
                 .iter()
                 .filter(|package| package.capabilities.contains(required))

@@ -37,7 +37,7 @@ fn sspi(provider: &Provider, name: &str, context: &Context, out: &mut Output<'_>
     if context.json() {
         json::write(out, &json::Package::from(&info))?;
     } else {
-        write_text(&info, provider.origin(), out)?;
+        write_text(&info, &provider.origin().display().to_string(), out)?;
     }
     Ok(Exit::Success)
 }

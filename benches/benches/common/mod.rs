@@ -10,7 +10,7 @@ pub fn main(subject: &Subject) {
         return;
     }
     let packages = subject.check();
-    eprintln!("{}: {} ({packages} packages)", subject.label(), subject.provider().origin());
+    eprintln!("{}: {} ({packages} packages)", subject.label(), subject.provider().origin().display());
     let mut criterion = Criterion::default().configure_from_args();
     let mut group = criterion.benchmark_group(subject.label());
     for case in Case::ALL {
