@@ -1,8 +1,8 @@
 //! The provider's array of package records, freed exactly once by the provider.
 
 use crate::wide::WideStr;
-use crate::{Capabilities, Error, PackageId, PackageInfo, Provider};
-use secpkg_sys::SecPkgInfoW;
+use crate::{Capabilities, Error, Operation, PackageId, PackageInfo, Provider};
+use secpkg_sys::{SEC_E_OK, SecPkgInfoW};
 
 /// Records the provider allocated, owned until given back to its `FreeContextBuffer`.
 ///
@@ -44,23 +44,32 @@ impl<'p> ProviderBuffer<'p> {
         unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
     }
 
-    /// Gives the buffer back, reporting the provider's status. The pointer is cleared first, so
-    /// later calls (and `drop`) find nothing to free and the records read as empty.
-    pub(crate) fn release(&mut self) -> Result<(), Error> {
+    /// Gives the buffer back, returning the provider's status (`SEC_E_OK` when there was nothing
+    /// to free). The pointer is cleared first, so later calls (and `drop`) find nothing to free
+    /// and the records read as empty.
+    fn free(&mut self) -> i32 {
         let ptr = std::mem::replace(&mut self.ptr, std::ptr::null_mut());
         if ptr.is_null() {
-            return Ok(());
+            return SEC_E_OK;
         }
         // SAFETY: `ptr` came from this provider (`new`'s contract) and has not been freed: it was
         // taken out of `self` above, so this is the only call that sees it.
         unsafe { self.provider.free(ptr) }
     }
+
+    /// Gives the buffer back, reporting a failure to free.
+    pub(crate) fn release(&mut self) -> Result<(), Error> {
+        match self.free() {
+            SEC_E_OK => Ok(()),
+            status => Err(Operation::FreeContextBuffer.failed(status)),
+        }
+    }
 }
 
 impl Drop for ProviderBuffer<'_> {
     fn drop(&mut self) {
-        // A failure cannot be reported from drop; `Packages::close` reports it.
-        let _ = self.release();
+        // A failure cannot be reported from drop; `close`, `into_vec` and `into_info` report it.
+        self.free();
     }
 }
 

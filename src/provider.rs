@@ -219,17 +219,16 @@ impl Provider {
         call()
     }
 
-    /// Gives `buffer` back to the provider's `FreeContextBuffer`.
+    /// Gives `buffer` back to the provider's `FreeContextBuffer`, returning its status. A buffer
+    /// exists only where the table has a `FreeContextBuffer` (`packages` and `query_in_place`
+    /// check first).
     ///
     /// # Safety
     /// `buffer` came from this provider and is not used or freed again.
-    pub(crate) unsafe fn free(&self, buffer: *mut SecPkgInfoW) -> Result<(), Error> {
-        let free = Operation::FreeContextBuffer.require(self.free)?;
+    pub(crate) unsafe fn free(&self, buffer: *mut SecPkgInfoW) -> i32 {
+        let Some(free) = self.free else { return SEC_E_OK };
         // SAFETY: obligation 3, with the caller's promise that this is the buffer's only free.
-        match self.call(|| unsafe { free(buffer.cast()) }) {
-            SEC_E_OK => Ok(()),
-            status => Err(Operation::FreeContextBuffer.failed(status)),
-        }
+        self.call(|| unsafe { free(buffer.cast()) })
     }
 
     /// Every security package the provider offers, in the provider's buffer.
