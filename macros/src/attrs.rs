@@ -88,6 +88,26 @@ pub(crate) fn member(named: &Named, prefix: &str) -> TokenStream {
     quote!(::secpkg_family::Member::new(#value, #sdk_name, #name, &[#(#aliases),*], #doc))
 }
 
+/// serde's traits for `ty`, forwarding to `serialize_{kind}` and `deserialize_{kind}` of the
+/// runtime's `serde_support`.
+pub(crate) fn serde_impls(rt: &TokenStream, ty: &Ident, kind: &str) -> TokenStream {
+    let serde = quote!(#rt::serde_support::serde);
+    let serialize = quote::format_ident!("serialize_{kind}");
+    let deserialize = quote::format_ident!("deserialize_{kind}");
+    quote! {
+        impl #serde::Serialize for #ty {
+            fn serialize<S: #serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+                #rt::serde_support::#serialize(*self, serializer)
+            }
+        }
+        impl<'de> #serde::Deserialize<'de> for #ty {
+            fn deserialize<D: #serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+                #rt::serde_support::#deserialize(deserializer)
+            }
+        }
+    }
+}
+
 /// Collects a derive's errors, so that one expansion reports every mistake, not just the first.
 #[derive(Default)]
 #[must_use = "call `finish()?`, or the collected errors are lost"]

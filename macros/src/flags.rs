@@ -70,21 +70,7 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
             }
         }
     });
-    let serde = family.serde.then(|| {
-        let serde = quote!(#rt::serde_support::serde);
-        quote! {
-            impl #serde::Serialize for #ty {
-                fn serialize<S: #serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
-                    #rt::serde_support::serialize_flag(*self, serializer)
-                }
-            }
-            impl<'de> #serde::Deserialize<'de> for #ty {
-                fn deserialize<D: #serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
-                    #rt::serde_support::deserialize_flag(deserializer)
-                }
-            }
-        }
-    });
+    let serde = family.serde.then(|| attrs::serde_impls(&rt, ty, "flag"));
     // Spanned on the type's name: the compiler reports an enum that is not `Copy` there.
     let family_impl = quote_spanned! {ty.span()=> impl #rt::Family for #ty };
     Ok(quote! {

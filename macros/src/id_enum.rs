@@ -83,21 +83,7 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
     // Spanned on the unknown variant's field type: a field that is not the repr is reported there.
     let wrap_unknown = quote_spanned!(unk_ty.span()=> Self::#unk(value));
     let unwrap_unknown = quote_spanned!(unk_ty.span()=> Self::#unk(value) => value);
-    let serde = family.serde.then(|| {
-        let serde = quote!(#rt::serde_support::serde);
-        quote! {
-            impl #serde::Serialize for #ty {
-                fn serialize<S: #serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
-                    #rt::serde_support::serialize_id(*self, serializer)
-                }
-            }
-            impl<'de> #serde::Deserialize<'de> for #ty {
-                fn deserialize<D: #serde::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
-                    #rt::serde_support::deserialize_id(deserializer)
-                }
-            }
-        }
-    });
+    let serde = family.serde.then(|| attrs::serde_impls(&rt, ty, "id"));
     // Spanned on the type's name: the compiler reports an enum that is not `Copy` there.
     let family_impl = quote_spanned! {ty.span()=> impl #rt::Family for #ty };
     Ok(quote! {
