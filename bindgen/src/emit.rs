@@ -229,11 +229,13 @@ fn raw_lock(raw: &str, metadata: &Metadata, families: &[ResolvedFamily]) -> Resu
         syn::parse_str(raw).map_err(|e| Error::new(format!("windows-bindgen's output does not parse: {e}")))?;
     let mut items = lock::items(&file, &[]);
     items.retain(|key, _| !key.starts_with("const "));
+    // The constants' own metadata types are left out: a family's type comes from what it describes.
     for family in families {
-        for (name, ty, value) in metadata.raw_members(family.spec) {
+        let kind = family.ty.as_ref().map(|t| t.1);
+        for (name, value) in metadata.raw_members(family.spec) {
             let rest = match value {
-                MemberValue::Int(v) => format!(": {ty} = {}", v),
-                MemberValue::Str(s) => format!(": {ty} = {s:?}"),
+                MemberValue::Int(v) => format!(" = 0x{:X}", kind.map_or(v as u128, |k| k.pattern(v))),
+                MemberValue::Str(s) => format!(" = {s:?}"),
             };
             items.insert(format!("const {name}"), rest);
         }

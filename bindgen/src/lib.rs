@@ -180,18 +180,14 @@ pub struct DiffReport {
 
 /// What two metadata files differ in for the spec's items, and for each whether the spec's
 /// normalisation, scope or supplement keeps secpkg-sys the same.
-pub fn diff(old: &Output, new: &Output) -> Vec<Difference> {
+pub fn diff(spec: &Spec, old: &Output, new: &Output) -> Vec<Difference> {
     let mut differences = Vec::new();
     let normalised_changes = lock::compare(&old.lock, &new.lock);
     for change in lock::compare(&old.raw_lock, &new.raw_lock) {
         let note = old.notes.get(&change.key).or_else(|| new.notes.get(&change.key)).cloned();
         let (covered, by) = match normalised_changes.iter().find(|c| c.key == change.key) {
             Some(api) => (false, format!("NOT covered: secpkg-sys changes: {}", api.line())),
-            None => match (note, old.lock.contains_key(&change.key)) {
-                (Some(note), _) => (true, note),
-                (None, true) => (true, "the spec's normalisation (vocabulary, aliases, renames)".to_owned()),
-                (None, false) => (true, "not part of secpkg-sys".to_owned()),
-            },
+            None => (true, note.unwrap_or_else(|| coverage(spec, &change))),
         };
         differences.push(Difference { item: change.key, old: change.old, new: change.new, covered, by });
     }
@@ -209,9 +205,26 @@ pub fn diff(old: &Output, new: &Output) -> Vec<Difference> {
     differences
 }
 
+/// Which part of the spec keeps secpkg-sys the same despite `change`.
+fn coverage(spec: &Spec, change: &lock::Change) -> String {
+    let (kind, name) = change.key.split_once(' ').unwrap_or_default();
+    let field_name = |rest: &Option<String>| rest.as_deref().and_then(|r| r.split_once(':')).map(|(n, _)| n.to_owned());
+    match kind {
+        "type" if spec.typedefs.iter().any(|t| t.name.get_ref() == name) => {
+            format!("the spec's [[typedef]] {name} (exported whatever the metadata has)")
+        }
+        "type" if spec.retype.contains_key(name) => {
+            format!("the spec's [retype]: {name} is said {}", spec.retype[name].get_ref())
+        }
+        "field" if field_name(&change.old) != field_name(&change.new) => "the spec's [[rename]]".to_owned(),
+        "const" => "the family's type (type_of) and the spec's vocabulary".to_owned(),
+        _ => "the spec's vocabulary: aliases spelled out, [[typedef]] replaces and [retype]".to_owned(),
+    }
+}
+
 impl DiffReport {
-    pub fn new(old: &Output, new: &Output, old_name: &str, new_name: &str) -> Self {
-        Self { old: old_name.to_owned(), new: new_name.to_owned(), differences: diff(old, new) }
+    pub fn new(spec: &Spec, old: &Output, new: &Output, old_name: &str, new_name: &str) -> Self {
+        Self { old: old_name.to_owned(), new: new_name.to_owned(), differences: diff(spec, old, new) }
     }
 
     pub fn json(&self) -> String {
@@ -222,15 +235,15 @@ impl DiffReport {
         use std::fmt::Write as _;
         let uncovered = self.differences.iter().filter(|d| !d.covered).count();
         let mut out = format!(
-            "{} -> {}: {} difference(s) in the spec's items, {} not covered by the spec\n",
+            "{} -> {}: {} difference(s) in the spec's items, {uncovered} not covered by the spec\n",
             self.old,
             self.new,
             self.differences.len(),
-            uncovered
         );
         for d in &self.differences {
-            let side = |rest: &Option<String>| rest.as_deref().unwrap_or("(absent)").to_owned();
-            writeln!(out, "{}  {}\n    old: {}\n    new: {}\n    {}", if d.covered { "covered " } else { "CHANGES " }, d.item, side(&d.old), side(&d.new), d.by).unwrap();
+            let side = |rest: &Option<String>| rest.as_deref().map_or("(absent)".to_owned(), |r| lock::line(&d.item, r));
+            let mark = if d.covered { "covered" } else { "CHANGES" };
+            writeln!(out, "{mark}  {}  ->  {}\n         {}", side(&d.old), side(&d.new), d.by).unwrap();
         }
         out
     }

@@ -109,7 +109,7 @@ pub fn render(spec: &Spec, metadata_source: &str, sha256: &str, items: &Items) -
 
 /// `fn X(...)`, `const X: T = v`, `field S.0 name: T`, `struct S`.
 pub fn line(key: &str, rest: &str) -> String {
-    if rest.is_empty() || rest.starts_with([':', '(']) { format!("{key}{rest}") } else { format!("{key} {rest}") }
+    if rest.is_empty() || rest.starts_with([':', '(']) || rest.starts_with(" = ") { format!("{key}{rest}") } else { format!("{key} {rest}") }
 }
 
 /// Reads a lock's items back; comment lines are skipped.
@@ -119,7 +119,7 @@ pub fn parse(text: &str) -> Items {
         let (kind, after) = line.split_once(' ').unwrap_or((line, ""));
         let end = after.find([' ', ':', '(']).unwrap_or(after.len());
         let (name, rest) = after.split_at(end);
-        let rest = rest.strip_prefix(' ').unwrap_or(rest).to_owned();
+        let rest = if rest.starts_with(" = ") { rest.to_owned() } else { rest.strip_prefix(' ').unwrap_or(rest).to_owned() };
         items.insert(format!("{kind} {name}"), rest);
     }
     items

@@ -98,8 +98,6 @@ struct Candidate<'m> {
     name: &'m str,
     namespace: &'m str,
     enumeration: Option<&'m str>,
-    /// The metadata's type for it, as a name (`HRESULT`, `i32`, the enum's name).
-    ty: String,
     value: MemberValue,
 }
 
@@ -113,8 +111,7 @@ impl Metadata {
     pub fn read(path: &Path) -> Result<Self, Error> {
         let bytes = std::fs::read(path)
             .map_err(|e| Error::new(format!("{}: cannot read the metadata: {e}", path.display())))?;
-        let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
-        Self::from_bytes(bytes, name).map_err(|e| Error::new(format!("{}: {}", path.display(), e.message)))
+        Self::from_bytes(bytes, source_name(path)).map_err(|e| Error::new(format!("{}: {}", path.display(), e.message)))
     }
 
     fn from_bytes(bytes: Vec<u8>, source: String) -> Result<Self, Error> {
@@ -156,15 +153,13 @@ impl Metadata {
             match item {
                 Item::Const(field) => {
                     if let Some(value) = field.constant().and_then(|c| member_value(&c.value())) {
-                        let ty = type_name(&field.ty());
-                        found.push(Candidate { name, namespace, enumeration: None, ty, value });
+                        found.push(Candidate { name, namespace, enumeration: None, value });
                     }
                 }
                 Item::Type(def) if def.category() == TypeCategory::Enum => {
                     for field in def.fields() {
                         if let Some(value) = field.constant().and_then(|c| member_value(&c.value())) {
-                            let (enumeration, ty) = (Some(name), name.to_owned());
-                            found.push(Candidate { name: field.name(), namespace, enumeration, ty, value });
+                            found.push(Candidate { name: field.name(), namespace, enumeration: Some(name), value });
                         }
                     }
                 }
@@ -201,18 +196,18 @@ impl Metadata {
 
     /// Every name the family's prefixes and names match, minus its exclusions, in any namespace:
     /// what the metadata offers before the spec's scope and supplement.
-    pub fn raw_members(&self, family: &Family) -> Vec<(String, String, MemberValue)> {
-        let mut found: BTreeMap<String, (String, MemberValue)> = BTreeMap::new();
+    pub fn raw_members(&self, family: &Family) -> Vec<(String, MemberValue)> {
+        let mut found: BTreeMap<String, MemberValue> = BTreeMap::new();
         for candidate in self.candidates() {
             let matched = family.prefixes.iter().any(|p| candidate.name.starts_with(p.get_ref().as_str()))
                 || family.names.iter().any(|n| n.get_ref() == candidate.name);
             let excluded = family.exclude_prefixes.iter().any(|x| candidate.name.starts_with(x.get_ref().as_str()))
                 || family.exclude.iter().any(|x| x.get_ref() == candidate.name);
             if matched && !excluded {
-                found.entry(candidate.name.to_owned()).or_insert((candidate.ty, candidate.value));
+                found.entry(candidate.name.to_owned()).or_insert(candidate.value);
             }
         }
-        found.into_iter().map(|(name, (ty, value))| (name, ty, value)).collect()
+        found.into_iter().collect()
     }
 
     /// Expands a family: its prefixes and names against the metadata's constants and enum
@@ -358,13 +353,15 @@ fn supplement_member(supplement: &Supplement, kind: Option<IntKind>) -> Member {
     }
 }
 
-/// A metadata type as a short name: `u32`, `HRESULT`, `*mut u8`.
-fn type_name(ty: &Type) -> String {
-    match ty {
-        Type::ValueName(name) | Type::ClassName(name) => name.name.clone(),
-        Type::PtrMut(inner, _) => format!("*mut {}", type_name(inner)),
-        Type::PtrConst(inner, _) => format!("*const {}", type_name(inner)),
-        other => format!("{other:?}").to_lowercase(),
+/// The file's name, from the crate folder that holds it if there is one
+/// (`windows-bindgen-0.62.1/default/Windows.Win32.winmd`): enough to tell releases apart, without
+/// the machine's path.
+fn source_name(path: &Path) -> String {
+    let is_crate_folder = |name: &str| name.rsplit_once('-').is_some_and(|(_, v)| v.starts_with(|c: char| c.is_ascii_digit()));
+    let crate_folder = path.ancestors().skip(1).find(|a| a.file_name().is_some_and(|n| is_crate_folder(&n.to_string_lossy())));
+    match crate_folder.and_then(|folder| Some((folder.file_name()?, path.strip_prefix(folder).ok()?))) {
+        Some((folder, relative)) => format!("{}/{}", folder.to_string_lossy(), relative.to_string_lossy()),
+        None => path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned()),
     }
 }
 
