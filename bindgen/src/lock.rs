@@ -50,7 +50,7 @@ pub fn items(bindings: &syn::File, families: &[ResolvedFamily]) -> Items {
                 }
             }
             syn::Item::Type(alias) => {
-                items.insert(format!("type {}", alias.ident), format!("= {}", type_text(&mut (*alias.ty).clone())));
+                items.insert(format!("type {}", alias.ident), format!(" = {}", type_text(&mut (*alias.ty).clone())));
             }
             syn::Item::Struct(strukt) => {
                 items.insert(format!("struct {}", strukt.ident), String::new());
