@@ -3,16 +3,16 @@
 
 use crate::layout::{Arch, StructLayout, struct_layout};
 use crate::lock;
-use crate::metadata::{IntKind, Member, MemberValue, Metadata, Origin, ResolvedFamily};
+use crate::metadata::{Candidates, IntKind, Member, MemberValue, Metadata, Origin, ResolvedFamily};
 use crate::normalise::{Vocabulary, normalise, undefined_types};
 use crate::spec::{Family, Kind, Spec, VariantNames};
-use windows_metadata::Type;
 use crate::{Error, WINDOWS_BINDGEN_VERSION};
 use proc_macro2::Span;
 use quote::{format_ident, quote};
 use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
 use std::process::{Command, Stdio};
+use windows_metadata::Type;
 
 /// Every file of generated/, by path relative to it.
 pub type Files = BTreeMap<String, String>;
@@ -44,6 +44,7 @@ pub fn generate(spec: &Spec, metadata: &Metadata) -> Result<Output, Error> {
     }
     check_renames(spec, metadata, &mut errors);
     let vocabulary = Vocabulary::new(spec, &mut errors);
+    let candidates = metadata.candidates(spec);
     let families: Vec<ResolvedFamily> = spec
         .families
         .iter()
@@ -52,7 +53,7 @@ pub fn generate(spec: &Spec, metadata: &Metadata) -> Result<Output, Error> {
                 errors.push(e);
                 None
             });
-            metadata.resolve(spec, family, ty, &mut errors, &mut warnings)
+            metadata.resolve(spec, &candidates, family, ty, &mut errors, &mut warnings)
         })
         .collect();
     if !errors.is_empty() {
@@ -84,8 +85,8 @@ pub fn generate(spec: &Spec, metadata: &Metadata) -> Result<Output, Error> {
     bindings_text.push_str(&vocabulary.items(spec));
     bindings_text.push_str(&generated_members(&families)?);
 
-    let bindings_file: syn::File = syn::parse_str(&bindings_text)
-        .map_err(|e| Error::new(format!("the normalised bindings do not parse: {e}")))?;
+    let bindings_file: syn::File =
+        syn::parse_str(&bindings_text).map_err(|e| Error::new(format!("the normalised bindings do not parse: {e}")))?;
     let undefined = undefined_types(&bindings_file);
     if !undefined.is_empty() {
         return Err(Error::many(
@@ -124,7 +125,7 @@ pub fn generate(spec: &Spec, metadata: &Metadata) -> Result<Output, Error> {
     }
 
     let lock_items = lock::items(&bindings_file, &families);
-    let raw_lock = raw_lock(&raw, metadata, &families)?;
+    let raw_lock = raw_lock(&raw, metadata, &candidates, &families)?;
     let notes = notes(&families);
 
     let header = header(spec, metadata);
@@ -224,7 +225,12 @@ fn check_renames(spec: &Spec, metadata: &Metadata, errors: &mut Vec<Error>) {
 /// The lock of windows-bindgen's output as it is, with every prefix match of the families (in
 /// or out of scope) and the metadata's own types for them: what the metadata says before the
 /// spec's normalisation.
-fn raw_lock(raw: &str, metadata: &Metadata, families: &[ResolvedFamily]) -> Result<lock::Items, Error> {
+fn raw_lock(
+    raw: &str,
+    metadata: &Metadata,
+    candidates: &Candidates,
+    families: &[ResolvedFamily],
+) -> Result<lock::Items, Error> {
     let file: syn::File =
         syn::parse_str(raw).map_err(|e| Error::new(format!("windows-bindgen's output does not parse: {e}")))?;
     let mut items = lock::items(&file, &[]);
@@ -232,7 +238,7 @@ fn raw_lock(raw: &str, metadata: &Metadata, families: &[ResolvedFamily]) -> Resu
     // The constants' own metadata types are left out: a family's type comes from what it describes.
     for family in families {
         let kind = family.ty.as_ref().map(|t| t.1);
-        for (name, value) in metadata.raw_members(family.spec) {
+        for (name, value) in metadata.raw_members(candidates, family.spec) {
             let rest = match value {
                 MemberValue::Int(v) => format!(" = 0x{:X}", kind.map_or(v as u128, |k| k.pattern(v))),
                 MemberValue::Str(s) => format!(" = {s:?}"),
@@ -333,7 +339,6 @@ impl From<IntKind> for IntType {
 }
 
 impl IntType {
-
     fn primitive(self) -> proc_macro2::Ident {
         format_ident!("{}{}", if self.signed { "i" } else { "u" }, self.bits.to_string())
     }

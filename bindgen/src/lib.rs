@@ -241,7 +241,8 @@ impl DiffReport {
             self.differences.len(),
         );
         for d in &self.differences {
-            let side = |rest: &Option<String>| rest.as_deref().map_or("(absent)".to_owned(), |r| lock::line(&d.item, r));
+            let side =
+                |rest: &Option<String>| rest.as_deref().map_or("(absent)".to_owned(), |r| lock::line(&d.item, r));
             let mark = if d.covered { "covered" } else { "CHANGES" };
             writeln!(out, "{mark}  {}  ->  {}\n         {}", side(&d.old), side(&d.new), d.by).unwrap();
         }

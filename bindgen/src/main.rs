@@ -110,7 +110,8 @@ fn diff(spec_path: &Path, old: &Path, new: Option<&Path>, json: bool) -> Result<
         .map_err(|e| Error::new(format!("{}: {e}", old_metadata.source)))?;
     let new_output = secpkg_bindgen::generate_output(&spec, &new_metadata)
         .map_err(|e| Error::new(format!("{}: {e}", new_metadata.source)))?;
-    let report = secpkg_bindgen::DiffReport::new(&spec, &old_output, &new_output, &old_metadata.source, &new_metadata.source);
+    let report =
+        secpkg_bindgen::DiffReport::new(&spec, &old_output, &new_output, &old_metadata.source, &new_metadata.source);
     let text = if json { report.json() + "\n" } else { report.text() };
     // A reader that stops early (`| head`) is no error.
     let _ = std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes());

@@ -5,8 +5,8 @@ use crate::spec::{Family, Kind, Spec, Supplement, SupplementValue};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::Path;
-use windows_metadata::{Type, Value};
 use windows_metadata::reader::{File, Index, Item, TypeCategory};
+use windows_metadata::{Type, Value};
 
 /// One winmd file, indexed.
 pub struct Metadata {
@@ -93,6 +93,9 @@ impl IntKind {
     }
 }
 
+/// The constants and enum members the spec's families may name.
+pub struct Candidates<'m>(Vec<Candidate<'m>>);
+
 /// A named item of the metadata that a prefix can match: a constant or an enum member.
 struct Candidate<'m> {
     name: &'m str,
@@ -146,18 +149,26 @@ impl Metadata {
         matches!(self.item(name), Some(Item::Type(t)) if t.category() == TypeCategory::Struct)
     }
 
-    /// Every constant and every enum member, in the index's order.
-    fn candidates(&self) -> Vec<Candidate<'_>> {
+    /// Every constant and every enum member that a family of the spec may name (its prefixes,
+    /// names and exclusions), in the index's order. One pass over the metadata for all families.
+    pub fn candidates<'m>(&'m self, spec: &Spec) -> Candidates<'m> {
+        let mut wanted: Vec<&str> = Vec::new();
+        for family in &spec.families {
+            let names =
+                family.prefixes.iter().chain(&family.names).chain(&family.exclude).chain(&family.exclude_prefixes);
+            wanted.extend(names.map(|n| n.get_ref().as_str()));
+        }
+        let wanted = |name: &str| wanted.iter().any(|w| name.starts_with(w));
         let mut found = Vec::new();
         for (namespace, name, item) in self.index.iter_items() {
             match item {
-                Item::Const(field) => {
+                Item::Const(field) if wanted(name) => {
                     if let Some(value) = field.constant().and_then(|c| member_value(&c.value())) {
                         found.push(Candidate { name, namespace, enumeration: None, value });
                     }
                 }
                 Item::Type(def) if def.category() == TypeCategory::Enum => {
-                    for field in def.fields() {
+                    for field in def.fields().filter(|f| wanted(f.name())) {
                         if let Some(value) = field.constant().and_then(|c| member_value(&c.value())) {
                             found.push(Candidate { name: field.name(), namespace, enumeration: Some(name), value });
                         }
@@ -166,7 +177,7 @@ impl Metadata {
                 _ => {}
             }
         }
-        found
+        Candidates(found)
     }
 
     /// The metadata type of `Struct.field`, or of the result of `Function()`.
@@ -196,15 +207,15 @@ impl Metadata {
 
     /// Every name the family's prefixes and names match, minus its exclusions, in any namespace:
     /// what the metadata offers before the spec's scope and supplement.
-    pub fn raw_members(&self, family: &Family) -> Vec<(String, MemberValue)> {
+    pub fn raw_members(&self, candidates: &Candidates, family: &Family) -> Vec<(String, MemberValue)> {
         let mut found: BTreeMap<String, MemberValue> = BTreeMap::new();
-        for candidate in self.candidates() {
+        for candidate in &candidates.0 {
             let matched = family.prefixes.iter().any(|p| candidate.name.starts_with(p.get_ref().as_str()))
                 || family.names.iter().any(|n| n.get_ref() == candidate.name);
             let excluded = family.exclude_prefixes.iter().any(|x| candidate.name.starts_with(x.get_ref().as_str()))
                 || family.exclude.iter().any(|x| x.get_ref() == candidate.name);
             if matched && !excluded {
-                found.entry(candidate.name.to_owned()).or_insert(candidate.value);
+                found.entry(candidate.name.to_owned()).or_insert_with(|| candidate.value.clone());
             }
         }
         found.into_iter().collect()
@@ -215,13 +226,14 @@ impl Metadata {
     pub fn resolve<'s>(
         &self,
         spec: &Spec,
+        candidates: &Candidates,
         family: &'s Family,
         ty: Option<(String, IntKind)>,
         errors: &mut Vec<Error>,
         warnings: &mut Vec<String>,
     ) -> ResolvedFamily<'s> {
         let family_name = family.name.get_ref();
-        let candidates = self.candidates();
+        let candidates = &candidates.0;
         // SSPI's own namespace: where the spec's functions and structs live (the one namespace of
         // flat metadata, Windows.Win32.Security.Authentication.Identity in classic metadata).
         let home: Vec<&str> =
@@ -286,10 +298,7 @@ impl Metadata {
             if members.len() == before {
                 errors.push(spec.error_at(
                     prefix,
-                    format!(
-                        "family '{family_name}': prefix '{prefix_text}' matches no constant in {}",
-                        self.source
-                    ),
+                    format!("family '{family_name}': prefix '{prefix_text}' matches no constant in {}", self.source),
                 ));
             }
         }
@@ -357,8 +366,10 @@ fn supplement_member(supplement: &Supplement, kind: Option<IntKind>) -> Member {
 /// (`windows-bindgen-0.62.1/default/Windows.Win32.winmd`): enough to tell releases apart, without
 /// the machine's path.
 fn source_name(path: &Path) -> String {
-    let is_crate_folder = |name: &str| name.rsplit_once('-').is_some_and(|(_, v)| v.starts_with(|c: char| c.is_ascii_digit()));
-    let crate_folder = path.ancestors().skip(1).find(|a| a.file_name().is_some_and(|n| is_crate_folder(&n.to_string_lossy())));
+    let is_crate_folder =
+        |name: &str| name.rsplit_once('-').is_some_and(|(_, v)| v.starts_with(|c: char| c.is_ascii_digit()));
+    let crate_folder =
+        path.ancestors().skip(1).find(|a| a.file_name().is_some_and(|n| is_crate_folder(&n.to_string_lossy())));
     match crate_folder.and_then(|folder| Some((folder.file_name()?, path.strip_prefix(folder).ok()?))) {
         Some((folder, relative)) => format!("{}/{}", folder.to_string_lossy(), relative.to_string_lossy()),
         None => path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned()),

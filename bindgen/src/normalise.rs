@@ -34,10 +34,12 @@ impl Vocabulary {
         for typedef in &spec.typedefs {
             let name = typedef.name.get_ref();
             if syn::parse_str::<syn::Type>(typedef.ty.get_ref()).is_err() {
-                errors.push(spec.error_at(
-                    &typedef.ty,
-                    format!("typedef '{name}': '{}' is not a Rust type", typedef.ty.get_ref()),
-                ));
+                errors.push(
+                    spec.error_at(
+                        &typedef.ty,
+                        format!("typedef '{name}': '{}' is not a Rust type", typedef.ty.get_ref()),
+                    ),
+                );
                 continue;
             }
             let target = if typedef.expand { &mut expanded } else { &mut kept };

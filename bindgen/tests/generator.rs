@@ -61,7 +61,7 @@ fn generated_crate_is_current_and_generation_is_deterministic() {
     assert_eq!(secpkg_bindgen::stale_files(&first, &secpkg_bindgen::default_out()), Vec::<String>::new());
     for (path, text) in &first {
         let marker = match path.rsplit_once('.').map(|(_, ext)| ext) {
-            Some("toml") => "# @generated",
+            Some("toml" | "lock") => "# @generated",
             Some("md") => "<!--\n@generated",
             _ => "// @generated",
         };
@@ -268,7 +268,10 @@ fn a_type_the_output_names_but_nobody_defines_is_refused() {
     assert_rejected(
         Some(&spec),
         None,
-        &["would name the type 'SecBufferDescriptor' (in PSecBufferDesc), which nothing defines", "nothing was written"],
+        &[
+            "would name the type 'SecBufferDescriptor' (in PSecBufferDesc), which nothing defines",
+            "nothing was written",
+        ],
     );
 }
 
@@ -288,7 +291,8 @@ fn a_family_type_comes_from_the_field_it_describes() {
     let output = run(&["--spec".as_ref(), path.as_os_str(), "--out".as_ref(), out.path().as_os_str()]);
     assert!(output.status.success(), "{}", stderr(&output));
     // A 32-bit field makes every package id a u32: a breaking retype the spec does not acknowledge.
-    std::fs::write(&path, spec_with("type_of = \"SecPkgInfoW.wRPCID\"", "type_of = \"SecPkgInfoW.cbMaxToken\"")).unwrap();
+    std::fs::write(&path, spec_with("type_of = \"SecPkgInfoW.wRPCID\"", "type_of = \"SecPkgInfoW.cbMaxToken\""))
+        .unwrap();
     let output = run(&["--spec".as_ref(), path.as_os_str(), "--out".as_ref(), out.path().as_os_str()]);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(stderr(&output).contains("retyped const RPC_C_AUTHN_WINNT"), "{}", stderr(&output));
@@ -312,13 +316,20 @@ fn an_unacknowledged_breaking_change_is_refused_and_an_acknowledged_one_written(
     let output = run(&["--spec".as_ref(), path.as_os_str(), "--out".as_ref(), out.path().as_os_str()]);
     assert!(output.status.success(), "{}", stderr(&output));
     let report = String::from_utf8_lossy(&output.stdout);
-    assert!(report.contains("removed (breaking): fn InitSecurityInterfaceA() -> PSecurityFunctionTableA"), "{report}");
+    assert!(
+        report.contains("removed (breaking): fn InitSecurityInterfaceA() -> *mut SecurityFunctionTableA"),
+        "{report}"
+    );
     let lock = std::fs::read_to_string(out.path().join("API.lock")).unwrap();
     assert!(!lock.contains("fn InitSecurityInterfaceA") && lock.contains("fn InitSecurityInterfaceW"), "{lock}");
     // Once the lock has the change, the acknowledgement is stale: a warning, not an error.
     let again = run(&["--spec".as_ref(), path.as_os_str(), "--out".as_ref(), out.path().as_os_str()]);
     assert!(again.status.success(), "{}", stderr(&again));
-    assert!(stderr(&again).contains("acknowledged change 'fn InitSecurityInterfaceA' is not a change"), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("acknowledged change 'fn InitSecurityInterfaceA' is not a change"),
+        "{}",
+        stderr(&again)
+    );
 }
 
 #[test]
@@ -338,12 +349,14 @@ fn check_fails_on_a_stale_lock_and_reports_the_change() {
 
 #[test]
 fn an_exclusion_that_matches_nothing_is_a_warning() {
-    let spec = spec_with("exclude = [\"RPC_C_AUTHN_DEFAULT\"]", "exclude = [\"RPC_C_AUTHN_DEFAULT\", \"RPC_C_AUTHN_NOPE\"]");
+    let spec =
+        spec_with("exclude = [\"RPC_C_AUTHN_DEFAULT\"]", "exclude = [\"RPC_C_AUTHN_DEFAULT\", \"RPC_C_AUTHN_NOPE\"]");
     let out = copy_of_generated();
     let spec_dir = tempfile::tempdir().unwrap();
     let path = spec_dir.path().join("sspi.toml");
     std::fs::write(&path, &spec).unwrap();
-    let output = run(&["--spec".as_ref(), path.as_os_str(), "--out".as_ref(), out.path().as_os_str(), "--check".as_ref()]);
+    let output =
+        run(&["--spec".as_ref(), path.as_os_str(), "--out".as_ref(), out.path().as_os_str(), "--check".as_ref()]);
     assert!(output.status.success(), "{}", stderr(&output));
     let err = stderr(&output);
     assert!(err.starts_with("warning: ") && err.contains(&line_of(&spec, "RPC_C_AUTHN_NOPE")), "{err}");
@@ -363,7 +376,9 @@ fn real_release(version: &str) -> Result<PathBuf, String> {
         .flatten()
         .map(|index| index.path().join(format!("windows-bindgen-{version}/default/Windows.Win32.winmd")))
         .find(|path| path.is_file())
-        .ok_or_else(|| format!("windows-bindgen {version} is not in {} (scripts/real-metadata fetches it)", registry.display()))
+        .ok_or_else(|| {
+            format!("windows-bindgen {version} is not in {} (scripts/real-metadata fetches it)", registry.display())
+        })
 }
 
 fn real_releases() -> Option<Vec<PathBuf>> {
@@ -411,7 +426,10 @@ fn diff_reports_what_a_real_release_differs_in_and_writes_nothing() {
     let text = run(&["diff".as_ref(), releases[1].as_os_str()]);
     assert!(text.status.success(), "{}", stderr(&text));
     let text = String::from_utf8_lossy(&text.stdout).into_owned();
-    assert!(text.starts_with("windows-bindgen-0.62.1/default/Windows.Win32.winmd -> windows-default 0.100.0"), "{text}");
+    assert!(
+        text.starts_with("windows-bindgen-0.62.1/default/Windows.Win32.winmd -> windows-default 0.100.0"),
+        "{text}"
+    );
     assert!(text.contains("0 not covered by the spec"), "{text}");
     for expected in [
         "covered  (absent)  ->  const SEC_I_INVALID_SESSION_STATE = 0x8009036C\n         from the spec's supplement",
@@ -428,7 +446,10 @@ fn diff_reports_what_a_real_release_differs_in_and_writes_nothing() {
     let json = run(&["diff".as_ref(), releases[1].as_os_str(), "--json".as_ref()]);
     let json: serde_json::Value = serde_json::from_slice(&json.stdout).expect("diff --json prints JSON");
     let differences = json["differences"].as_array().unwrap();
-    assert_eq!(differences.len(), text.lines().filter(|l| l.starts_with("covered") || l.starts_with("CHANGES")).count());
+    assert_eq!(
+        differences.len(),
+        text.lines().filter(|l| l.starts_with("covered") || l.starts_with("CHANGES")).count()
+    );
     assert!(differences.iter().all(|d| d["covered"] == true));
     assert!(differences.iter().any(|d| d["item"] == "const SEC_E_NOOWNER" && d["new"].is_null()));
 
