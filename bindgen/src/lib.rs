@@ -162,7 +162,8 @@ fn existing_files(out: &Path) -> Vec<String> {
 pub struct Difference {
     /// The item, as API.lock keys it (`fn FreeContextBuffer`, `const SEC_E_NOOWNER`).
     pub item: String,
-    /// What the old metadata says, before the spec's normalisation (absent: it has no such item).
+    /// The item's lock line from the old metadata, before the spec's normalisation (absent: it
+    /// has no such item).
     pub old: Option<String>,
     pub new: Option<String>,
     /// Whether secpkg-sys stays the same for this item.
@@ -189,20 +190,25 @@ pub fn diff(spec: &Spec, old: &Output, new: &Output) -> Vec<Difference> {
             Some(api) => (false, format!("NOT covered: secpkg-sys changes: {}", api.line())),
             None => (true, note.unwrap_or_else(|| coverage(spec, &change))),
         };
-        differences.push(Difference { item: change.key, old: change.old, new: change.new, covered, by });
+        let (old, new) = (full_line(&change.key, &change.old), full_line(&change.key, &change.new));
+        differences.push(Difference { item: change.key, old, new, covered, by });
     }
     for api in normalised_changes {
         if !differences.iter().any(|d| d.item == api.key) {
             differences.push(Difference {
                 item: api.key.clone(),
-                old: api.old.clone(),
-                new: api.new.clone(),
+                old: full_line(&api.key, &api.old),
+                new: full_line(&api.key, &api.new),
                 covered: false,
                 by: format!("NOT covered: secpkg-sys changes: {}", api.line()),
             });
         }
     }
     differences
+}
+
+fn full_line(key: &str, rest: &Option<String>) -> Option<String> {
+    rest.as_deref().map(|rest| lock::line(key, rest))
 }
 
 /// Which part of the spec keeps secpkg-sys the same despite `change`.
@@ -241,8 +247,7 @@ impl DiffReport {
             self.differences.len(),
         );
         for d in &self.differences {
-            let side =
-                |rest: &Option<String>| rest.as_deref().map_or("(absent)".to_owned(), |r| lock::line(&d.item, r));
+            let side = |line: &Option<String>| line.clone().unwrap_or_else(|| "(absent)".to_owned());
             let mark = if d.covered { "covered" } else { "CHANGES" };
             writeln!(out, "{mark}  {}  ->  {}\n         {}", side(&d.old), side(&d.new), d.by).unwrap();
         }

@@ -80,7 +80,7 @@ impl IntKind {
     }
 
     /// Reads a bit pattern (`0x8009036C`) as a value of this type.
-    pub fn from_pattern(self, pattern: i128) -> i128 {
+    pub fn value_of_pattern(self, pattern: i128) -> i128 {
         if self.signed && pattern >= 1i128 << (self.bits - 1) && pattern < 1i128 << self.bits {
             pattern - (1i128 << self.bits)
         } else {
@@ -352,7 +352,7 @@ impl Metadata {
 fn supplement_member(supplement: &Supplement, kind: Option<IntKind>) -> Member {
     let value = match (&supplement.value, kind) {
         (SupplementValue::Str(s), _) => MemberValue::Str(s.clone()),
-        (SupplementValue::Int(v), Some(kind)) => MemberValue::Int(kind.from_pattern(*v as i128)),
+        (SupplementValue::Int(v), Some(kind)) => MemberValue::Int(kind.value_of_pattern(*v as i128)),
         (SupplementValue::Int(v), None) => MemberValue::Int(*v as i128),
     };
     Member {

@@ -419,6 +419,46 @@ fn real_classic_releases_give_the_committed_api() {
     }
 }
 
+/// The status family has two guards against items that are no SSPI status: its namespaces and its
+/// value ranges. Each alone keeps the OLE DB SEC_E_* (Windows.Win32.System.Search, 0x80040Exx)
+/// out; without both, a prefix search lets them in.
+#[test]
+fn each_scope_guard_alone_keeps_the_ole_db_statuses_out_of_status() {
+    let Some(releases) = real_releases() else { return };
+    let namespaces = "namespaces = [\"Windows.Win32.Foundation\"]\n";
+    let values = "values = [[0, 0], [0x00090000, 0x0009FFFF], [0x80090000, 0x8009FFFF]]\n";
+    let spec_dir = tempfile::tempdir().unwrap();
+    let path = spec_dir.path().join("sspi.toml");
+    for (spec, ole_db_joins) in [
+        (spec_with(namespaces, ""), false),
+        (spec_with(values, ""), false),
+        (spec_with(namespaces, "").replacen(values, "", 1), true),
+    ] {
+        std::fs::write(&path, &spec).unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let output = run(&[
+            "--spec".as_ref(),
+            path.as_os_str(),
+            "--in".as_ref(),
+            releases[1].as_os_str(),
+            "--out".as_ref(),
+            out.path().as_os_str(),
+        ]);
+        let families = std::fs::read_to_string(out.path().join("src/families.rs")).unwrap_or_default();
+        if ole_db_joins {
+            // 13 statuses added to the API: compatible for the lock, wrong for SSPI.
+            assert!(output.status.success(), "{}", stderr(&output));
+            let report = String::from_utf8_lossy(&output.stdout);
+            assert!(report.contains("added (compatible): const SEC_E_NOOWNER: SECURITY_STATUS = 0x80040E6E in status"));
+            assert_eq!(report.matches("added (compatible): const SEC_E_").count(), 13, "{report}");
+            assert!(families.contains("SEC_E_NOOWNER"));
+        } else {
+            assert!(output.status.success(), "{}", stderr(&output));
+            assert!(!families.contains("SEC_E_NOOWNER") && families.contains("SEC_E_SECPKG_NOT_FOUND"));
+        }
+    }
+}
+
 #[test]
 fn diff_reports_what_a_real_release_differs_in_and_writes_nothing() {
     let Some(releases) = real_releases() else { return };
