@@ -59,7 +59,7 @@ pub fn items(bindings: &syn::File, families: &[ResolvedFamily]) -> Items {
                 for (position, field) in strukt.fields.iter().enumerate() {
                     let name = field.ident.as_ref().map_or_else(|| position.to_string(), ToString::to_string);
                     items.insert(
-                        format!("field {}.{position}", strukt.ident),
+                        format!("field {}.{position:02}", strukt.ident),
                         format!("{name}: {}", type_text(&mut field.ty.clone())),
                     );
                 }
@@ -69,7 +69,7 @@ pub fn items(bindings: &syn::File, families: &[ResolvedFamily]) -> Items {
                 for (position, field) in union.fields.named.iter().enumerate() {
                     let name = field.ident.as_ref().map_or_else(String::new, ToString::to_string);
                     items.insert(
-                        format!("field {}.{position}", union.ident),
+                        format!("field {}.{position:02}", union.ident),
                         format!("{name}: {}", type_text(&mut field.ty.clone())),
                     );
                 }
@@ -167,7 +167,7 @@ pub struct Change {
 
 impl Change {
     pub fn line(&self) -> String {
-        let show = |rest: &Option<String>| rest.as_deref().map_or("-".to_owned(), |r| line(&self.key, r));
+        let show = |rest: &Option<String>| rest.as_deref().map_or("(absent)".to_owned(), |r| line(&self.key, r));
         match self.kind {
             ChangeKind::Added => format!("added (compatible): {}", show(&self.new)),
             ChangeKind::Removed => format!("removed (breaking): {}", show(&self.old)),

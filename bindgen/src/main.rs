@@ -70,10 +70,11 @@ fn regenerate(args: &Args) -> Result<ExitCode, Error> {
         eprintln!("warning: {warning}");
     }
     if !compatibility.changes.is_empty() {
-        println!("API.lock: {} change(s) from the current lock:", compatibility.changes.len());
+        let mut report = format!("API.lock: {} change(s) from the current lock:\n", compatibility.changes.len());
         for change in &compatibility.changes {
-            println!("  {}", change.line());
+            report.push_str(&format!("  {}\n", change.line()));
         }
+        print_out(&report);
     }
     if args.check {
         let stale = secpkg_bindgen::stale_files(&output.files, &args.out);
@@ -112,8 +113,11 @@ fn diff(spec_path: &Path, old: &Path, new: Option<&Path>, json: bool) -> Result<
         .map_err(|e| Error::new(format!("{}: {e}", new_metadata.source)))?;
     let report =
         secpkg_bindgen::DiffReport::new(&spec, &old_output, &new_output, &old_metadata.source, &new_metadata.source);
-    let text = if json { report.json() + "\n" } else { report.text() };
-    // A reader that stops early (`| head`) is no error.
-    let _ = std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes());
+    print_out(&if json { report.json() + "\n" } else { report.text() });
     Ok(ExitCode::SUCCESS)
+}
+
+/// Prints a report; a reader that stops early (`| head`) is no error.
+fn print_out(text: &str) {
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes());
 }

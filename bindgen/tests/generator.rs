@@ -475,13 +475,13 @@ fn diff_reports_what_a_real_release_differs_in_and_writes_nothing() {
         "covered  (absent)  ->  const SEC_I_INVALID_SESSION_STATE = 0x8009036C\n         from the spec's supplement",
         "covered  const SEC_E_NOOWNER = 0x80040E6E  ->  (absent)\n         not in 'status': Windows.Win32.System.Search is outside",
         "covered  fn FreeContextBuffer(*mut core::ffi::c_void) -> HRESULT  ->  fn FreeContextBuffer(*mut core::ffi::c_void) -> SECURITY_STATUS",
-        "field SecurityFunctionTableA.1 EnumerateSecurityPackagesA: ENUMERATE_SECURITY_PACKAGES_FN_A  ->  field SecurityFunctionTableA.1 EnumerateSecurityPackages: ENUMERATE_SECURITY_PACKAGES_FN_A\n         the spec's [[rename]]",
+        "field SecurityFunctionTableA.01 EnumerateSecurityPackagesA: ENUMERATE_SECURITY_PACKAGES_FN_A  ->  field SecurityFunctionTableA.01 EnumerateSecurityPackages: ENUMERATE_SECURITY_PACKAGES_FN_A\n         the spec's [[rename]]",
         "covered  (absent)  ->  type PSecPkgInfoW = *mut SecPkgInfoW\n         the spec's [[typedef]] PSecPkgInfoW",
     ] {
         assert!(text.contains(expected), "expected {expected:?} in:\n{text}");
     }
     // Nothing spurious: what both metadata files agree on is not listed.
-    assert!(!text.contains("SEC_E_OK") && !text.contains("SecPkgInfoW.0 "), "{text}");
+    assert!(!text.contains("SEC_E_OK") && !text.contains("SecPkgInfoW.00 "), "{text}");
 
     let json = run(&["diff".as_ref(), releases[1].as_os_str(), "--json".as_ref()]);
     let json: serde_json::Value = serde_json::from_slice(&json.stdout).expect("diff --json prints JSON");
