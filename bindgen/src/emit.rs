@@ -76,7 +76,7 @@ pub fn generate(spec: &Spec, metadata: &Metadata) -> Result<Output, Error> {
     if !errors.is_empty() {
         return Err(Error::many(errors));
     }
-    let mut bindings_text = format!("{BINDINGS_PREAMBLE}{}", normalised.text);
+    let mut bindings_text = format!("{BINDINGS_PREAMBLE}{normalised}");
     for family in &families {
         if let Some((name, kind)) = &family.ty {
             bindings_text = retype_constants(spec, &bindings_text, family, name, IntType::from(*kind))?;

@@ -80,11 +80,6 @@ impl Vocabulary {
     }
 }
 
-/// windows-bindgen's text in the spec's vocabulary.
-pub struct Normalised {
-    pub text: String,
-}
-
 /// A plain alias of windows-bindgen's output: `pub type X = <not a function pointer>;`.
 fn is_plain_alias(item: &syn::ItemType) -> bool {
     !matches!(&*item.ty, syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Option"))
@@ -97,7 +92,7 @@ pub fn normalise(
     metadata_name: &str,
     errors: &mut Vec<Error>,
     warnings: &mut Vec<String>,
-) -> Result<Normalised, Error> {
+) -> Result<String, Error> {
     let file: syn::File =
         syn::parse_str(source).map_err(|e| Error::new(format!("windows-bindgen's output does not parse: {e}")))?;
     let line_starts: Vec<usize> = std::iter::once(0).chain(source.match_indices('\n').map(|(i, _)| i + 1)).collect();
@@ -170,7 +165,7 @@ pub fn normalise(
         at = end;
     }
     out.push_str(&spelled_skipping_names(&source[at..], vocabulary, &aliases));
-    Ok(Normalised { text: out })
+    Ok(out)
 }
 
 /// Respells every type name in `text`: replaced names, then aliases spelled out (recursively),

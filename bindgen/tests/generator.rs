@@ -459,6 +459,44 @@ fn each_scope_guard_alone_keeps_the_ole_db_statuses_out_of_status() {
     }
 }
 
+/// Classic metadata has RPC_C_AUTHN_LEVEL_* as members of the enum RPC_C_AUTHN_LEVEL, the flat one
+/// as constants: a family over them is the same API from both, as constants of the family's type.
+#[test]
+fn a_family_of_enum_members_is_the_same_api_as_one_of_constants() {
+    let Some(releases) = real_releases() else { return };
+    let spec = format!(
+        "{}\n[[family]]\nname = \"authn_level\"\nkind = \"values\"\ndoc = \"RPC authentication levels.\"\n\
+         prefixes = [\"RPC_C_AUTHN_LEVEL_\"]\ntype_of = \"SecPkgInfoW.fCapabilities\"\n\
+         namespaces = [\"Windows.Win32.System.Com\"]\n",
+        spec_with("", "")
+    );
+    let spec_dir = tempfile::tempdir().unwrap();
+    let path = spec_dir.path().join("sspi.toml");
+    std::fs::write(&path, &spec).unwrap();
+    let mut locks = Vec::new();
+    for metadata in [None, Some(&releases[1])] {
+        let out = copy_of_generated();
+        let mut args: Vec<&std::ffi::OsStr> =
+            vec!["--spec".as_ref(), path.as_os_str(), "--out".as_ref(), out.path().as_os_str()];
+        if let Some(metadata) = metadata {
+            args.extend(["--in".as_ref(), metadata.as_os_str()]);
+        }
+        let output = run(&args);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let report = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(report.matches("added (compatible): const RPC_C_AUTHN_LEVEL_").count(), 7, "{report}");
+        let bindings = std::fs::read_to_string(out.path().join("src/bindings.rs")).unwrap();
+        assert!(bindings.contains("pub const RPC_C_AUTHN_LEVEL_PKT_PRIVACY: u32 = 6;"), "{bindings}");
+        if metadata.is_some() {
+            assert!(bindings.contains("A member of the metadata's enum `RPC_C_AUTHN_LEVEL`"));
+        }
+        let lock = std::fs::read_to_string(out.path().join("API.lock")).unwrap();
+        locks.push(lock.lines().filter(|l| !l.starts_with("# metadata")).collect::<Vec<_>>().join("\n"));
+    }
+    assert_eq!(locks[0], locks[1]);
+    assert!(locks[0].contains("const RPC_C_AUTHN_LEVEL_CALL: u32 = 0x00000003 in authn_level"));
+}
+
 #[test]
 fn diff_reports_what_a_real_release_differs_in_and_writes_nothing() {
     let Some(releases) = real_releases() else { return };
