@@ -1,5 +1,6 @@
-//! Writing secpkg-sys: windows-bindgen's output with the families' types fixed, the supplement,
-//! one `*_family!` macro per family, and the layout facts.
+//! Writing secpkg-sys: windows-bindgen's output normalised to the spec's vocabulary, with the
+//! families' types fixed, the supplement and enum members as constants, one `*_family!` macro
+//! per family, the layout facts, and API.lock.
 
 use crate::layout::{Arch, StructLayout, struct_layout};
 use crate::lock;
