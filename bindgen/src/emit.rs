@@ -1,86 +1,288 @@
-//! Writing secpkg-sys: windows-bindgen's output with the families' types fixed, the supplement,
-//! one `*_family!` macro per family, and the layout facts.
+//! Writing secpkg-sys: windows-bindgen's output normalised to the spec's vocabulary, with the
+//! families' types fixed, the supplement and enum members as constants, one `*_family!` macro
+//! per family, the layout facts, and API.lock.
 
 use crate::layout::{Arch, StructLayout, struct_layout};
-use crate::metadata::{Member, MemberValue, Metadata, ResolvedFamily};
-use crate::spec::{Kind, Spec, VariantNames};
+use crate::lock;
+use crate::metadata::{Candidates, IntKind, Member, MemberValue, Metadata, Origin, ResolvedFamily};
+use crate::normalise::{Vocabulary, normalise, undefined_types};
+use crate::spec::{Family, Kind, Spec, VariantNames};
 use crate::{Error, WINDOWS_BINDGEN_VERSION};
 use quote::{format_ident, quote};
 use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
 use std::process::{Command, Stdio};
+use windows_metadata::Type;
 
 /// Every file of generated/, by path relative to it.
 pub type Files = BTreeMap<String, String>;
 
-pub fn generate(spec: &Spec, metadata: &Metadata) -> Result<Files, Error> {
+/// Everything one run computes: the files, and what `diff` and the lock comparison need.
+pub struct Output {
+    pub files: Files,
+    /// The public API as generated/API.lock lists it.
+    pub lock: lock::Items,
+    /// The same, from windows-bindgen's output as it is and every prefix match, for `diff`.
+    pub raw_lock: lock::Items,
+    /// Why an item of the raw lock is not in the lock as it is, or where a supplied one comes from.
+    pub notes: BTreeMap<String, String>,
+    pub warnings: Vec<String>,
+}
+
+pub fn generate(spec: &Spec, metadata: &Metadata) -> Result<Output, Error> {
+    let mut errors: Vec<Error> = Vec::new();
+    let mut warnings: Vec<String> = Vec::new();
     for name in &spec.functions {
         if !metadata.is_function(name.get_ref()) {
-            return Err(spec.error_at(name, format!("function '{}' is not in {}", name.get_ref(), metadata.source)));
+            errors.push(spec.error_at(name, format!("function '{}' is not in {}", name.get_ref(), metadata.source)));
         }
     }
     for name in &spec.structs {
         if !metadata.is_struct(name.get_ref()) {
-            return Err(spec.error_at(name, format!("struct '{}' is not in {}", name.get_ref(), metadata.source)));
+            errors.push(spec.error_at(name, format!("struct '{}' is not in {}", name.get_ref(), metadata.source)));
         }
     }
-    let families = spec.families.iter().map(|family| metadata.resolve(spec, family)).collect::<Result<Vec<_>, _>>()?;
-    let typed: Vec<(ResolvedFamily, Option<IntType>)> = families
-        .into_iter()
+    check_renames(spec, metadata, &mut errors);
+    let vocabulary = Vocabulary::new(spec, &mut errors);
+    let candidates = metadata.candidates(spec);
+    let families: Vec<ResolvedFamily> = spec
+        .families
+        .iter()
         .map(|family| {
-            let ty = match &family.spec.ty {
-                Some(ty) => Some(IntType::parse(ty.get_ref()).ok_or_else(|| {
-                    spec.error_at(
-                        ty,
-                        format!("family '{}': unknown type '{}'", family.spec.name.get_ref(), ty.get_ref()),
-                    )
-                })?),
-                None => None,
-            };
-            Ok((family, ty))
+            let ty = family_type(spec, metadata, &vocabulary, family).unwrap_or_else(|e| {
+                errors.push(e);
+                None
+            });
+            metadata.resolve(spec, &candidates, family, ty, &mut errors, &mut warnings)
         })
-        .collect::<Result<_, Error>>()?;
+        .collect();
+    if !errors.is_empty() {
+        return Err(Error::many(errors));
+    }
 
     let mut filters: Vec<String> = Vec::new();
     for name in spec.functions.iter().chain(&spec.structs) {
         filters.extend(metadata.qualified(name.get_ref()));
     }
-    for (family, _) in &typed {
-        filters.extend(family.members.iter().filter_map(|m| m.namespace.as_ref().map(|ns| format!("{ns}.{}", m.name))));
+    for family in &families {
+        filters.extend(family.members.iter().filter_map(|m| match &m.origin {
+            Origin::Constant { namespace } => Some(format!("{namespace}.{}", m.name)),
+            _ => None,
+        }));
     }
 
     let raw = run_windows_bindgen(metadata, &filters)?;
-    let mut bindings_text = format!("{BINDINGS_PREAMBLE}{raw}");
-    for (family, ty) in &typed {
-        if let Some(ty) = ty {
-            bindings_text = retype_constants(spec, &bindings_text, family, *ty)?;
+    let normalised = normalise(spec, &vocabulary, &raw, &metadata.source, &mut errors, &mut warnings)?;
+    if !errors.is_empty() {
+        return Err(Error::many(errors));
+    }
+    let mut bindings_text = format!("{BINDINGS_PREAMBLE}{normalised}");
+    for family in &families {
+        if let Some((name, kind)) = &family.ty {
+            bindings_text = retype_constants(spec, &bindings_text, family, name, IntType::from(*kind))?;
         }
     }
-    bindings_text.push_str(&supplement_items(spec, &typed));
+    bindings_text.push_str(&vocabulary.items(spec));
+    bindings_text.push_str(&generated_members(&families)?);
+
+    let bindings_file: syn::File =
+        syn::parse_str(&bindings_text).map_err(|e| Error::new(format!("the normalised bindings do not parse: {e}")))?;
+    let undefined = undefined_types(&bindings_file);
+    if !undefined.is_empty() {
+        return Err(Error::many(
+            undefined
+                .into_iter()
+                .map(|(name, user)| {
+                    Error::new(format!(
+                        "src/bindings.rs would name the type '{name}' (in {user}), which nothing defines: \
+                         add it to the spec's [[typedef]] or fix the one that names it; nothing was written"
+                    ))
+                })
+                .collect(),
+        ));
+    }
 
     let mut macros = String::from("//! One macro per constant family of the spec.\n");
-    for (family, ty) in &typed {
-        if let Some(ty) = ty {
-            macros.push_str(&family_macro(spec, family, *ty)?);
+    for family in &families {
+        if let Some((_, kind)) = &family.ty {
+            macros.push_str(&family_macro(spec, family, IntType::from(*kind))?);
         }
     }
 
-    let layouts = spec
+    let mut layouts = spec
         .structs
         .iter()
         .flat_map(|name| Arch::ALL.map(|arch| struct_layout(metadata, name.get_ref(), arch)))
         .collect::<Result<Vec<_>, _>>()?;
+    for layout in &mut layouts {
+        for rename in spec.renames.iter().filter(|r| r.strukt.get_ref() == &layout.name) {
+            for field in &mut layout.fields {
+                if let Some((sdk, _)) = rename.fields.iter().find(|(_, from)| from.get_ref() == &field.name) {
+                    field.name = sdk.clone();
+                }
+            }
+        }
+    }
+
+    let lock_items = lock::items(&bindings_file, &families);
+    let raw_lock = raw_lock(&raw, metadata, &candidates, &families)?;
+    let notes = notes(&families);
 
     let header = header(spec, metadata);
     let mut files = Files::new();
-    let rs = |body: String| -> Result<String, Error> { Ok(format!("{}{}", comment(&header, "//"), rustfmt(&body)?)) };
-    files.insert("src/bindings.rs".into(), rs(bindings_text)?);
-    files.insert("src/families.rs".into(), rs(macros)?);
-    files.insert("src/layout.rs".into(), rs(layout_file(&layouts))?);
+    let sources = [
+        ("src/bindings.rs", bindings_text),
+        ("src/families.rs", macros),
+        ("src/layout.rs", layout_file(&layouts)),
+        ("src/lib.rs", include_str!("../templates/lib.rs").to_owned()),
+    ];
+    // One rustfmt process per file, side by side: they are most of a regeneration's wall time.
+    let formatted: Vec<Result<String, Error>> = std::thread::scope(|scope| {
+        let jobs: Vec<_> = sources.iter().map(|(_, body)| scope.spawn(|| rustfmt(body))).collect();
+        jobs.into_iter()
+            .map(|job| job.join().unwrap_or_else(|_| Err(Error::new("rustfmt's thread panicked"))))
+            .collect()
+    });
+    for ((path, _), text) in sources.iter().zip(formatted) {
+        files.insert((*path).into(), format!("{}{}", comment(&header, "//"), text?));
+    }
     files.insert("LAYOUT.md".into(), format!("<!--\n{header}-->\n\n{}", layout_table(&layouts)));
-    files.insert("src/lib.rs".into(), rs(include_str!("../templates/lib.rs").to_owned())?);
     files.insert("Cargo.toml".into(), format!("{}{}", comment(&header, "#"), include_str!("../templates/Cargo.toml")));
-    Ok(files)
+    files.insert(lock::FILE.into(), lock::render(spec, &metadata.source, &metadata.sha256, &lock_items));
+    Ok(Output { files, lock: lock_items, raw_lock, notes, warnings })
+}
+
+/// The family's type, from the field it describes or the function whose result it is, named in
+/// the spec's vocabulary.
+fn family_type(
+    spec: &Spec,
+    metadata: &Metadata,
+    vocabulary: &Vocabulary,
+    family: &Family,
+) -> Result<Option<(String, IntKind)>, Error> {
+    let Some(path) = &family.type_of else {
+        return Ok(None);
+    };
+    let family_name = family.name.get_ref();
+    let ty = metadata.type_of(path.get_ref()).ok_or_else(|| {
+        spec.error_at(
+            path,
+            format!(
+                "family '{family_name}': type_of '{}' is no struct field or function of {}",
+                path.get_ref(),
+                metadata.source
+            ),
+        )
+    })?;
+    let name = match &ty {
+        Type::U8 => "u8",
+        Type::U16 => "u16",
+        Type::U32 => "u32",
+        Type::U64 => "u64",
+        Type::I8 => "i8",
+        Type::I16 => "i16",
+        Type::I32 => "i32",
+        Type::I64 => "i64",
+        Type::ValueName(name) | Type::ClassName(name) => vocabulary.spelling(&name.name),
+        _ => "",
+    };
+    match IntKind::parse(vocabulary.underlying(name)) {
+        Some(kind) => Ok(Some((name.to_owned(), kind))),
+        None => Err(spec.error_at(
+            path,
+            format!(
+                "family '{family_name}': {} has the type {ty:?} in {}, which is no integer type of the spec's \
+                 vocabulary",
+                path.get_ref(),
+                metadata.source
+            ),
+        )),
+    }
+}
+
+/// Each rename must meet the metadata one way or the other: the struct has the metadata's name
+/// (renamed) or sspi.h's (nothing to do), never both and never neither.
+fn check_renames(spec: &Spec, metadata: &Metadata, errors: &mut Vec<Error>) {
+    for rename in &spec.renames {
+        let strukt = rename.strukt.get_ref();
+        if !spec.structs.iter().any(|s| s.get_ref() == strukt) {
+            errors.push(spec.error_at(&rename.strukt, format!("rename: '{strukt}' is not one of the spec's structs")));
+            continue;
+        }
+        let fields = metadata.field_names(strukt);
+        if fields.is_empty() {
+            continue;
+        }
+        for (sdk, from) in &rename.fields {
+            match (fields.contains(sdk), fields.contains(from.get_ref())) {
+                (true, true) => errors.push(spec.error_at(
+                    from,
+                    format!("rename {strukt}.{} -> {sdk}: {} has both fields", from.get_ref(), metadata.source),
+                )),
+                (false, false) => errors.push(spec.error_at(
+                    from,
+                    format!(
+                        "rename {strukt}.{} -> {sdk}: {} has neither field; drop or fix the rename",
+                        from.get_ref(),
+                        metadata.source
+                    ),
+                )),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The lock of windows-bindgen's output as it is, with every prefix match of the families (in
+/// or out of scope) and the metadata's own types for them: what the metadata says before the
+/// spec's normalisation.
+fn raw_lock(
+    raw: &str,
+    metadata: &Metadata,
+    candidates: &Candidates,
+    families: &[ResolvedFamily],
+) -> Result<lock::Items, Error> {
+    let file: syn::File =
+        syn::parse_str(raw).map_err(|e| Error::new(format!("windows-bindgen's output does not parse: {e}")))?;
+    let mut items = lock::items(&file, &[]);
+    items.retain(|key, _| !key.starts_with("const "));
+    // The constants' own metadata types are left out: a family's type comes from what it describes.
+    for family in families {
+        let kind = family.ty.as_ref().map(|t| t.1);
+        for (name, value) in metadata.raw_members(candidates, family.spec) {
+            let rest = match value {
+                MemberValue::Int(v) => format!(" = 0x{:X}", kind.map_or(v as u128, |k| k.pattern(v))),
+                MemberValue::Str(s) => format!(" = {s:?}"),
+            };
+            items.insert(format!("const {name}"), rest);
+        }
+    }
+    Ok(items)
+}
+
+fn notes(families: &[ResolvedFamily]) -> BTreeMap<String, String> {
+    let mut notes = BTreeMap::new();
+    for family in families {
+        let family_name = family.spec.name.get_ref();
+        for left in &family.left_out {
+            notes.insert(format!("const {}", left.name), format!("not in '{family_name}': {}", left.reason));
+        }
+        for member in &family.members {
+            match &member.origin {
+                Origin::Supplement { source } => {
+                    notes.insert(format!("const {}", member.name), format!("from the spec's supplement ({source})"));
+                }
+                Origin::EnumMember { enumeration, .. } => {
+                    notes.insert(
+                        format!("const {}", member.name),
+                        format!("a member of the enum {enumeration}, emitted as a constant"),
+                    );
+                }
+                Origin::Constant { .. } => {}
+            }
+        }
+    }
+    notes
 }
 
 fn header(spec: &Spec, metadata: &Metadata) -> String {
@@ -134,32 +336,20 @@ fn run_windows_bindgen(metadata: &Metadata, filters: &[String]) -> Result<String
     std::fs::read_to_string(&out).map_err(|e| Error::new(format!("windows-bindgen wrote no output: {e}")))
 }
 
-/// The integer types a family may have, with the aliases the metadata uses for them.
+/// The integer behind a family's type.
 #[derive(Clone, Copy)]
 struct IntType {
-    name: &'static str,
     bits: u32,
     signed: bool,
 }
 
-impl IntType {
-    fn parse(name: &str) -> Option<Self> {
-        let (name, bits, signed) = match name {
-            "u8" => ("u8", 8, false),
-            "u16" => ("u16", 16, false),
-            "u32" => ("u32", 32, false),
-            "u64" => ("u64", 64, false),
-            "i8" => ("i8", 8, true),
-            "i16" => ("i16", 16, true),
-            "i32" => ("i32", 32, true),
-            "i64" => ("i64", 64, true),
-            "SECURITY_STATUS" => ("SECURITY_STATUS", 32, true),
-            "HRESULT" => ("HRESULT", 32, true),
-            _ => return None,
-        };
-        Some(Self { name, bits, signed })
+impl From<IntKind> for IntType {
+    fn from(kind: IntKind) -> Self {
+        Self { bits: kind.bits, signed: kind.signed }
     }
+}
 
+impl IntType {
     fn primitive(self) -> proc_macro2::Ident {
         format_ident!("{}{}", if self.signed { "i" } else { "u" }, self.bits.to_string())
     }
@@ -184,7 +374,13 @@ fn int_members<'f>(family: &'f ResolvedFamily) -> impl Iterator<Item = (&'f Memb
 /// The metadata types constants by how they are written in C (SECPKG_FLAG_* as i32, while
 /// fCapabilities is u32): give each member its family's type, after checking the value fits.
 /// syn finds each constant's type; only that span of windows-bindgen's text is replaced.
-fn retype_constants(spec: &Spec, source: &str, family: &ResolvedFamily, ty: IntType) -> Result<String, Error> {
+fn retype_constants(
+    spec: &Spec,
+    source: &str,
+    family: &ResolvedFamily,
+    type_name: &str,
+    ty: IntType,
+) -> Result<String, Error> {
     let file: syn::File =
         syn::parse_str(source).map_err(|e| Error::new(format!("windows-bindgen's output does not parse: {e}")))?;
     let mut pending: HashSet<&str> = HashSet::new();
@@ -193,14 +389,15 @@ fn retype_constants(spec: &Spec, source: &str, family: &ResolvedFamily, ty: IntT
             return Err(spec.error_at(
                 &family.spec.name,
                 format!(
-                    "family '{}': {} = {value} does not fit its type {}",
+                    "family '{}': {} = {value} does not fit its type {type_name}",
                     family.spec.name.get_ref(),
                     member.name,
-                    ty.name
                 ),
             ));
         }
-        pending.insert(&member.name);
+        if matches!(member.origin, Origin::Constant { .. }) {
+            pending.insert(&member.name);
+        }
     }
     let line_starts: Vec<usize> = std::iter::once(0).chain(source.match_indices('\n').map(|(i, _)| i + 1)).collect();
     let offset = |at: proc_macro2::LineColumn| line_starts[at.line - 1] + at.column;
@@ -219,31 +416,54 @@ fn retype_constants(spec: &Spec, source: &str, family: &ResolvedFamily, ty: IntT
     let mut out = source.to_owned();
     spans.sort_unstable();
     for (start, end) in spans.into_iter().rev() {
-        out.replace_range(start..end, ty.name);
+        out.replace_range(start..end, type_name);
     }
     Ok(out)
 }
 
-/// String constants the metadata lacks, in windows-bindgen's style (a NUL-terminated PCWSTR).
-fn supplement_items(spec: &Spec, families: &[(ResolvedFamily, Option<IntType>)]) -> String {
+/// The members windows-bindgen does not emit: the supplement's, and enum members (as constants
+/// of the family's type, in windows-bindgen's style).
+fn generated_members(families: &[ResolvedFamily]) -> Result<String, Error> {
     let mut out = String::new();
-    for (family, _) in families {
-        for member in family.members.iter().filter(|m| m.namespace.is_none()) {
-            let MemberValue::Str(value) = &member.value else {
-                continue;
-            };
-            let supplement =
-                spec.supplements.iter().find(|s| s.name.get_ref() == &member.name).expect("resolved from it");
-            let units: Vec<u16> = value.encode_utf16().chain([0]).collect();
+    for family in families {
+        for member in &family.members {
             let name = format_ident!("{}", member.name);
-            let doc = format!(" `{value}`. Not in the metadata; from the spec's supplement: {}", supplement.source);
-            out.push_str(&prettyplease::unparse(&syn::parse_quote! {
-                #[doc = #doc]
-                pub const #name: PCWSTR = [#(#units),*].as_ptr();
-            }));
+            let doc = match &member.origin {
+                Origin::Constant { .. } => continue,
+                Origin::Supplement { source } => format!(" Not in the metadata; from the spec's supplement: {source}"),
+                Origin::EnumMember { enumeration, .. } => {
+                    format!(" A member of the metadata's enum `{enumeration}`, as a constant of the family's type.")
+                }
+            };
+            let item: syn::Item = match (&member.value, &family.ty) {
+                (MemberValue::Str(value), _) => {
+                    let units: Vec<u16> = value.encode_utf16().chain([0]).collect();
+                    let doc = format!(" `{value}`.{doc}");
+                    syn::parse_quote! {
+                        #[doc = #doc]
+                        pub const #name: PCWSTR = [#(#units),*].as_ptr();
+                    }
+                }
+                (MemberValue::Int(value), Some((type_name, _))) => {
+                    let ty = format_ident!("{}", type_name);
+                    let value = proc_macro2::Literal::i128_unsuffixed(*value);
+                    syn::parse_quote! {
+                        #[doc = #doc]
+                        pub const #name: #ty = #value;
+                    }
+                }
+                (MemberValue::Int(_), None) => {
+                    return Err(Error::new(format!(
+                        "family '{}': {} is a number, but the family has no type",
+                        family.spec.name.get_ref(),
+                        member.name
+                    )));
+                }
+            };
+            out.push_str(&prettyplease::unparse(&syn::File { shebang: None, attrs: vec![], items: vec![item] }));
         }
     }
-    out
+    Ok(out)
 }
 
 fn family_macro(spec: &Spec, family: &ResolvedFamily, ty: IntType) -> Result<String, Error> {

@@ -3,10 +3,12 @@
 
 mod emit;
 mod layout;
+pub mod lock;
 mod metadata;
+mod normalise;
 mod spec;
 
-pub use emit::Files;
+pub use emit::{Files, Output};
 pub use metadata::Metadata;
 pub use spec::Spec;
 
@@ -26,6 +28,12 @@ pub struct Error {
 impl Error {
     pub fn new(message: impl Into<String>) -> Self {
         Self { message: message.into() }
+    }
+
+    /// Several problems, one line each: a run reports all it found, not only the first.
+    pub fn many(errors: Vec<Error>) -> Self {
+        let lines: Vec<String> = errors.into_iter().map(|e| e.message).collect();
+        Self { message: lines.join("\nerror: ") }
     }
 }
 
@@ -48,13 +56,54 @@ pub fn default_out() -> PathBuf {
 
 /// Generates every file of secpkg-sys in memory.
 pub fn generate(spec: &Path, metadata: Option<&Path>) -> Result<Files, Error> {
-    emit::require_rustfmt()?;
     let spec = Spec::read(spec)?;
-    let metadata = match metadata {
-        Some(path) => Metadata::read(path)?,
-        None => Metadata::bundled()?,
+    let metadata = read_metadata(metadata)?;
+    generate_output(&spec, &metadata).map(|output| output.files)
+}
+
+/// The metadata at `path`, or the bundled one.
+pub fn read_metadata(path: Option<&Path>) -> Result<Metadata, Error> {
+    match path {
+        Some(path) => Metadata::read(path),
+        None => Metadata::bundled(),
+    }
+}
+
+/// Generates secpkg-sys in memory, with its lock and the notes `diff` reads.
+pub fn generate_output(spec: &Spec, metadata: &Metadata) -> Result<Output, Error> {
+    emit::require_rustfmt()?;
+    emit::generate(spec, metadata)
+}
+
+/// What a regeneration changes in the API, compared with the lock at `old` (if there is one),
+/// and the breaking changes the spec does not acknowledge.
+pub struct Compatibility {
+    pub changes: Vec<lock::Change>,
+    pub unacknowledged: Vec<lock::Change>,
+    /// Acknowledgements that match no change.
+    pub stale_acknowledgements: Vec<String>,
+}
+
+pub fn compatibility(spec: &Spec, old_lock: Option<&str>, new: &lock::Items) -> Compatibility {
+    let Some(old_lock) = old_lock else {
+        return Compatibility { changes: Vec::new(), unacknowledged: Vec::new(), stale_acknowledgements: Vec::new() };
     };
-    emit::generate(&spec, &metadata)
+    let changes = lock::compare(&lock::parse(old_lock), new);
+    let acknowledged = |change: &lock::Change| spec.acknowledged.iter().any(|a| a.item.get_ref() == &change.key);
+    let unacknowledged = changes.iter().filter(|c| c.kind.is_breaking() && !acknowledged(c)).cloned().collect();
+    let stale_acknowledgements = spec
+        .acknowledged
+        .iter()
+        .filter(|a| !changes.iter().any(|c| &c.key == a.item.get_ref()))
+        .map(|a| {
+            format!(
+                "{}: acknowledged change '{}' is not a change of this regeneration; drop it once the lock has it",
+                spec.location(&a.item),
+                a.item.get_ref()
+            )
+        })
+        .collect();
+    Compatibility { changes, unacknowledged, stale_acknowledgements }
 }
 
 /// The files of `out` that differ from `files`, are missing, or are not generated at all.
@@ -106,4 +155,102 @@ fn existing_files(out: &Path) -> Vec<String> {
     let mut found = Vec::new();
     walk(out, out, &mut found);
     found
+}
+
+/// One difference between two metadata files, for the spec's items.
+#[derive(serde::Serialize)]
+pub struct Difference {
+    /// The item, as API.lock keys it (`fn FreeContextBuffer`, `const SEC_E_NOOWNER`).
+    pub item: String,
+    /// The item's lock line from the old metadata, before the spec's normalisation (absent: it
+    /// has no such item).
+    pub old: Option<String>,
+    pub new: Option<String>,
+    /// Whether secpkg-sys stays the same for this item.
+    pub covered: bool,
+    /// How the spec covers it, or the change secpkg-sys would make.
+    pub by: String,
+}
+
+#[derive(serde::Serialize)]
+pub struct DiffReport {
+    pub old: String,
+    pub new: String,
+    pub differences: Vec<Difference>,
+}
+
+/// What two metadata files differ in for the spec's items, and for each whether the spec's
+/// normalisation, scope or supplement keeps secpkg-sys the same.
+pub fn diff(spec: &Spec, old: &Output, new: &Output) -> Vec<Difference> {
+    let mut differences = Vec::new();
+    let normalised_changes = lock::compare(&old.lock, &new.lock);
+    for change in lock::compare(&old.raw_lock, &new.raw_lock) {
+        let note = old.notes.get(&change.key).or_else(|| new.notes.get(&change.key)).cloned();
+        let (covered, by) = match normalised_changes.iter().find(|c| c.key == change.key) {
+            Some(api) => (false, format!("NOT covered: secpkg-sys changes: {}", api.line())),
+            None => (true, note.unwrap_or_else(|| coverage(spec, &change))),
+        };
+        let (old, new) = (full_line(&change.key, &change.old), full_line(&change.key, &change.new));
+        differences.push(Difference { item: change.key, old, new, covered, by });
+    }
+    for api in normalised_changes {
+        if !differences.iter().any(|d| d.item == api.key) {
+            differences.push(Difference {
+                item: api.key.clone(),
+                old: full_line(&api.key, &api.old),
+                new: full_line(&api.key, &api.new),
+                covered: false,
+                by: format!("NOT covered: secpkg-sys changes: {}", api.line()),
+            });
+        }
+    }
+    differences
+}
+
+fn full_line(key: &str, rest: &Option<String>) -> Option<String> {
+    rest.as_deref().map(|rest| lock::line(key, rest))
+}
+
+/// Which part of the spec keeps secpkg-sys the same despite `change`.
+fn coverage(spec: &Spec, change: &lock::Change) -> String {
+    let (kind, name) = change.key.split_once(' ').unwrap_or_default();
+    let field_name = |rest: &Option<String>| rest.as_deref().and_then(|r| r.split_once(':')).map(|(n, _)| n.to_owned());
+    match kind {
+        "type" if spec.typedefs.iter().any(|t| t.name.get_ref() == name) => {
+            format!("the spec's [[typedef]] {name} (exported whatever the metadata has)")
+        }
+        "type" if spec.retype.contains_key(name) => {
+            format!("the spec's [retype]: {name} is said {}", spec.retype[name].get_ref())
+        }
+        "field" if field_name(&change.old) != field_name(&change.new) => "the spec's [[rename]]".to_owned(),
+        "const" => "the family's type (type_of) and the spec's vocabulary".to_owned(),
+        _ => "the spec's vocabulary: aliases spelled out, [[typedef]] replaces and [retype]".to_owned(),
+    }
+}
+
+impl DiffReport {
+    pub fn new(spec: &Spec, old: &Output, new: &Output, old_name: &str, new_name: &str) -> Self {
+        Self { old: old_name.to_owned(), new: new_name.to_owned(), differences: diff(spec, old, new) }
+    }
+
+    pub fn json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("plain data")
+    }
+
+    pub fn text(&self) -> String {
+        use std::fmt::Write as _;
+        let uncovered = self.differences.iter().filter(|d| !d.covered).count();
+        let mut out = format!(
+            "{} -> {}: {} difference(s) in the spec's items, {uncovered} not covered by the spec\n",
+            self.old,
+            self.new,
+            self.differences.len(),
+        );
+        for d in &self.differences {
+            let side = |line: &Option<String>| line.clone().unwrap_or_else(|| "(absent)".to_owned());
+            let mark = if d.covered { "covered" } else { "CHANGES" };
+            writeln!(out, "{mark}  {}  ->  {}\n         {}", side(&d.old), side(&d.new), d.by).unwrap();
+        }
+        out
+    }
 }

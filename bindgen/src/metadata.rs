@@ -1,11 +1,12 @@
 //! The Windows metadata: loading it, and resolving the spec's names against it.
 
 use crate::Error;
-use crate::spec::{Family, Kind, Spec};
+use crate::spec::{Family, Kind, Spec, Supplement, SupplementValue};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use std::path::Path;
-use windows_metadata::Value;
 use windows_metadata::reader::{File, Index, Item, TypeCategory};
+use windows_metadata::{Type, Value};
 
 /// One winmd file, indexed.
 pub struct Metadata {
@@ -18,12 +19,12 @@ pub struct Metadata {
     namespaces: Vec<String>,
 }
 
-/// A constant of a family, as the metadata gives it.
+/// A constant of a family, as the metadata gives it (or the spec's supplement).
 #[derive(Clone, Debug)]
 pub struct Member {
     pub name: String,
     pub value: MemberValue,
-    pub namespace: Option<String>,
+    pub origin: Origin,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -32,10 +33,75 @@ pub enum MemberValue {
     Str(String),
 }
 
-/// A resolved family: its members in the metadata's order of names (sorted, for determinism).
+/// Where a family member comes from, which decides who emits it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Origin {
+    /// A constant of the metadata: windows-bindgen emits it.
+    Constant { namespace: String },
+    /// A member of an enum of the metadata (classic metadata's RPC_C_AUTHN_LEVEL): the generator
+    /// emits it as a constant of the family's type, without the enum.
+    EnumMember { namespace: String, enumeration: String },
+    /// The spec's supplement, naming the SDK header it comes from.
+    Supplement { source: String },
+}
+
+/// A name the family's prefixes match but that does not join it, and why (for `diff`).
+#[derive(Clone, Debug)]
+pub struct LeftOut {
+    pub name: String,
+    pub reason: String,
+}
+
+/// A resolved family: its members sorted by name, and its type.
 pub struct ResolvedFamily<'s> {
     pub spec: &'s Family,
     pub members: Vec<Member>,
+    pub left_out: Vec<LeftOut>,
+    /// The family's type as secpkg-sys names it (`u32`, `SECURITY_STATUS`), with its integer.
+    pub ty: Option<(String, IntKind)>,
+}
+
+/// An integer type: its width and signedness.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IntKind {
+    pub bits: u32,
+    pub signed: bool,
+}
+
+impl IntKind {
+    pub fn parse(rust: &str) -> Option<Self> {
+        let (signed, bits) = match rust.split_at_checked(1)? {
+            ("u", bits) => (false, bits),
+            ("i", bits) => (true, bits),
+            _ => return None,
+        };
+        let bits: u32 = bits.parse().ok().filter(|b| [8, 16, 32, 64].contains(b))?;
+        Some(Self { bits, signed })
+    }
+
+    /// Reads a bit pattern (`0x8009036C`) as a value of this type.
+    pub fn value_of_pattern(self, pattern: i128) -> i128 {
+        if self.signed && pattern >= 1i128 << (self.bits - 1) && pattern < 1i128 << self.bits {
+            pattern - (1i128 << self.bits)
+        } else {
+            pattern
+        }
+    }
+
+    pub fn pattern(self, value: i128) -> u128 {
+        (value as u128) & ((1u128 << self.bits) - 1)
+    }
+}
+
+/// The constants and enum members the spec's families may name.
+pub struct Candidates<'m>(Vec<Candidate<'m>>);
+
+/// A named item of the metadata that a prefix can match: a constant or an enum member.
+struct Candidate<'m> {
+    name: &'m str,
+    namespace: &'m str,
+    enumeration: Option<&'m str>,
+    value: MemberValue,
 }
 
 impl Metadata {
@@ -48,8 +114,7 @@ impl Metadata {
     pub fn read(path: &Path) -> Result<Self, Error> {
         let bytes = std::fs::read(path)
             .map_err(|e| Error::new(format!("{}: cannot read the metadata: {e}", path.display())))?;
-        let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
-        Self::from_bytes(bytes, name).map_err(|e| Error::new(format!("{}: {}", path.display(), e.message)))
+        Self::from_bytes(bytes, source_name(path)).map_err(|e| Error::new(format!("{}: {}", path.display(), e.message)))
     }
 
     fn from_bytes(bytes: Vec<u8>, source: String) -> Result<Self, Error> {
@@ -84,88 +149,194 @@ impl Metadata {
         matches!(self.item(name), Some(Item::Type(t)) if t.category() == TypeCategory::Struct)
     }
 
-    fn constant(&self, name: &str) -> Option<MemberValue> {
-        let Some(Item::Const(field)) = self.item(name) else {
+    /// Every constant and every enum member that a family of the spec may name (its prefixes,
+    /// names and exclusions), in the index's order. One pass over the metadata for all families.
+    pub fn candidates<'m>(&'m self, spec: &Spec) -> Candidates<'m> {
+        let mut wanted: Vec<&str> = Vec::new();
+        for family in &spec.families {
+            let names =
+                family.prefixes.iter().chain(&family.names).chain(&family.exclude).chain(&family.exclude_prefixes);
+            wanted.extend(names.map(|n| n.get_ref().as_str()));
+        }
+        let wanted = |name: &str| wanted.iter().any(|w| name.starts_with(w));
+        let mut found = Vec::new();
+        for (namespace, name, item) in self.index.iter_items() {
+            match item {
+                Item::Const(field) if wanted(name) => {
+                    if let Some(value) = field.constant().and_then(|c| member_value(&c.value())) {
+                        found.push(Candidate { name, namespace, enumeration: None, value });
+                    }
+                }
+                Item::Type(def) if def.category() == TypeCategory::Enum => {
+                    for field in def.fields().filter(|f| wanted(f.name())) {
+                        if let Some(value) = field.constant().and_then(|c| member_value(&c.value())) {
+                            found.push(Candidate { name: field.name(), namespace, enumeration: Some(name), value });
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Candidates(found)
+    }
+
+    /// The metadata type of `Struct.field`, or of the result of `Function()`.
+    pub fn type_of(&self, path: &str) -> Option<Type> {
+        if let Some(function) = path.strip_suffix("()") {
+            let Some(Item::Fn(method)) = self.item(function) else {
+                return None;
+            };
+            return Some(method.signature(&[]).return_type);
+        }
+        let (strukt, field) = path.split_once('.')?;
+        let Some(Item::Type(def)) = self.item(strukt) else {
             return None;
         };
-        match field.constant()?.value() {
-            Value::Utf8(s) | Value::Utf16(s) => Some(MemberValue::Str(s)),
-            value => int_value(&value).map(MemberValue::Int),
+        def.fields().find(|f| f.name() == field).map(|f| f.ty())
+    }
+
+    /// The fields of a struct of the metadata, in order.
+    pub fn field_names(&self, strukt: &str) -> Vec<String> {
+        match self.item(strukt) {
+            Some(Item::Type(def)) => {
+                def.fields().filter(|f| f.constant().is_none()).map(|f| f.name().to_owned()).collect()
+            }
+            _ => Vec::new(),
         }
     }
 
-    /// Expands a family: its prefixes and names against the metadata, then the supplement.
-    pub fn resolve<'s>(&self, spec: &Spec, family: &'s Family) -> Result<ResolvedFamily<'s>, Error> {
-        let mut members = Vec::new();
-        for prefix in &family.prefixes {
-            let mut found: Vec<&str> = self
-                .index
-                .iter_items()
-                .map(|(_, name, _)| name)
-                .filter(|n| n.starts_with(prefix.get_ref().as_str()))
-                .filter(|n| !family.exclude_prefixes.iter().any(|x| n.starts_with(x.get_ref().as_str())))
-                .filter(|n| !family.exclude.iter().any(|x| x.get_ref() == n))
-                .filter(|n| self.constant(n).is_some())
-                .collect();
-            if found.is_empty() {
-                return Err(spec.error_at(
-                    prefix,
-                    format!(
-                        "family '{}': prefix '{}' matches no constant in {}",
-                        family.name.get_ref(),
-                        prefix.get_ref(),
-                        self.source
-                    ),
-                ));
+    /// Every name the family's prefixes and names match, minus its exclusions, in any namespace:
+    /// what the metadata offers before the spec's scope and supplement.
+    pub fn raw_members(&self, candidates: &Candidates, family: &Family) -> Vec<(String, MemberValue)> {
+        let mut found: BTreeMap<String, MemberValue> = BTreeMap::new();
+        for candidate in &candidates.0 {
+            let matched = family.prefixes.iter().any(|p| candidate.name.starts_with(p.get_ref().as_str()))
+                || family.names.iter().any(|n| n.get_ref() == candidate.name);
+            let excluded = family.exclude_prefixes.iter().any(|x| candidate.name.starts_with(x.get_ref().as_str()))
+                || family.exclude.iter().any(|x| x.get_ref() == candidate.name);
+            if matched && !excluded {
+                found.entry(candidate.name.to_owned()).or_insert_with(|| candidate.value.clone());
             }
-            found.sort_unstable();
-            found.dedup();
-            for name in found {
-                members.push(self.member(name));
+        }
+        found.into_iter().collect()
+    }
+
+    /// Expands a family: its prefixes and names against the metadata's constants and enum
+    /// members, in its scope, then the supplement. Every problem is pushed to `errors`.
+    pub fn resolve<'s>(
+        &self,
+        spec: &Spec,
+        candidates: &Candidates,
+        family: &'s Family,
+        ty: Option<(String, IntKind)>,
+        errors: &mut Vec<Error>,
+        warnings: &mut Vec<String>,
+    ) -> ResolvedFamily<'s> {
+        let family_name = family.name.get_ref();
+        let candidates = &candidates.0;
+        // SSPI's own namespace: where the spec's functions and structs live (the one namespace of
+        // flat metadata, Windows.Win32.Security.Authentication.Identity in classic metadata).
+        let home: Vec<&str> =
+            spec.functions.iter().chain(&spec.structs).filter_map(|n| self.namespace_of(n.get_ref())).collect();
+        let in_namespace = |ns: &str| {
+            family.namespaces.is_empty() || home.contains(&ns) || family.namespaces.iter().any(|n| n.get_ref() == ns)
+        };
+        let kind = ty.as_ref().map(|t| t.1);
+        let in_values = |value: &MemberValue| match (value, kind) {
+            (MemberValue::Int(v), Some(kind)) if !family.values.is_empty() => {
+                let pattern = kind.pattern(*v) as i128;
+                family.values.iter().any(|[low, high]| (*low as i128..=*high as i128).contains(&pattern))
+            }
+            _ => true,
+        };
+        let excluded = |name: &str| {
+            family.exclude_prefixes.iter().any(|x| name.starts_with(x.get_ref().as_str()))
+                || family.exclude.iter().any(|x| x.get_ref() == name)
+        };
+        let mut members: Vec<Member> = Vec::new();
+        let mut left_out = Vec::new();
+        let take = |candidate: &Candidate, members: &mut Vec<Member>, left_out: &mut Vec<LeftOut>| {
+            if members.iter().any(|m| m.name == candidate.name) {
+                return;
+            }
+            let reason = if !in_namespace(candidate.namespace) {
+                Some(format!("{} is outside the family's namespaces", candidate.namespace))
+            } else if !in_values(&candidate.value) {
+                Some("its value is outside the family's `values`".to_owned())
+            } else {
+                None
+            };
+            if let Some(reason) = reason {
+                left_out.push(LeftOut { name: candidate.name.to_owned(), reason });
+                return;
+            }
+            let origin = match candidate.enumeration {
+                None => Origin::Constant { namespace: candidate.namespace.to_owned() },
+                Some(e) => Origin::EnumMember { namespace: candidate.namespace.to_owned(), enumeration: e.to_owned() },
+            };
+            members.push(Member { name: candidate.name.to_owned(), value: candidate.value.clone(), origin });
+        };
+        for prefix in &family.prefixes {
+            let prefix_text = prefix.get_ref().as_str();
+            let mut found: Vec<&Candidate> =
+                candidates.iter().filter(|c| c.name.starts_with(prefix_text) && !excluded(c.name)).collect();
+            found.sort_by_key(|c| (c.name, c.enumeration.is_some(), c.namespace));
+            let before = members.len();
+            for candidate in found {
+                take(candidate, &mut members, &mut left_out);
+            }
+            let supplemented: Vec<Member> = spec
+                .supplements
+                .iter()
+                .filter(|s| {
+                    let name = s.name.get_ref();
+                    name.starts_with(prefix_text) && !excluded(name) && !members.iter().any(|m| &m.name == name)
+                })
+                .map(|s| supplement_member(s, kind))
+                .collect();
+            members.extend(supplemented);
+            if members.len() == before {
+                errors.push(spec.error_at(
+                    prefix,
+                    format!("family '{family_name}': prefix '{prefix_text}' matches no constant in {}", self.source),
+                ));
             }
         }
         for name in &family.names {
-            if self.constant(name.get_ref()).is_some() {
-                members.push(self.member(name.get_ref()));
-            } else if let Some(supplement) = spec.supplements.iter().find(|s| s.name.get_ref() == name.get_ref()) {
-                members.push(Member {
-                    name: name.get_ref().clone(),
-                    value: MemberValue::Str(supplement.value.clone()),
-                    namespace: None,
-                });
+            let name_text = name.get_ref();
+            if let Some(candidate) = candidates.iter().find(|c| c.name == name_text) {
+                take(candidate, &mut members, &mut left_out);
+            } else if let Some(member) =
+                spec.supplements.iter().find(|s| s.name.get_ref() == name_text).map(|s| supplement_member(s, kind))
+            {
+                members.push(member);
             } else {
-                return Err(spec.error_at(
+                errors.push(spec.error_at(
                     name,
                     format!(
-                        "family '{}': constant '{}' is not in {} nor in the spec's supplement",
-                        family.name.get_ref(),
-                        name.get_ref(),
+                        "family '{family_name}': constant '{name_text}' is not in {} nor in the spec's supplement",
                         self.source
                     ),
                 ));
             }
         }
         for excluded in family.exclude.iter().chain(&family.exclude_prefixes) {
-            if !self.index.iter_items().any(|(_, n, _)| n.starts_with(excluded.get_ref().as_str())) {
-                return Err(spec.error_at(
-                    excluded,
-                    format!(
-                        "family '{}': excluded name '{}' is not in {}; drop it from the spec",
-                        family.name.get_ref(),
-                        excluded.get_ref(),
-                        self.source
-                    ),
+            if !candidates.iter().any(|c| c.name.starts_with(excluded.get_ref().as_str())) {
+                warnings.push(format!(
+                    "{}: family '{family_name}': excluded name '{}' matches nothing in {}",
+                    spec.location(excluded),
+                    excluded.get_ref(),
+                    self.source
                 ));
             }
         }
         for member in &members {
             let is_str = matches!(member.value, MemberValue::Str(_));
             if is_str != (family.kind == Kind::Strings) {
-                return Err(spec.error_at(
+                errors.push(spec.error_at(
                     &family.name,
                     format!(
-                        "family '{}': constant '{}' is a {}, but the family's kind is {:?}",
-                        family.name.get_ref(),
+                        "family '{family_name}': constant '{}' is a {}, but the family's kind is {:?}",
                         member.name,
                         if is_str { "string" } else { "number" },
                         family.kind
@@ -173,15 +344,42 @@ impl Metadata {
                 ));
             }
         }
-        Ok(ResolvedFamily { spec: family, members })
+        members.sort_by(|a, b| a.name.cmp(&b.name));
+        ResolvedFamily { spec: family, members, left_out, ty }
     }
+}
 
-    fn member(&self, name: &str) -> Member {
-        Member {
-            name: name.to_owned(),
-            value: self.constant(name).expect("resolved above"),
-            namespace: self.namespace_of(name).map(str::to_owned),
-        }
+fn supplement_member(supplement: &Supplement, kind: Option<IntKind>) -> Member {
+    let value = match (&supplement.value, kind) {
+        (SupplementValue::Str(s), _) => MemberValue::Str(s.clone()),
+        (SupplementValue::Int(v), Some(kind)) => MemberValue::Int(kind.value_of_pattern(*v as i128)),
+        (SupplementValue::Int(v), None) => MemberValue::Int(*v as i128),
+    };
+    Member {
+        name: supplement.name.get_ref().clone(),
+        value,
+        origin: Origin::Supplement { source: supplement.source.clone() },
+    }
+}
+
+/// The file's name, from the crate folder that holds it if there is one
+/// (`windows-bindgen-0.62.1/default/Windows.Win32.winmd`): enough to tell releases apart, without
+/// the machine's path.
+fn source_name(path: &Path) -> String {
+    let is_crate_folder =
+        |name: &str| name.rsplit_once('-').is_some_and(|(_, v)| v.starts_with(|c: char| c.is_ascii_digit()));
+    let crate_folder =
+        path.ancestors().skip(1).find(|a| a.file_name().is_some_and(|n| is_crate_folder(&n.to_string_lossy())));
+    match crate_folder.and_then(|folder| Some((folder.file_name()?, path.strip_prefix(folder).ok()?))) {
+        Some((folder, relative)) => format!("{}/{}", folder.to_string_lossy(), relative.to_string_lossy()),
+        None => path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned()),
+    }
+}
+
+fn member_value(value: &Value) -> Option<MemberValue> {
+    match value {
+        Value::Utf8(s) | Value::Utf16(s) => Some(MemberValue::Str(s.clone())),
+        value => int_value(value).map(MemberValue::Int),
     }
 }
 

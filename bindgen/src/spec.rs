@@ -14,6 +14,10 @@ pub struct Spec {
     pub structs: Vec<Spanned<String>>,
     pub families: Vec<Family>,
     pub supplements: Vec<Supplement>,
+    pub typedefs: Vec<Typedef>,
+    pub retype: BTreeMap<String, Spanned<String>>,
+    pub renames: Vec<FieldRename>,
+    pub acknowledged: Vec<Acknowledged>,
 }
 
 #[derive(Deserialize)]
@@ -21,10 +25,57 @@ pub struct Spec {
 struct RawSpec {
     functions: Vec<Spanned<String>>,
     structs: Vec<Spanned<String>>,
+    #[serde(default, rename = "typedef")]
+    typedefs: Vec<Typedef>,
+    #[serde(default)]
+    retype: BTreeMap<String, Spanned<String>>,
+    #[serde(default, rename = "rename")]
+    renames: Vec<FieldRename>,
     #[serde(default, rename = "family")]
     families: Vec<Family>,
     #[serde(default, rename = "supplement")]
     supplements: Vec<Supplement>,
+    #[serde(default, rename = "acknowledge")]
+    acknowledged: Vec<Acknowledged>,
+}
+
+/// A type alias secpkg-sys exports, whatever the metadata has.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Typedef {
+    pub name: Spanned<String>,
+    /// The Rust type it stands for.
+    #[serde(rename = "type")]
+    pub ty: Spanned<String>,
+    pub source: String,
+    /// Signatures spell the alias out (`*mut SecPkgInfoW`, not `PSecPkgInfoW`), so they read the
+    /// same whether or not a metadata generation has it. Without `expand`, signatures keep the
+    /// name: it is part of the vocabulary (SECURITY_STATUS).
+    #[serde(default)]
+    pub expand: bool,
+    /// Metadata type names that signatures say as this name (classic metadata's HRESULT for
+    /// sspi.h's SECURITY_STATUS).
+    #[serde(default)]
+    pub replaces: Vec<Spanned<String>>,
+}
+
+/// A struct field as sspi.h names it, and the name some metadata gives it instead.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldRename {
+    #[serde(rename = "struct")]
+    pub strukt: Spanned<String>,
+    /// field as sspi.h spells it -> the name some metadata gives it
+    pub fields: BTreeMap<String, Spanned<String>>,
+}
+
+/// A breaking change to generated/API.lock that the spec accepts, and why.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Acknowledged {
+    /// The lock key, as the compatibility report prints it (`fn FreeContextBuffer`).
+    pub item: Spanned<String>,
+    pub reason: String,
 }
 
 #[derive(Deserialize, Clone, Copy, PartialEq, Eq, Debug)]
@@ -62,8 +113,16 @@ pub struct Family {
     pub exclude: Vec<Spanned<String>>,
     #[serde(default)]
     pub names: Vec<Spanned<String>>,
-    #[serde(default, rename = "type")]
-    pub ty: Option<Spanned<String>>,
+    /// Where the family's type comes from: `Struct.field`, or `Function()` for a return type.
+    #[serde(default)]
+    pub type_of: Option<Spanned<String>>,
+    /// The namespaces of classic metadata whose items may join; items of other namespaces (the
+    /// OLE DB SEC_E_* of Windows.Win32.System.Search) do not. Flat metadata has one namespace.
+    #[serde(default)]
+    pub namespaces: Vec<Spanned<String>>,
+    /// Inclusive value ranges a member must lie in, as bit patterns of the family's type.
+    #[serde(default)]
+    pub values: Vec<[i64; 2]>,
     #[serde(default)]
     pub strip: String,
     #[serde(default)]
@@ -77,8 +136,16 @@ pub struct Family {
 #[serde(deny_unknown_fields)]
 pub struct Supplement {
     pub name: Spanned<String>,
-    pub value: String,
+    pub value: SupplementValue,
     pub source: String,
+}
+
+#[derive(Deserialize, Clone, Debug)]
+#[serde(untagged)]
+pub enum SupplementValue {
+    Str(String),
+    /// A bit pattern, read in the type of the family it joins.
+    Int(i64),
 }
 
 impl Spec {
@@ -100,6 +167,10 @@ impl Spec {
             structs: raw.structs,
             families: raw.families,
             supplements: raw.supplements,
+            typedefs: raw.typedefs,
+            retype: raw.retype,
+            renames: raw.renames,
+            acknowledged: raw.acknowledged,
         };
         spec.validate()?;
         Ok(spec)
@@ -114,10 +185,14 @@ impl Spec {
                     format!("family '{}' selects nothing: give `prefixes` or `names`", family.name.get_ref()),
                 ));
             }
-            if family.kind != Kind::Strings && family.ty.is_none() {
+            if family.kind != Kind::Strings && family.type_of.is_none() {
                 return Err(self.error_at(
                     &family.name,
-                    format!("family '{}' needs a `type` (u32, u16, SECURITY_STATUS, ...)", family.name.get_ref()),
+                    format!(
+                        "family '{}' needs a `type_of`: the field it describes (`SecPkgInfoW.fCapabilities`) or \
+                         a function whose result it is (`FreeContextBuffer()`)",
+                        family.name.get_ref()
+                    ),
                 ));
             }
         }
@@ -126,8 +201,12 @@ impl Spec {
 
     /// An error naming the spec file and the line of `at`.
     pub fn error_at<T>(&self, at: &Spanned<T>, message: impl std::fmt::Display) -> Error {
-        let line = line_of(&self.text, at.span().start);
-        Error::new(format!("{}:{line}: {message}", self.path.display()))
+        Error::new(format!("{}: {message}", self.location(at)))
+    }
+
+    /// `path:line` of `at`.
+    pub fn location<T>(&self, at: &Spanned<T>) -> String {
+        format!("{}:{}", self.path.display(), line_of(&self.text, at.span().start))
     }
 }
 

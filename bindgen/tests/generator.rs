@@ -61,7 +61,7 @@ fn generated_crate_is_current_and_generation_is_deterministic() {
     assert_eq!(secpkg_bindgen::stale_files(&first, &secpkg_bindgen::default_out()), Vec::<String>::new());
     for (path, text) in &first {
         let marker = match path.rsplit_once('.').map(|(_, ext)| ext) {
-            Some("toml") => "# @generated",
+            Some("toml" | "lock") => "# @generated",
             Some("md") => "<!--\n@generated",
             _ => "// @generated",
         };
@@ -143,6 +143,11 @@ fn check_names_each_stale_file_and_passes_when_current() {
 /// Runs the generator on a broken spec or metadata: it must fail with one line naming the
 /// problem and write nothing.
 fn assert_rejected(spec_text: Option<&str>, metadata: Option<&Path>, expected: &[&str]) {
+    assert_rejected_with_lines(spec_text, metadata, expected, 1);
+}
+
+/// The same, with one error line for each of `lines` problems: a run reports them all.
+fn assert_rejected_with_lines(spec_text: Option<&str>, metadata: Option<&Path>, expected: &[&str], lines: usize) {
     let out = copy_of_generated();
     let before = snapshot(out.path());
     let spec_dir = tempfile::tempdir().unwrap();
@@ -157,7 +162,8 @@ fn assert_rejected(spec_text: Option<&str>, metadata: Option<&Path>, expected: &
     let output = run(&args);
     let err = stderr(&output);
     assert_eq!(output.status.code(), Some(2), "{err}");
-    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert_eq!(err.lines().count(), lines, "{lines} line(s): {err}");
+    assert_eq!(err.lines().filter(|l| l.starts_with("error: ")).count(), lines, "{err}");
     for part in expected {
         assert!(err.contains(part), "expected {part:?} in: {err}");
     }
@@ -240,45 +246,295 @@ fn unreadable_metadata_is_named() {
     assert_rejected(None, Some(&garbage), &["garbage.winmd", "not a readable .winmd file"]);
 }
 
-/// The classic metadata puts these items in namespaces such as
-/// Windows.Win32.Security.Authentication.Identity; remapping the flat bundled file into that
-/// layout gives a second, differently shaped metadata file with the same items.
 #[test]
-fn classic_namespaced_metadata_gives_the_same_bindings() {
-    let dir = tempfile::tempdir().unwrap();
-    let flat = dir.path().join("Windows.Win32.winmd");
-    std::fs::write(&flat, windows_default::WIN32).unwrap();
-    let classic = dir.path().join("Classic.winmd");
-    let identity = "Windows.Win32.Security.Authentication.Identity";
-    let spec = std::fs::read_to_string(secpkg_bindgen::default_spec()).unwrap();
-    let mut remapper = windows_metadata::remap();
-    remapper.input(&flat).output(&classic).source("Windows.Win32").fallback("Windows.Win32.Foundation");
-    for name in [
-        "SecPkgInfoW",
-        "SecPkgInfoA",
-        "SecurityFunctionTableW",
-        "SecurityFunctionTableA",
-        "EnumerateSecurityPackagesW",
-        "FreeContextBuffer",
-        "SECPKG_FLAG_INTEGRITY",
-        "SEC_E_OK",
+fn every_problem_of_a_run_is_reported() {
+    let spec = spec_with("\"QuerySecurityPackageInfoA\"", "\"QuerySecurityPackageInfoX\"");
+    let spec = spec.replacen("\"SecPkgInfoA\"", "\"SecPkgInfoZ\"", 1);
+    let spec = spec.replacen("prefixes = [\"SECPKG_FLAG_\"]", "prefixes = [\"SECPKG_FLAGS_\"]", 1);
+    assert_rejected_with_lines(
+        Some(&spec),
+        None,
+        &["function 'QuerySecurityPackageInfoX'", "struct 'SecPkgInfoZ'", "prefix 'SECPKG_FLAGS_'"],
+        3,
+    );
+}
+
+#[test]
+fn a_type_the_output_names_but_nobody_defines_is_refused() {
+    let spec = format!(
+        "{}\n[[typedef]]\nname = \"PSecBufferDesc\"\ntype = \"*mut SecBufferDescriptor\"\nexpand = true\nsource = \"a typo\"\n",
+        spec_with("", "")
+    );
+    assert_rejected(
+        Some(&spec),
+        None,
+        &[
+            "would name the type 'SecBufferDescriptor' (in PSecBufferDesc), which nothing defines",
+            "nothing was written",
+        ],
+    );
+}
+
+#[test]
+fn a_family_type_comes_from_the_field_it_describes() {
+    let spec = spec_with("type_of = \"SecPkgInfoW.wRPCID\"", "type_of = \"SecPkgInfoW.wRPCIDs\"");
+    assert_rejected(
+        Some(&spec),
+        None,
+        &[&line_of(&spec, "SecPkgInfoW.wRPCIDs"), "type_of 'SecPkgInfoW.wRPCIDs' is no struct field or function"],
+    );
+    // wVersion is a u16 like wRPCID: the same family, typed from another field, is the same API.
+    let out = copy_of_generated();
+    let spec_dir = tempfile::tempdir().unwrap();
+    let path = spec_dir.path().join("sspi.toml");
+    std::fs::write(&path, spec_with("type_of = \"SecPkgInfoW.wRPCID\"", "type_of = \"SecPkgInfoW.wVersion\"")).unwrap();
+    let output = run(&["--spec".as_ref(), path.as_os_str(), "--out".as_ref(), out.path().as_os_str()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    // A 32-bit field makes every package id a u32: a breaking retype the spec does not acknowledge.
+    std::fs::write(&path, spec_with("type_of = \"SecPkgInfoW.wRPCID\"", "type_of = \"SecPkgInfoW.cbMaxToken\""))
+        .unwrap();
+    let output = run(&["--spec".as_ref(), path.as_os_str(), "--out".as_ref(), out.path().as_os_str()]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("retyped const RPC_C_AUTHN_WINNT"), "{}", stderr(&output));
+}
+
+#[test]
+fn an_unacknowledged_breaking_change_is_refused_and_an_acknowledged_one_written() {
+    let spec = spec_with("    \"InitSecurityInterfaceA\",\n", "");
+    assert_rejected(
+        Some(&spec),
+        None,
+        &["1 breaking change(s) to API.lock", "removed fn InitSecurityInterfaceA", "nothing was written"],
+    );
+
+    let acknowledged =
+        format!("{spec}\n[[acknowledge]]\nitem = \"fn InitSecurityInterfaceA\"\nreason = \"the test drops it\"\n");
+    let out = copy_of_generated();
+    let spec_dir = tempfile::tempdir().unwrap();
+    let path = spec_dir.path().join("sspi.toml");
+    std::fs::write(&path, acknowledged).unwrap();
+    let output = run(&["--spec".as_ref(), path.as_os_str(), "--out".as_ref(), out.path().as_os_str()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        report.contains("removed (breaking): fn InitSecurityInterfaceA() -> *mut SecurityFunctionTableA"),
+        "{report}"
+    );
+    let lock = std::fs::read_to_string(out.path().join("API.lock")).unwrap();
+    assert!(!lock.contains("fn InitSecurityInterfaceA") && lock.contains("fn InitSecurityInterfaceW"), "{lock}");
+    // Once the lock has the change, the acknowledgement is stale: a warning, not an error.
+    let again = run(&["--spec".as_ref(), path.as_os_str(), "--out".as_ref(), out.path().as_os_str()]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("acknowledged change 'fn InitSecurityInterfaceA' is not a change"),
+        "{}",
+        stderr(&again)
+    );
+}
+
+#[test]
+fn check_fails_on_a_stale_lock_and_reports_the_change() {
+    let dir = copy_of_generated();
+    let lock = dir.path().join("API.lock");
+    let text = std::fs::read_to_string(&lock).unwrap();
+    let line = "const SEC_E_OK: SECURITY_STATUS = 0x00000000 in status";
+    assert!(text.contains(line), "the lock lists {line}");
+    std::fs::write(&lock, text.replace(line, "const SEC_E_OK: SECURITY_STATUS = 0x00000001 in status")).unwrap();
+    let output = run(&["--check".as_ref(), "--out".as_ref(), dir.path().as_os_str()]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stderr(&output).contains("stale: ") && stderr(&output).contains("API.lock"), "{}", stderr(&output));
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(report.contains("revalued (breaking): const SEC_E_OK: SECURITY_STATUS = 0x00000001 in status"), "{report}");
+}
+
+#[test]
+fn an_exclusion_that_matches_nothing_is_a_warning() {
+    let spec =
+        spec_with("exclude = [\"RPC_C_AUTHN_DEFAULT\"]", "exclude = [\"RPC_C_AUTHN_DEFAULT\", \"RPC_C_AUTHN_NOPE\"]");
+    let out = copy_of_generated();
+    let spec_dir = tempfile::tempdir().unwrap();
+    let path = spec_dir.path().join("sspi.toml");
+    std::fs::write(&path, &spec).unwrap();
+    let output =
+        run(&["--spec".as_ref(), path.as_os_str(), "--out".as_ref(), out.path().as_os_str(), "--check".as_ref()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(err.starts_with("warning: ") && err.contains(&line_of(&spec, "RPC_C_AUTHN_NOPE")), "{err}");
+    assert!(err.contains("excluded name 'RPC_C_AUTHN_NOPE' matches nothing"), "{err}");
+}
+
+/// The classic metadata of real windows-bindgen releases, from cargo's registry (scripts/real-metadata
+/// fetches them), or None with the reason.
+fn real_release(version: &str) -> Result<PathBuf, String> {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")))
+        .ok_or("no CARGO_HOME or HOME")?;
+    let registry = home.join("registry/src");
+    let entries = std::fs::read_dir(&registry).map_err(|e| format!("{}: {e}", registry.display()))?;
+    entries
+        .flatten()
+        .map(|index| index.path().join(format!("windows-bindgen-{version}/default/Windows.Win32.winmd")))
+        .find(|path| path.is_file())
+        .ok_or_else(|| {
+            format!("windows-bindgen {version} is not in {} (scripts/real-metadata fetches it)", registry.display())
+        })
+}
+
+fn real_releases() -> Option<Vec<PathBuf>> {
+    let found: Result<Vec<PathBuf>, String> = ["0.51.1", "0.62.1"].into_iter().map(real_release).collect();
+    match found {
+        Ok(paths) => Some(paths),
+        Err(reason) if std::env::var("SECPKG_REQUIRE_PROVIDERS").as_deref() == Ok("1") => panic!("{reason}"),
+        Err(reason) => {
+            println!("skipped: real metadata releases: {reason}");
+            None
+        }
+    }
+}
+
+#[test]
+fn real_classic_releases_give_the_committed_api() {
+    let Some(releases) = real_releases() else { return };
+    let committed = std::fs::read_to_string(secpkg_bindgen::default_out().join("API.lock")).unwrap();
+    let without_metadata =
+        |lock: &str| lock.lines().filter(|l| !l.starts_with("# metadata")).collect::<Vec<_>>().join("\n");
+    for winmd in releases {
+        let out = tempfile::tempdir().unwrap();
+        let output = run(&["--in".as_ref(), winmd.as_os_str(), "--out".as_ref(), out.path().as_os_str()]);
+        assert!(output.status.success(), "{}: {}", winmd.display(), stderr(&output));
+        let lock = std::fs::read_to_string(out.path().join("API.lock")).unwrap();
+        assert_eq!(without_metadata(&lock), without_metadata(&committed), "{}", winmd.display());
+        assert!(lock.contains("# metadata: windows-bindgen-0."), "{lock}");
+        let bindings = std::fs::read_to_string(out.path().join("src/bindings.rs")).unwrap();
+        // The OLE DB statuses of Windows.Win32.System.Search are no SSPI statuses.
+        assert!(!bindings.contains("SEC_E_NOOWNER") && !bindings.contains("SEC_E_PERMISSIONDENIED"));
+        assert!(bindings.contains("from the spec's supplement: winerror.h"), "SEC_I_INVALID_SESSION_STATE");
+        assert!(bindings.contains("pub const SEC_I_INVALID_SESSION_STATE: SECURITY_STATUS = -2146892948;"));
+        assert!(bindings.contains("pub EnumerateSecurityPackages: ENUMERATE_SECURITY_PACKAGES_FN_A,"));
+        assert!(!bindings.contains("HRESULT,") && !bindings.contains("-> HRESULT"), "signatures say SECURITY_STATUS");
+        let families = std::fs::read_to_string(out.path().join("src/families.rs")).unwrap();
+        assert!(!families.contains("SEC_E_NOOWNER") && families.contains("SEC_I_INVALID_SESSION_STATE"));
+        assert!(!families.contains("RPC_C_AUTHN_LEVEL_"), "authentication levels are enum members, excluded");
+    }
+}
+
+/// The status family has two guards against items that are no SSPI status: its namespaces and its
+/// value ranges. Each alone keeps the OLE DB SEC_E_* (Windows.Win32.System.Search, 0x80040Exx)
+/// out; without both, a prefix search lets them in.
+#[test]
+fn each_scope_guard_alone_keeps_the_ole_db_statuses_out_of_status() {
+    let Some(releases) = real_releases() else { return };
+    let namespaces = "namespaces = [\"Windows.Win32.Foundation\"]\n";
+    let values = "values = [[0, 0], [0x00090000, 0x0009FFFF], [0x80090000, 0x8009FFFF]]\n";
+    let spec_dir = tempfile::tempdir().unwrap();
+    let path = spec_dir.path().join("sspi.toml");
+    for (spec, ole_db_joins) in [
+        (spec_with(namespaces, ""), false),
+        (spec_with(values, ""), false),
+        (spec_with(namespaces, "").replacen(values, "", 1), true),
     ] {
-        assert!(spec.contains(name) || name.starts_with("SEC"));
-        remapper.route(name, identity);
+        std::fs::write(&path, &spec).unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let output = run(&[
+            "--spec".as_ref(),
+            path.as_os_str(),
+            "--in".as_ref(),
+            releases[1].as_os_str(),
+            "--out".as_ref(),
+            out.path().as_os_str(),
+        ]);
+        let families = std::fs::read_to_string(out.path().join("src/families.rs")).unwrap_or_default();
+        if ole_db_joins {
+            // 13 statuses added to the API: compatible for the lock, wrong for SSPI.
+            assert!(output.status.success(), "{}", stderr(&output));
+            let report = String::from_utf8_lossy(&output.stdout);
+            assert!(report.contains("added (compatible): const SEC_E_NOOWNER: SECURITY_STATUS = 0x80040E6E in status"));
+            assert_eq!(report.matches("added (compatible): const SEC_E_").count(), 13, "{report}");
+            assert!(families.contains("SEC_E_NOOWNER"));
+        } else {
+            assert!(output.status.success(), "{}", stderr(&output));
+            assert!(!families.contains("SEC_E_NOOWNER") && families.contains("SEC_E_SECPKG_NOT_FOUND"));
+        }
     }
-    remapper.remap().expect("remap the bundled metadata");
+}
 
-    let metadata = secpkg_bindgen::Metadata::read(&classic).unwrap();
-    assert_eq!(metadata.namespace_of("SecPkgInfoW"), Some(identity));
-    assert_eq!(metadata.namespace_of("QuerySecurityPackageInfoW"), Some("Windows.Win32.Foundation"));
-
-    let from_flat = secpkg_bindgen::generate(&secpkg_bindgen::default_spec(), None).unwrap();
-    let from_classic = secpkg_bindgen::generate(&secpkg_bindgen::default_spec(), Some(&classic)).unwrap();
-    let body = |text: &str| text.split_once("\n\n").map(|(_, body)| body.to_owned()).unwrap();
-    for (path, text) in &from_flat {
-        assert!(body(text) == body(&from_classic[path]), "{path} differs between the two metadata layouts");
-        assert!(from_classic[path].contains("metadata: Classic.winmd"), "{path} names its metadata");
+/// Classic metadata has RPC_C_AUTHN_LEVEL_* as members of the enum RPC_C_AUTHN_LEVEL, the flat one
+/// as constants: a family over them is the same API from both, as constants of the family's type.
+#[test]
+fn a_family_of_enum_members_is_the_same_api_as_one_of_constants() {
+    let Some(releases) = real_releases() else { return };
+    let spec = format!(
+        "{}\n[[family]]\nname = \"authn_level\"\nkind = \"values\"\ndoc = \"RPC authentication levels.\"\n\
+         prefixes = [\"RPC_C_AUTHN_LEVEL_\"]\ntype_of = \"SecPkgInfoW.fCapabilities\"\n\
+         namespaces = [\"Windows.Win32.System.Com\"]\n",
+        spec_with("", "")
+    );
+    let spec_dir = tempfile::tempdir().unwrap();
+    let path = spec_dir.path().join("sspi.toml");
+    std::fs::write(&path, &spec).unwrap();
+    let mut locks = Vec::new();
+    for metadata in [None, Some(&releases[1])] {
+        let out = copy_of_generated();
+        let mut args: Vec<&std::ffi::OsStr> =
+            vec!["--spec".as_ref(), path.as_os_str(), "--out".as_ref(), out.path().as_os_str()];
+        if let Some(metadata) = metadata {
+            args.extend(["--in".as_ref(), metadata.as_os_str()]);
+        }
+        let output = run(&args);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let report = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(report.matches("added (compatible): const RPC_C_AUTHN_LEVEL_").count(), 7, "{report}");
+        let bindings = std::fs::read_to_string(out.path().join("src/bindings.rs")).unwrap();
+        assert!(bindings.contains("pub const RPC_C_AUTHN_LEVEL_PKT_PRIVACY: u32 = 6;"), "{bindings}");
+        if metadata.is_some() {
+            assert!(bindings.contains("A member of the metadata's enum `RPC_C_AUTHN_LEVEL`"));
+        }
+        let lock = std::fs::read_to_string(out.path().join("API.lock")).unwrap();
+        locks.push(lock.lines().filter(|l| !l.starts_with("# metadata")).collect::<Vec<_>>().join("\n"));
     }
+    assert_eq!(locks[0], locks[1]);
+    assert!(locks[0].contains("const RPC_C_AUTHN_LEVEL_CALL: u32 = 0x00000003 in authn_level"));
+}
+
+#[test]
+fn diff_reports_what_a_real_release_differs_in_and_writes_nothing() {
+    let Some(releases) = real_releases() else { return };
+    let before = snapshot(&secpkg_bindgen::default_out());
+    let text = run(&["diff".as_ref(), releases[1].as_os_str()]);
+    assert!(text.status.success(), "{}", stderr(&text));
+    let text = String::from_utf8_lossy(&text.stdout).into_owned();
+    assert!(
+        text.starts_with("windows-bindgen-0.62.1/default/Windows.Win32.winmd -> windows-default 0.100.0"),
+        "{text}"
+    );
+    assert!(text.contains("0 not covered by the spec"), "{text}");
+    for expected in [
+        "covered  (absent)  ->  const SEC_I_INVALID_SESSION_STATE = 0x8009036C\n         from the spec's supplement",
+        "covered  const SEC_E_NOOWNER = 0x80040E6E  ->  (absent)\n         not in 'status': Windows.Win32.System.Search is outside",
+        "covered  fn FreeContextBuffer(*mut core::ffi::c_void) -> HRESULT  ->  fn FreeContextBuffer(*mut core::ffi::c_void) -> SECURITY_STATUS",
+        "field SecurityFunctionTableA.01 EnumerateSecurityPackagesA: ENUMERATE_SECURITY_PACKAGES_FN_A  ->  field SecurityFunctionTableA.01 EnumerateSecurityPackages: ENUMERATE_SECURITY_PACKAGES_FN_A\n         the spec's [[rename]]",
+        "covered  (absent)  ->  type PSecPkgInfoW = *mut SecPkgInfoW\n         the spec's [[typedef]] PSecPkgInfoW",
+    ] {
+        assert!(text.contains(expected), "expected {expected:?} in:\n{text}");
+    }
+    // Nothing spurious: what both metadata files agree on is not listed.
+    assert!(!text.contains("SEC_E_OK") && !text.contains("SecPkgInfoW.00 "), "{text}");
+
+    let json = run(&["diff".as_ref(), releases[1].as_os_str(), "--json".as_ref()]);
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).expect("diff --json prints JSON");
+    let differences = json["differences"].as_array().unwrap();
+    assert_eq!(
+        differences.len(),
+        text.lines().filter(|l| l.starts_with("covered") || l.starts_with("CHANGES")).count()
+    );
+    assert!(differences.iter().all(|d| d["covered"] == true));
+    assert!(differences.iter().any(|d| d["item"] == "const SEC_E_NOOWNER" && d["new"].is_null()));
+
+    // Two releases that agree on every item of the spec differ in nothing.
+    let same = run(&["diff".as_ref(), releases[0].as_os_str(), releases[1].as_os_str()]);
+    assert!(String::from_utf8_lossy(&same.stdout).contains(": 0 difference(s)"));
+    assert_eq!(snapshot(&secpkg_bindgen::default_out()), before, "diff writes nothing");
 }
 
 #[test]

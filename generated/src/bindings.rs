@@ -4,85 +4,85 @@
 //! The functions, structs, constants and type aliases windows-bindgen emits, under their SDK names: see the Windows SDK documentation of each name.
 #![allow(missing_docs)]
 
-windows_link::link!("secur32.dll" "system" fn EnumerateSecurityPackagesA(pcpackages : *mut u32, pppackageinfo : *mut PSecPkgInfoA) -> SECURITY_STATUS);
-windows_link::link!("secur32.dll" "system" fn EnumerateSecurityPackagesW(pcpackages : *mut u32, pppackageinfo : *mut PSecPkgInfoW) -> SECURITY_STATUS);
+windows_link::link!("secur32.dll" "system" fn EnumerateSecurityPackagesA(pcpackages : *mut u32, pppackageinfo : *mut *mut SecPkgInfoA) -> SECURITY_STATUS);
+windows_link::link!("secur32.dll" "system" fn EnumerateSecurityPackagesW(pcpackages : *mut u32, pppackageinfo : *mut *mut SecPkgInfoW) -> SECURITY_STATUS);
 windows_link::link!("secur32.dll" "system" fn FreeContextBuffer(pvcontextbuffer : *mut core::ffi::c_void) -> SECURITY_STATUS);
-windows_link::link!("secur32.dll" "system" fn InitSecurityInterfaceA() -> PSecurityFunctionTableA);
-windows_link::link!("secur32.dll" "system" fn InitSecurityInterfaceW() -> PSecurityFunctionTableW);
-windows_link::link!("secur32.dll" "system" fn QuerySecurityPackageInfoA(pszpackagename : PCSTR, pppackageinfo : *mut PSecPkgInfoA) -> SECURITY_STATUS);
-windows_link::link!("secur32.dll" "system" fn QuerySecurityPackageInfoW(pszpackagename : PCWSTR, pppackageinfo : *mut PSecPkgInfoW) -> SECURITY_STATUS);
+windows_link::link!("secur32.dll" "system" fn InitSecurityInterfaceA() -> *mut SecurityFunctionTableA);
+windows_link::link!("secur32.dll" "system" fn InitSecurityInterfaceW() -> *mut SecurityFunctionTableW);
+windows_link::link!("secur32.dll" "system" fn QuerySecurityPackageInfoA(pszpackagename : PCSTR, pppackageinfo : *mut *mut SecPkgInfoA) -> SECURITY_STATUS);
+windows_link::link!("secur32.dll" "system" fn QuerySecurityPackageInfoW(pszpackagename : PCWSTR, pppackageinfo : *mut *mut SecPkgInfoW) -> SECURITY_STATUS);
 pub type ACCEPT_SECURITY_CONTEXT_FN = Option<
     unsafe extern "system" fn(
-        param0: PCredHandle,
-        param1: PCtxtHandle,
+        param0: *mut SecHandle,
+        param1: *mut SecHandle,
         param2: *mut SecBufferDesc,
         param3: u32,
         param4: u32,
-        param5: PCtxtHandle,
+        param5: *mut SecHandle,
         param6: *mut SecBufferDesc,
         param7: *mut u32,
-        param8: *mut SECURITY_INTEGER,
+        param8: *mut i64,
     ) -> SECURITY_STATUS,
 >;
 pub type ACQUIRE_CREDENTIALS_HANDLE_FN_A = Option<
     unsafe extern "system" fn(
-        param0: *mut SEC_CHAR,
-        param1: *mut SEC_CHAR,
+        param0: *mut i8,
+        param1: *mut i8,
         param2: u32,
         param3: *mut core::ffi::c_void,
         param4: *mut core::ffi::c_void,
         param5: SEC_GET_KEY_FN,
         param6: *mut core::ffi::c_void,
-        param7: PCredHandle,
-        param8: *mut SECURITY_INTEGER,
+        param7: *mut SecHandle,
+        param8: *mut i64,
     ) -> SECURITY_STATUS,
 >;
 pub type ACQUIRE_CREDENTIALS_HANDLE_FN_W = Option<
     unsafe extern "system" fn(
-        param0: *mut SEC_WCHAR,
-        param1: *mut SEC_WCHAR,
+        param0: *mut u16,
+        param1: *mut u16,
         param2: u32,
         param3: *mut core::ffi::c_void,
         param4: *mut core::ffi::c_void,
         param5: SEC_GET_KEY_FN,
         param6: *mut core::ffi::c_void,
-        param7: PCredHandle,
-        param8: *mut SECURITY_INTEGER,
+        param7: *mut SecHandle,
+        param8: *mut i64,
     ) -> SECURITY_STATUS,
 >;
 pub type ADD_CREDENTIALS_FN_A = Option<
     unsafe extern "system" fn(
-        param0: PCredHandle,
-        param1: *mut SEC_CHAR,
-        param2: *mut SEC_CHAR,
+        param0: *mut SecHandle,
+        param1: *mut i8,
+        param2: *mut i8,
         param3: u32,
         param4: *mut core::ffi::c_void,
         param5: SEC_GET_KEY_FN,
         param6: *mut core::ffi::c_void,
-        param7: *mut SECURITY_INTEGER,
+        param7: *mut i64,
     ) -> SECURITY_STATUS,
 >;
 pub type ADD_CREDENTIALS_FN_W = Option<
     unsafe extern "system" fn(
-        param0: PCredHandle,
-        param1: *mut SEC_WCHAR,
-        param2: *mut SEC_WCHAR,
+        param0: *mut SecHandle,
+        param1: *mut u16,
+        param2: *mut u16,
         param3: u32,
         param4: *mut core::ffi::c_void,
         param5: SEC_GET_KEY_FN,
         param6: *mut core::ffi::c_void,
-        param7: *mut SECURITY_INTEGER,
+        param7: *mut i64,
     ) -> SECURITY_STATUS,
 >;
 pub type APPLY_CONTROL_TOKEN_FN =
-    Option<unsafe extern "system" fn(param0: PCtxtHandle, param1: *mut SecBufferDesc) -> SECURITY_STATUS>;
+    Option<unsafe extern "system" fn(param0: *mut SecHandle, param1: *mut SecBufferDesc) -> SECURITY_STATUS>;
 pub type CHANGE_PASSWORD_FN_A = Option<
     unsafe extern "system" fn(
-        param0: *mut SEC_CHAR,
-        param1: *mut SEC_CHAR,
-        param2: *mut SEC_CHAR,
-        param3: *mut SEC_CHAR,
-        param4: *mut SEC_CHAR,
+        param0: *mut i8,
+        param1: *mut i8,
+        param2: *mut i8,
+        param3: *mut i8,
+        param4: *mut i8,
         param5: bool,
         param6: u32,
         param7: *mut SecBufferDesc,
@@ -90,122 +90,111 @@ pub type CHANGE_PASSWORD_FN_A = Option<
 >;
 pub type CHANGE_PASSWORD_FN_W = Option<
     unsafe extern "system" fn(
-        param0: *mut SEC_WCHAR,
-        param1: *mut SEC_WCHAR,
-        param2: *mut SEC_WCHAR,
-        param3: *mut SEC_WCHAR,
-        param4: *mut SEC_WCHAR,
+        param0: *mut u16,
+        param1: *mut u16,
+        param2: *mut u16,
+        param3: *mut u16,
+        param4: *mut u16,
         param5: bool,
         param6: u32,
         param7: *mut SecBufferDesc,
     ) -> SECURITY_STATUS,
 >;
 pub type COMPLETE_AUTH_TOKEN_FN =
-    Option<unsafe extern "system" fn(param0: PCtxtHandle, param1: *mut SecBufferDesc) -> SECURITY_STATUS>;
+    Option<unsafe extern "system" fn(param0: *mut SecHandle, param1: *mut SecBufferDesc) -> SECURITY_STATUS>;
 pub type DECRYPT_MESSAGE_FN = Option<
     unsafe extern "system" fn(
-        param0: PCtxtHandle,
+        param0: *mut SecHandle,
         param1: *mut SecBufferDesc,
         param2: u32,
         param3: *mut u32,
     ) -> SECURITY_STATUS,
 >;
-pub type DELETE_SECURITY_CONTEXT_FN = Option<unsafe extern "system" fn(param0: PCtxtHandle) -> SECURITY_STATUS>;
+pub type DELETE_SECURITY_CONTEXT_FN = Option<unsafe extern "system" fn(param0: *mut SecHandle) -> SECURITY_STATUS>;
 pub type ENCRYPT_MESSAGE_FN = Option<
     unsafe extern "system" fn(
-        param0: PCtxtHandle,
+        param0: *mut SecHandle,
         param1: u32,
         param2: *mut SecBufferDesc,
         param3: u32,
     ) -> SECURITY_STATUS,
 >;
 pub type ENUMERATE_SECURITY_PACKAGES_FN_A =
-    Option<unsafe extern "system" fn(param0: *mut u32, param1: *mut PSecPkgInfoA) -> SECURITY_STATUS>;
+    Option<unsafe extern "system" fn(param0: *mut u32, param1: *mut *mut SecPkgInfoA) -> SECURITY_STATUS>;
 pub type ENUMERATE_SECURITY_PACKAGES_FN_W =
-    Option<unsafe extern "system" fn(param0: *mut u32, param1: *mut PSecPkgInfoW) -> SECURITY_STATUS>;
+    Option<unsafe extern "system" fn(param0: *mut u32, param1: *mut *mut SecPkgInfoW) -> SECURITY_STATUS>;
 pub type EXPORT_SECURITY_CONTEXT_FN = Option<
     unsafe extern "system" fn(
-        param0: PCtxtHandle,
+        param0: *mut SecHandle,
         param1: u32,
         param2: *mut SecBuffer,
         param3: *mut *mut core::ffi::c_void,
     ) -> SECURITY_STATUS,
 >;
 pub type FREE_CONTEXT_BUFFER_FN = Option<unsafe extern "system" fn(param0: *mut core::ffi::c_void) -> SECURITY_STATUS>;
-pub type FREE_CREDENTIALS_HANDLE_FN = Option<unsafe extern "system" fn(param0: PCredHandle) -> SECURITY_STATUS>;
-pub type HRESULT = i32;
-pub type IMPERSONATE_SECURITY_CONTEXT_FN = Option<unsafe extern "system" fn(param0: PCtxtHandle) -> SECURITY_STATUS>;
+pub type FREE_CREDENTIALS_HANDLE_FN = Option<unsafe extern "system" fn(param0: *mut SecHandle) -> SECURITY_STATUS>;
+pub type IMPERSONATE_SECURITY_CONTEXT_FN = Option<unsafe extern "system" fn(param0: *mut SecHandle) -> SECURITY_STATUS>;
 pub type IMPORT_SECURITY_CONTEXT_FN_A = Option<
     unsafe extern "system" fn(
-        param0: *mut SEC_CHAR,
+        param0: *mut i8,
         param1: *mut SecBuffer,
         param2: *mut core::ffi::c_void,
-        param3: PCtxtHandle,
+        param3: *mut SecHandle,
     ) -> SECURITY_STATUS,
 >;
 pub type IMPORT_SECURITY_CONTEXT_FN_W = Option<
     unsafe extern "system" fn(
-        param0: *mut SEC_WCHAR,
+        param0: *mut u16,
         param1: *mut SecBuffer,
         param2: *mut core::ffi::c_void,
-        param3: PCtxtHandle,
+        param3: *mut SecHandle,
     ) -> SECURITY_STATUS,
 >;
 pub type INITIALIZE_SECURITY_CONTEXT_FN_A = Option<
     unsafe extern "system" fn(
-        param0: PCredHandle,
-        param1: PCtxtHandle,
-        param2: *mut SEC_CHAR,
+        param0: *mut SecHandle,
+        param1: *mut SecHandle,
+        param2: *mut i8,
         param3: u32,
         param4: u32,
         param5: u32,
         param6: *mut SecBufferDesc,
         param7: u32,
-        param8: PCtxtHandle,
+        param8: *mut SecHandle,
         param9: *mut SecBufferDesc,
         param10: *mut u32,
-        param11: *mut SECURITY_INTEGER,
+        param11: *mut i64,
     ) -> SECURITY_STATUS,
 >;
 pub type INITIALIZE_SECURITY_CONTEXT_FN_W = Option<
     unsafe extern "system" fn(
-        param0: PCredHandle,
-        param1: PCtxtHandle,
-        param2: *mut SEC_WCHAR,
+        param0: *mut SecHandle,
+        param1: *mut SecHandle,
+        param2: *mut u16,
         param3: u32,
         param4: u32,
         param5: u32,
         param6: *mut SecBufferDesc,
         param7: u32,
-        param8: PCtxtHandle,
+        param8: *mut SecHandle,
         param9: *mut SecBufferDesc,
         param10: *mut u32,
-        param11: *mut SECURITY_INTEGER,
+        param11: *mut i64,
     ) -> SECURITY_STATUS,
 >;
 pub type MAKE_SIGNATURE_FN = Option<
     unsafe extern "system" fn(
-        param0: PCtxtHandle,
+        param0: *mut SecHandle,
         param1: u32,
         param2: *mut SecBufferDesc,
         param3: u32,
     ) -> SECURITY_STATUS,
 >;
 pub const MICROSOFT_KERBEROS_NAME_W: PCWSTR = [75, 101, 114, 98, 101, 114, 111, 115, 0].as_ptr();
-pub type PCSTR = *const u8;
-pub type PCWSTR = *const u16;
-pub type PCredHandle = PSecHandle;
-pub type PCtxtHandle = PSecHandle;
 pub const PKU2U_PACKAGE_NAME: PCWSTR = [112, 107, 117, 50, 117, 0].as_ptr();
-pub type PSecBuffer = *mut SecBuffer;
-pub type PSecHandle = *mut SecHandle;
-pub type PSecPkgInfoA = *mut SecPkgInfoA;
-pub type PSecPkgInfoW = *mut SecPkgInfoW;
-pub type PSecurityFunctionTableA = *mut SecurityFunctionTableA;
-pub type PSecurityFunctionTableW = *mut SecurityFunctionTableW;
 pub type QUERY_CONTEXT_ATTRIBUTES_EX_FN_A = Option<
     unsafe extern "system" fn(
-        param0: PCtxtHandle,
+        param0: *mut SecHandle,
         param1: u32,
         param2: *mut core::ffi::c_void,
         param3: u32,
@@ -213,21 +202,21 @@ pub type QUERY_CONTEXT_ATTRIBUTES_EX_FN_A = Option<
 >;
 pub type QUERY_CONTEXT_ATTRIBUTES_EX_FN_W = Option<
     unsafe extern "system" fn(
-        param0: PCtxtHandle,
+        param0: *mut SecHandle,
         param1: u32,
         param2: *mut core::ffi::c_void,
         param3: u32,
     ) -> SECURITY_STATUS,
 >;
 pub type QUERY_CONTEXT_ATTRIBUTES_FN_A = Option<
-    unsafe extern "system" fn(param0: PCtxtHandle, param1: u32, param2: *mut core::ffi::c_void) -> SECURITY_STATUS,
+    unsafe extern "system" fn(param0: *mut SecHandle, param1: u32, param2: *mut core::ffi::c_void) -> SECURITY_STATUS,
 >;
 pub type QUERY_CONTEXT_ATTRIBUTES_FN_W = Option<
-    unsafe extern "system" fn(param0: PCtxtHandle, param1: u32, param2: *mut core::ffi::c_void) -> SECURITY_STATUS,
+    unsafe extern "system" fn(param0: *mut SecHandle, param1: u32, param2: *mut core::ffi::c_void) -> SECURITY_STATUS,
 >;
 pub type QUERY_CREDENTIALS_ATTRIBUTES_EX_FN_A = Option<
     unsafe extern "system" fn(
-        param0: PCredHandle,
+        param0: *mut SecHandle,
         param1: u32,
         param2: *mut core::ffi::c_void,
         param3: u32,
@@ -235,25 +224,25 @@ pub type QUERY_CREDENTIALS_ATTRIBUTES_EX_FN_A = Option<
 >;
 pub type QUERY_CREDENTIALS_ATTRIBUTES_EX_FN_W = Option<
     unsafe extern "system" fn(
-        param0: PCredHandle,
+        param0: *mut SecHandle,
         param1: u32,
         param2: *mut core::ffi::c_void,
         param3: u32,
     ) -> SECURITY_STATUS,
 >;
 pub type QUERY_CREDENTIALS_ATTRIBUTES_FN_A = Option<
-    unsafe extern "system" fn(param0: PCredHandle, param1: u32, param2: *mut core::ffi::c_void) -> SECURITY_STATUS,
+    unsafe extern "system" fn(param0: *mut SecHandle, param1: u32, param2: *mut core::ffi::c_void) -> SECURITY_STATUS,
 >;
 pub type QUERY_CREDENTIALS_ATTRIBUTES_FN_W = Option<
-    unsafe extern "system" fn(param0: PCredHandle, param1: u32, param2: *mut core::ffi::c_void) -> SECURITY_STATUS,
+    unsafe extern "system" fn(param0: *mut SecHandle, param1: u32, param2: *mut core::ffi::c_void) -> SECURITY_STATUS,
 >;
 pub type QUERY_SECURITY_CONTEXT_TOKEN_FN =
-    Option<unsafe extern "system" fn(param0: PCtxtHandle, param1: *mut *mut core::ffi::c_void) -> SECURITY_STATUS>;
+    Option<unsafe extern "system" fn(param0: *mut SecHandle, param1: *mut *mut core::ffi::c_void) -> SECURITY_STATUS>;
 pub type QUERY_SECURITY_PACKAGE_INFO_FN_A =
-    Option<unsafe extern "system" fn(param0: *mut SEC_CHAR, param1: *mut PSecPkgInfoA) -> SECURITY_STATUS>;
+    Option<unsafe extern "system" fn(param0: *mut i8, param1: *mut *mut SecPkgInfoA) -> SECURITY_STATUS>;
 pub type QUERY_SECURITY_PACKAGE_INFO_FN_W =
-    Option<unsafe extern "system" fn(param0: *mut SEC_WCHAR, param1: *mut PSecPkgInfoW) -> SECURITY_STATUS>;
-pub type REVERT_SECURITY_CONTEXT_FN = Option<unsafe extern "system" fn(param0: PCtxtHandle) -> SECURITY_STATUS>;
+    Option<unsafe extern "system" fn(param0: *mut u16, param1: *mut *mut SecPkgInfoW) -> SECURITY_STATUS>;
+pub type REVERT_SECURITY_CONTEXT_FN = Option<unsafe extern "system" fn(param0: *mut SecHandle) -> SECURITY_STATUS>;
 pub const RPC_C_AUTHN_CLOUD_AP: u16 = 36;
 pub const RPC_C_AUTHN_DCE_PRIVATE: u16 = 1;
 pub const RPC_C_AUTHN_DCE_PUBLIC: u16 = 2;
@@ -301,14 +290,11 @@ pub const SECPKG_FLAG_RESTRICTED_TOKENS: u32 = 524288;
 pub const SECPKG_FLAG_STREAM: u32 = 1024;
 pub const SECPKG_FLAG_TOKEN_ONLY: u32 = 4;
 pub const SECPKG_ID_NONE: u16 = 65535;
-pub type SECURITY_INTEGER = i64;
-pub type SECURITY_STATUS = i32;
 pub const SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION: u32 = 1;
 pub const SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_2: u32 = 2;
 pub const SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_3: u32 = 3;
 pub const SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_4: u32 = 4;
 pub const SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_5: u32 = 5;
-pub type SEC_CHAR = i8;
 pub const SEC_E_ALGORITHM_MISMATCH: SECURITY_STATUS = 0x80090331_u32 as _;
 pub const SEC_E_APPLICATION_PROTOCOL_MISMATCH: SECURITY_STATUS = 0x80090367_u32 as _;
 pub const SEC_E_BAD_BINDINGS: SECURITY_STATUS = 0x80090346_u32 as _;
@@ -414,10 +400,9 @@ pub const SEC_I_NO_LSA_CONTEXT: SECURITY_STATUS = 0x90323_u32 as _;
 pub const SEC_I_NO_RENEGOTIATION: SECURITY_STATUS = 0x90360_u32 as _;
 pub const SEC_I_RENEGOTIATE: SECURITY_STATUS = 0x90321_u32 as _;
 pub const SEC_I_SIGNATURE_NEEDED: SECURITY_STATUS = 0x9035C_u32 as _;
-pub type SEC_WCHAR = u16;
 pub type SET_CONTEXT_ATTRIBUTES_FN_A = Option<
     unsafe extern "system" fn(
-        param0: PCtxtHandle,
+        param0: *mut SecHandle,
         param1: u32,
         param2: *mut core::ffi::c_void,
         param3: u32,
@@ -425,7 +410,7 @@ pub type SET_CONTEXT_ATTRIBUTES_FN_A = Option<
 >;
 pub type SET_CONTEXT_ATTRIBUTES_FN_W = Option<
     unsafe extern "system" fn(
-        param0: PCtxtHandle,
+        param0: *mut SecHandle,
         param1: u32,
         param2: *mut core::ffi::c_void,
         param3: u32,
@@ -433,7 +418,7 @@ pub type SET_CONTEXT_ATTRIBUTES_FN_W = Option<
 >;
 pub type SET_CREDENTIALS_ATTRIBUTES_FN_A = Option<
     unsafe extern "system" fn(
-        param0: PCredHandle,
+        param0: *mut SecHandle,
         param1: u32,
         param2: *mut core::ffi::c_void,
         param3: u32,
@@ -441,7 +426,7 @@ pub type SET_CREDENTIALS_ATTRIBUTES_FN_A = Option<
 >;
 pub type SET_CREDENTIALS_ATTRIBUTES_FN_W = Option<
     unsafe extern "system" fn(
-        param0: PCredHandle,
+        param0: *mut SecHandle,
         param1: u32,
         param2: *mut core::ffi::c_void,
         param3: u32,
@@ -459,7 +444,7 @@ pub struct SecBuffer {
 pub struct SecBufferDesc {
     pub ulVersion: u32,
     pub cBuffers: u32,
-    pub pBuffers: PSecBuffer,
+    pub pBuffers: *mut SecBuffer,
 }
 #[repr(C)]
 #[derive(Clone, Copy, Default)]
@@ -474,8 +459,8 @@ pub struct SecPkgInfoA {
     pub wVersion: u16,
     pub wRPCID: u16,
     pub cbMaxToken: u32,
-    pub Name: *mut SEC_CHAR,
-    pub Comment: *mut SEC_CHAR,
+    pub Name: *mut i8,
+    pub Comment: *mut i8,
 }
 #[repr(C)]
 #[derive(Clone, Copy, Default)]
@@ -484,8 +469,8 @@ pub struct SecPkgInfoW {
     pub wVersion: u16,
     pub wRPCID: u16,
     pub cbMaxToken: u32,
-    pub Name: *mut SEC_WCHAR,
-    pub Comment: *mut SEC_WCHAR,
+    pub Name: *mut u16,
+    pub Comment: *mut u16,
 }
 #[repr(C)]
 #[derive(Clone, Copy, Default)]
@@ -559,7 +544,6 @@ pub struct SecurityFunctionTableW {
     pub QueryContextAttributesExW: QUERY_CONTEXT_ATTRIBUTES_EX_FN_W,
     pub QueryCredentialsAttributesExW: QUERY_CREDENTIALS_ATTRIBUTES_EX_FN_W,
 }
-pub type HSTRING = *mut core::ffi::c_void;
 pub const UNISP_NAME_W: PCWSTR = [
     77, 105, 99, 114, 111, 115, 111, 102, 116, 32, 85, 110, 105, 102, 105, 101, 100, 32, 83, 101, 99, 117, 114, 105,
     116, 121, 32, 80, 114, 111, 116, 111, 99, 111, 108, 32, 80, 114, 111, 118, 105, 100, 101, 114, 0,
@@ -567,12 +551,44 @@ pub const UNISP_NAME_W: PCWSTR = [
 .as_ptr();
 pub type VERIFY_SIGNATURE_FN = Option<
     unsafe extern "system" fn(
-        param0: PCtxtHandle,
+        param0: *mut SecHandle,
         param1: *mut SecBufferDesc,
         param2: u32,
         param3: *mut u32,
     ) -> SECURITY_STATUS,
 >;
+/// From the spec: sspi.h: typedef LONG SECURITY_STATUS;
+pub type SECURITY_STATUS = i32;
+/// From the spec: winnt.h: typedef CONST WCHAR *PCWSTR;
+pub type PCWSTR = *const u16;
+/// From the spec: winnt.h: typedef CONST CHAR *PCSTR; (bytes, as windows-bindgen has it)
+pub type PCSTR = *const u8;
+/// From the spec: winnt.h: typedef LONG HRESULT;
+pub type HRESULT = i32;
+/// From the spec: sspi.h: typedef CHAR SEC_CHAR;
+pub type SEC_CHAR = i8;
+/// From the spec: sspi.h: typedef WCHAR SEC_WCHAR;
+pub type SEC_WCHAR = u16;
+/// From the spec: sspi.h: typedef LARGE_INTEGER _SECURITY_INTEGER, SECURITY_INTEGER; (a 64-bit integer, as the metadata has it)
+pub type SECURITY_INTEGER = i64;
+/// From the spec: sspi.h: typedef struct _SecHandle { ... } SecHandle, *PSecHandle;
+pub type PSecHandle = *mut SecHandle;
+/// From the spec: sspi.h: typedef PSecHandle PCredHandle;
+pub type PCredHandle = *mut SecHandle;
+/// From the spec: sspi.h: typedef PSecHandle PCtxtHandle;
+pub type PCtxtHandle = *mut SecHandle;
+/// From the spec: sspi.h: typedef struct _SecBuffer { ... } SecBuffer, *PSecBuffer;
+pub type PSecBuffer = *mut SecBuffer;
+/// From the spec: sspi.h: typedef struct _SecPkgInfoW { ... } SecPkgInfoW, *PSecPkgInfoW;
+pub type PSecPkgInfoW = *mut SecPkgInfoW;
+/// From the spec: sspi.h: typedef struct _SecPkgInfoA { ... } SecPkgInfoA, *PSecPkgInfoA;
+pub type PSecPkgInfoA = *mut SecPkgInfoA;
+/// From the spec: sspi.h: typedef struct _SECURITY_FUNCTION_TABLE_W { ... } SecurityFunctionTableW, *PSecurityFunctionTableW;
+pub type PSecurityFunctionTableW = *mut SecurityFunctionTableW;
+/// From the spec: sspi.h: typedef struct _SECURITY_FUNCTION_TABLE_A { ... } SecurityFunctionTableA, *PSecurityFunctionTableA;
+pub type PSecurityFunctionTableA = *mut SecurityFunctionTableA;
+/// From the spec: hstring.h: typedef HSTRING__ *HSTRING; (an opaque handle)
+pub type HSTRING = *mut core::ffi::c_void;
 /// `Negotiate`. Not in the metadata; from the spec's supplement: sspi.h and security.h: #define NEGOSSP_NAME_W L"Negotiate"
 pub const NEGOSSP_NAME_W: PCWSTR =
     [78u16, 101u16, 103u16, 111u16, 116u16, 105u16, 97u16, 116u16, 101u16, 0u16].as_ptr();

@@ -1,0 +1,329 @@
+//! Normalising windows-bindgen's output to the spec's vocabulary, so that every metadata
+//! generation gives the same secpkg-sys API:
+//! - type names the spec replaces (`HRESULT` -> `SECURITY_STATUS`, `BOOLEAN` -> `bool`) are
+//!   replaced wherever a signature, field or constant uses them;
+//! - every other type alias (`PSecPkgInfoW`, `SEC_CHAR`, ...) is spelled out where it is used, and
+//!   the aliases secpkg-sys exports are the spec's `[[typedef]]`s, emitted whatever the metadata
+//!   has (checked against the metadata's own definition when it has one);
+//! - struct fields take sspi.h's names through the spec's rename map.
+//!
+//! Function-pointer aliases (`ACCEPT_SECURITY_CONTEXT_FN`) are types of their own, not spellings,
+//! and stay as they are.
+
+use crate::Error;
+use crate::spec::Spec;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What the spec says about type names, resolved once.
+pub struct Vocabulary {
+    /// Metadata name -> the name signatures use.
+    replace: BTreeMap<String, String>,
+    /// Names signatures keep (`SECURITY_STATUS`, `PCWSTR`), with their Rust type.
+    kept: BTreeMap<String, String>,
+    /// Exported aliases signatures spell out, with their Rust type.
+    expanded: BTreeMap<String, String>,
+}
+
+impl Vocabulary {
+    pub fn new(spec: &Spec, errors: &mut Vec<Error>) -> Self {
+        let mut replace = BTreeMap::new();
+        for (from, to) in &spec.retype {
+            replace.insert(from.clone(), to.get_ref().clone());
+        }
+        let (mut kept, mut expanded) = (BTreeMap::new(), BTreeMap::new());
+        for typedef in &spec.typedefs {
+            let name = typedef.name.get_ref();
+            if syn::parse_str::<syn::Type>(typedef.ty.get_ref()).is_err() {
+                errors.push(
+                    spec.error_at(
+                        &typedef.ty,
+                        format!("typedef '{name}': '{}' is not a Rust type", typedef.ty.get_ref()),
+                    ),
+                );
+                continue;
+            }
+            let target = if typedef.expand { &mut expanded } else { &mut kept };
+            if target.insert(name.clone(), typedef.ty.get_ref().clone()).is_some() {
+                errors.push(spec.error_at(&typedef.name, format!("typedef '{name}' is defined twice")));
+            }
+            for from in &typedef.replaces {
+                if replace.insert(from.get_ref().clone(), name.clone()).is_some() {
+                    errors.push(spec.error_at(from, format!("'{}' is replaced twice", from.get_ref())));
+                }
+            }
+        }
+        Self { replace, kept, expanded }
+    }
+
+    /// The name signatures use for the metadata's type name `name`.
+    pub fn spelling<'a>(&'a self, name: &'a str) -> &'a str {
+        self.replace.get(name).map_or(name, String::as_str)
+    }
+
+    /// The integer type behind a kept name (`SECURITY_STATUS` -> `i32`), or the name itself.
+    pub fn underlying<'a>(&'a self, name: &'a str) -> &'a str {
+        self.kept.get(name).or_else(|| self.expanded.get(name)).map_or(name, String::as_str)
+    }
+
+    /// The spec's typedefs as Rust items, each documented with its source.
+    pub fn items(&self, spec: &Spec) -> String {
+        let mut out = String::new();
+        for typedef in &spec.typedefs {
+            out.push_str(&format!(
+                "/// From the spec: {}\npub type {} = {};\n",
+                typedef.source.replace('\n', " "),
+                typedef.name.get_ref(),
+                typedef.ty.get_ref()
+            ));
+        }
+        out
+    }
+}
+
+/// A plain alias of windows-bindgen's output: `pub type X = <not a function pointer>;`.
+fn is_plain_alias(item: &syn::ItemType) -> bool {
+    !matches!(&*item.ty, syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Option"))
+}
+
+pub fn normalise(
+    spec: &Spec,
+    vocabulary: &Vocabulary,
+    source: &str,
+    metadata_name: &str,
+    errors: &mut Vec<Error>,
+    warnings: &mut Vec<String>,
+) -> Result<String, Error> {
+    let file: syn::File =
+        syn::parse_str(source).map_err(|e| Error::new(format!("windows-bindgen's output does not parse: {e}")))?;
+    let line_starts: Vec<usize> = std::iter::once(0).chain(source.match_indices('\n').map(|(i, _)| i + 1)).collect();
+    let offset = |at: proc_macro2::LineColumn| line_starts[at.line - 1] + at.column;
+    let span_of = |node: &dyn syn::spanned::Spanned| {
+        let span = node.span();
+        (offset(span.start()), offset(span.end()))
+    };
+
+    // The metadata's aliases: every one is dropped from windows-bindgen's text; the spec's
+    // typedefs are emitted instead.
+    let mut aliases: BTreeMap<String, String> = BTreeMap::new();
+    let mut removed: Vec<(usize, usize)> = Vec::new();
+    let mut renamed_fields: Vec<(usize, usize, String)> = Vec::new();
+    for item in &file.items {
+        match item {
+            syn::Item::Type(alias) if is_plain_alias(alias) => {
+                let (start, end) = span_of(&alias.ty);
+                aliases.insert(alias.ident.to_string(), source[start..end].to_owned());
+                let (start, end) = span_of(item);
+                let end = if source[end..].starts_with('\n') { end + 1 } else { end };
+                removed.push((start, end));
+            }
+            syn::Item::Struct(strukt) => {
+                for rename in spec.renames.iter().filter(|r| strukt.ident == r.strukt.get_ref()) {
+                    for field in strukt.fields.iter() {
+                        let Some(ident) = &field.ident else { continue };
+                        if let Some((sdk, _)) = rename.fields.iter().find(|(_, from)| ident == from.get_ref()) {
+                            let (start, end) = span_of(ident);
+                            renamed_fields.push((start, end, sdk.clone()));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let spelled = |text: &str| spell_out(text, vocabulary, &aliases);
+    let metadata_aliases: BTreeMap<String, String> =
+        aliases.iter().map(|(name, ty)| (name.clone(), canonical_type(&spelled(ty)))).collect();
+    for (name, ty) in &metadata_aliases {
+        let spec_ty = vocabulary.kept.get(name).or_else(|| vocabulary.expanded.get(name));
+        match spec_ty {
+            Some(spec_ty) if canonical_type(&spelled(spec_ty)) != *ty => {
+                let typedef = spec.typedefs.iter().find(|t| t.name.get_ref() == name).expect("in the vocabulary");
+                errors.push(spec.error_at(
+                    &typedef.ty,
+                    format!("typedef '{name}': the spec says '{spec_ty}', {metadata_name} says '{ty}'"),
+                ));
+            }
+            Some(_) => {}
+            None if vocabulary.replace.contains_key(name) => {}
+            None => warnings.push(format!(
+                "{metadata_name} has the alias {name} = {ty}, which the spec does not export: signatures spell it \
+                 out; add a [[typedef]] to {} to export it",
+                spec.path.display()
+            )),
+        }
+    }
+
+    // One pass over the text: dropped items, renamed fields, and every type name respelled.
+    let mut edits: Vec<(usize, usize, String)> = removed.iter().map(|&(s, e)| (s, e, String::new())).collect();
+    edits.extend(renamed_fields);
+    edits.sort_by_key(|&(start, _, _)| start);
+    let mut out = String::with_capacity(source.len());
+    let mut at = 0;
+    for (start, end, replacement) in edits {
+        out.push_str(&spelled_skipping_names(&source[at..start], vocabulary, &aliases));
+        out.push_str(&replacement);
+        at = end;
+    }
+    out.push_str(&spelled_skipping_names(&source[at..], vocabulary, &aliases));
+    Ok(out)
+}
+
+/// Respells every type name in `text`: replaced names, then aliases spelled out (recursively),
+/// keeping the vocabulary's names.
+pub fn spell_out(text: &str, vocabulary: &Vocabulary, aliases: &BTreeMap<String, String>) -> String {
+    respell(text, vocabulary, aliases, false, 0)
+}
+
+fn spelled_skipping_names(text: &str, vocabulary: &Vocabulary, aliases: &BTreeMap<String, String>) -> String {
+    respell(text, vocabulary, aliases, true, 0)
+}
+
+/// Word-level respelling. With `skip_names`, a word followed by a single `:` (a field, parameter
+/// or constant name) or preceded by `type`/`struct`/`fn`/`const` is left alone.
+fn respell(
+    text: &str,
+    vocabulary: &Vocabulary,
+    aliases: &BTreeMap<String, String>,
+    skip_names: bool,
+    depth: usize,
+) -> String {
+    let mut out = String::with_capacity(text.len());
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    let mut previous_word = "";
+    let mut in_string = false;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if !(c.is_ascii_alphabetic() || c == b'_') {
+            in_string ^= c == b'"';
+            let next = text[i..].find(|c: char| c.is_ascii_alphabetic() || c == '_' || c == '"');
+            let next = next.map_or(text.len(), |n| if n == 0 { i + 1 } else { i + n });
+            out.push_str(&text[i..next]);
+            i = next;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+            i += 1;
+        }
+        let word = &text[start..i];
+        let rest = text[i..].trim_start();
+        let is_name = skip_names
+            && ((rest.starts_with(':') && !rest.starts_with("::"))
+                || matches!(previous_word, "type" | "struct" | "fn" | "const" | "union"));
+        previous_word = word;
+        if is_name || in_string || depth > 16 {
+            out.push_str(word);
+            continue;
+        }
+        let word = vocabulary.spelling(word);
+        if vocabulary.kept.contains_key(word) {
+            out.push_str(word);
+        } else if let Some(expansion) = vocabulary.expanded.get(word).or_else(|| aliases.get(word)) {
+            out.push_str(&respell(expansion, vocabulary, aliases, false, depth + 1));
+        } else {
+            out.push_str(word);
+        }
+    }
+    out
+}
+
+/// A type as one line, the way the lock writes it (`*mut *mut SecPkgInfoW`).
+pub fn canonical_type(text: &str) -> String {
+    match syn::parse_str::<syn::Type>(text) {
+        Ok(mut ty) => type_text(&mut ty),
+        Err(_) => text.split_whitespace().collect::<Vec<_>>().join(" "),
+    }
+}
+
+/// One line for a type, with function-pointer parameter names dropped (they are no API).
+pub fn type_text(ty: &mut syn::Type) -> String {
+    use syn::visit_mut::VisitMut;
+    struct DropNames;
+    impl VisitMut for DropNames {
+        fn visit_bare_fn_arg_mut(&mut self, arg: &mut syn::BareFnArg) {
+            arg.name = None;
+            syn::visit_mut::visit_bare_fn_arg_mut(self, arg);
+        }
+    }
+    DropNames.visit_type_mut(ty);
+    let item: syn::File = syn::parse_quote!(type T = #ty;);
+    let text = prettyplease::unparse(&item);
+    let text = text.trim().trim_start_matches("type T =").trim_end_matches(';');
+    let mut line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for (from, to) in [("( ", "("), (" )", ")"), ("< ", "<"), (" >", ">"), (",)", ")"), (",>", ">")] {
+        line = line.replace(from, to);
+    }
+    line
+}
+
+/// Every type name a Rust file uses but does not define, with an item that uses it.
+pub fn undefined_types(file: &syn::File) -> BTreeMap<String, String> {
+    use syn::visit::Visit;
+    struct Uses {
+        current: String,
+        used: BTreeMap<String, String>,
+    }
+    impl<'a> Visit<'a> for Uses {
+        fn visit_type_path(&mut self, path: &'a syn::TypePath) {
+            if path.qself.is_none() && path.path.segments.len() == 1 {
+                self.used.entry(path.path.segments[0].ident.to_string()).or_insert_with(|| self.current.clone());
+            }
+            syn::visit::visit_type_path(self, path);
+        }
+    }
+    let mut defined: BTreeSet<String> = BTreeSet::new();
+    let mut uses = Uses { current: String::new(), used: BTreeMap::new() };
+    for item in &file.items {
+        match item {
+            syn::Item::Type(t) => {
+                defined.insert(t.ident.to_string());
+                uses.current = t.ident.to_string();
+            }
+            syn::Item::Struct(s) => {
+                defined.insert(s.ident.to_string());
+                uses.current = s.ident.to_string();
+            }
+            syn::Item::Union(u) => {
+                defined.insert(u.ident.to_string());
+                uses.current = u.ident.to_string();
+            }
+            syn::Item::Enum(e) => {
+                defined.insert(e.ident.to_string());
+                uses.current = e.ident.to_string();
+            }
+            syn::Item::Const(c) => uses.current = c.ident.to_string(),
+            syn::Item::Macro(m) => {
+                if let Some(signature) = link_signature(m) {
+                    uses.current = signature.ident.to_string();
+                    uses.visit_signature(&signature);
+                }
+                continue;
+            }
+            _ => {}
+        }
+        uses.visit_item(item);
+    }
+    const BUILTIN: &[&str] = &[
+        "bool", "char", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize", "f32",
+        "f64", "Option", "Self",
+    ];
+    uses.used.retain(|name, _| !defined.contains(name) && !BUILTIN.contains(&name.as_str()));
+    uses.used
+}
+
+/// The function a `windows_link::link!("dll" "abi" fn Name(...) -> R)` imports.
+pub fn link_signature(item: &syn::ItemMacro) -> Option<syn::Signature> {
+    use syn::parse::Parser;
+    if item.mac.path.segments.last()?.ident != "link" {
+        return None;
+    }
+    let parser = |input: syn::parse::ParseStream| {
+        input.parse::<syn::LitStr>()?;
+        input.parse::<syn::LitStr>()?;
+        let signature: syn::Signature = input.parse()?;
+        input.parse::<Option<syn::Token![;]>>()?;
+        Ok(signature)
+    };
+    parser.parse2(item.mac.tokens.clone()).ok()
+}
