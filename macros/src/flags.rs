@@ -110,36 +110,43 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
             pub const ALL: &'static [Self] = <Self as #rt::Family>::ALL;
 
             /// What the SDK says about this flag.
+            #[must_use]
             pub const fn member(self) -> &'static #rt::Member<#repr> {
                 &<Self as #rt::Family>::MEMBERS[self as usize]
             }
 
             /// The flag's single bit.
+            #[must_use]
             pub const fn bits(self) -> #repr {
                 self.member().value
             }
 
             /// The flag's SDK name without the family prefix.
+            #[must_use]
             pub const fn name(self) -> &'static str {
                 self.member().name
             }
 
             /// The flag's full SDK name.
+            #[must_use]
             pub const fn sdk_name(self) -> &'static str {
                 self.member().sdk_name
             }
 
             /// The first line of the flag's documentation, or `""`.
+            #[must_use]
             pub const fn doc(self) -> &'static str {
                 self.member().doc
             }
 
             /// The flag whose bit is exactly `bits`; `None` for zero, several bits or an unknown bit.
+            #[must_use]
             pub fn from_bits(bits: #repr) -> ::core::option::Option<Self> {
                 #rt::find_by_value(bits)
             }
 
             /// The flag with this name, with or without the family prefix (exact case).
+            #[must_use]
             pub fn from_name(name: &str) -> ::core::option::Option<Self> {
                 #rt::find_by_name(name)
             }

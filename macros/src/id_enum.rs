@@ -122,6 +122,7 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
             pub const ALL: &'static [Self] = <Self as #rt::Family>::ALL;
 
             /// What the SDK says about this variant; `None` for a value it does not name.
+            #[must_use]
             pub const fn member(self) -> ::core::option::Option<&'static #rt::Member<#repr>> {
                 match self {
                     #(Self::#idents => ::core::option::Option::Some(&<Self as #rt::Family>::MEMBERS[#positions]),)*
@@ -131,6 +132,7 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
 
             /// The variant for `value`: the named one if the SDK names this value, else the
             /// unknown variant (which is never produced holding a named value).
+            #[must_use]
             pub const fn from_value(value: #repr) -> Self {
                 let mut i = 0;
                 while i < Self::ALL.len() {
@@ -143,6 +145,7 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
             }
 
             /// The raw value.
+            #[must_use]
             pub const fn value(self) -> #repr {
                 match self {
                     #(Self::#idents => <Self as #rt::Family>::MEMBERS[#positions].value,)*
@@ -151,6 +154,7 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
             }
 
             /// The full SDK name; `None` for a value the SDK does not name.
+            #[must_use]
             pub const fn sdk_name(self) -> ::core::option::Option<&'static str> {
                 match self.member() {
                     ::core::option::Option::Some(member) => ::core::option::Option::Some(member.sdk_name),
@@ -159,6 +163,7 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
             }
 
             /// The first line of the variant's documentation, or `""`.
+            #[must_use]
             pub const fn doc(self) -> &'static str {
                 match self.member() {
                     ::core::option::Option::Some(member) => member.doc,
@@ -180,6 +185,7 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
             }
 
             /// The variant with this SDK name or alias (exact case).
+            #[must_use]
             pub fn from_name(name: &str) -> ::core::option::Option<Self> {
                 #rt::find_by_name(name)
             }

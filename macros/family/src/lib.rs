@@ -136,16 +136,19 @@ macro_rules! ints {
 ints!(u8 u16 u32 u64 i8 i16 i32 i64);
 
 /// The facts of a named variant; `None` for a value with no SDK name.
+#[must_use]
 pub fn member<T: Family>(item: T) -> Option<&'static Member<T::Value>> {
     item.index().and_then(|i| T::MEMBERS.get(i))
 }
 
 /// The named variant with this value.
+#[must_use]
 pub fn find_by_value<T: Family>(value: T::Value) -> Option<T> {
     T::ALL.iter().copied().find(|&item| member(item).is_some_and(|m| m.value == value))
 }
 
 /// The named variant with this name: short, full SDK name or alias, exact case.
+#[must_use]
 pub fn find_by_name<T: Family>(name: &str) -> Option<T> {
     let named = |m: &Member<T::Value>| m.name == name || m.sdk_name == name || m.aliases.contains(&name);
     T::ALL.iter().copied().find(|&item| member(item).is_some_and(named))
@@ -307,62 +310,74 @@ macro_rules! flag_sets {
     ($($bits:ident)*) => {$(
         impl<F: Flag<Value = $bits>> FlagSet<F, $bits> {
             /// The set with no bits.
+            #[must_use]
             pub const fn empty() -> Self {
                 Self(0, PhantomData)
             }
 
             /// The set of every known flag.
+            #[must_use]
             pub const fn all() -> Self {
                 Self(F::ALL_BITS, PhantomData)
             }
 
             /// The raw bits, unknown ones included.
+            #[must_use]
             pub const fn bits(self) -> $bits {
                 self.0
             }
 
             /// The set with exactly these bits, unknown ones included.
+            #[must_use]
             pub const fn from_bits_retain(bits: $bits) -> Self {
                 Self(bits, PhantomData)
             }
 
             /// The set with these bits, or `None` if any bit is unknown.
+            #[must_use]
             pub const fn from_bits(bits: $bits) -> Option<Self> {
                 if bits & !F::ALL_BITS == 0 { Some(Self(bits, PhantomData)) } else { None }
             }
 
             /// The set with the known bits of `bits`; unknown bits are dropped.
+            #[must_use]
             pub const fn from_bits_truncate(bits: $bits) -> Self {
                 Self(bits & F::ALL_BITS, PhantomData)
             }
 
             /// The bits that no known flag names.
+            #[must_use]
             pub const fn unknown_bits(self) -> $bits {
                 self.0 & !F::ALL_BITS
             }
 
             /// The set without its unknown bits.
+            #[must_use]
             pub const fn known(self) -> Self {
                 Self::from_bits_truncate(self.0)
             }
 
             /// Whether no bit at all is set (an unknown bit counts).
+            #[must_use]
             pub const fn is_empty(self) -> bool {
                 self.0 == 0
             }
 
             /// Whether every known flag is set (unknown bits may be set too).
+            #[must_use]
             pub const fn is_all(self) -> bool {
                 self.0 & F::ALL_BITS == F::ALL_BITS
             }
 
             /// Whether every bit of `other` is set in `self`.
+            #[must_use]
             pub fn contains(self, other: impl Into<Self>) -> bool {
                 let other = other.into().0;
                 self.0 & other == other
             }
 
             /// Whether `self` and `other` share any bit.
+            #[must_use]
             pub fn intersects(self, other: impl Into<Self>) -> bool {
                 self.0 & other.into().0 != 0
             }
@@ -388,28 +403,33 @@ macro_rules! flag_sets {
             }
 
             /// The bits set in either (`|`).
+            #[must_use]
             pub const fn union(self, other: Self) -> Self {
                 Self(self.0 | other.0, PhantomData)
             }
 
             /// The bits set in both (`&`).
+            #[must_use]
             pub const fn intersection(self, other: Self) -> Self {
                 Self(self.0 & other.0, PhantomData)
             }
 
             /// The bits of `self` not set in `other` (`-`); unknown bits of `self` stay unless
             /// `other` has them.
+            #[must_use]
             pub const fn difference(self, other: Self) -> Self {
                 Self(self.0 & !other.0, PhantomData)
             }
 
             /// The bits set in exactly one of them (`^`).
+            #[must_use]
             pub const fn symmetric_difference(self, other: Self) -> Self {
                 Self(self.0 ^ other.0, PhantomData)
             }
 
             /// The known flags not in `self` (`!`). Like `bitflags`, this drops unknown bits: the
             /// complement of an unknown bit is every other unknown bit, which no one means.
+            #[must_use]
             pub const fn complement(self) -> Self {
                 Self::from_bits_truncate(!self.0)
             }
