@@ -20,6 +20,7 @@ pub enum Operation {
 
 impl Operation {
     /// The SSPI function's name.
+    #[must_use]
     pub const fn function(self) -> &'static str {
         match self {
             Operation::InitSecurityInterface => "InitSecurityInterfaceW",
@@ -170,6 +171,7 @@ impl std::error::Error for Error {
 
 impl Error {
     /// The provider's status, when the error carries one.
+    #[must_use]
     pub fn status(&self) -> Option<Status> {
         match self {
             Error::Status { status, .. } => Some(*status),
@@ -179,6 +181,7 @@ impl Error {
     }
 
     /// The SSPI call that failed, when the error comes from one.
+    #[must_use]
     pub fn operation(&self) -> Option<Operation> {
         match self {
             Error::Status { operation, .. } => Some(*operation),

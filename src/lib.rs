@@ -18,8 +18,8 @@
 //! ```
 //!
 //! On Windows the provider is secur32.dll. Elsewhere it is any library that exports the SSPI
-//! ABI's `InitSecurityInterfaceW`: FreeRDP's WinPR by default, or the one named by
-//! `SECPKG_PROVIDER` (see [`Provider::system`]).
+//! ABI's `InitSecurityInterfaceW`: FreeRDP's WinPR by default ([`Provider::system`]), or one you
+//! name ([`Provider::load`], or `SECPKG_PROVIDER` through [`Provider::from_env`]).
 #![deny(missing_docs, unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 
 #[cfg(feature = "conformance")]

@@ -100,7 +100,7 @@ fn array_fault<T>(ptr: *const T, count: u32) -> Option<String> {
 ///
 /// It borrows the [`Provider`](crate::Provider), which cannot be dropped (or its library
 /// unloaded) first. It is neither `Send` nor `Sync`, since SSPI does not promise that a buffer
-/// may be read or freed on another thread than the one that received it.
+/// may be freed on another thread than the one that received it.
 ///
 /// ```no_run
 /// let provider = secpkg::Provider::system()?;
@@ -147,7 +147,11 @@ impl<'p> Packages<'p> {
     /// string that is not UTF-16) is an error.
     pub fn to_vec(&self) -> Result<Vec<PackageInfo>, Error> {
         let records = self.buffer.records();
-        let mut packages = Vec::with_capacity(records.len());
+        let mut packages = Vec::new();
+        // A count the provider made up may exceed the memory there is: an error, not a panic.
+        packages.try_reserve_exact(records.len()).map_err(|_| Error::InvalidData {
+            what: format!("{} records, more than fit in memory when copied", records.len()),
+        })?;
         for record in records {
             packages.push(Package(record).to_info()?);
         }
@@ -187,6 +191,7 @@ impl std::fmt::Debug for Packages<'_> {
 
 /// The iterator of [`Packages::iter`]: views into the provider's buffer.
 #[derive(Clone)]
+#[must_use = "iterators are lazy and do nothing unless consumed"]
 pub struct Iter<'a>(std::slice::Iter<'a, SecPkgInfoW>);
 
 /// The packages not yet iterated.
@@ -252,7 +257,8 @@ impl<'a> Package<'a> {
         self.0.cbMaxToken
     }
 
-    /// `Name`; empty if the provider gave a null pointer.
+    /// `Name`; empty if the provider gave a null or misaligned pointer (which
+    /// [`to_info`](Package::to_info) reports as an error).
     #[inline]
     #[must_use]
     pub fn name(&self) -> WideStr<'a> {
@@ -261,7 +267,8 @@ impl<'a> Package<'a> {
         unsafe { WideStr::from_ptr(self.0.Name) }
     }
 
-    /// `Comment`; empty if the provider gave a null pointer.
+    /// `Comment`; empty if the provider gave a null or misaligned pointer (a misaligned one
+    /// is an error for [`to_info`](Package::to_info)).
     #[inline]
     #[must_use]
     pub fn comment(&self) -> WideStr<'a> {

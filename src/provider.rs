@@ -36,6 +36,8 @@ pub const PROVIDER_VAR: &str = "SECPKG_PROVIDER";
 /// 4. **Strings.** `Name` and `Comment` are null or NUL-terminated UTF-16 inside that buffer.
 /// 5. **Threads.** Calls may come from any thread, one at a time per library: secpkg serialises
 ///    every call into a library that is not known to be thread-safe (see below).
+/// 6. **No callbacks.** The functions do not call back into secpkg (a call would wait for the
+///    lock its caller holds).
 ///
 /// What secpkg checks rather than trusts: a null array with a non-zero count, a record array
 /// that is misaligned or whose byte size overflows `isize` or the address space, a null record
@@ -145,12 +147,11 @@ impl Provider {
     /// # Safety
     /// Loading runs the library's initialisers, and calls its `InitSecurityInterfaceW`: the
     /// library must be an SSPI provider that keeps the obligations listed on [`Provider`]
-    /// (1 to 4; secpkg takes care of 5 by serialising its calls).
+    /// (1 to 4 and 6; secpkg takes care of 5 by serialising its calls).
     pub unsafe fn load(path: impl AsRef<Path>) -> Result<Provider, Error> {
         let path = path.as_ref();
         let load_error = |source| Error::Load { path: path.to_owned(), source };
-        static LOADING: CallMutex = CallMutex::new();
-        let _serial = LOADING.lock();
+        let _serial = serialise_loading();
         // SAFETY: the caller names this library as an SSPI provider; running its initialisers is
         // what loading one means.
         let library = unsafe { libloading::Library::new(path) }.map_err(load_error)?;
@@ -169,11 +170,14 @@ impl Provider {
     }
 
     /// A provider from a function table, for embedders and tests. Its calls are serialised with
-    /// those of every other `Provider` that has the same `FreeContextBuffer`.
+    /// those of every other `Provider` that has the same `FreeContextBuffer` function: give the
+    /// table the library's `InitSecurityInterfaceW` returns, not one built from its exported
+    /// symbols (which may be other addresses, such as wrappers). secpkg cannot serialise other
+    /// code in the process that calls the same library directly.
     ///
     /// # Safety
     /// Every non-null function in `table` must keep the obligations listed on [`Provider`] (1
-    /// to 4) and stay callable for the life of the returned value.
+    /// to 4, and 6) and stay callable for the life of the returned value.
     pub unsafe fn from_table(table: &SecurityFunctionTableW, origin: impl Into<PathBuf>) -> Provider {
         Provider {
             version: table.dwVersion,
@@ -297,6 +301,13 @@ impl Provider {
     }
 }
 
+/// Holds the lock that serialises loading and initialising provider libraries, until dropped:
+/// providers such as WinPR build their tables on first use without a lock.
+pub(crate) fn serialise_loading() -> CallGuard {
+    static LOADING: CallMutex = CallMutex::new();
+    LOADING.lock()
+}
+
 /// The lock around the calls into one provider library, or none for a thread-safe one.
 #[derive(Clone, Copy, Debug)]
 struct CallLock(Option<&'static CallMutex>);
@@ -324,7 +335,8 @@ impl CallLock {
     }
 }
 
-use call_mutex::{CallGuard, CallMutex};
+pub(crate) use call_mutex::CallGuard;
+use call_mutex::CallMutex;
 
 /// The mutex of [`CallLock`]. On Unix it is a pthread mutex, which valgrind's helgrind models
 /// (it does not model the futexes under `std::sync::Mutex`, and reports every call made under
@@ -333,6 +345,7 @@ use call_mutex::{CallGuard, CallMutex};
 #[cfg(unix)]
 mod call_mutex {
     use std::cell::UnsafeCell;
+    use std::marker::PhantomData;
 
     #[derive(Debug)]
     pub(crate) struct CallMutex(UnsafeCell<libc::pthread_mutex_t>);
@@ -351,22 +364,30 @@ mod call_mutex {
         pub(crate) fn lock(&'static self) -> CallGuard {
             // SAFETY: the mutex was initialised by `new`, has not moved since it was first used
             // (it is `'static`), and is a default (non-recursive) mutex that this thread does not
-            // hold: a provider call never calls back into secpkg.
+            // hold: secpkg makes no call while holding it but the provider's, and a provider does
+            // not call back into secpkg (obligation 6 of Provider).
             let status = unsafe { libc::pthread_mutex_lock(self.0.get()) };
-            debug_assert_eq!(status, 0, "pthread_mutex_lock");
-            CallGuard(self)
+            if status != 0 {
+                // Going on unlocked would race the provider's state; this cannot happen with a
+                // default mutex used as above.
+                std::process::abort();
+            }
+            CallGuard(self, PhantomData)
         }
     }
 
-    /// Holds a [`CallMutex`].
-    pub(crate) struct CallGuard(&'static CallMutex);
+    /// Holds a [`CallMutex`]. Not `Send`: a pthread mutex is unlocked by the thread that
+    /// locked it.
+    pub(crate) struct CallGuard(&'static CallMutex, PhantomData<*const ()>);
 
     impl Drop for CallGuard {
         #[inline]
         fn drop(&mut self) {
             // SAFETY: this thread locked the mutex in `lock` and unlocks it once.
             let status = unsafe { libc::pthread_mutex_unlock(self.0.0.get()) };
-            debug_assert_eq!(status, 0, "pthread_mutex_unlock");
+            if status != 0 {
+                std::process::abort();
+            }
         }
     }
 }

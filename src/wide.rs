@@ -121,12 +121,15 @@ impl DoubleEndedIterator for Chars<'_> {
     }
 }
 
-/// Lossy, like [`WideStr::to_string_lossy`], without allocating; honours width, fill and
-/// alignment.
+/// Lossy, like [`WideStr::to_string_lossy`], without allocating; honours width, fill,
+/// alignment and precision as `str` does.
 impl fmt::Display for WideStr<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use fmt::Write;
-        let len = self.chars().count();
+        // Precision truncates, as for `str`.
+        let precision = f.precision().unwrap_or(usize::MAX);
+        let shown = || self.chars().take(precision);
+        let len = shown().count();
         let pad = f.width().map_or(0, |width| width.saturating_sub(len));
         let (before, after) = match f.align() {
             Some(fmt::Alignment::Right) => (pad, 0),
@@ -135,7 +138,7 @@ impl fmt::Display for WideStr<'_> {
         };
         let fill = f.fill();
         (0..before).try_for_each(|_| f.write_char(fill))?;
-        self.chars().try_for_each(|c| f.write_char(c))?;
+        shown().try_for_each(|c| f.write_char(c))?;
         (0..after).try_for_each(|_| f.write_char(fill))
     }
 }
@@ -282,5 +285,6 @@ mod tests {
         assert_eq!(*"NTLM", ascii);
         assert_ne!(ascii, "NTLMv2");
         assert_eq!(format!("[{ascii:>6}|{ascii:-<6}|{ascii:^8}|{ascii:2}]"), "[  NTLM|NTLM--|  NTLM  |NTLM]");
+        assert_eq!(format!("[{ascii:.2}|{ascii:>4.3}|{wide:.3}]"), "[NT| NTL|K\u{e9}\u{1f512}]");
     }
 }

@@ -49,24 +49,22 @@ impl Table {
     }
 }
 
-/// A loaded provider: its table, the same as a [`Provider`] (whose lock the raw calls take too),
-/// and the library that keeps the table's code loaded.
+/// A loaded provider: its table, and the same as a [`Provider`] (whose lock the raw calls take
+/// too). A library loaded for it stays loaded for good, as [`Provider::load`]'s do.
 struct Opened {
     table: Table,
     provider: Provider,
     origin: String,
-    _library: Option<libloading::Library>,
 }
 
 impl Opened {
     /// # Safety
-    /// The table's functions keep the obligations listed on [`Provider`] while `library` (or,
-    /// without one, the process) keeps them loaded.
-    unsafe fn new(table: Table, origin: String, library: Option<libloading::Library>) -> Opened {
-        // SAFETY: guaranteed by the caller; `provider` lives in the same value as `library`, and
-        // is declared before it, so it is dropped first.
+    /// The table's functions keep the obligations listed on [`Provider`] and stay loaded for
+    /// good.
+    unsafe fn new(table: Table, origin: String) -> Opened {
+        // SAFETY: guaranteed by the caller.
         let provider = unsafe { Provider::from_table(&table.to_raw(), origin.clone()) };
-        Opened { table, provider, origin, _library: library }
+        Opened { table, provider, origin }
     }
 }
 
@@ -74,10 +72,12 @@ type InitSecurityInterfaceW = unsafe extern "system" fn() -> *mut SecurityFuncti
 
 /// Loads `target` and calls its `InitSecurityInterfaceW`; the error says why there is no table.
 fn open(target: &Target) -> Result<Opened, String> {
+    // Loading and initialising a provider is serialised with Provider::load's.
+    let _serial = crate::provider::serialise_loading();
     match &target.0 {
         TargetKind::Library(path) => open_library(path.as_os_str(), path.display().to_string()),
         // SAFETY: Target::from_table's caller vouches for the table's functions.
-        TargetKind::Table(table, origin) => Ok(unsafe { Opened::new(*table, origin.clone(), None) }),
+        TargetKind::Table(table, origin) => Ok(unsafe { Opened::new(*table, origin.clone()) }),
         TargetKind::System => open_system(),
     }
 }
@@ -91,7 +91,7 @@ fn open_system() -> Result<Opened, String> {
     // the process (secur32 stays loaded: this binary imports it).
     let table = unsafe { table.as_ref() }.ok_or("InitSecurityInterfaceW of secur32.dll returned a null table")?;
     // SAFETY: secur32 keeps the SSPI obligations, and this binary imports it for good.
-    Ok(unsafe { Opened::new(Table::from_raw(table), "secur32.dll".to_owned(), None) })
+    Ok(unsafe { Opened::new(Table::from_raw(table), "secur32.dll".to_owned()) })
 }
 
 #[cfg(not(windows))]
@@ -124,14 +124,17 @@ fn init(library: libloading::Library, origin: String) -> Result<Opened, String> 
         // SAFETY: as above: no arguments, returns the provider's table or null.
         let table = unsafe { init() };
         // SAFETY: a non-null table is the provider's SecurityFunctionTableW, valid while the
-        // library stays loaded; it is copied here, and `library` moves into the Opened.
+        // library stays loaded, which is for good: its handle is leaked below.
         let table =
             unsafe { table.as_ref() }.ok_or(format!("InitSecurityInterfaceW of {origin} returned a null table"))?;
         Table::from_raw(table)
     };
+    // Providers keep global and thread-local state: unloading one that any thread may still be
+    // running crashes (see Provider).
+    std::mem::forget(library);
     // SAFETY: the loaded library is the SSPI provider the target names, which its constructor's
-    // caller vouched for; it moves into the Opened.
-    Ok(unsafe { Opened::new(table, origin, Some(library)) })
+    // caller vouched for, and it stays loaded for good.
+    Ok(unsafe { Opened::new(table, origin) })
 }
 
 /// One `SecPkgInfoW`, copied out of the provider's buffer as it was: a null string is `None`,
