@@ -77,6 +77,8 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
     let hex = family.hex;
     let idents: Vec<_> = known.iter().map(|k| &k.ident).collect();
     let positions: Vec<_> = (0..known.len()).collect();
+    // Private constants, one per member's value, so that `from_value` can match on them.
+    let value_consts: Vec<_> = positions.iter().map(|i| quote::format_ident!("__SECPKG_VALUE_{i}")).collect();
     let prefix = family.prefix.map(|p| p.value()).unwrap_or_default();
     let members = known.iter().map(|k| attrs::member(k, &prefix));
     let error_doc = format!("Error from parsing a [`{ty}`] from text.");
@@ -118,6 +120,8 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
         }
 
         impl #ty {
+            #(const #value_consts: #repr = <Self as #rt::Family>::MEMBERS[#positions].value;)*
+
             /// Every named variant, in ascending order of value.
             pub const ALL: &'static [Self] = <Self as #rt::Family>::ALL;
 
@@ -134,14 +138,14 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
             /// unknown variant (which is never produced holding a named value).
             #[must_use]
             pub const fn from_value(value: #repr) -> Self {
-                let mut i = 0;
-                while i < Self::ALL.len() {
-                    if Self::ALL[i].value() == value {
-                        return Self::ALL[i];
-                    }
-                    i += 1;
+                // A match on constants, which the compiler turns into a jump table or a search
+                // tree, rather than a walk over the table. Two members of one value (which the
+                // generator refuses) would give the first, as the table's order does.
+                #[allow(unreachable_patterns)]
+                match value {
+                    #(Self::#value_consts => Self::#idents,)*
+                    value => #wrap_unknown,
                 }
-                #wrap_unknown
             }
 
             /// The raw value.
