@@ -88,6 +88,29 @@ pub(crate) fn member(named: &Named, prefix: &str) -> TokenStream {
     quote!(::secpkg_family::Member::new(#value, #sdk_name, #name, &[#(#aliases),*], #doc))
 }
 
+/// The items of `Family` that both derives emit alike: the value type, the noun, the member
+/// table in declaration order, and `ALL` sorted by value at compile time.
+pub(crate) fn family_table(
+    rt: &TokenStream,
+    repr: &Ident,
+    noun: &str,
+    members: impl Iterator<Item = TokenStream>,
+    idents: &[&Ident],
+) -> TokenStream {
+    let positions = 0..idents.len();
+    let (members, sorted) = (members.collect::<Vec<_>>(), positions.clone());
+    quote! {
+        type Value = #repr;
+        const NOUN: &'static str = #noun;
+        const MEMBERS: &'static [#rt::Member<#repr>] = &[#(#members),*];
+        const ALL: &'static [Self] = &{
+            let order = #rt::ascending([#(Self::MEMBERS[#positions].value as i128),*]);
+            let declared: &[Self] = &[#(Self::#idents),*];
+            [#(declared[order[#sorted]]),*]
+        };
+    }
+}
+
 /// serde's traits for `ty`, forwarding to `serialize_{kind}` and `deserialize_{kind}` of the
 /// runtime's `serde_support`.
 pub(crate) fn serde_impls(rt: &TokenStream, ty: &Ident, kind: &str) -> TokenStream {

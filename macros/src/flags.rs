@@ -50,7 +50,6 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
     let noun = if noun == "flag" || noun.ends_with(" flag") { noun } else { format!("{noun} flag") };
     let members = flags.iter().map(|flag| attrs::member(flag, &prefix));
     let idents: Vec<_> = flags.iter().map(|f| &f.ident).collect();
-    let positions: Vec<_> = (0..flags.len()).collect();
     let set_name = set.to_string();
     let set_doc = format!("A set of [`{ty}`] flags over `{repr}`: see [`secpkg_family::FlagSet`].");
     let error_doc = format!("Error from parsing a [`{ty}`] or a [`{set_name}`] from text.");
@@ -72,6 +71,7 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
     });
     let serde = family.serde.then(|| attrs::serde_impls(&rt, ty, "flag"));
     // Spanned on the type's name: the compiler reports an enum that is not `Copy` there.
+    let table = attrs::family_table(&rt, &repr, &noun, members, &idents);
     let family_impl = quote_spanned! {ty.span()=> impl #rt::Family for #ty };
     Ok(quote! {
         #[doc = #set_doc]
@@ -80,14 +80,7 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
         #vis type #error = #rt::ParseError<#ty>;
 
         #family_impl {
-            type Value = #repr;
-            const NOUN: &'static str = #noun;
-            const MEMBERS: &'static [#rt::Member<#repr>] = &[#(#members),*];
-            const ALL: &'static [Self] = &{
-                let order = #rt::ascending([#(Self::MEMBERS[#positions].value as i128),*]);
-                let declared: &[Self] = &[#(Self::#idents),*];
-                [#(declared[order[#positions]]),*]
-            };
+            #table
             fn index(self) -> ::core::option::Option<usize> {
                 ::core::option::Option::Some(self as usize)
             }

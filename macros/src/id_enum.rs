@@ -87,20 +87,14 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
     let unwrap_unknown = quote_spanned!(unk_ty.span()=> Self::#unk(value) => value);
     let serde = family.serde.then(|| attrs::serde_impls(&rt, ty, "id"));
     // Spanned on the type's name: the compiler reports an enum that is not `Copy` there.
+    let table = attrs::family_table(&rt, &repr, &noun, members, &idents);
     let family_impl = quote_spanned! {ty.span()=> impl #rt::Family for #ty };
     Ok(quote! {
         #[doc = #error_doc]
         #vis type #error = #rt::ParseError<#ty>;
 
         #family_impl {
-            type Value = #repr;
-            const NOUN: &'static str = #noun;
-            const MEMBERS: &'static [#rt::Member<#repr>] = &[#(#members),*];
-            const ALL: &'static [Self] = &{
-                let order = #rt::ascending([#(Self::MEMBERS[#positions].value as i128),*]);
-                let declared: &[Self] = &[#(Self::#idents),*];
-                [#(declared[order[#positions]]),*]
-            };
+            #table
             fn index(self) -> ::core::option::Option<usize> {
                 match self {
                     #(Self::#idents => ::core::option::Option::Some(#positions),)*
