@@ -111,6 +111,27 @@ pub(crate) fn family_table(
     }
 }
 
+/// `Display` and `FromStr` for `ty`, forwarding to `fmt_{kind}` and `parse_{kind}` of the
+/// runtime; `error` is the parse error type.
+pub(crate) fn text_impls(rt: &TokenStream, ty: &Ident, error: &Ident, kind: &str) -> TokenStream {
+    let fmt = quote::format_ident!("fmt_{kind}");
+    let parse = quote::format_ident!("parse_{kind}");
+    quote! {
+        impl ::core::fmt::Display for #ty {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                #rt::#fmt(*self, f)
+            }
+        }
+
+        impl ::core::str::FromStr for #ty {
+            type Err = #error;
+            fn from_str(text: &str) -> ::core::result::Result<Self, #error> {
+                #rt::#parse(text)
+            }
+        }
+    }
+}
+
 /// serde's traits for `ty`, forwarding to `serialize_{kind}` and `deserialize_{kind}` of the
 /// runtime's `serde_support`.
 pub(crate) fn serde_impls(rt: &TokenStream, ty: &Ident, kind: &str) -> TokenStream {

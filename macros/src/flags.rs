@@ -71,6 +71,7 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
     });
     let serde = family.serde.then(|| attrs::serde_impls(&rt, ty, "flag"));
     // Spanned on the type's name: the compiler reports an enum that is not `Copy` there.
+    let text = attrs::text_impls(&rt, ty, &error, "flag");
     let table = attrs::family_table(&rt, &repr, &noun, members, &idents);
     let family_impl = quote_spanned! {ty.span()=> impl #rt::Family for #ty };
     Ok(quote! {
@@ -145,18 +146,7 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
             }
         }
 
-        impl ::core::fmt::Display for #ty {
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                #rt::fmt_flag(*self, f)
-            }
-        }
-
-        impl ::core::str::FromStr for #ty {
-            type Err = #error;
-            fn from_str(text: &str) -> ::core::result::Result<Self, #error> {
-                #rt::parse_flag(text)
-            }
-        }
+        #text
 
         #(#ops)*
 

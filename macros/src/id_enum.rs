@@ -87,6 +87,7 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
     let unwrap_unknown = quote_spanned!(unk_ty.span()=> Self::#unk(value) => value);
     let serde = family.serde.then(|| attrs::serde_impls(&rt, ty, "id"));
     // Spanned on the type's name: the compiler reports an enum that is not `Copy` there.
+    let text = attrs::text_impls(&rt, ty, &error, "id");
     let table = attrs::family_table(&rt, &repr, &noun, members, &idents);
     let family_impl = quote_spanned! {ty.span()=> impl #rt::Family for #ty };
     Ok(quote! {
@@ -201,18 +202,7 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
             }
         }
 
-        impl ::core::fmt::Display for #ty {
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                #rt::fmt_id(*self, f)
-            }
-        }
-
-        impl ::core::str::FromStr for #ty {
-            type Err = #error;
-            fn from_str(text: &str) -> ::core::result::Result<Self, #error> {
-                #rt::parse_id(text)
-            }
-        }
+        #text
 
         #serde
     })
