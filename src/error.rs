@@ -37,7 +37,7 @@ impl Operation {
 
     /// The provider's function for this operation, or [`Error::Unsupported`] when its table has none.
     pub(crate) fn require<F>(self, function: Option<F>) -> Result<F, Error> {
-        function.ok_or(Error::Unsupported { function: self.function() })
+        function.ok_or_else(|| Error::Unsupported { function: self.function() })
     }
 }
 

@@ -28,12 +28,14 @@ mod env;
 mod error;
 #[cfg(all(unix, feature = "gssapi"))]
 pub mod gssapi;
+mod name;
 mod packages;
 mod provider;
 mod types;
 mod wide;
 
 pub use error::{Error, Operation};
+pub use name::PackageName;
 pub use packages::{Iter, Package, Packages, QueriedPackage};
 pub use provider::{PROVIDER_VAR, Provider, UNIX_PROVIDERS};
 pub use secpkg_sys as sys;
@@ -61,12 +63,18 @@ pub fn packages() -> Result<Vec<PackageInfo>, Error> {
 }
 
 /// The attributes of the system provider's package `name`.
-pub fn query(name: &str) -> Result<PackageInfo, Error> {
+pub fn query<'n>(name: impl Into<PackageName<'n>>) -> Result<PackageInfo, Error> {
     system_provider()?.query(name)
 }
 
 /// The largest token package `name` produces, in bytes: the buffer size a client of that
 /// package (an HTTP Negotiate client, a database driver) needs.
-pub fn max_token(name: &str) -> Result<u32, Error> {
+pub fn max_token<'n>(name: impl Into<PackageName<'n>>) -> Result<u32, Error> {
     Ok(query(name)?.max_token)
+}
+
+/// What `package_name!` expands to; not part of the API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::name::{encode_name, wide_len};
 }

@@ -25,6 +25,7 @@ impl<'p> ProviderBuffer<'p> {
     /// `ptr` is null or was returned by `provider` with `count` initialised records that stay
     /// valid until passed to its `FreeContextBuffer`, and nothing else frees it (obligations 2
     /// and 3 of [`Provider`]).
+    #[inline(always)]
     pub(crate) unsafe fn new(provider: &'p Provider, ptr: *mut SecPkgInfoW, count: u32) -> Result<Self, String> {
         let buffer = Self { ptr, len: count as usize, provider };
         match array_fault(ptr, count) {
@@ -34,6 +35,7 @@ impl<'p> ProviderBuffer<'p> {
         }
     }
 
+    #[inline]
     pub(crate) fn records(&self) -> &[SecPkgInfoW] {
         if self.ptr.is_null() {
             return &[];
@@ -47,6 +49,7 @@ impl<'p> ProviderBuffer<'p> {
     /// Gives the buffer back, returning the provider's status (`SEC_E_OK` when there was nothing
     /// to free). The pointer is cleared first, so later calls (and `drop`) find nothing to free
     /// and the records read as empty.
+    #[inline]
     fn free(&mut self) -> i32 {
         let ptr = std::mem::replace(&mut self.ptr, std::ptr::null_mut());
         if ptr.is_null() {
@@ -67,6 +70,7 @@ impl<'p> ProviderBuffer<'p> {
 }
 
 impl Drop for ProviderBuffer<'_> {
+    #[inline]
     fn drop(&mut self) {
         // A failure cannot be reported from drop; `close`, `into_vec` and `into_info` report it.
         self.free();
@@ -74,7 +78,19 @@ impl Drop for ProviderBuffer<'_> {
 }
 
 /// Why `count` records at `ptr` cannot be read as a slice, if they cannot.
+#[inline]
 fn array_fault<T>(ptr: *const T, count: u32) -> Option<String> {
+    // The arrays every provider returns pass these checks inline; naming a fault is cold.
+    let bytes = (count as usize).checked_mul(size_of::<T>()).filter(|&bytes| bytes <= isize::MAX as usize);
+    let fits = bytes.is_some_and(|bytes| ptr.addr().checked_add(bytes).is_some());
+    if !ptr.is_null() && ptr.is_aligned() && fits {
+        return None;
+    }
+    name_array_fault(ptr, count)
+}
+
+#[cold]
+fn name_array_fault<T>(ptr: *const T, count: u32) -> Option<String> {
     let bytes = (count as usize).checked_mul(size_of::<T>()).filter(|&bytes| bytes <= isize::MAX as usize);
     if ptr.is_null() {
         return (count != 0).then(|| format!("{count} records and a null array"));
@@ -234,24 +250,28 @@ pub struct Package<'a>(&'a SecPkgInfoW);
 
 impl<'a> Package<'a> {
     /// `fCapabilities`, unknown bits kept.
+    #[inline]
     #[must_use]
     pub fn capabilities(&self) -> Capabilities {
         Capabilities::from_bits_retain(self.0.fCapabilities)
     }
 
     /// `wVersion`.
+    #[inline]
     #[must_use]
     pub fn version(&self) -> u16 {
         self.0.wVersion
     }
 
     /// `wRPCID`.
+    #[inline]
     #[must_use]
     pub fn rpc_id(&self) -> PackageId {
         PackageId::from_value(self.0.wRPCID)
     }
 
     /// `cbMaxToken`: the largest token the package produces, in bytes.
+    #[inline]
     #[must_use]
     pub fn max_token(&self) -> u32 {
         self.0.cbMaxToken
@@ -348,6 +368,7 @@ impl<'p> QueriedPackage<'p> {
     }
 
     /// The record, read in place.
+    #[inline]
     #[must_use]
     pub fn package(&self) -> Package<'_> {
         // The buffer holds one record until `self` is consumed: `new` got a non-null pointer

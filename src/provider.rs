@@ -2,8 +2,7 @@
 //! lock its library needs.
 
 use crate::packages::{Packages, ProviderBuffer, QueriedPackage};
-use crate::wide::to_wide;
-use crate::{Error, InterfaceVersion, Operation, PackageInfo};
+use crate::{Error, InterfaceVersion, Operation, PackageInfo, PackageName};
 use secpkg_sys::{
     ENUMERATE_SECURITY_PACKAGES_FN_W, FREE_CONTEXT_BUFFER_FN, QUERY_SECURITY_PACKAGE_INFO_FN_W, SEC_E_OK,
     SEC_E_SECPKG_NOT_FOUND, SecPkgInfoW, SecurityFunctionTableW,
@@ -25,8 +24,9 @@ pub const PROVIDER_VAR: &str = "SECPKG_PROVIDER";
 /// Every `unsafe` block that calls a provider or reads what it returned relies on these, and
 /// names them by number:
 ///
-/// 1. **Signatures.** The table's functions have the signatures of sspi.h, and stay callable for
-///    as long as the `Provider` lives (a library is never unloaded, see below).
+/// 1. **Signatures.** The table's functions have the signatures of sspi.h, only read their `[in]`
+///    parameter (the package name), and stay callable for as long as the `Provider` lives (a
+///    library is never unloaded, see below).
 /// 2. **Out-parameters on success.** `EnumerateSecurityPackagesW` returning `SEC_E_OK` has
 ///    written a count and a pointer to exactly that many initialised `SecPkgInfoW` records (or
 ///    null with a count of 0); `QuerySecurityPackageInfoW` returning `SEC_E_OK` has written a
@@ -229,6 +229,7 @@ impl Provider {
     ///
     /// # Safety
     /// `buffer` came from this provider and is not used or freed again.
+    #[inline]
     pub(crate) unsafe fn free(&self, buffer: *mut SecPkgInfoW) -> i32 {
         let Some(free) = self.free else { return SEC_E_OK };
         // SAFETY: obligation 3, with the caller's promise that this is the buffer's only free.
@@ -265,7 +266,7 @@ impl Provider {
     /// let token_buffer = vec![0u8; negotiate.max_token as usize];
     /// # Ok::<(), secpkg::Error>(())
     /// ```
-    pub fn query(&self, name: &str) -> Result<PackageInfo, Error> {
+    pub fn query<'n>(&self, name: impl Into<PackageName<'n>>) -> Result<PackageInfo, Error> {
         self.query_in_place(name)?.into_info()
     }
 
@@ -279,26 +280,44 @@ impl Provider {
     /// println!("{}: {} bytes", kerberos.package().name(), kerberos.package().max_token());
     /// # Ok::<(), secpkg::Error>(())
     /// ```
-    pub fn query_in_place(&self, name: &str) -> Result<QueriedPackage<'_>, Error> {
+    pub fn query_in_place<'n>(&self, name: impl Into<PackageName<'n>>) -> Result<QueriedPackage<'_>, Error> {
+        self.query_named(name.into())
+    }
+
+    fn query_named(&self, name: PackageName<'_>) -> Result<QueriedPackage<'_>, Error> {
         let query = Operation::QuerySecurityPackageInfo.require(self.query)?;
         Operation::FreeContextBuffer.require(self.free)?;
-        let mut wide = to_wide(name)?;
         let mut record: *mut SecPkgInfoW = std::ptr::null_mut();
-        // SAFETY: `wide` is NUL-terminated and outlives the call; `record` is valid for writes.
-        let status = self.call(|| unsafe { query(wide.as_mut_ptr(), &mut record) });
-        match status {
-            SEC_E_OK if record.is_null() => {
-                Err(Error::InvalidData { what: "QuerySecurityPackageInfoW succeeded with a null record".into() })
-            }
+        // SAFETY: `wide` is NUL-terminated and outlives the call; the provider reads it and does
+        // not write through it (obligation 1: sspi.h's `[in]` parameter); `record` is valid for
+        // writes.
+        let status = name.with_wide(|wide| self.call(|| unsafe { query(wide.cast_mut(), &mut record) }))?;
+        if status == SEC_E_OK && !record.is_null() {
             // SAFETY: on success `record` is one record allocated for the provider's
-            // FreeContextBuffer (obligations 2 and 3), which the buffer calls once.
-            SEC_E_OK => unsafe { ProviderBuffer::new(self, record, 1) }
-                .map(QueriedPackage::new)
-                .map_err(|what| Error::InvalidData { what: format!("QuerySecurityPackageInfoW returned {what}") }),
-            SEC_E_SECPKG_NOT_FOUND => Err(Error::NotFound { name: name.to_owned() }),
-            status => Err(Operation::QuerySecurityPackageInfo.failed(status)),
+            // FreeContextBuffer (obligations 2 and 3), which the buffer calls once (also when
+            // `new` refuses the record).
+            return match unsafe { ProviderBuffer::new(self, record, 1) } {
+                Ok(buffer) => Ok(QueriedPackage::new(buffer)),
+                Err(what) => Err(invalid_record(&what)),
+            };
         }
+        Err(query_failure(name, status))
     }
+}
+
+/// A query that failed, or that succeeded without a record.
+#[cold]
+fn query_failure(name: PackageName<'_>, status: i32) -> Error {
+    match status {
+        SEC_E_OK => Error::InvalidData { what: "QuerySecurityPackageInfoW succeeded with a null record".into() },
+        SEC_E_SECPKG_NOT_FOUND => Error::NotFound { name: name.as_str().to_owned() },
+        status => Operation::QuerySecurityPackageInfo.failed(status),
+    }
+}
+
+#[cold]
+fn invalid_record(what: &str) -> Error {
+    Error::InvalidData { what: format!("QuerySecurityPackageInfoW returned {what}") }
 }
 
 /// Holds the lock that serialises loading and initialising provider libraries, until dropped:
@@ -338,11 +357,14 @@ impl CallLock {
 pub(crate) use call_mutex::CallGuard;
 use call_mutex::CallMutex;
 
-/// The mutex of [`CallLock`]. On Unix it is a pthread mutex, which valgrind's helgrind models
-/// (it does not model the futexes under `std::sync::Mutex`, and reports every call made under
-/// one as a race), so `scripts/helgrind` can prove that every call into a provider holds it.
-/// A provider call cannot unwind (`extern "system"` aborts), so there is nothing to poison.
-#[cfg(unix)]
+/// The mutex of [`CallLock`]: std's, whose uncontended lock and unlock are one atomic
+/// instruction each (a pthread mutex costs about 50 instructions more per lock and unlock, a
+/// few percent of a WinPR call; BENCHMARKS.md). Built with `--cfg secpkg_helgrind`
+/// (`scripts/helgrind` does), it is a pthread mutex at the same call sites instead: helgrind
+/// models pthread mutexes but not the futexes under std's, and so can then prove that every call
+/// into a provider holds the lock. A provider call cannot unwind (`extern "system"` aborts), so
+/// there is nothing to poison.
+#[cfg(all(unix, secpkg_helgrind))]
 mod call_mutex {
     use std::cell::UnsafeCell;
     use std::marker::PhantomData;
@@ -392,8 +414,7 @@ mod call_mutex {
     }
 }
 
-/// The mutex of [`CallLock`] outside Unix: std's.
-#[cfg(not(unix))]
+#[cfg(not(all(unix, secpkg_helgrind)))]
 mod call_mutex {
     use std::sync::{Mutex, MutexGuard, PoisonError};
 

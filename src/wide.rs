@@ -19,10 +19,25 @@ impl<'a> WideStr<'a> {
         if ptr.is_null() || !ptr.is_aligned() {
             return Self(&[]);
         }
+        // SAFETY: the caller guarantees a NUL terminator, so every unit up to it is readable;
+        // each unit is read only after the one before it was found not to be the NUL.
+        let at = |index: usize| unsafe { *ptr.add(index) };
+        // Four units a step: a quarter of the loop branches, on the scan every read starts with.
         let mut len = 0;
-        // SAFETY: the caller guarantees a NUL terminator, so every unit up to it is readable.
-        while unsafe { *ptr.add(len) } != 0 {
-            len += 1;
+        loop {
+            if at(len) == 0 {
+                break;
+            } else if at(len + 1) == 0 {
+                len += 1;
+            } else if at(len + 2) == 0 {
+                len += 2;
+            } else if at(len + 3) == 0 {
+                len += 3;
+            } else {
+                len += 4;
+                continue;
+            }
+            break;
         }
         // SAFETY: the `len` units before the terminator were just read, and live for 'a.
         Self(unsafe { std::slice::from_raw_parts(ptr, len) })
@@ -203,72 +218,9 @@ pub(crate) unsafe fn optional_string(ptr: *mut u16, field: &'static str) -> Resu
         .map_err(|_| Error::InvalidData { what: format!("{field} is not valid UTF-16: {:?}", wide.to_string_lossy()) })
 }
 
-/// Names shorter than this many bytes are converted on the stack (every SSPI package name is).
-const INLINE_NAME: usize = 64;
-
-/// A package name as the provider takes it: NUL-terminated UTF-16.
-pub(crate) enum WideName {
-    /// Zero-padded, so the terminator is in place.
-    Inline([u16; INLINE_NAME]),
-    Heap(Vec<u16>),
-}
-
-impl WideName {
-    /// The NUL-terminated string, for the provider (which does not write through it).
-    pub(crate) fn as_mut_ptr(&mut self) -> *mut u16 {
-        match self {
-            WideName::Inline(units) => units.as_mut_ptr(),
-            WideName::Heap(units) => units.as_mut_ptr(),
-        }
-    }
-}
-
-/// `name` as a NUL-terminated UTF-16 string for the provider.
-pub(crate) fn to_wide(name: &str) -> Result<WideName, Error> {
-    let invalid = |reason| Error::InvalidName { name: name.to_owned(), reason };
-    if name.is_empty() {
-        return Err(invalid("it is empty"));
-    }
-    if name.contains('\0') {
-        return Err(invalid("it contains a NUL character, which would cut it short"));
-    }
-    // A UTF-8 string has at least as many bytes as its UTF-16 form has units, so a name of
-    // fewer than INLINE_NAME bytes leaves room for the terminator.
-    if name.len() < INLINE_NAME && name.is_ascii() {
-        // Every package name is ASCII: widen byte by byte, a loop the compiler vectorises,
-        // instead of encoding char by char.
-        let mut units = [0; INLINE_NAME];
-        for (unit, &byte) in units.iter_mut().zip(name.as_bytes()) {
-            *unit = u16::from(byte);
-        }
-        return Ok(WideName::Inline(units));
-    }
-    if name.len() < INLINE_NAME {
-        let mut units = [0; INLINE_NAME];
-        for (unit, wide) in units.iter_mut().zip(name.encode_utf16()) {
-            *unit = wide;
-        }
-        return Ok(WideName::Inline(units));
-    }
-    Ok(WideName::Heap(name.encode_utf16().chain([0]).collect()))
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{INLINE_NAME, WideName, WideStr, to_wide};
-
-    #[test]
-    fn names_are_widened_with_their_terminator() {
-        let long = "K".repeat(INLINE_NAME);
-        for name in ["Kerberos", "Négociation \u{1F512}", "K", long.as_str()] {
-            let units = match to_wide(name).unwrap() {
-                WideName::Inline(units) => units.to_vec(),
-                WideName::Heap(units) => units,
-            };
-            let len = units.iter().position(|&unit| unit == 0).unwrap();
-            assert_eq!(String::from_utf16(&units[..len]).unwrap(), name);
-        }
-    }
+    use super::WideStr;
 
     #[test]
     fn views_compare_count_and_print_without_allocating() {

@@ -3,7 +3,7 @@
 
 mod common;
 
-use secpkg::Provider;
+use secpkg::{PackageName, Provider};
 use secpkg_bench::{Raw, Subject};
 use secpkg_test_provider::{Scenario, install, table};
 
@@ -14,5 +14,5 @@ fn main() {
     let provider = unsafe { Provider::from_table(&table, "secpkg-test-provider") };
     // SAFETY: as above.
     let raw = unsafe { Raw::new(&table) }.expect("the fake's table is complete");
-    common::main(&Subject::new("fake", provider, raw, "Negotiate"));
+    common::main(&Subject::new("fake", provider, raw, PackageName::NEGOTIATE));
 }

@@ -4,7 +4,7 @@
 mod common;
 
 use secpkg::sys::SecurityFunctionTableW;
-use secpkg::{Error, Provider};
+use secpkg::{Error, PackageName, Provider};
 use secpkg_bench::{Raw, Subject};
 
 /// The raw table of the provider `Provider::system()` loaded: on Windows secur32's, elsewhere
@@ -54,14 +54,10 @@ fn main() {
     } else {
         "system"
     };
-    // Negotiate where the provider has it (WinPR and Windows do), else its first package.
-    let names: Vec<String> =
-        provider.packages().expect("packages()").iter().map(|p| p.name().to_string_lossy()).collect();
-    let query = names
-        .iter()
-        .find(|n| *n == "Negotiate")
-        .or(names.first())
-        .expect("the system provider lists no package")
-        .clone();
-    common::main(&Subject::new(label, provider, raw, &query));
+    // Negotiate, which WinPR and Windows both list: the package whose cbMaxToken clients query.
+    let packages = provider.packages().expect("packages()");
+    let listed = packages.iter().any(|p| p.name() == PackageName::NEGOTIATE.as_str());
+    drop(packages);
+    assert!(listed, "the system provider ({}) lists no Negotiate package", provider.origin().display());
+    common::main(&Subject::new(label, provider, raw, PackageName::NEGOTIATE));
 }

@@ -21,7 +21,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 use secpkg::sys::{SEC_E_OK, SecPkgInfoW, SecurityFunctionTableW};
-use secpkg::{PackageInfo, Provider};
+use secpkg::{PackageInfo, PackageName, Provider};
 use std::ffi::c_void;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -198,21 +198,23 @@ pub struct Subject {
     label: String,
     provider: Provider,
     raw: Raw,
-    query_name: String,
-    /// `query_name`, NUL-terminated UTF-16, prepared once as a raw caller would.
+    /// Prepared at compile time, as `query_wide` is for the raw calls.
+    query_name: PackageName<'static>,
+    /// `query_name`, NUL-terminated UTF-16, prepared once as a raw caller would (windows-rs's
+    /// `w!`).
     query_wide: Vec<u16>,
 }
 
 impl Subject {
     /// `provider` and the raw functions of the same provider's table; `query_name` is the
     /// package the query cases ask for.
-    pub fn new(label: &str, provider: Provider, raw: Raw, query_name: &str) -> Subject {
+    pub fn new(label: &str, provider: Provider, raw: Raw, query_name: PackageName<'static>) -> Subject {
         Subject {
             label: label.to_owned(),
             provider,
             raw,
-            query_name: query_name.to_owned(),
-            query_wide: query_name.encode_utf16().chain([0]).collect(),
+            query_name,
+            query_wide: query_name.as_str().encode_utf16().chain([0]).collect(),
         }
     }
 
@@ -290,7 +292,7 @@ impl Subject {
 
     /// (e) `query()`: the record, owned.
     pub fn query(&self) -> PackageInfo {
-        self.provider.query(&self.query_name).expect("query()")
+        self.provider.query(self.query_name).expect("query()")
     }
 
     /// (f) Owned records as a windows-sys user writes them: one `Vec`, `String::from_utf16` of
@@ -335,7 +337,7 @@ impl Subject {
 
     /// (h) `query_in_place()`: the record read in place, the same fields as `raw_query`.
     pub fn query_in_place(&self) -> u64 {
-        let queried = self.provider.query_in_place(&self.query_name).expect("query_in_place()");
+        let queried = self.provider.query_in_place(self.query_name).expect("query_in_place()");
         let package = queried.package();
         sum_fixed(package.capabilities().bits(), package.version(), package.rpc_id().value(), package.max_token())
             + sum_units(package.name().as_units())

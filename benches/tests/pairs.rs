@@ -13,7 +13,7 @@ fn raw_and_safe_sides_agree_and_free_everything() {
     let provider = unsafe { Provider::from_table(&table, "fake") };
     // SAFETY: as above.
     let raw = unsafe { Raw::new(&table) }.unwrap();
-    let subject = Subject::new("fake", provider, raw, "Kerberos");
+    let subject = Subject::new("fake", provider, raw, secpkg::PackageName::KERBEROS);
     assert_eq!(subject.check(), 4);
     for case in Case::ALL {
         subject.run(case);
