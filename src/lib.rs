@@ -30,6 +30,8 @@ mod error;
 pub mod gssapi;
 mod packages;
 mod provider;
+#[cfg(feature = "serde")]
+mod serde_record;
 mod types;
 mod wide;
 
