@@ -7,8 +7,8 @@
 //! [`serde_record!`] only names a struct's fields, in declaration order, and emits the two impls
 //! that forward here. The forms, the error texts included, are serde_derive's.
 
-use serde::de::{self, DeserializeSeed, Deserializer, Expected, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde::forward_to_deserialize_any;
+use serde_core::de::{self, DeserializeSeed, Deserializer, Expected, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_core::forward_to_deserialize_any;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -178,9 +178,9 @@ impl<R: Record> Expected for Elements<R> {
 /// The struct literals make a field left out, or one the struct lacks, a compile error.
 macro_rules! serde_record {
     ($name:ident { $($field:ident $(with $seed:expr)?),* $(,)? }) => {
-        impl serde::Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                use serde::ser::SerializeStruct;
+        impl serde_core::Serialize for $name {
+            fn serialize<S: serde_core::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use serde_core::ser::SerializeStruct;
                 let fields = <Self as $crate::serde_record::Record>::FIELDS;
                 let mut record = serializer.serialize_struct(stringify!($name), fields.len())?;
                 $(record.serialize_field(stringify!($field), &self.$field)?;)*
@@ -188,8 +188,8 @@ macro_rules! serde_record {
             }
         }
 
-        impl<'de> serde::Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        impl<'de> serde_core::Deserialize<'de> for $name {
+            fn deserialize<D: serde_core::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 $crate::serde_record::deserialize(deserializer)
             }
         }
@@ -198,7 +198,7 @@ macro_rules! serde_record {
             const NAME: &'static str = stringify!($name);
             const FIELDS: &'static [&'static str] = &[$(stringify!($field)),*];
 
-            fn from_map<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+            fn from_map<'de, A: serde_core::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
                 use $crate::serde_record::Slot;
                 $(let mut $field = Slot::new(stringify!($field), $crate::serde_record::serde_record!(@seed $($seed)?));)*
                 while let Some(key) = $crate::serde_record::next_field(&mut map, Self::FIELDS)? {
@@ -210,7 +210,7 @@ macro_rules! serde_record {
                 Ok($name { $($field: $field.take()?),* })
             }
 
-            fn from_seq<'de, A: serde::de::SeqAccess<'de>>(mut seq: A) -> Result<Self, A::Error> {
+            fn from_seq<'de, A: serde_core::de::SeqAccess<'de>>(mut seq: A) -> Result<Self, A::Error> {
                 let mut elements = $crate::serde_record::Elements::<Self>::new();
                 Ok($name { $($field: elements.next(&mut seq, $crate::serde_record::serde_record!(@seed $($seed)?))?),* })
             }

@@ -3,7 +3,7 @@
 //! before the impls were written without it.
 
 use secpkg::{Capabilities, PackageId, PackageInfo};
-use serde::de::DeserializeOwned;
+use serde_core::de::DeserializeOwned;
 
 fn error_of<T: DeserializeOwned + std::fmt::Debug>(json: &str) -> String {
     serde_json::from_str::<T>(json).expect_err(json).to_string()
@@ -91,8 +91,8 @@ fn package_info_refuses_wrong_types() {
 
 #[test]
 fn package_info_keys_may_be_field_indexes_as_with_serde_derive() {
-    use serde::Deserialize;
-    use serde::de::value::MapDeserializer;
+    use serde_core::Deserialize;
+    use serde_core::de::value::MapDeserializer;
     use serde_json::{Value, json};
     let entries: Vec<(u64, Value)> = vec![
         (0, json!(["INTEGRITY"])),

@@ -87,12 +87,12 @@ crate::serde_record::serde_record!(Mechanism {
 struct SspiName;
 
 #[cfg(feature = "serde")]
-impl<'de> serde::de::DeserializeSeed<'de> for SspiName {
+impl<'de> serde_core::de::DeserializeSeed<'de> for SspiName {
     type Value = Option<&'static str>;
-    fn deserialize<D: serde::Deserializer<'de>>(self, de: D) -> Result<Option<&'static str>, D::Error> {
-        let name: Option<String> = serde::Deserialize::deserialize(de)?;
+    fn deserialize<D: serde_core::Deserializer<'de>>(self, de: D) -> Result<Option<&'static str>, D::Error> {
+        let name: Option<String> = serde_core::Deserialize::deserialize(de)?;
         let known = |name: String| SSPI_EQUIVALENTS.iter().map(|(_, n, _)| *n).find(|n| *n == name).ok_or(name);
-        let unknown = |name| serde::de::Error::custom(format!("no SSPI package {name:?} has a GSSAPI equivalent"));
+        let unknown = |name| serde_core::de::Error::custom(format!("no SSPI package {name:?} has a GSSAPI equivalent"));
         name.map(known).transpose().map_err(unknown)
     }
 }
