@@ -31,6 +31,8 @@ pub mod gssapi;
 mod name;
 mod packages;
 mod provider;
+#[cfg(feature = "serde")]
+mod serde_record;
 mod types;
 mod wide;
 

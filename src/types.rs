@@ -70,7 +70,6 @@ equal_by_value!(PackageId, Status, InterfaceVersion);
 /// A security package's attributes (`SecPkgInfoW`), owned. Its fields are those of
 /// `SecPkgInfoW`, which the SSPI ABI fixes: it is exhaustive.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct PackageInfo {
     /// What the package can do (`fCapabilities`); unknown bits are kept.
     pub capabilities: Capabilities,
@@ -85,6 +84,9 @@ pub struct PackageInfo {
     /// Its description (`Comment`); empty when the provider gives none.
     pub comment: String,
 }
+
+#[cfg(feature = "serde")]
+crate::serde_record::serde_record!(PackageInfo { capabilities, version, rpc_id, max_token, name, comment });
 
 impl PackageInfo {
     /// Copies a provider's `SecPkgInfoW` into owned values; `Err` names the field whose string

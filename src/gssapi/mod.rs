@@ -49,7 +49,6 @@ pub const SSPI_EQUIVALENTS: &[(&str, &str, PackageId)] = &[
 
 /// One GSSAPI mechanism, owned.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Mechanism {
     /// Its OID, dotted: `1.2.840.113554.1.2.2`.
     pub oid: String,
@@ -65,23 +64,37 @@ pub struct Mechanism {
     /// What the attributes mean in SSPI's terms ([`ATTRIBUTE_CAPABILITIES`]).
     pub capabilities: Capabilities,
     /// The SSPI package of the same protocol ([`SSPI_EQUIVALENTS`]): `Kerberos`, `Negotiate`, `NTLM`.
-    #[cfg_attr(feature = "serde", serde(deserialize_with = "sspi_name"))]
-    pub sspi_name: Option<StaticStr>,
+    pub sspi_name: Option<&'static str>,
     /// That package's RPC id.
     pub package_id: Option<PackageId>,
 }
 
-/// `&'static str`, named so that serde's derive does not see the lifetime: it would demand
-/// `'de: 'static`, deserializing from static input only.
-type StaticStr = &'static str;
+#[cfg(feature = "serde")]
+crate::serde_record::serde_record!(Mechanism {
+    oid,
+    sasl_name,
+    mech_name,
+    description,
+    attributes,
+    capabilities,
+    sspi_name with SspiName,
+    package_id,
+});
 
 /// `sspi_name` is `&'static`: deserializing finds the same name in [`SSPI_EQUIVALENTS`].
 #[cfg(feature = "serde")]
-fn sspi_name<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<&'static str>, D::Error> {
-    let name: Option<String> = serde::Deserialize::deserialize(de)?;
-    let known = |name: String| SSPI_EQUIVALENTS.iter().map(|(_, n, _)| *n).find(|n| *n == name).ok_or(name);
-    let unknown = |name| serde::de::Error::custom(format!("no SSPI package {name:?} has a GSSAPI equivalent"));
-    name.map(known).transpose().map_err(unknown)
+#[derive(Clone, Copy)]
+struct SspiName;
+
+#[cfg(feature = "serde")]
+impl<'de> serde_core::de::DeserializeSeed<'de> for SspiName {
+    type Value = Option<&'static str>;
+    fn deserialize<D: serde_core::Deserializer<'de>>(self, de: D) -> Result<Option<&'static str>, D::Error> {
+        let name: Option<String> = serde_core::Deserialize::deserialize(de)?;
+        let known = |name: String| SSPI_EQUIVALENTS.iter().map(|(_, n, _)| *n).find(|n| *n == name).ok_or(name);
+        let unknown = |name| serde_core::de::Error::custom(format!("no SSPI package {name:?} has a GSSAPI equivalent"));
+        name.map(known).transpose().map_err(unknown)
+    }
 }
 
 /// The GSSAPI functions secpkg calls. The optional ones (RFC 5801, RFC 5587) are missing from

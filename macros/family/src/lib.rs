@@ -683,9 +683,9 @@ where
 pub mod serde_support {
     use super::{Flag, FlagSet, IdEnum, Int, ParseError, fmt, member, parse_flag, parse_id, parse_token};
     use core::marker::PhantomData;
-    pub use serde;
-    use serde::de::{self, Deserializer, SeqAccess, Unexpected, Visitor};
-    use serde::ser::{SerializeSeq, Serializer};
+    pub use serde_core as serde;
+    use serde_core::de::{self, Deserializer, SeqAccess, Unexpected, Visitor};
+    use serde_core::ser::{SerializeSeq, Serializer};
 
     struct FlagVisitor<F>(PhantomData<fn() -> F>);
 
@@ -709,7 +709,7 @@ pub mod serde_support {
         deserializer.deserialize_str(FlagVisitor(PhantomData))
     }
 
-    impl<F: Flag<Value = B>, B: Int> serde::Serialize for FlagSet<F, B> {
+    impl<F: Flag<Value = B>, B: Int> serde_core::Serialize for FlagSet<F, B> {
         fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
             let unknown = self.0.pattern() & !F::ALL_BITS.pattern();
             let mut seq = serializer.serialize_seq(Some(self.iter().len() + usize::from(unknown != 0)))?;
@@ -740,7 +740,7 @@ pub mod serde_support {
         }
     }
 
-    impl<'de, F: Flag<Value = B>, B: Int> serde::Deserialize<'de> for FlagSet<F, B> {
+    impl<'de, F: Flag<Value = B>, B: Int> serde_core::Deserialize<'de> for FlagSet<F, B> {
         fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
             deserializer.deserialize_seq(SetVisitor(PhantomData))
         }
