@@ -1,25 +1,24 @@
 //! `#[derive(Flags)]`: the table of a fieldless enum of single-bit SDK constants, its set type
 //! (an alias of `secpkg_family::FlagSet`) and thin forwarding impls.
 
+use crate::attrs;
+use crate::parse::{Error, Result};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
-use syn::{DeriveInput, Error, Fields, Result};
 
-use crate::attrs;
-
-pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
-    let (variants, family) = attrs::parse_enum(
-        &input,
+pub(crate) fn derive(input: TokenStream) -> Result<TokenStream> {
+    let (input, family) = attrs::parse_enum(
+        input,
         "#[derive(Flags)] needs a fieldless enum: write `enum Name { Variant, .. }` with one unit variant per flag",
         "a flag family",
         &["repr", "prefix", "set", "serde"],
     )?;
-    let mut errors = attrs::Errors::default();
+    let mut errors = Error::default();
     let mut flags = Vec::new();
-    for variant in variants {
-        if !matches!(variant.fields, Fields::Unit) {
-            errors.push(Error::new_spanned(
-                &variant.fields,
+    for variant in &input.variants {
+        if let Some(fields) = &variant.fields {
+            errors.push(Error::new(
+                fields.span(),
                 "a flag variant carries no data: remove the fields and give its bit in #[sdk(value = ...)]",
             ));
             continue;
@@ -40,7 +39,7 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
     let (Some(repr), Some(set)) = (family.repr, family.set) else {
         return Ok(TokenStream::new()); // reported above
     };
-    let prefix = family.prefix.map(|p| p.value()).unwrap_or_default();
+    let prefix = family.prefix.unwrap_or_default();
 
     let ty = &input.ident;
     let vis = &input.vis;
