@@ -6,7 +6,7 @@
 use proc_macro2::{Ident, TokenStream, TokenTree};
 use quote::quote;
 
-use crate::parse::{self, Attr, Error, Input, Item, Result, Variant};
+use crate::parse::{self, Error, Input, Meta, Result, Variant};
 
 /// `#[family(..)]`: the keys each derive accepts are listed in `keys`.
 #[derive(Default)]
@@ -44,15 +44,15 @@ pub(crate) fn parse_enum(input: TokenStream, not_an_enum: &str, what: &str, keys
 /// Reads a named variant's `#[sdk(name = "..", value = <expr>, alias = "..")]` (`alias` only
 /// where `keys` has it).
 pub(crate) fn parse_named(variant: &Variant, keys: &[&str]) -> Result<Named> {
-    if let Some((eq, last)) = variant.discriminant {
-        return Err(Error::spanning(eq, last, "remove the discriminant: the value is given by #[sdk(value = ...)]"));
+    if !variant.discriminant.is_empty() {
+        let message = "remove the discriminant: the value is given by #[sdk(value = ...)]";
+        return Err(Error::over(&variant.discriminant, message));
     }
     let (mut name, mut value, mut aliases) = (None, None, Vec::new());
     for_each_item(&variant.attrs, "sdk", keys, |item| match item.key.as_str() {
         "name" => set_once(&mut name, parse_str(item)?, item),
         "value" => {
-            let expr =
-                item.value().ok_or_else(|| item.error("`value` takes an expression: value = <expr of the repr>"))?;
+            let expr = item.value().ok_or_else(|| item.error("`value` takes an expression: value = ..."))?;
             set_once(&mut value, expr.iter().cloned().collect(), item)
         }
         _ => {
@@ -62,10 +62,9 @@ pub(crate) fn parse_named(variant: &Variant, keys: &[&str]) -> Result<Named> {
     })?;
     let (Some(name), Some(value)) = (name, value) else {
         let example = variant.ident.to_string().to_uppercase();
-        return Err(Error::new(
-            variant.ident.span(),
-            format!("each named variant needs its SDK name and value: add #[sdk(name = \"{example}\", value = ...)]"),
-        ));
+        let message =
+            format!("each named variant needs its SDK name and value: add #[sdk(name = \"{example}\", value = ...)]");
+        return Err(Error::new(variant.ident.span(), message));
     };
     Ok(Named { ident: variant.ident.clone(), name, value, aliases, doc: first_doc_line(&variant.attrs) })
 }
@@ -143,19 +142,16 @@ pub(crate) fn serde_impls(rt: &TokenStream, ty: &Ident, kind: &str) -> TokenStre
 
 /// Runs `each` on every item of every `#[name(...)]` attribute in `attrs`. Keys outside `valid`
 /// are rejected here, once, so the message always lists the alternatives.
-fn for_each_item(attrs: &[Attr], name: &str, valid: &[&str], mut each: impl FnMut(&Item) -> Result<()>) -> Result<()> {
+fn for_each_item(attrs: &[Meta], name: &str, valid: &[&str], mut each: impl FnMut(&Meta) -> Result<()>) -> Result<()> {
     let key_list = valid.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
-    for attr in attrs.iter().filter(|a| a.path == name) {
-        let Some(list) = attr.list() else {
+    for attr in attrs.iter().filter(|a| a.key == name) {
+        let Some(items) = attr.items() else {
             return Err(attr.error(format!("write the attribute with arguments: #[{name}(...)] taking {key_list}")));
         };
-        for part in parse::split(list.stream(), false) {
-            let item = Item::new(&part);
+        for item in items {
             if !valid.contains(&item.key.as_str()) {
-                let key = &item.key;
-                return Err(
-                    item.key_error(format!("unknown key `{key}` in #[{name}(...)]: expected one of {key_list}"))
-                );
+                let message = format!("unknown key `{}` in #[{name}(...)]: expected one of {key_list}", item.key);
+                return Err(item.key_error(message));
             }
             each(&item)?;
         }
@@ -165,7 +161,7 @@ fn for_each_item(attrs: &[Attr], name: &str, valid: &[&str], mut each: impl FnMu
 
 /// Stores a key's value, refusing a second one: silently taking the last of two `repr`s would
 /// hide a mistake.
-fn set_once<T>(slot: &mut Option<T>, value: T, item: &Item) -> Result<()> {
+fn set_once<T>(slot: &mut Option<T>, value: T, item: &Meta) -> Result<()> {
     if slot.is_some() {
         return Err(item.error(format!("duplicate `{}`: give it once", item.key)));
     }
@@ -174,7 +170,7 @@ fn set_once<T>(slot: &mut Option<T>, value: T, item: &Item) -> Result<()> {
 }
 
 /// A bare flag key (`serde`, `hex`); a value after it is a mistake worth naming.
-fn flag(slot: &mut bool, item: &Item) -> Result<()> {
+fn flag(slot: &mut bool, item: &Meta) -> Result<()> {
     let key = &item.key;
     if !item.is_flag() {
         return Err(item.key_error(format!("`{key}` is a flag and takes no value: write just `{key}`")));
@@ -188,7 +184,7 @@ fn flag(slot: &mut bool, item: &Item) -> Result<()> {
 
 /// `repr = <integer>`: the integers `secpkg_family::Int` covers (fixed-width, as the SDK's C
 /// types are), unsigned only for a flag set.
-fn parse_repr(item: &Item, signed: bool) -> Result<Ident> {
+fn parse_repr(item: &Meta, signed: bool) -> Result<Ident> {
     let ident = parse_ident(item, "u32")?;
     let name = ident.to_string();
     let unsigned = ["u8", "u16", "u32", "u64"].contains(&name.as_str());
@@ -205,26 +201,23 @@ fn parse_repr(item: &Item, signed: bool) -> Result<Ident> {
     Err(Error::new(ident.span(), message))
 }
 
-fn parse_str(item: &Item) -> Result<String> {
+fn parse_str(item: &Meta) -> Result<String> {
     let key = &item.key;
     item.single(parse::string_value, &format!("`{key}` takes a string literal: {key} = \"...\""))
 }
 
-fn parse_ident(item: &Item, example: &str) -> Result<Ident> {
-    let ident = |tree: &TokenTree| match tree {
-        TokenTree::Ident(ident) => Some(ident.clone()),
-        _ => None,
-    };
+fn parse_ident(item: &Meta, example: &str) -> Result<Ident> {
+    let ident = |tree: &TokenTree| if let TokenTree::Ident(ident) = tree { Some(ident.clone()) } else { None };
     item.single(ident, &format!("`{0}` takes a name: {0} = {example}", item.key))
 }
 
 /// The first non-empty line of the item's doc comments, trimmed; `""` if it has none. Docs
 /// built by macros (`#[doc = concat!(..)]`) are skipped: documentation, but not readable here.
-pub(crate) fn first_doc_line(attrs: &[Attr]) -> String {
+pub(crate) fn first_doc_line(attrs: &[Meta]) -> String {
     attrs
         .iter()
-        .filter(|a| a.path == "doc")
-        .filter_map(Attr::string_value)
+        .filter(|a| a.key == "doc")
+        .filter_map(|a| a.single(parse::string_value, "").ok())
         .flat_map(|doc| doc.lines().map(str::trim).map(str::to_owned).collect::<Vec<_>>())
         .find(|line| !line.is_empty())
         .unwrap_or_default()
@@ -233,8 +226,7 @@ pub(crate) fn first_doc_line(attrs: &[Attr]) -> String {
 /// A lower-case noun for messages, from the type's CamelCase name: `KeyUsage` -> "key usage",
 /// `HTTPStatus` -> "http status".
 pub(crate) fn human_noun(ident: &Ident) -> String {
-    let name = ident.to_string();
-    let name = name.strip_prefix("r#").unwrap_or(&name);
+    let name = ident.to_string().trim_start_matches("r#").to_owned();
     let chars: Vec<char> = name.chars().collect();
     let mut out = String::new();
     for (i, &c) in chars.iter().enumerate() {

@@ -17,10 +17,8 @@ pub(crate) fn derive(input: TokenStream) -> Result<TokenStream> {
     let mut flags = Vec::new();
     for variant in &input.variants {
         if let Some(fields) = &variant.fields {
-            errors.push(Error::new(
-                fields.span(),
-                "a flag variant carries no data: remove the fields and give its bit in #[sdk(value = ...)]",
-            ));
+            let message = "a flag variant carries no data: remove the fields and give its bit in #[sdk(value = ...)]";
+            errors.push(Error::new(fields.span(), message));
             continue;
         }
         match attrs::parse_named(variant, &["name", "value"]) {

@@ -25,40 +25,34 @@ pub(crate) fn derive(input: TokenStream) -> Result<TokenStream> {
             },
             (Some(_), Some(field_type)) => {
                 if let Some((first, ..)) = &unknown {
-                    errors.push(Error::new(
-                        variant.ident.span(),
-                        format!(
-                            "`{first}` already holds the values with no SDK name: make this a unit variant with #[sdk(name = \"...\", value = ...)]"
-                        ),
-                    ));
-                } else if let Some(attr) = variant.attrs.iter().find(|a| a.path == "sdk") {
+                    let message = format!(
+                        "`{first}` already holds the values with no SDK name: make this a unit variant with #[sdk(name = \"...\", value = ...)]"
+                    );
+                    errors.push(Error::new(variant.ident.span(), message));
+                } else if let Some(attr) = variant.attrs.iter().find(|a| a.key == "sdk") {
                     errors.push(attr.error("the variant for unknown values has no SDK name: remove this #[sdk(..)]"));
                 } else {
                     let doc = attrs::first_doc_line(&variant.attrs);
                     unknown = Some((variant.ident.clone(), field_type, doc));
                 }
             }
-            (Some(fields), None) => errors.push(Error::new(
-                fields.span(),
-                format!(
+            (Some(fields), None) => {
+                let message = format!(
                     "a variant is either a unit variant with #[sdk(..)] or the one variant for unknown values: write `{}(i32)` (the repr)",
                     variant.ident
-                ),
-            )),
+                );
+                errors.push(Error::new(fields.span(), message));
+            }
         }
     }
     let repr = family.repr.clone().unwrap_or_else(|| format_ident!("i32"));
     if family.repr.is_none() {
-        errors.push(Error::new(
-            input.ident.span(),
-            "missing the raw integer type: add #[family(repr = i32)] (or u16, u32, ...)",
-        ));
+        let message = "missing the raw integer type: add #[family(repr = i32)] (or u16, u32, ...)";
+        errors.push(Error::new(input.ident.span(), message));
     }
     if unknown.is_none() {
-        errors.push(Error::new(
-            input.ident.span(),
-            format!("add a variant that holds the values with no SDK name, e.g. `Unknown({repr})`"),
-        ));
+        let message = format!("add a variant that holds the values with no SDK name, e.g. `Unknown({repr})`");
+        errors.push(Error::new(input.ident.span(), message));
     }
     errors.finish()?;
     let Some((unk, unk_ty, unk_doc)) = unknown else {
@@ -79,7 +73,9 @@ pub(crate) fn derive(input: TokenStream) -> Result<TokenStream> {
     let members = known.iter().map(|k| attrs::member(k, &prefix));
     let error_doc = format!("Error from parsing a [`{ty}`] from text.");
     // Spanned on the unknown variant's field type: a field that is not the repr is reported there.
-    let wrap_unknown = quote_spanned!(unk_ty=> Self::#unk(value));
+    // Each arm binds `value` under that span too: written in a `macro_rules!` body, the type's span
+    // carries that macro's hygiene, and a `value` bound under another span would not resolve.
+    let wrap_unknown = quote_spanned!(unk_ty=> value => Self::#unk(value));
     let unwrap_unknown = quote_spanned!(unk_ty=> Self::#unk(value) => value);
     let serde = family.serde.then(|| attrs::serde_impls(&rt, ty, "id"));
     // Spanned on the type's name: the compiler reports an enum that is not `Copy` there.
@@ -135,7 +131,7 @@ pub(crate) fn derive(input: TokenStream) -> Result<TokenStream> {
                 #[allow(unreachable_patterns)]
                 match value {
                     #(Self::#value_consts => Self::#idents,)*
-                    value => #wrap_unknown,
+                    #wrap_unknown,
                 }
             }
 

@@ -15,11 +15,13 @@ pub(crate) type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
     pub(crate) fn new(span: Span, message: impl Into<String>) -> Self {
-        Self::spanning(span, span, message)
+        Self(vec![(span, span, message.into())])
     }
 
-    pub(crate) fn spanning(start: Span, end: Span, message: impl Into<String>) -> Self {
-        Self(vec![(start, end, message.into())])
+    /// An error over `tokens`, from the first to the last (as `syn::Error::new_spanned`).
+    pub(crate) fn over(tokens: &[TokenTree], message: impl Into<String>) -> Self {
+        let span = |tree: Option<&TokenTree>| tree.map_or_else(Span::call_site, TokenTree::span);
+        Self(vec![(span(tokens.first()), span(tokens.last()), message.into())])
     }
 
     pub(crate) fn push(&mut self, more: Error) {
@@ -37,58 +39,85 @@ impl Error {
         let each = |(start, end, message): (Span, Span, String)| {
             let mut text = Literal::string(&message);
             text.set_span(end);
-            let mut body = Group::new(Delimiter::Brace, TokenTree::Literal(text).into());
-            body.set_span(end);
-            quote_spanned!(start=> ::core::compile_error! #body)
+            let path = quote_spanned!(start=> ::core::compile_error!);
+            quote_spanned!(end=> #path { #text })
         };
         self.0.into_iter().map(each).collect()
     }
 }
 
-/// An outer attribute `#[path ...]`: its path as written and the tokens after it.
-pub(crate) struct Attr {
-    pub path: String,
-    args: Vec<TokenTree>,
-    span: (Span, Span),
+/// `key`, `key = value` or `key(..)`: what an attribute holds, or one item of its list.
+pub(crate) struct Meta {
+    /// The key's path as written: one identifier for every key the derives know.
+    pub key: String,
+    /// The key's tokens, then what follows it.
+    tokens: Vec<TokenTree>,
+    key_len: usize,
+    /// An attribute's `#` and `[..]`.
+    outer: Option<[TokenTree; 2]>,
 }
 
-impl Attr {
-    /// The `(...)` of `#[path(...)]`; `None` for `#[path]` and `#[path = value]`.
-    pub(crate) fn list(&self) -> Option<&Group> {
-        match &self.args[..] {
-            [TokenTree::Group(list)] => Some(list),
-            _ => None,
-        }
+impl Meta {
+    fn new(tokens: Vec<TokenTree>, outer: Option<[TokenTree; 2]>) -> Self {
+        let path = tokens.iter().take_while(|tree| matches!(tree, TokenTree::Ident(_)) || is_punct(tree, ':'));
+        let key_len = path.count().max(1).min(tokens.len());
+        Self { key: tokens[..key_len].iter().map(ToString::to_string).collect(), tokens, key_len, outer }
     }
 
-    /// The text of `#[path = "string"]`.
-    pub(crate) fn string_value(&self) -> Option<String> {
-        match &self.args[..] {
-            [eq, value] if is_punct(eq, '=') => string_value(value),
-            _ => None,
-        }
+    /// An error over the key alone.
+    pub(crate) fn key_error(&self, message: impl Into<String>) -> Error {
+        Error::over(&self.tokens[..self.key_len], message)
     }
 
-    /// An error over the whole attribute, `#` to `]`.
+    /// An error over the whole: an attribute's `#` to `]`, an item's key and value.
     pub(crate) fn error(&self, message: impl Into<String>) -> Error {
-        Error::spanning(self.span.0, self.span.1, message)
+        Error::over(self.outer.as_ref().map_or(&self.tokens[..], |outer| &outer[..]), message)
+    }
+
+    pub(crate) fn is_flag(&self) -> bool {
+        self.tokens.len() == self.key_len
+    }
+
+    /// The items of `key(..)`, split at the commas outside groups; `None` if there is no list.
+    pub(crate) fn items(&self) -> Option<impl Iterator<Item = Meta>> {
+        let [TokenTree::Group(list)] = &self.tokens[self.key_len..] else { return None };
+        Some(split(list.stream()).into_iter().map(|item| Meta::new(item, None)))
+    }
+
+    /// The tokens after `key =`, as written: an expression such as `$crate::NAME` or
+    /// `0x8000_0000_u32 as i32`.
+    pub(crate) fn value(&self) -> Option<&[TokenTree]> {
+        match &self.tokens[self.key_len..] {
+            [eq, value @ ..] if is_punct(eq, '=') && !value.is_empty() => Some(value),
+            _ => None,
+        }
+    }
+
+    /// The one token after `key =`, as `read` takes it; else the error `expected`, on what
+    /// stands there instead.
+    pub(crate) fn single<T>(&self, read: impl FnOnce(&TokenTree) -> Option<T>, expected: &str) -> Result<T> {
+        match &opened(self.value().unwrap_or_default().iter().cloned())[..] {
+            [one] => read(one).ok_or_else(|| Error::new(one.span(), expected)),
+            [] => Err(self.error(expected)),
+            more => Err(Error::over(more, expected)),
+        }
     }
 }
 
 pub(crate) struct Input {
-    pub attrs: Vec<Attr>,
+    pub attrs: Vec<Meta>,
     pub vis: TokenStream,
     pub ident: Ident,
     pub variants: Vec<Variant>,
 }
 
 pub(crate) struct Variant {
-    pub attrs: Vec<Attr>,
+    pub attrs: Vec<Meta>,
     pub ident: Ident,
     /// `(..)` or `{..}`; `None` for a unit variant.
     pub fields: Option<Group>,
-    /// From the `=` to the last token of an explicit discriminant.
-    pub discriminant: Option<(Span, Span)>,
+    /// `= value`, if written.
+    pub discriminant: Vec<TokenTree>,
 }
 
 impl Variant {
@@ -96,9 +125,8 @@ impl Variant {
     /// joined with its last's where the compiler can, as `syn` spans a type).
     pub(crate) fn single_field_type(&self) -> Option<Span> {
         let fields = self.fields.as_ref().filter(|fields| fields.delimiter() == Delimiter::Parenthesis)?;
-        let [field] = &split(fields.stream(), true)[..] else { return None };
-        let mut field = &field[..];
-        take_attrs(&mut field);
+        let [field] = &split(fields.stream())[..] else { return None };
+        let (_, field) = take_attrs(field);
         let (first, last) = (field.first()?.span(), field.last()?.span());
         Some(first.join(last).unwrap_or(first))
     }
@@ -108,141 +136,57 @@ impl Variant {
 /// names the item in the error about generics.
 pub(crate) fn parse_input(input: TokenStream, not_an_enum: &str, what: &str) -> Result<Input> {
     let trees = opened(input);
-    let mut rest = &trees[..];
-    let attrs = take_attrs(&mut rest);
-    let vis_len = match rest {
-        [TokenTree::Ident(public), TokenTree::Group(_), ..] if public == "pub" => 2,
-        [TokenTree::Ident(public), ..] => usize::from(public == "pub"),
-        _ => 0,
-    };
+    let (attrs, rest) = take_attrs(&trees);
+    // The visibility (`pub`, `pub(crate)`, ..) runs up to the keyword.
+    let vis_len = rest.iter().position(|tree| matches!(tree, TokenTree::Ident(word) if word != "pub")).unwrap_or(0);
     let (vis, rest) = rest.split_at(vis_len);
     let [TokenTree::Ident(keyword), TokenTree::Ident(ident), between @ .., TokenTree::Group(body)] = rest else {
-        return Err(Error::new(rest.first().map_or_else(Span::call_site, TokenTree::span), not_an_enum));
+        return Err(Error::over(&rest[..rest.len().min(1)], not_an_enum));
     };
     if keyword != "enum" {
         return Err(Error::new(keyword.span(), not_an_enum));
     }
     // Between the name and the body: the generics, then any `where` clause.
     let generics = between.split(|tree| matches!(tree, TokenTree::Ident(word) if word == "where")).next();
-    if let Some([open, _, .., close]) = generics {
-        return Err(Error::spanning(
-            open.span(),
-            close.span(),
-            format!("{what} cannot be generic: remove the `<...>`"),
-        ));
+    if let Some(generics @ [_, _, _, ..]) = generics {
+        return Err(Error::over(generics, format!("{what} cannot be generic: remove the `<...>`")));
     }
-    let variants = split(body.stream(), false).into_iter().map(|part| variant(&opened(part)));
-    let (vis, ident) = (vis.iter().cloned().collect(), ident.clone());
-    Ok(Input { attrs, vis, ident, variants: variants.collect::<Result<_>>()? })
+    let variants = split(body.stream()).into_iter().map(|part| variant(&opened(part))).collect::<Result<_>>()?;
+    Ok(Input { attrs, vis: vis.iter().cloned().collect(), ident: ident.clone(), variants })
 }
 
-fn variant(mut rest: &[TokenTree]) -> Result<Variant> {
-    let attrs = take_attrs(&mut rest);
-    let [TokenTree::Ident(ident), rest @ ..] = rest else {
-        return Err(Error::new(rest.first().map_or_else(Span::call_site, TokenTree::span), "expected a variant"));
-    };
-    let (fields, rest) = match rest {
+fn variant(part: &[TokenTree]) -> Result<Variant> {
+    let (attrs, rest) = take_attrs(part);
+    let [TokenTree::Ident(ident), rest @ ..] = rest else { return Err(Error::over(rest, "expected a variant")) };
+    let (fields, discriminant) = match rest {
         [TokenTree::Group(fields), rest @ ..] => (Some(fields.clone()), rest),
         _ => (None, rest),
     };
-    let discriminant = rest.first().zip(rest.last()).map(|(eq, last)| (eq.span(), last.span()));
-    Ok(Variant { attrs, ident: ident.clone(), fields, discriminant })
+    Ok(Variant { attrs, ident: ident.clone(), fields, discriminant: discriminant.to_vec() })
 }
 
-fn take_attrs(rest: &mut &[TokenTree]) -> Vec<Attr> {
+/// The outer attributes at the front of `rest`, and what follows them.
+fn take_attrs(mut rest: &[TokenTree]) -> (Vec<Meta>, &[TokenTree]) {
     let mut attrs = Vec::new();
-    while let [TokenTree::Punct(pound), TokenTree::Group(brackets), tail @ ..] = *rest {
-        if pound.as_char() != '#' {
+    while let [pound, brackets @ TokenTree::Group(inner), tail @ ..] = rest {
+        if !is_punct(pound, '#') {
             break;
         }
-        *rest = tail;
-        let inner = opened(brackets.stream());
-        let path_len = inner.iter().take_while(|tree| is_path(tree)).count();
-        let path = inner[..path_len].iter().map(ToString::to_string).collect();
-        attrs.push(Attr { path, args: inner[path_len..].to_vec(), span: (pound.span(), brackets.span()) });
+        attrs.push(Meta::new(opened(inner.stream()), Some([pound.clone(), brackets.clone()])));
+        rest = tail;
     }
-    attrs
+    (attrs, rest)
 }
 
-/// One item of an attribute's argument list, `key` or `key = value`.
-pub(crate) struct Item {
-    /// The key's path as written; a key of the derives is one identifier.
-    pub key: String,
-    key_span: (Span, Span),
-    /// What follows the key.
-    rest: Vec<TokenTree>,
-}
-
-impl Item {
-    /// Reads one part of the list (see [`split`]).
-    pub(crate) fn new(part: &[TokenTree]) -> Self {
-        let part = open_front(part);
-        let path_len = part.iter().take_while(|tree| is_path(tree)).count().max(1);
-        let (key, rest) = part.split_at(path_len);
-        let key_span = (key[0].span(), key[path_len - 1].span());
-        Self { key: key.iter().map(ToString::to_string).collect(), key_span, rest: rest.to_vec() }
-    }
-
-    /// An error over the key alone.
-    pub(crate) fn key_error(&self, message: impl Into<String>) -> Error {
-        Error::spanning(self.key_span.0, self.key_span.1, message)
-    }
-
-    /// An error over the key and what follows it.
-    pub(crate) fn error(&self, message: impl Into<String>) -> Error {
-        Error::spanning(self.key_span.0, self.rest.last().map_or(self.key_span.1, TokenTree::span), message)
-    }
-
-    pub(crate) fn is_flag(&self) -> bool {
-        self.rest.is_empty()
-    }
-
-    /// The tokens after `key =`, as written: an expression such as `$crate::NAME` or
-    /// `0x8000_0000_u32 as i32`, whose commas are inside groups.
-    pub(crate) fn value(&self) -> Option<&[TokenTree]> {
-        match &self.rest[..] {
-            [eq, value @ ..] if is_punct(eq, '=') && !value.is_empty() => Some(value),
-            _ => None,
-        }
-    }
-
-    /// The one token after `key =`, as `read` takes it; else the error `expected`, on what
-    /// stands there instead.
-    pub(crate) fn single<T>(&self, read: impl FnOnce(&TokenTree) -> Option<T>, expected: &str) -> Result<T> {
-        let value = open_front(self.value().unwrap_or_default());
-        Err(match &value[..] {
-            [one] => return read(one).ok_or_else(|| Error::new(one.span(), expected)),
-            [first, .., last] => Error::spanning(first.span(), last.span(), expected),
-            [] => self.error(expected),
-        })
-    }
-}
-
-/// The parts of a comma-separated list, without the commas and empty parts. Commas inside
-/// groups do not split, nor, in a list of types (`in_types`), those inside `<..>`: `(Map<K, V>)`
-/// is one field.
-pub(crate) fn split(list: TokenStream, in_types: bool) -> Vec<Vec<TokenTree>> {
-    let (mut parts, mut part, mut angles) = (Vec::new(), Vec::new(), 0usize);
-    for tree in list {
-        if is_punct(&tree, ',') && angles == 0 {
-            parts.push(std::mem::take(&mut part));
-            continue;
-        }
-        // A `>` after a `-` ends an `->`, as in `fn() -> u8`.
-        if in_types && is_punct(&tree, '<') {
-            angles += 1;
-        } else if in_types && is_punct(&tree, '>') && !part.last().is_some_and(|last| is_punct(last, '-')) {
-            angles = angles.saturating_sub(1);
-        }
-        part.push(tree);
-    }
-    parts.push(part);
-    parts.retain(|part| !part.is_empty());
-    parts
+/// The parts of a comma-separated list, without the commas and empty parts; commas inside
+/// groups do not split.
+fn split(list: TokenStream) -> Vec<Vec<TokenTree>> {
+    let trees: Vec<_> = list.into_iter().collect();
+    trees.split(|tree| is_punct(tree, ',')).filter(|part| !part.is_empty()).map(<[_]>::to_vec).collect()
 }
 
 /// The tokens of `stream` with invisible groups opened: a `macro_rules!` fragment (`$vis`,
-/// `$meta`) arrives as one, and the compiler reads through it.
+/// `$meta`, `$literal`) arrives as one, and the compiler reads through it.
 fn opened(stream: impl IntoIterator<Item = TokenTree>) -> Vec<TokenTree> {
     let open = |tree| match tree {
         TokenTree::Group(group) if group.delimiter() == Delimiter::None => opened(group.stream()),
@@ -251,23 +195,8 @@ fn opened(stream: impl IntoIterator<Item = TokenTree>) -> Vec<TokenTree> {
     stream.into_iter().flat_map(open).collect()
 }
 
-/// `trees` with the invisible groups at its front opened (a `$literal` or `$meta` fragment);
-/// later ones stay whole, as `$expr as i32` needs.
-fn open_front(trees: &[TokenTree]) -> Vec<TokenTree> {
-    match trees {
-        [TokenTree::Group(group), rest @ ..] if group.delimiter() == Delimiter::None => {
-            open_front(&group.stream().into_iter().chain(rest.iter().cloned()).collect::<Vec<_>>())
-        }
-        _ => trees.to_vec(),
-    }
-}
-
 fn is_punct(tree: &TokenTree, c: char) -> bool {
     matches!(tree, TokenTree::Punct(punct) if punct.as_char() == c)
-}
-
-fn is_path(tree: &TokenTree) -> bool {
-    matches!(tree, TokenTree::Ident(_)) || is_punct(tree, ':')
 }
 
 /// The text of a string literal token, `"..."` (unescaped) or raw `r#"..."#`; `None` for any
@@ -285,28 +214,35 @@ pub(crate) fn string_value(tree: &TokenTree) -> Option<String> {
 fn unescape(body: &str) -> Option<String> {
     let (mut text, mut chars) = (String::new(), body.chars().peekable());
     while let Some(c) = chars.next() {
-        if c != '\\' {
-            text.push(c);
-            continue;
-        }
-        text.push(match chars.next()? {
-            'n' => '\n',
-            'r' => '\r',
-            't' => '\t',
-            '0' => '\0',
-            c @ ('\\' | '"' | '\'') => c,
-            'x' => char::from(u8::from_str_radix(&chars.by_ref().take(2).collect::<String>(), 16).ok()?),
-            'u' => {
-                let digits: String = chars.by_ref().skip(1).take_while(|&c| c != '}').filter(|&c| c != '_').collect();
-                char::from_u32(u32::from_str_radix(&digits, 16).ok()?)?
-            }
-            '\n' | '\r' => {
-                // A line continuation: the line break and the whitespace after it are dropped.
-                while chars.next_if(|c| matches!(c, ' ' | '\t' | '\n' | '\r')).is_some() {}
-                continue;
-            }
-            _ => return None,
+        text.push(match c {
+            '\\' => match chars.next()? {
+                c @ ('\\' | '"' | '\'') => c,
+                c @ ('n' | 'r' | 't' | '0') => ['\n', '\r', '\t', '\0']["nrt0".find(c)?],
+                'x' => char::from(u8::from_str_radix(&chars.by_ref().take(2).collect::<String>(), 16).ok()?),
+                'u' => {
+                    let digits: String = chars.by_ref().skip(1).take_while(|&c| c != '}').collect();
+                    char::from_u32(u32::from_str_radix(&digits.replace('_', ""), 16).ok()?)?
+                }
+                '\n' | '\r' => {
+                    // A line continuation: the line break and the whitespace after it are dropped.
+                    while chars.next_if(|c| matches!(c, ' ' | '\t' | '\n' | '\r')).is_some() {}
+                    continue;
+                }
+                _ => return None,
+            },
+            c => c,
         });
     }
     Some(text)
+}
+
+#[cfg(test)]
+#[test]
+fn string_literals() {
+    let value = |text: &str| string_value(&text.parse::<TokenStream>().ok()?.into_iter().next()?);
+    let escapes = r#""say \"hi\" \\ \n\t\r\0\'\x41\u{E9}\u{1_F600}""#;
+    assert_eq!(value(escapes).unwrap(), "say \"hi\" \\ \n\t\r\0'A\u{e9}\u{1F600}");
+    assert_eq!(value("\"one \\\n  \t two\"").unwrap(), "one two");
+    assert_eq!(value(r###"r#"raw "q" \n"#"###).unwrap(), r#"raw "q" \n"#);
+    assert_eq!([value(r#"b"bytes""#), value(r#""text"suffix"#), value("'c'"), value("name")], [None, None, None, None]);
 }
