@@ -1,10 +1,11 @@
 //! `#[derive(Flags)]`: the table of a fieldless enum of single-bit SDK constants, its set type
 //! (an alias of `secpkg_family::FlagSet`) and thin forwarding impls.
 
-use crate::attrs;
-use crate::parse::{Error, Result};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
+
+use crate::attrs;
+use crate::parse::{Error, Result};
 
 pub(crate) fn derive(input: TokenStream) -> Result<TokenStream> {
     let (input, family) = attrs::parse_enum(
