@@ -3,16 +3,16 @@
 //! checked those, and the compiler types each value. What is checked is the shape of the input,
 //! and every error is spanned on the token to change.
 
-use proc_macro2::TokenStream;
-use quote::{ToTokens, quote};
-use syn::meta::ParseNestedMeta;
-use syn::{Attribute, Data, DeriveInput, Error, Expr, ExprLit, Ident, Lit, LitStr, Meta, Result, Token, Variant};
+use proc_macro2::{Ident, TokenStream, TokenTree};
+use quote::quote;
+
+use crate::parse::{self, Error, Input, Meta, Result, Variant};
 
 /// `#[family(..)]`: the keys each derive accepts are listed in `keys`.
 #[derive(Default)]
 pub(crate) struct Family {
     pub repr: Option<Ident>,
-    pub prefix: Option<LitStr>,
+    pub prefix: Option<String>,
     pub set: Option<Ident>,
     pub hex: bool,
     pub serde: bool,
@@ -21,70 +21,58 @@ pub(crate) struct Family {
 /// One named variant's `#[sdk(..)]` and doc line.
 pub(crate) struct Named {
     pub ident: Ident,
-    pub name: LitStr,
-    pub value: Expr,
-    pub aliases: Vec<LitStr>,
+    pub name: String,
+    pub value: TokenStream,
+    pub aliases: Vec<String>,
     pub doc: String,
 }
 
-/// The variants of a derive's input, which must be a non-generic enum, and its `#[family]`.
-pub(crate) fn parse_enum<'a>(
-    input: &'a DeriveInput,
-    not_an_enum: &str,
-    what: &str,
-    keys: &[&str],
-) -> Result<(Vec<&'a Variant>, Family)> {
-    let variants = match &input.data {
-        Data::Enum(data) => data.variants.iter().collect(),
-        Data::Struct(data) => return Err(Error::new(data.struct_token.span, not_an_enum)),
-        Data::Union(data) => return Err(Error::new(data.union_token.span, not_an_enum)),
-    };
-    if !input.generics.params.is_empty() {
-        return Err(Error::new_spanned(&input.generics, format!("{what} cannot be generic: remove the `<...>`")));
-    }
+/// Reads a derive's input, which must be a non-generic enum, and its `#[family]`.
+pub(crate) fn parse_enum(input: TokenStream, not_an_enum: &str, what: &str, keys: &[&str]) -> Result<(Input, Family)> {
+    let input = parse::parse_input(input, not_an_enum, what)?;
     let mut family = Family::default();
-    for_each_item(&input.attrs, "family", keys, |key, meta| match key {
-        "repr" => set_once(&mut family.repr, parse_repr(meta, keys.contains(&"hex"))?, meta, key),
-        "prefix" => set_once(&mut family.prefix, parse_str(meta, key)?, meta, key),
-        "set" => set_once(&mut family.set, parse_ident(meta, key, &format!("{}Set", input.ident))?, meta, key),
-        "hex" => flag(&mut family.hex, meta, key),
-        _ => flag(&mut family.serde, meta, key),
+    for_each_item(&input.attrs, "family", keys, |item| match item.key.as_str() {
+        "repr" => set_once(&mut family.repr, parse_repr(item, keys.contains(&"hex"))?, item),
+        "prefix" => set_once(&mut family.prefix, parse_str(item)?, item),
+        "set" => set_once(&mut family.set, parse_ident(item, &format!("{}Set", input.ident))?, item),
+        "hex" => flag(&mut family.hex, item),
+        _ => flag(&mut family.serde, item),
     })?;
-    Ok((variants, family))
+    Ok((input, family))
 }
 
 /// Reads a named variant's `#[sdk(name = "..", value = <expr>, alias = "..")]` (`alias` only
 /// where `keys` has it).
 pub(crate) fn parse_named(variant: &Variant, keys: &[&str]) -> Result<Named> {
-    if let Some((eq, expr)) = &variant.discriminant {
-        return Err(Error::new_spanned(
-            quote!(#eq #expr),
-            "remove the discriminant: the value is given by #[sdk(value = ...)]",
-        ));
+    if !variant.discriminant.is_empty() {
+        let message = "remove the discriminant: the value is given by #[sdk(value = ...)]";
+        return Err(Error::over(&variant.discriminant, message));
     }
     let (mut name, mut value, mut aliases) = (None, None, Vec::new());
-    for_each_item(&variant.attrs, "sdk", keys, |key, meta| match key {
-        "name" => set_once(&mut name, parse_str(meta, key)?, meta, key),
-        "value" => set_once(&mut value, meta.value()?.parse::<Expr>()?, meta, key),
+    for_each_item(&variant.attrs, "sdk", keys, |item| match item.key.as_str() {
+        "name" => set_once(&mut name, parse_str(item)?, item),
+        "value" => {
+            let expr = item.value().ok_or_else(|| item.error("`value` takes an expression: value = ..."))?;
+            set_once(&mut value, expr.iter().cloned().collect(), item)
+        }
         _ => {
-            aliases.push(parse_str(meta, key)?);
+            aliases.push(parse_str(item)?);
             Ok(())
         }
     })?;
     let (Some(name), Some(value)) = (name, value) else {
         let example = variant.ident.to_string().to_uppercase();
-        return Err(Error::new(
-            variant.ident.span(),
-            format!("each named variant needs its SDK name and value: add #[sdk(name = \"{example}\", value = ...)]"),
-        ));
+        let message =
+            format!("each named variant needs its SDK name and value: add #[sdk(name = \"{example}\", value = ...)]");
+        return Err(Error::new(variant.ident.span(), message));
     };
     Ok(Named { ident: variant.ident.clone(), name, value, aliases, doc: first_doc_line(&variant.attrs) })
 }
 
 /// A `secpkg_family::Member` for a named variant; `name` is the SDK name without `prefix`.
 pub(crate) fn member(named: &Named, prefix: &str) -> TokenStream {
-    let (value, sdk_name, aliases, doc) = (&named.value, named.name.value(), &named.aliases, &named.doc);
-    let name = sdk_name.strip_prefix(prefix).unwrap_or(&sdk_name);
+    let (value, sdk_name, aliases, doc) = (&named.value, &named.name, &named.aliases, &named.doc);
+    let name = sdk_name.strip_prefix(prefix).unwrap_or(sdk_name);
     quote!(::secpkg_family::Member::new(#value, #sdk_name, #name, &[#(#aliases),*], #doc))
 }
 
@@ -152,71 +140,43 @@ pub(crate) fn serde_impls(rt: &TokenStream, ty: &Ident, kind: &str) -> TokenStre
     }
 }
 
-/// Collects a derive's errors, so that one expansion reports every mistake, not just the first.
-#[derive(Default)]
-#[must_use = "call `finish()?`, or the collected errors are lost"]
-pub(crate) struct Errors(Option<Error>);
-
-impl Errors {
-    pub(crate) fn push(&mut self, error: Error) {
-        match &mut self.0 {
-            Some(all) => all.combine(error),
-            None => self.0 = Some(error),
-        }
-    }
-
-    pub(crate) fn finish(self) -> Result<()> {
-        self.0.map_or(Ok(()), Err)
-    }
-}
-
 /// Runs `each` on every item of every `#[name(...)]` attribute in `attrs`. Keys outside `valid`
 /// are rejected here, once, so the message always lists the alternatives.
-fn for_each_item(
-    attrs: &[Attribute],
-    name: &str,
-    valid: &[&str],
-    mut each: impl FnMut(&str, &ParseNestedMeta<'_>) -> Result<()>,
-) -> Result<()> {
+fn for_each_item(attrs: &[Meta], name: &str, valid: &[&str], mut each: impl FnMut(&Meta) -> Result<()>) -> Result<()> {
     let key_list = valid.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
-    for attr in attrs.iter().filter(|a| a.path().is_ident(name)) {
-        if !matches!(attr.meta, Meta::List(_)) {
-            return Err(Error::new_spanned(
-                attr,
-                format!("write the attribute with arguments: #[{name}(...)] taking {key_list}"),
-            ));
-        }
-        attr.parse_nested_meta(|meta| {
-            let key = meta.path.get_ident().map(Ident::to_string).filter(|key| valid.contains(&key.as_str()));
-            match key {
-                Some(key) => each(&key, &meta),
-                None => Err(meta.error(format!(
-                    "unknown key `{}` in #[{name}(...)]: expected one of {key_list}",
-                    meta.path.to_token_stream().to_string().replace(' ', ""),
-                ))),
+    for attr in attrs.iter().filter(|a| a.key == name) {
+        let Some(items) = attr.items() else {
+            return Err(attr.error(format!("write the attribute with arguments: #[{name}(...)] taking {key_list}")));
+        };
+        for item in items {
+            if !valid.contains(&item.key.as_str()) {
+                let message = format!("unknown key `{}` in #[{name}(...)]: expected one of {key_list}", item.key);
+                return Err(item.key_error(message));
             }
-        })?;
+            each(&item)?;
+        }
     }
     Ok(())
 }
 
 /// Stores a key's value, refusing a second one: silently taking the last of two `repr`s would
 /// hide a mistake.
-fn set_once<T>(slot: &mut Option<T>, value: T, meta: &ParseNestedMeta<'_>, key: &str) -> Result<()> {
+fn set_once<T>(slot: &mut Option<T>, value: T, item: &Meta) -> Result<()> {
     if slot.is_some() {
-        return Err(meta.error(format!("duplicate `{key}`: give it once")));
+        return Err(item.error(format!("duplicate `{}`: give it once", item.key)));
     }
     *slot = Some(value);
     Ok(())
 }
 
 /// A bare flag key (`serde`, `hex`); a value after it is a mistake worth naming.
-fn flag(slot: &mut bool, meta: &ParseNestedMeta<'_>, key: &str) -> Result<()> {
-    if !(meta.input.is_empty() || meta.input.peek(Token![,])) {
-        return Err(meta.error(format!("`{key}` is a flag and takes no value: write just `{key}`")));
+fn flag(slot: &mut bool, item: &Meta) -> Result<()> {
+    let key = &item.key;
+    if !item.is_flag() {
+        return Err(item.key_error(format!("`{key}` is a flag and takes no value: write just `{key}`")));
     }
     if *slot {
-        return Err(meta.error(format!("duplicate `{key}`: give it once")));
+        return Err(item.key_error(format!("duplicate `{key}`: give it once")));
     }
     *slot = true;
     Ok(())
@@ -224,8 +184,8 @@ fn flag(slot: &mut bool, meta: &ParseNestedMeta<'_>, key: &str) -> Result<()> {
 
 /// `repr = <integer>`: the integers `secpkg_family::Int` covers (fixed-width, as the SDK's C
 /// types are), unsigned only for a flag set.
-fn parse_repr(meta: &ParseNestedMeta<'_>, signed: bool) -> Result<Ident> {
-    let ident = parse_ident(meta, "repr", "u32")?;
+fn parse_repr(item: &Meta, signed: bool) -> Result<Ident> {
+    let ident = parse_ident(item, "u32")?;
     let name = ident.to_string();
     let unsigned = ["u8", "u16", "u32", "u64"].contains(&name.as_str());
     if unsigned || (signed && ["i8", "i16", "i32", "i64"].contains(&name.as_str())) {
@@ -241,35 +201,23 @@ fn parse_repr(meta: &ParseNestedMeta<'_>, signed: bool) -> Result<Ident> {
     Err(Error::new(ident.span(), message))
 }
 
-fn parse_str(meta: &ParseNestedMeta<'_>, key: &str) -> Result<LitStr> {
-    let input = meta.value()?;
-    if !input.peek(LitStr) {
-        return Err(input.error(format!("`{key}` takes a string literal: {key} = \"...\"")));
-    }
-    input.parse()
+fn parse_str(item: &Meta) -> Result<String> {
+    let key = &item.key;
+    item.single(parse::string_value, &format!("`{key}` takes a string literal: {key} = \"...\""))
 }
 
-fn parse_ident(meta: &ParseNestedMeta<'_>, key: &str, example: &str) -> Result<Ident> {
-    let input = meta.value()?;
-    if !input.peek(Ident) {
-        return Err(input.error(format!("`{key}` takes a name: {key} = {example}")));
-    }
-    input.parse()
+fn parse_ident(item: &Meta, example: &str) -> Result<Ident> {
+    let ident = |tree: &TokenTree| if let TokenTree::Ident(ident) = tree { Some(ident.clone()) } else { None };
+    item.single(ident, &format!("`{0}` takes a name: {0} = {example}", item.key))
 }
 
 /// The first non-empty line of the item's doc comments, trimmed; `""` if it has none. Docs
 /// built by macros (`#[doc = concat!(..)]`) are skipped: documentation, but not readable here.
-pub(crate) fn first_doc_line(attrs: &[Attribute]) -> String {
+pub(crate) fn first_doc_line(attrs: &[Meta]) -> String {
     attrs
         .iter()
-        .filter(|a| a.path().is_ident("doc"))
-        .filter_map(|a| match &a.meta {
-            Meta::NameValue(nv) => match &nv.value {
-                Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Some(s.value()),
-                _ => None,
-            },
-            _ => None,
-        })
+        .filter(|a| a.key == "doc")
+        .filter_map(|a| a.single(parse::string_value, "").ok())
         .flat_map(|doc| doc.lines().map(str::trim).map(str::to_owned).collect::<Vec<_>>())
         .find(|line| !line.is_empty())
         .unwrap_or_default()
@@ -278,7 +226,7 @@ pub(crate) fn first_doc_line(attrs: &[Attribute]) -> String {
 /// A lower-case noun for messages, from the type's CamelCase name: `KeyUsage` -> "key usage",
 /// `HTTPStatus` -> "http status".
 pub(crate) fn human_noun(ident: &Ident) -> String {
-    let name = syn::ext::IdentExt::unraw(ident).to_string();
+    let name = ident.to_string().trim_start_matches("r#").to_owned();
     let chars: Vec<char> = name.chars().collect();
     let mut out = String::new();
     for (i, &c) in chars.iter().enumerate() {

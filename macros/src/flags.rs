@@ -3,25 +3,23 @@
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
-use syn::{DeriveInput, Error, Fields, Result};
 
 use crate::attrs;
+use crate::parse::{Error, Result};
 
-pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
-    let (variants, family) = attrs::parse_enum(
-        &input,
+pub(crate) fn derive(input: TokenStream) -> Result<TokenStream> {
+    let (input, family) = attrs::parse_enum(
+        input,
         "#[derive(Flags)] needs a fieldless enum: write `enum Name { Variant, .. }` with one unit variant per flag",
         "a flag family",
         &["repr", "prefix", "set", "serde"],
     )?;
-    let mut errors = attrs::Errors::default();
+    let mut errors = Error::default();
     let mut flags = Vec::new();
-    for variant in variants {
-        if !matches!(variant.fields, Fields::Unit) {
-            errors.push(Error::new_spanned(
-                &variant.fields,
-                "a flag variant carries no data: remove the fields and give its bit in #[sdk(value = ...)]",
-            ));
+    for variant in &input.variants {
+        if let Some(fields) = &variant.fields {
+            let message = "a flag variant carries no data: remove the fields and give its bit in #[sdk(value = ...)]";
+            errors.push(Error::new(fields.span(), message));
             continue;
         }
         match attrs::parse_named(variant, &["name", "value"]) {
@@ -40,7 +38,7 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
     let (Some(repr), Some(set)) = (family.repr, family.set) else {
         return Ok(TokenStream::new()); // reported above
     };
-    let prefix = family.prefix.map(|p| p.value()).unwrap_or_default();
+    let prefix = family.prefix.unwrap_or_default();
 
     let ty = &input.ident;
     let vis = &input.vis;

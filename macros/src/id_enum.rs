@@ -1,68 +1,58 @@
 //! `#[derive(IdEnum)]`: the table of an enum of named SDK values plus one variant that carries
 //! any other raw value, and thin forwarding impls, so conversion from the raw integer is total.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
-use syn::spanned::Spanned;
-use syn::{DeriveInput, Error, Fields, Ident, Result};
 
 use crate::attrs;
+use crate::parse::{Error, Result};
 
-pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
-    let (variants, family) = attrs::parse_enum(
-        &input,
+pub(crate) fn derive(input: TokenStream) -> Result<TokenStream> {
+    let (input, family) = attrs::parse_enum(
+        input,
         "#[derive(IdEnum)] needs an enum: write `enum Name { Known, .., Unknown(i32) }` with unit variants and one variant for unknown values",
         "an id enum",
         &["repr", "prefix", "hex", "serde"],
     )?;
-    let mut errors = attrs::Errors::default();
+    let mut errors = Error::default();
     let mut known = Vec::new();
-    let mut unknown: Option<(Ident, &syn::Type, String)> = None;
-    for variant in variants {
-        match &variant.fields {
-            Fields::Unit => match attrs::parse_named(variant, &["name", "value", "alias"]) {
+    let mut unknown: Option<(Ident, Span, String)> = None;
+    for variant in &input.variants {
+        match (&variant.fields, variant.single_field_type()) {
+            (None, _) => match attrs::parse_named(variant, &["name", "value", "alias"]) {
                 Ok(named) => known.push(named),
                 Err(e) => errors.push(e),
             },
-            Fields::Unnamed(fields) if fields.unnamed.len() == 1 => {
+            (Some(_), Some(field_type)) => {
                 if let Some((first, ..)) = &unknown {
-                    errors.push(Error::new(
-                        variant.ident.span(),
-                        format!(
-                            "`{first}` already holds the values with no SDK name: make this a unit variant with #[sdk(name = \"...\", value = ...)]"
-                        ),
-                    ));
-                } else if let Some(attr) = variant.attrs.iter().find(|a| a.path().is_ident("sdk")) {
-                    errors.push(Error::new_spanned(
-                        attr,
-                        "the variant for unknown values has no SDK name: remove this #[sdk(..)]",
-                    ));
+                    let message = format!(
+                        "`{first}` already holds the values with no SDK name: make this a unit variant with #[sdk(name = \"...\", value = ...)]"
+                    );
+                    errors.push(Error::new(variant.ident.span(), message));
+                } else if let Some(attr) = variant.attrs.iter().find(|a| a.key == "sdk") {
+                    errors.push(attr.error("the variant for unknown values has no SDK name: remove this #[sdk(..)]"));
                 } else {
                     let doc = attrs::first_doc_line(&variant.attrs);
-                    unknown = Some((variant.ident.clone(), &fields.unnamed[0].ty, doc));
+                    unknown = Some((variant.ident.clone(), field_type, doc));
                 }
             }
-            fields => errors.push(Error::new_spanned(
-                fields,
-                format!(
+            (Some(fields), None) => {
+                let message = format!(
                     "a variant is either a unit variant with #[sdk(..)] or the one variant for unknown values: write `{}(i32)` (the repr)",
                     variant.ident
-                ),
-            )),
+                );
+                errors.push(Error::new(fields.span(), message));
+            }
         }
     }
     let repr = family.repr.clone().unwrap_or_else(|| format_ident!("i32"));
     if family.repr.is_none() {
-        errors.push(Error::new(
-            input.ident.span(),
-            "missing the raw integer type: add #[family(repr = i32)] (or u16, u32, ...)",
-        ));
+        let message = "missing the raw integer type: add #[family(repr = i32)] (or u16, u32, ...)";
+        errors.push(Error::new(input.ident.span(), message));
     }
     if unknown.is_none() {
-        errors.push(Error::new(
-            input.ident.span(),
-            format!("add a variant that holds the values with no SDK name, e.g. `Unknown({repr})`"),
-        ));
+        let message = format!("add a variant that holds the values with no SDK name, e.g. `Unknown({repr})`");
+        errors.push(Error::new(input.ident.span(), message));
     }
     errors.finish()?;
     let Some((unk, unk_ty, unk_doc)) = unknown else {
@@ -79,12 +69,14 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
     let positions: Vec<_> = (0..known.len()).collect();
     // Private constants, one per member's value, so that `from_value` can match on them.
     let value_consts: Vec<_> = positions.iter().map(|i| quote::format_ident!("__SECPKG_VALUE_{i}")).collect();
-    let prefix = family.prefix.map(|p| p.value()).unwrap_or_default();
+    let prefix = family.prefix.unwrap_or_default();
     let members = known.iter().map(|k| attrs::member(k, &prefix));
     let error_doc = format!("Error from parsing a [`{ty}`] from text.");
     // Spanned on the unknown variant's field type: a field that is not the repr is reported there.
-    let wrap_unknown = quote_spanned!(unk_ty.span()=> Self::#unk(value));
-    let unwrap_unknown = quote_spanned!(unk_ty.span()=> Self::#unk(value) => value);
+    // Each arm binds `value` under that span too: written in a `macro_rules!` body, the type's span
+    // carries that macro's hygiene, and a `value` bound under another span would not resolve.
+    let wrap_unknown = quote_spanned!(unk_ty=> value => Self::#unk(value));
+    let unwrap_unknown = quote_spanned!(unk_ty=> Self::#unk(value) => value);
     let serde = family.serde.then(|| attrs::serde_impls(&rt, ty, "id"));
     // Spanned on the type's name: the compiler reports an enum that is not `Copy` there.
     let text = attrs::text_impls(&rt, ty, &error, "id");
@@ -139,7 +131,7 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
                 #[allow(unreachable_patterns)]
                 match value {
                     #(Self::#value_consts => Self::#idents,)*
-                    value => #wrap_unknown,
+                    #wrap_unknown,
                 }
             }
 

@@ -95,22 +95,20 @@
 mod attrs;
 mod flags;
 mod id_enum;
+mod parse;
 
 use proc_macro::TokenStream;
-use syn::{DeriveInput, parse_macro_input};
 
 /// A flag type and its set type from a fieldless enum of single-bit SDK constants. See the
 /// [crate docs](crate) for the attributes.
 #[proc_macro_derive(Flags, attributes(family, sdk))]
 pub fn derive_flags(input: TokenStream) -> TokenStream {
-    let input = parse_macro_input!(input as DeriveInput);
-    flags::derive(input).unwrap_or_else(syn::Error::into_compile_error).into()
+    flags::derive(input.into()).unwrap_or_else(parse::Error::into_compile_error).into()
 }
 
 /// A total, lossless integer id enum from named SDK values plus one variant for everything
 /// else. See the [crate docs](crate) for the attributes.
 #[proc_macro_derive(IdEnum, attributes(family, sdk))]
 pub fn derive_id_enum(input: TokenStream) -> TokenStream {
-    let input = parse_macro_input!(input as DeriveInput);
-    id_enum::derive(input).unwrap_or_else(syn::Error::into_compile_error).into()
+    id_enum::derive(input.into()).unwrap_or_else(parse::Error::into_compile_error).into()
 }
