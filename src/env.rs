@@ -16,17 +16,29 @@ pub(crate) fn library_var(name: &str) -> Option<OsString> {
 /// then ignores `LD_PRELOAD` and `LD_LIBRARY_PATH` too.
 #[cfg(any(target_os = "linux", target_os = "android"))]
 pub(crate) fn privileged() -> bool {
-    // SAFETY: getauxval reads the auxiliary vector the kernel gave the process; it has no
-    // preconditions and returns 0 for an entry that is absent.
-    unsafe { libc::getauxval(libc::AT_SECURE) != 0 }
+    use std::ffi::c_ulong;
+    // glibc (2.16 and later), musl and bionic export it. Declared here rather than taken from
+    // the libc crate, whose build was a quarter of the library's clean build (BENCHMARKS.md).
+    unsafe extern "C" {
+        safe fn getauxval(kind: c_ulong) -> c_ulong;
+    }
+    /// linux/auxvec.h.
+    const AT_SECURE: c_ulong = 23;
+    getauxval(AT_SECURE) != 0
 }
 
 /// Whether this process runs setuid or setgid (other Unix systems: real and effective ids
 /// differ).
 #[cfg(all(unix, not(any(target_os = "linux", target_os = "android"))))]
 pub(crate) fn privileged() -> bool {
-    // SAFETY: these calls have no preconditions and cannot fail.
-    unsafe { libc::getuid() != libc::geteuid() || libc::getgid() != libc::getegid() }
+    // POSIX; uid_t and gid_t are 32-bit unsigned on every Unix Rust supports.
+    unsafe extern "C" {
+        safe fn getuid() -> u32;
+        safe fn geteuid() -> u32;
+        safe fn getgid() -> u32;
+        safe fn getegid() -> u32;
+    }
+    getuid() != geteuid() || getgid() != getegid()
 }
 
 /// Windows has no setuid: a process's environment comes from its own user.
