@@ -17,8 +17,11 @@ pub(crate) fn library_var(name: &str) -> Option<OsString> {
 #[cfg(any(target_os = "linux", target_os = "android"))]
 pub(crate) fn privileged() -> bool {
     use std::ffi::c_ulong;
-    // glibc (2.16 and later), musl and bionic export it. Declared here rather than taken from
-    // the libc crate, whose build was a quarter of the library's clean build (BENCHMARKS.md).
+    // glibc (2.16 and later), musl and bionic export it, with this signature. Declared here rather
+    // than taken from the libc crate, whose build was a quarter of the library's clean build
+    // (BENCHMARKS.md).
+    // SAFETY: `getauxval` has no preconditions: it reads the auxiliary vector the kernel gave the
+    // process, and returns 0 for an entry that is absent.
     unsafe extern "C" {
         safe fn getauxval(kind: c_ulong) -> c_ulong;
     }
@@ -31,14 +34,8 @@ pub(crate) fn privileged() -> bool {
 /// differ).
 #[cfg(all(unix, not(any(target_os = "linux", target_os = "android"))))]
 pub(crate) fn privileged() -> bool {
-    // POSIX; uid_t and gid_t are 32-bit unsigned on every Unix Rust supports.
-    unsafe extern "C" {
-        safe fn getuid() -> u32;
-        safe fn geteuid() -> u32;
-        safe fn getgid() -> u32;
-        safe fn getegid() -> u32;
-    }
-    getuid() != geteuid() || getgid() != getegid()
+    // SAFETY: these calls have no preconditions and cannot fail.
+    unsafe { libc::getuid() != libc::geteuid() || libc::getgid() != libc::getegid() }
 }
 
 /// Windows has no setuid: a process's environment comes from its own user.

@@ -38,11 +38,24 @@ impl PackageName<'static> {
 }
 
 impl<'a> PackageName<'a> {
-    /// For [`package_name!`](crate::package_name) only: `wide` must be `text` as UTF-16 followed
-    /// by one NUL, with none before it.
+    /// For [`package_name!`](crate::package_name) only: `wide` is `text` as UTF-16 followed by
+    /// one NUL. `None` unless `wide` is non-empty and ends with its only NUL: the provider reads
+    /// up to that NUL, so this (public, if hidden) function checks what soundness rests on.
     #[doc(hidden)]
-    pub const fn __prepared(text: &'a str, wide: &'a [u16]) -> Self {
-        PackageName { text, prepared: Some(wide) }
+    #[must_use]
+    pub const fn __prepared(text: &'a str, wide: &'a [u16]) -> Option<Self> {
+        let Some((&0, units)) = wide.split_last() else { return None };
+        if units.is_empty() || wide.len() != wide_len(text) {
+            return None;
+        }
+        let mut at = 0;
+        while at < units.len() {
+            if units[at] == 0 {
+                return None;
+            }
+            at += 1;
+        }
+        Some(PackageName { text, prepared: Some(wide) })
     }
 
     /// The name as text.
@@ -68,15 +81,10 @@ impl<'a> PackageName<'a> {
     }
 }
 
-impl<'a> From<&'a str> for PackageName<'a> {
-    fn from(text: &'a str) -> Self {
-        PackageName { text, prepared: None }
-    }
-}
-
-impl<'a> From<&'a String> for PackageName<'a> {
-    fn from(text: &'a String) -> Self {
-        PackageName::from(text.as_str())
+/// Text to convert on each call: `&str`, `&String`, `&&str`, `&Cow<str>`, `&Box<str>`...
+impl<'a, S: AsRef<str> + ?Sized> From<&'a S> for PackageName<'a> {
+    fn from(text: &'a S) -> Self {
+        PackageName { text: text.as_ref(), prepared: None }
     }
 }
 
@@ -122,7 +130,10 @@ macro_rules! package_name {
         const NAME: $crate::PackageName<'static> = {
             const TEXT: &str = $name;
             const WIDE: &[u16] = &$crate::__private::encode_name::<{ $crate::__private::wide_len(TEXT) }>(TEXT);
-            $crate::PackageName::__prepared(TEXT, WIDE)
+            match $crate::PackageName::__prepared(TEXT, WIDE) {
+                ::core::option::Option::Some(name) => name,
+                ::core::option::Option::None => ::core::panic!("package_name!: not a terminated UTF-16 name"),
+            }
         };
         NAME
     }};
@@ -281,7 +292,25 @@ mod tests {
         assert_eq!(encode_name::<2>("x"), [0x78, 0]);
         assert_eq!(units(LOCK), "Négociation \u{1F512}".encode_utf16().collect::<Vec<_>>());
         assert!(LOCK.is_prepared() && !PackageName::from("x").is_prepared());
+        // What the provider's read of the name rests on, checked even for hand-made input.
+        assert!(PackageName::__prepared("K", &[0x4B, 0]).is_some());
+        for unterminated in [&[][..], &[0], &[0x4B], &[0x4B, 0, 0], &[0, 0x4B, 0], &[0x4B, 0x4B, 0]] {
+            assert!(PackageName::__prepared("K", unterminated).is_none(), "{unterminated:?}");
+        }
         assert_eq!(LOCK, PackageName::from("Négociation \u{1F512}"));
+    }
+
+    #[test]
+    fn text_of_every_kind_converts() {
+        let owned = String::from("NTLM");
+        let boxed: Box<str> = "NTLM".into();
+        let cow = std::borrow::Cow::Borrowed("NTLM");
+        let names = [PackageName::from("NTLM"), (&owned).into(), (&boxed).into(), (&cow).into(), (&&"NTLM").into()];
+        for name in names {
+            assert_eq!(name, PackageName::NTLM);
+            assert!(!name.is_prepared());
+            assert_eq!(units(name), units(PackageName::NTLM));
+        }
     }
 
     /// The constants spell the SDK's own names (from secpkg-sys).

@@ -5,7 +5,9 @@
 //! unknown fields skipped, a duplicate field refused, a missing field refused (an `Option` field
 //! is `None`), a struct read from a map or from a sequence of its fields in order. The macro
 //! [`serde_record!`] only names a struct's fields, in declaration order, and emits the two impls
-//! that forward here. The forms, the error texts included, are serde_derive's.
+//! that forward here. The forms, the error texts included, are serde_derive's, with one
+//! exception: a missing `Option` field read `with` a seed (`Mechanism::sspi_name`) is `None`,
+//! as every other missing `Option` field, where serde_derive refused it.
 
 use serde_core::de::{self, DeserializeSeed, Deserializer, Expected, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_core::forward_to_deserialize_any;
