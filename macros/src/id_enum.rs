@@ -123,11 +123,11 @@ pub(crate) fn derive(input: TokenStream) -> Result<TokenStream> {
 
             /// The variant for `value`: the named one if the SDK names this value, else the
             /// unknown variant (which is never produced holding a named value).
-            #[must_use]
+            #[must_use] #[inline(always)]
             pub const fn from_value(value: #repr) -> Self {
-                // A match on constants, which the compiler turns into a jump table or a search
-                // tree, rather than a walk over the table. Two members of one value (which the
-                // generator refuses) would give the first, as the table's order does.
+                // A match on constants (a jump table, not a walk over the table), inlined always
+                // so that a caller's `from_value(x).value()` folds away. Two members of one value
+                // (which the generator refuses) would give the first, as the table's order does.
                 #[allow(unreachable_patterns)]
                 match value {
                     #(Self::#value_consts => Self::#idents,)*
