@@ -86,12 +86,12 @@ fn array_fault<T>(ptr: *const T, count: u32) -> Option<String> {
     if !ptr.is_null() && ptr.is_aligned() && fits {
         return None;
     }
-    name_array_fault(ptr, count)
+    name_array_fault(ptr, count, bytes)
 }
 
+/// What `array_fault` found wrong; `bytes` is the array's size if it fits an `isize`.
 #[cold]
-fn name_array_fault<T>(ptr: *const T, count: u32) -> Option<String> {
-    let bytes = (count as usize).checked_mul(size_of::<T>()).filter(|&bytes| bytes <= isize::MAX as usize);
+fn name_array_fault<T>(ptr: *const T, count: u32, bytes: Option<usize>) -> Option<String> {
     if ptr.is_null() {
         return (count != 0).then(|| format!("{count} records and a null array"));
     }

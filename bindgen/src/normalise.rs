@@ -275,23 +275,18 @@ pub fn undefined_types(file: &syn::File) -> BTreeMap<String, String> {
     let mut defined: BTreeSet<String> = BTreeSet::new();
     let mut uses = Uses { current: String::new(), used: BTreeMap::new() };
     for item in &file.items {
+        let type_name = match item {
+            syn::Item::Type(t) => Some(&t.ident),
+            syn::Item::Struct(s) => Some(&s.ident),
+            syn::Item::Union(u) => Some(&u.ident),
+            syn::Item::Enum(e) => Some(&e.ident),
+            _ => None,
+        };
+        if let Some(name) = type_name {
+            defined.insert(name.to_string());
+            uses.current = name.to_string();
+        }
         match item {
-            syn::Item::Type(t) => {
-                defined.insert(t.ident.to_string());
-                uses.current = t.ident.to_string();
-            }
-            syn::Item::Struct(s) => {
-                defined.insert(s.ident.to_string());
-                uses.current = s.ident.to_string();
-            }
-            syn::Item::Union(u) => {
-                defined.insert(u.ident.to_string());
-                uses.current = u.ident.to_string();
-            }
-            syn::Item::Enum(e) => {
-                defined.insert(e.ident.to_string());
-                uses.current = e.ident.to_string();
-            }
             syn::Item::Const(c) => uses.current = c.ident.to_string(),
             syn::Item::Macro(m) => {
                 if let Some(signature) = link_signature(m) {
