@@ -3,7 +3,7 @@
 
 mod common;
 
-use secpkg::{Error, InterfaceVersion, PackageInfo, Provider};
+use secpkg::{Error, InterfaceVersion, PackageInfo, PackageName, Provider};
 
 fn system() -> Option<Provider> {
     match Provider::system() {
@@ -29,6 +29,26 @@ fn every_listed_package_is_found_again_by_query() {
         assert_eq!(&queried, listed, "query({:?}) differs from the listed record", listed.name);
     }
     eprintln!("{}: {} packages, each found again by query", provider.origin().display(), packages.len());
+}
+
+/// A name prepared at compile time reaches the real provider as the same name: for each
+/// well-known package the provider lists, the prepared query, the borrowed one and the query by
+/// `&str` give the listed record.
+#[test]
+fn prepared_names_find_what_text_names_find() {
+    let Some(provider) = system() else { return };
+    let listed = provider.packages().unwrap().into_vec().unwrap();
+    let mut found = Vec::new();
+    for name in [PackageName::NEGOTIATE, PackageName::KERBEROS, PackageName::NTLM] {
+        let Some(record) = listed.iter().find(|p| p.name == name.as_str()) else { continue };
+        assert_eq!(provider.query(name).unwrap(), *record, "{name}");
+        assert_eq!(provider.query_in_place(name).unwrap().into_info().unwrap(), *record, "{name}");
+        assert_eq!(provider.query(name.as_str()).unwrap(), *record, "{name}");
+        found.push(name);
+    }
+    // WinPR and secur32 both list Negotiate, the package clients size their buffers by.
+    assert!(found.contains(&PackageName::NEGOTIATE), "{} lists no Negotiate", provider.origin().display());
+    eprintln!("{}: prepared names {found:?} found the listed records", provider.origin().display());
 }
 
 #[test]
