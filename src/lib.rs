@@ -31,8 +31,6 @@ pub mod gssapi;
 mod name;
 mod packages;
 mod provider;
-#[cfg(feature = "serde")]
-mod serde_record;
 mod types;
 mod wide;
 
@@ -42,9 +40,13 @@ pub use packages::{Iter, Package, Packages, QueriedPackage};
 pub use provider::{PROVIDER_VAR, Provider, UNIX_PROVIDERS};
 pub use secpkg_sys as sys;
 pub use types::{
-    Capabilities, Capability, InterfaceVersion, PackageId, PackageInfo, ParseCapabilityError, ParsePackageIdError,
-    ParseStatusError, Status,
+    Capabilities, Capability, InterfaceVersion, PackageId, PackageInfo, ParseCapabilityError,
+    ParseInterfaceVersionError, ParsePackageIdError, ParseStatusError, Status,
 };
+/// What the typed items' signatures name from the derives' runtime: the SDK facts of a member
+/// (`Capability::member`), the parse error behind `Parse*Error`, the iterator of
+/// `Capabilities::flags`, and bitflags (whose `Flags` trait `Capabilities` implements).
+pub use secpkg_family::{FlagIter, Member, ParseError, bitflags};
 pub use wide::WideStr;
 
 use std::sync::OnceLock;

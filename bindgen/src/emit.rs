@@ -510,9 +510,11 @@ fn family_macro(spec: &Spec, family: &ResolvedFamily, ty: IntType) -> Result<Str
                 format!("family '{family_name}': {name} without the prefix '{}' is no name", f.strip),
             ));
         }
-        let ident = match f.variants {
-            VariantNames::Sdk => name.to_owned(),
-            VariantNames::Camel => camel_case(short),
+        // The one naming rule (secpkg-macros' docs): a member is its SDK name less `strip`, as
+        // it is for constants and text, in UpperCamel for a flag enum's variants.
+        let ident = match (f.kind, f.variants) {
+            (Kind::Flags, VariantNames::Camel) => camel_case(short),
+            _ => short.to_owned(),
         };
         if !idents.insert(ident.clone()) || syn::parse_str::<syn::Ident>(&ident).is_err() {
             return Err(spec.error_at(&f.name, format!(
@@ -529,11 +531,18 @@ fn family_macro(spec: &Spec, family: &ResolvedFamily, ty: IntType) -> Result<Str
             _ => format!("`{name}`, also named `{}`.", aliases.join("`, `")),
         };
         let aliases: String = aliases.iter().map(|alias| format!(", alias = {alias:?}")).collect();
-        // The constant itself, so the compiler types the value as the family's repr.
-        variants.push_str(&format!(
-            "            #[doc = {:?}]\n            #[sdk(name = {name:?}, value = $crate::{name}{aliases})]\n            {ident},\n",
-            format!(" {doc}")
-        ));
+        // The constant itself, so the compiler types the value as the family's repr. A flag is an
+        // enum variant with its doc; a value is one `#[sdk]` of the newtype, its doc inside.
+        variants.push_str(&match f.kind {
+            Kind::Flags => format!(
+                "            #[doc = {:?}]\n            #[sdk(name = {name:?}, value = $crate::{name}{aliases})]\n            {ident},\n",
+                format!(" {doc}")
+            ),
+            _ => format!(
+                "        #[sdk(name = {name:?}, value = $crate::{name}{aliases}, doc = {:?})]\n",
+                format!(" {doc}")
+            ),
+        });
     }
     let count = idents.len();
     let repr = ty.primitive();
@@ -543,20 +552,35 @@ fn family_macro(spec: &Spec, family: &ResolvedFamily, ty: IntType) -> Result<Str
         .map(|p| format!("{}*", p.get_ref()))
         .chain(f.names.iter().map(|n| n.get_ref().clone()))
         .collect();
-    let doc = format!(
-        "{}\n///\n/// Expands `$(#[meta])* $vis enum Name {{ extra variants }}` to that enum with \
-         `#[family(repr = {repr}, ..)]` and one variant per member of the family ({}; {count} in all, \
-         in ascending order of value), each with `#[sdk(name = \"…\", value = $crate::…)]` and a doc \
-         line, for a derive of secpkg-macros.",
-        f.doc,
-        sources.join(", ")
-    );
+    let sources = sources.join(", ");
     let prefix = if f.strip.is_empty() { String::new() } else { format!(", prefix = {:?}", f.strip) };
+    if f.kind == Kind::Flags {
+        let doc = format!(
+            "{}\n///\n/// Expands `$(#[meta])* $vis enum Name {{ extra variants }}` to that enum with \
+             `#[family(repr = {repr}, ..)]` and one variant per member of the family ({sources}; {count} in \
+             all, in ascending order of value), each with `#[sdk(name = \"…\", value = $crate::…)]` and a \
+             doc line, for `secpkg_macros::Flags`.",
+            f.doc
+        );
+        return Ok(format!(
+            "\n/// {doc}\n#[macro_export]\nmacro_rules! {family_name}_family {{\n    \
+             ($(#[$meta:meta])* $vis:vis enum $name:ident {{ $($extra:tt)* }}) => {{\n        \
+             $(#[$meta])*\n        #[family(repr = {repr}{prefix})]\n        \
+             $vis enum $name {{\n{variants}            $($extra)*\n        }}\n    }};\n}}\n"
+        ));
+    }
+    let doc = format!(
+        "{}\n///\n/// Expands `$(#[meta])* $vis struct Name;` to the newtype `#[repr(transparent)] $vis struct \
+         Name(pub {repr});` with `#[family(repr = {repr}, ..)]` and one `#[sdk(name = \"…\", value = \
+         $crate::…, doc = \"…\")]` per member of the family ({sources}; {count} in all, in ascending order \
+         of value), for `secpkg_macros::Values`.",
+        f.doc
+    );
     Ok(format!(
         "\n/// {doc}\n#[macro_export]\nmacro_rules! {family_name}_family {{\n    \
-         ($(#[$meta:meta])* $vis:vis enum $name:ident {{ $($extra:tt)* }}) => {{\n        \
-         $(#[$meta])*\n        #[family(repr = {repr}{prefix})]\n        \
-         $vis enum $name {{\n{variants}            $($extra)*\n        }}\n    }};\n}}\n"
+         ($(#[$meta:meta])* $vis:vis struct $name:ident;) => {{\n        \
+         $(#[$meta])*\n        #[family(repr = {repr}{prefix})]\n{variants}        \
+         #[repr(transparent)]\n        $vis struct $name(pub {repr});\n    }};\n}}\n"
     ))
 }
 

@@ -9,8 +9,9 @@
 //!   are declared but not linked: call them through a [`SecurityFunctionTableW`] instead, for
 //!   example one returned by a provider library's `InitSecurityInterfaceW`.
 //! - Each constant family (capability flags, package ids, status codes, interface versions) also
-//!   comes as a `*_family!` macro that expands to an enum declaration listing the family's
-//!   members, for a derive of `secpkg-macros` to turn into a typed enum. See [`capability_family`].
+//!   comes as a `*_family!` macro that expands to a declaration listing the family's members, for
+//!   a derive of `secpkg-macros`: an enum for a flag family ([`capability_family`]), a newtype over
+//!   the raw integer for a family of values ([`status_family`]).
 //! - [`layout`] holds the C layout of the structs on x86, x64 and arm64, and asserts at compile
 //!   time that the Rust structs match it on the target being built.
 #![no_std]

@@ -177,9 +177,9 @@ fn describe(change: &FieldChange) -> String {
             let (old, new) = (bits(old), bits(new));
             let gained = Capabilities::from_bits_retain(new & !old);
             let lost = Capabilities::from_bits_retain(old & !new);
-            let mut delta: Vec<String> = lost.iter().map(|f| format!("-{}", f.name())).collect();
+            let mut delta: Vec<String> = lost.flags().map(|f| format!("-{}", f.name())).collect();
             delta.extend(text::unknown_bits(lost.unknown_bits()).map(|b| format!("-{}", text::hex(b))));
-            delta.extend(gained.iter().map(|f| format!("+{}", f.name())));
+            delta.extend(gained.flags().map(|f| format!("+{}", f.name())));
             delta.extend(text::unknown_bits(gained.unknown_bits()).map(|b| format!("+{}", text::hex(b))));
             format!("{} → {} ({})", text::hex(old), text::hex(new), delta.join(" "))
         }

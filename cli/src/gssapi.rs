@@ -170,7 +170,7 @@ fn mapping(attribute: &str) -> String {
 
 fn write_text(mechanism: &Mechanism, origin: &str, out: &mut Output<'_>) -> Result<(), Failure> {
     let capabilities = mechanism.capabilities;
-    let known = capabilities.iter().len();
+    let known = capabilities.flags().len();
     let flags = if known == 1 { "flag" } else { "flags" };
     let id = match (mechanism.package_id, mechanism.sspi_name) {
         (Some(id), Some(sspi)) => format!("{} (the SSPI package {sspi})", text::package_id(id)),
@@ -195,7 +195,7 @@ fn write_text(mechanism: &Mechanism, origin: &str, out: &mut Output<'_>) -> Resu
     fields.write(out, 0)?;
 
     let mut rows = Table::headless(&[Align::Left, Align::Left, Align::Left]);
-    for flag in capabilities.iter() {
+    for flag in capabilities.flags() {
         rows.row(vec![text::hex(flag.bits()), flag.name().to_owned(), flag.doc().to_owned()]);
     }
     rows.write(out, 2)?;

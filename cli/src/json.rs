@@ -56,7 +56,7 @@ impl From<&PackageInfo> for Package {
 
 /// The names of the known flags in `capabilities`, ascending.
 pub fn capability_names(capabilities: Capabilities) -> Vec<String> {
-    capabilities.iter().map(|flag| flag.name().to_owned()).collect()
+    capabilities.flags().map(|flag| flag.name().to_owned()).collect()
 }
 
 impl Package {

@@ -74,7 +74,7 @@ fn find(provider: &Provider, name: &str) -> Result<PackageInfo, Failure> {
 fn write_text(info: &PackageInfo, origin: &str, out: &mut Output<'_>) -> Result<(), Failure> {
     let mut fields = Table::headless(&[Align::Left, Align::Left]);
     let bits = info.capabilities.bits();
-    let known = info.capabilities.iter().len();
+    let known = info.capabilities.flags().len();
     let unknown = text::unknown_bits(info.capabilities.unknown_bits()).count();
     let mut count = format!("{known} flag{}", if known == 1 { "" } else { "s" });
     if unknown > 0 {
@@ -90,7 +90,7 @@ fn write_text(info: &PackageInfo, origin: &str, out: &mut Output<'_>) -> Result<
     fields.write(out, 0)?;
 
     let mut flags = Table::headless(&[Align::Left, Align::Left, Align::Left]);
-    for flag in info.capabilities.iter() {
+    for flag in info.capabilities.flags() {
         flags.row(vec![text::hex(flag.bits()), flag.name().to_owned(), flag.doc().to_owned()]);
     }
     for bit in text::unknown_bits(info.capabilities.unknown_bits()) {

@@ -53,7 +53,7 @@ pub fn hex(bits: u32) -> String {
 /// The compact capability summary of `secpkg list`: `0x000f3bbf (16 flags)`, with the unknown
 /// bits added when there are any, `0x040f3bbf (16 flags + 0x04000000)`.
 pub fn capability_summary(capabilities: Capabilities) -> String {
-    let known = capabilities.iter().len();
+    let known = capabilities.flags().len();
     let flags = if known == 1 { "flag" } else { "flags" };
     match capabilities.unknown_bits() {
         0 => format!("{} ({known} {flags})", hex(capabilities.bits())),
@@ -63,7 +63,7 @@ pub fn capability_summary(capabilities: Capabilities) -> String {
 
 /// Every capability name and unknown bit, `INTEGRITY PRIVACY 0x04000000`; `-` for none.
 pub fn capability_names(capabilities: Capabilities) -> String {
-    let mut words: Vec<String> = capabilities.iter().map(|c| c.name().to_owned()).collect();
+    let mut words: Vec<String> = capabilities.flags().map(|c| c.name().to_owned()).collect();
     words.extend(unknown_bits(capabilities.unknown_bits()).map(hex));
     if words.is_empty() { "-".to_owned() } else { words.join(" ") }
 }

@@ -5,7 +5,7 @@
 
 /// The capability bits of `SecPkgInfo.fCapabilities`.
 ///
-/// Expands `$(#[meta])* $vis enum Name { extra variants }` to that enum with `#[family(repr = u32, ..)]` and one variant per member of the family (SECPKG_FLAG_*; 26 in all, in ascending order of value), each with `#[sdk(name = "…", value = $crate::…)]` and a doc line, for a derive of secpkg-macros.
+/// Expands `$(#[meta])* $vis enum Name { extra variants }` to that enum with `#[family(repr = u32, ..)]` and one variant per member of the family (SECPKG_FLAG_*; 26 in all, in ascending order of value), each with `#[sdk(name = "…", value = $crate::…)]` and a doc line, for `secpkg_macros::Flags`.
 #[macro_export]
 macro_rules! capability_family {
     ($(#[$meta:meta])* $vis:vis enum $name:ident { $($extra:tt)* }) => {
@@ -97,399 +97,158 @@ macro_rules! capability_family {
 
 /// Package identifiers, the values of `SecPkgInfo.wRPCID`.
 ///
-/// Expands `$(#[meta])* $vis enum Name { extra variants }` to that enum with `#[family(repr = u16, ..)]` and one variant per member of the family (RPC_C_AUTHN_*, SECPKG_ID_NONE; 20 in all, in ascending order of value), each with `#[sdk(name = "…", value = $crate::…)]` and a doc line, for a derive of secpkg-macros.
+/// Expands `$(#[meta])* $vis struct Name;` to the newtype `#[repr(transparent)] $vis struct Name(pub u16);` with `#[family(repr = u16, ..)]` and one `#[sdk(name = "…", value = $crate::…, doc = "…")]` per member of the family (RPC_C_AUTHN_*, SECPKG_ID_NONE; 20 in all, in ascending order of value), for `secpkg_macros::Values`.
 #[macro_export]
 macro_rules! package_id_family {
-    ($(#[$meta:meta])* $vis:vis enum $name:ident { $($extra:tt)* }) => {
+    ($(#[$meta:meta])* $vis:vis struct $name:ident;) => {
         $(#[$meta])*
         #[family(repr = u16)]
-        $vis enum $name {
-            #[doc = " `RPC_C_AUTHN_NONE`."]
-            #[sdk(name = "RPC_C_AUTHN_NONE", value = $crate::RPC_C_AUTHN_NONE)]
-            RPC_C_AUTHN_NONE,
-            #[doc = " `RPC_C_AUTHN_DCE_PRIVATE`."]
-            #[sdk(name = "RPC_C_AUTHN_DCE_PRIVATE", value = $crate::RPC_C_AUTHN_DCE_PRIVATE)]
-            RPC_C_AUTHN_DCE_PRIVATE,
-            #[doc = " `RPC_C_AUTHN_DCE_PUBLIC`."]
-            #[sdk(name = "RPC_C_AUTHN_DCE_PUBLIC", value = $crate::RPC_C_AUTHN_DCE_PUBLIC)]
-            RPC_C_AUTHN_DCE_PUBLIC,
-            #[doc = " `RPC_C_AUTHN_DEC_PUBLIC`."]
-            #[sdk(name = "RPC_C_AUTHN_DEC_PUBLIC", value = $crate::RPC_C_AUTHN_DEC_PUBLIC)]
-            RPC_C_AUTHN_DEC_PUBLIC,
-            #[doc = " `RPC_C_AUTHN_GSS_NEGOTIATE`."]
-            #[sdk(name = "RPC_C_AUTHN_GSS_NEGOTIATE", value = $crate::RPC_C_AUTHN_GSS_NEGOTIATE)]
-            RPC_C_AUTHN_GSS_NEGOTIATE,
-            #[doc = " `RPC_C_AUTHN_WINNT`."]
-            #[sdk(name = "RPC_C_AUTHN_WINNT", value = $crate::RPC_C_AUTHN_WINNT)]
-            RPC_C_AUTHN_WINNT,
-            #[doc = " `RPC_C_AUTHN_GSS_SCHANNEL`."]
-            #[sdk(name = "RPC_C_AUTHN_GSS_SCHANNEL", value = $crate::RPC_C_AUTHN_GSS_SCHANNEL)]
-            RPC_C_AUTHN_GSS_SCHANNEL,
-            #[doc = " `RPC_C_AUTHN_GSS_KERBEROS`."]
-            #[sdk(name = "RPC_C_AUTHN_GSS_KERBEROS", value = $crate::RPC_C_AUTHN_GSS_KERBEROS)]
-            RPC_C_AUTHN_GSS_KERBEROS,
-            #[doc = " `RPC_C_AUTHN_DPA`."]
-            #[sdk(name = "RPC_C_AUTHN_DPA", value = $crate::RPC_C_AUTHN_DPA)]
-            RPC_C_AUTHN_DPA,
-            #[doc = " `RPC_C_AUTHN_MSN`."]
-            #[sdk(name = "RPC_C_AUTHN_MSN", value = $crate::RPC_C_AUTHN_MSN)]
-            RPC_C_AUTHN_MSN,
-            #[doc = " `RPC_C_AUTHN_KERNEL`."]
-            #[sdk(name = "RPC_C_AUTHN_KERNEL", value = $crate::RPC_C_AUTHN_KERNEL)]
-            RPC_C_AUTHN_KERNEL,
-            #[doc = " `RPC_C_AUTHN_DIGEST`."]
-            #[sdk(name = "RPC_C_AUTHN_DIGEST", value = $crate::RPC_C_AUTHN_DIGEST)]
-            RPC_C_AUTHN_DIGEST,
-            #[doc = " `RPC_C_AUTHN_NEGO_EXTENDER`."]
-            #[sdk(name = "RPC_C_AUTHN_NEGO_EXTENDER", value = $crate::RPC_C_AUTHN_NEGO_EXTENDER)]
-            RPC_C_AUTHN_NEGO_EXTENDER,
-            #[doc = " `RPC_C_AUTHN_PKU2U`."]
-            #[sdk(name = "RPC_C_AUTHN_PKU2U", value = $crate::RPC_C_AUTHN_PKU2U)]
-            RPC_C_AUTHN_PKU2U,
-            #[doc = " `RPC_C_AUTHN_LIVE_SSP`."]
-            #[sdk(name = "RPC_C_AUTHN_LIVE_SSP", value = $crate::RPC_C_AUTHN_LIVE_SSP)]
-            RPC_C_AUTHN_LIVE_SSP,
-            #[doc = " `RPC_C_AUTHN_LIVEXP_SSP`."]
-            #[sdk(name = "RPC_C_AUTHN_LIVEXP_SSP", value = $crate::RPC_C_AUTHN_LIVEXP_SSP)]
-            RPC_C_AUTHN_LIVEXP_SSP,
-            #[doc = " `RPC_C_AUTHN_CLOUD_AP`."]
-            #[sdk(name = "RPC_C_AUTHN_CLOUD_AP", value = $crate::RPC_C_AUTHN_CLOUD_AP)]
-            RPC_C_AUTHN_CLOUD_AP,
-            #[doc = " `RPC_C_AUTHN_MSONLINE`."]
-            #[sdk(name = "RPC_C_AUTHN_MSONLINE", value = $crate::RPC_C_AUTHN_MSONLINE)]
-            RPC_C_AUTHN_MSONLINE,
-            #[doc = " `RPC_C_AUTHN_MQ`."]
-            #[sdk(name = "RPC_C_AUTHN_MQ", value = $crate::RPC_C_AUTHN_MQ)]
-            RPC_C_AUTHN_MQ,
-            #[doc = " `SECPKG_ID_NONE`."]
-            #[sdk(name = "SECPKG_ID_NONE", value = $crate::SECPKG_ID_NONE)]
-            SECPKG_ID_NONE,
-            $($extra)*
-        }
+        #[sdk(name = "RPC_C_AUTHN_NONE", value = $crate::RPC_C_AUTHN_NONE, doc = " `RPC_C_AUTHN_NONE`.")]
+        #[sdk(name = "RPC_C_AUTHN_DCE_PRIVATE", value = $crate::RPC_C_AUTHN_DCE_PRIVATE, doc = " `RPC_C_AUTHN_DCE_PRIVATE`.")]
+        #[sdk(name = "RPC_C_AUTHN_DCE_PUBLIC", value = $crate::RPC_C_AUTHN_DCE_PUBLIC, doc = " `RPC_C_AUTHN_DCE_PUBLIC`.")]
+        #[sdk(name = "RPC_C_AUTHN_DEC_PUBLIC", value = $crate::RPC_C_AUTHN_DEC_PUBLIC, doc = " `RPC_C_AUTHN_DEC_PUBLIC`.")]
+        #[sdk(name = "RPC_C_AUTHN_GSS_NEGOTIATE", value = $crate::RPC_C_AUTHN_GSS_NEGOTIATE, doc = " `RPC_C_AUTHN_GSS_NEGOTIATE`.")]
+        #[sdk(name = "RPC_C_AUTHN_WINNT", value = $crate::RPC_C_AUTHN_WINNT, doc = " `RPC_C_AUTHN_WINNT`.")]
+        #[sdk(name = "RPC_C_AUTHN_GSS_SCHANNEL", value = $crate::RPC_C_AUTHN_GSS_SCHANNEL, doc = " `RPC_C_AUTHN_GSS_SCHANNEL`.")]
+        #[sdk(name = "RPC_C_AUTHN_GSS_KERBEROS", value = $crate::RPC_C_AUTHN_GSS_KERBEROS, doc = " `RPC_C_AUTHN_GSS_KERBEROS`.")]
+        #[sdk(name = "RPC_C_AUTHN_DPA", value = $crate::RPC_C_AUTHN_DPA, doc = " `RPC_C_AUTHN_DPA`.")]
+        #[sdk(name = "RPC_C_AUTHN_MSN", value = $crate::RPC_C_AUTHN_MSN, doc = " `RPC_C_AUTHN_MSN`.")]
+        #[sdk(name = "RPC_C_AUTHN_KERNEL", value = $crate::RPC_C_AUTHN_KERNEL, doc = " `RPC_C_AUTHN_KERNEL`.")]
+        #[sdk(name = "RPC_C_AUTHN_DIGEST", value = $crate::RPC_C_AUTHN_DIGEST, doc = " `RPC_C_AUTHN_DIGEST`.")]
+        #[sdk(name = "RPC_C_AUTHN_NEGO_EXTENDER", value = $crate::RPC_C_AUTHN_NEGO_EXTENDER, doc = " `RPC_C_AUTHN_NEGO_EXTENDER`.")]
+        #[sdk(name = "RPC_C_AUTHN_PKU2U", value = $crate::RPC_C_AUTHN_PKU2U, doc = " `RPC_C_AUTHN_PKU2U`.")]
+        #[sdk(name = "RPC_C_AUTHN_LIVE_SSP", value = $crate::RPC_C_AUTHN_LIVE_SSP, doc = " `RPC_C_AUTHN_LIVE_SSP`.")]
+        #[sdk(name = "RPC_C_AUTHN_LIVEXP_SSP", value = $crate::RPC_C_AUTHN_LIVEXP_SSP, doc = " `RPC_C_AUTHN_LIVEXP_SSP`.")]
+        #[sdk(name = "RPC_C_AUTHN_CLOUD_AP", value = $crate::RPC_C_AUTHN_CLOUD_AP, doc = " `RPC_C_AUTHN_CLOUD_AP`.")]
+        #[sdk(name = "RPC_C_AUTHN_MSONLINE", value = $crate::RPC_C_AUTHN_MSONLINE, doc = " `RPC_C_AUTHN_MSONLINE`.")]
+        #[sdk(name = "RPC_C_AUTHN_MQ", value = $crate::RPC_C_AUTHN_MQ, doc = " `RPC_C_AUTHN_MQ`.")]
+        #[sdk(name = "SECPKG_ID_NONE", value = $crate::SECPKG_ID_NONE, doc = " `SECPKG_ID_NONE`.")]
+        #[repr(transparent)]
+        $vis struct $name(pub u16);
     };
 }
 
 /// SSPI status codes (`SECURITY_STATUS`).
 ///
-/// Expands `$(#[meta])* $vis enum Name { extra variants }` to that enum with `#[family(repr = i32, ..)]` and one variant per member of the family (SEC_E_*, SEC_I_*; 94 in all, in ascending order of value), each with `#[sdk(name = "…", value = $crate::…)]` and a doc line, for a derive of secpkg-macros.
+/// Expands `$(#[meta])* $vis struct Name;` to the newtype `#[repr(transparent)] $vis struct Name(pub i32);` with `#[family(repr = i32, ..)]` and one `#[sdk(name = "…", value = $crate::…, doc = "…")]` per member of the family (SEC_E_*, SEC_I_*; 94 in all, in ascending order of value), for `secpkg_macros::Values`.
 #[macro_export]
 macro_rules! status_family {
-    ($(#[$meta:meta])* $vis:vis enum $name:ident { $($extra:tt)* }) => {
+    ($(#[$meta:meta])* $vis:vis struct $name:ident;) => {
         $(#[$meta])*
         #[family(repr = i32)]
-        $vis enum $name {
-            #[doc = " `SEC_E_INSUFFICIENT_MEMORY`."]
-            #[sdk(name = "SEC_E_INSUFFICIENT_MEMORY", value = $crate::SEC_E_INSUFFICIENT_MEMORY)]
-            SEC_E_INSUFFICIENT_MEMORY,
-            #[doc = " `SEC_E_INVALID_HANDLE`."]
-            #[sdk(name = "SEC_E_INVALID_HANDLE", value = $crate::SEC_E_INVALID_HANDLE)]
-            SEC_E_INVALID_HANDLE,
-            #[doc = " `SEC_E_NOT_SUPPORTED`, also named `SEC_E_UNSUPPORTED_FUNCTION`."]
-            #[sdk(name = "SEC_E_NOT_SUPPORTED", value = $crate::SEC_E_NOT_SUPPORTED, alias = "SEC_E_UNSUPPORTED_FUNCTION")]
-            SEC_E_NOT_SUPPORTED,
-            #[doc = " `SEC_E_TARGET_UNKNOWN`."]
-            #[sdk(name = "SEC_E_TARGET_UNKNOWN", value = $crate::SEC_E_TARGET_UNKNOWN)]
-            SEC_E_TARGET_UNKNOWN,
-            #[doc = " `SEC_E_INTERNAL_ERROR`, also named `SEC_E_NO_SPM`."]
-            #[sdk(name = "SEC_E_INTERNAL_ERROR", value = $crate::SEC_E_INTERNAL_ERROR, alias = "SEC_E_NO_SPM")]
-            SEC_E_INTERNAL_ERROR,
-            #[doc = " `SEC_E_SECPKG_NOT_FOUND`."]
-            #[sdk(name = "SEC_E_SECPKG_NOT_FOUND", value = $crate::SEC_E_SECPKG_NOT_FOUND)]
-            SEC_E_SECPKG_NOT_FOUND,
-            #[doc = " `SEC_E_NOT_OWNER`."]
-            #[sdk(name = "SEC_E_NOT_OWNER", value = $crate::SEC_E_NOT_OWNER)]
-            SEC_E_NOT_OWNER,
-            #[doc = " `SEC_E_CANNOT_INSTALL`."]
-            #[sdk(name = "SEC_E_CANNOT_INSTALL", value = $crate::SEC_E_CANNOT_INSTALL)]
-            SEC_E_CANNOT_INSTALL,
-            #[doc = " `SEC_E_INVALID_TOKEN`."]
-            #[sdk(name = "SEC_E_INVALID_TOKEN", value = $crate::SEC_E_INVALID_TOKEN)]
-            SEC_E_INVALID_TOKEN,
-            #[doc = " `SEC_E_CANNOT_PACK`."]
-            #[sdk(name = "SEC_E_CANNOT_PACK", value = $crate::SEC_E_CANNOT_PACK)]
-            SEC_E_CANNOT_PACK,
-            #[doc = " `SEC_E_QOP_NOT_SUPPORTED`."]
-            #[sdk(name = "SEC_E_QOP_NOT_SUPPORTED", value = $crate::SEC_E_QOP_NOT_SUPPORTED)]
-            SEC_E_QOP_NOT_SUPPORTED,
-            #[doc = " `SEC_E_NO_IMPERSONATION`."]
-            #[sdk(name = "SEC_E_NO_IMPERSONATION", value = $crate::SEC_E_NO_IMPERSONATION)]
-            SEC_E_NO_IMPERSONATION,
-            #[doc = " `SEC_E_LOGON_DENIED`."]
-            #[sdk(name = "SEC_E_LOGON_DENIED", value = $crate::SEC_E_LOGON_DENIED)]
-            SEC_E_LOGON_DENIED,
-            #[doc = " `SEC_E_UNKNOWN_CREDENTIALS`."]
-            #[sdk(name = "SEC_E_UNKNOWN_CREDENTIALS", value = $crate::SEC_E_UNKNOWN_CREDENTIALS)]
-            SEC_E_UNKNOWN_CREDENTIALS,
-            #[doc = " `SEC_E_NO_CREDENTIALS`."]
-            #[sdk(name = "SEC_E_NO_CREDENTIALS", value = $crate::SEC_E_NO_CREDENTIALS)]
-            SEC_E_NO_CREDENTIALS,
-            #[doc = " `SEC_E_MESSAGE_ALTERED`."]
-            #[sdk(name = "SEC_E_MESSAGE_ALTERED", value = $crate::SEC_E_MESSAGE_ALTERED)]
-            SEC_E_MESSAGE_ALTERED,
-            #[doc = " `SEC_E_OUT_OF_SEQUENCE`."]
-            #[sdk(name = "SEC_E_OUT_OF_SEQUENCE", value = $crate::SEC_E_OUT_OF_SEQUENCE)]
-            SEC_E_OUT_OF_SEQUENCE,
-            #[doc = " `SEC_E_NO_AUTHENTICATING_AUTHORITY`."]
-            #[sdk(name = "SEC_E_NO_AUTHENTICATING_AUTHORITY", value = $crate::SEC_E_NO_AUTHENTICATING_AUTHORITY)]
-            SEC_E_NO_AUTHENTICATING_AUTHORITY,
-            #[doc = " `SEC_E_BAD_PKGID`."]
-            #[sdk(name = "SEC_E_BAD_PKGID", value = $crate::SEC_E_BAD_PKGID)]
-            SEC_E_BAD_PKGID,
-            #[doc = " `SEC_E_CONTEXT_EXPIRED`."]
-            #[sdk(name = "SEC_E_CONTEXT_EXPIRED", value = $crate::SEC_E_CONTEXT_EXPIRED)]
-            SEC_E_CONTEXT_EXPIRED,
-            #[doc = " `SEC_E_INCOMPLETE_MESSAGE`."]
-            #[sdk(name = "SEC_E_INCOMPLETE_MESSAGE", value = $crate::SEC_E_INCOMPLETE_MESSAGE)]
-            SEC_E_INCOMPLETE_MESSAGE,
-            #[doc = " `SEC_E_INCOMPLETE_CREDENTIALS`."]
-            #[sdk(name = "SEC_E_INCOMPLETE_CREDENTIALS", value = $crate::SEC_E_INCOMPLETE_CREDENTIALS)]
-            SEC_E_INCOMPLETE_CREDENTIALS,
-            #[doc = " `SEC_E_BUFFER_TOO_SMALL`."]
-            #[sdk(name = "SEC_E_BUFFER_TOO_SMALL", value = $crate::SEC_E_BUFFER_TOO_SMALL)]
-            SEC_E_BUFFER_TOO_SMALL,
-            #[doc = " `SEC_E_WRONG_PRINCIPAL`."]
-            #[sdk(name = "SEC_E_WRONG_PRINCIPAL", value = $crate::SEC_E_WRONG_PRINCIPAL)]
-            SEC_E_WRONG_PRINCIPAL,
-            #[doc = " `SEC_E_TIME_SKEW`."]
-            #[sdk(name = "SEC_E_TIME_SKEW", value = $crate::SEC_E_TIME_SKEW)]
-            SEC_E_TIME_SKEW,
-            #[doc = " `SEC_E_UNTRUSTED_ROOT`."]
-            #[sdk(name = "SEC_E_UNTRUSTED_ROOT", value = $crate::SEC_E_UNTRUSTED_ROOT)]
-            SEC_E_UNTRUSTED_ROOT,
-            #[doc = " `SEC_E_ILLEGAL_MESSAGE`."]
-            #[sdk(name = "SEC_E_ILLEGAL_MESSAGE", value = $crate::SEC_E_ILLEGAL_MESSAGE)]
-            SEC_E_ILLEGAL_MESSAGE,
-            #[doc = " `SEC_E_CERT_UNKNOWN`."]
-            #[sdk(name = "SEC_E_CERT_UNKNOWN", value = $crate::SEC_E_CERT_UNKNOWN)]
-            SEC_E_CERT_UNKNOWN,
-            #[doc = " `SEC_E_CERT_EXPIRED`."]
-            #[sdk(name = "SEC_E_CERT_EXPIRED", value = $crate::SEC_E_CERT_EXPIRED)]
-            SEC_E_CERT_EXPIRED,
-            #[doc = " `SEC_E_ENCRYPT_FAILURE`."]
-            #[sdk(name = "SEC_E_ENCRYPT_FAILURE", value = $crate::SEC_E_ENCRYPT_FAILURE)]
-            SEC_E_ENCRYPT_FAILURE,
-            #[doc = " `SEC_E_DECRYPT_FAILURE`."]
-            #[sdk(name = "SEC_E_DECRYPT_FAILURE", value = $crate::SEC_E_DECRYPT_FAILURE)]
-            SEC_E_DECRYPT_FAILURE,
-            #[doc = " `SEC_E_ALGORITHM_MISMATCH`."]
-            #[sdk(name = "SEC_E_ALGORITHM_MISMATCH", value = $crate::SEC_E_ALGORITHM_MISMATCH)]
-            SEC_E_ALGORITHM_MISMATCH,
-            #[doc = " `SEC_E_SECURITY_QOS_FAILED`."]
-            #[sdk(name = "SEC_E_SECURITY_QOS_FAILED", value = $crate::SEC_E_SECURITY_QOS_FAILED)]
-            SEC_E_SECURITY_QOS_FAILED,
-            #[doc = " `SEC_E_UNFINISHED_CONTEXT_DELETED`."]
-            #[sdk(name = "SEC_E_UNFINISHED_CONTEXT_DELETED", value = $crate::SEC_E_UNFINISHED_CONTEXT_DELETED)]
-            SEC_E_UNFINISHED_CONTEXT_DELETED,
-            #[doc = " `SEC_E_NO_TGT_REPLY`."]
-            #[sdk(name = "SEC_E_NO_TGT_REPLY", value = $crate::SEC_E_NO_TGT_REPLY)]
-            SEC_E_NO_TGT_REPLY,
-            #[doc = " `SEC_E_NO_IP_ADDRESSES`."]
-            #[sdk(name = "SEC_E_NO_IP_ADDRESSES", value = $crate::SEC_E_NO_IP_ADDRESSES)]
-            SEC_E_NO_IP_ADDRESSES,
-            #[doc = " `SEC_E_WRONG_CREDENTIAL_HANDLE`."]
-            #[sdk(name = "SEC_E_WRONG_CREDENTIAL_HANDLE", value = $crate::SEC_E_WRONG_CREDENTIAL_HANDLE)]
-            SEC_E_WRONG_CREDENTIAL_HANDLE,
-            #[doc = " `SEC_E_CRYPTO_SYSTEM_INVALID`."]
-            #[sdk(name = "SEC_E_CRYPTO_SYSTEM_INVALID", value = $crate::SEC_E_CRYPTO_SYSTEM_INVALID)]
-            SEC_E_CRYPTO_SYSTEM_INVALID,
-            #[doc = " `SEC_E_MAX_REFERRALS_EXCEEDED`."]
-            #[sdk(name = "SEC_E_MAX_REFERRALS_EXCEEDED", value = $crate::SEC_E_MAX_REFERRALS_EXCEEDED)]
-            SEC_E_MAX_REFERRALS_EXCEEDED,
-            #[doc = " `SEC_E_MUST_BE_KDC`."]
-            #[sdk(name = "SEC_E_MUST_BE_KDC", value = $crate::SEC_E_MUST_BE_KDC)]
-            SEC_E_MUST_BE_KDC,
-            #[doc = " `SEC_E_STRONG_CRYPTO_NOT_SUPPORTED`."]
-            #[sdk(name = "SEC_E_STRONG_CRYPTO_NOT_SUPPORTED", value = $crate::SEC_E_STRONG_CRYPTO_NOT_SUPPORTED)]
-            SEC_E_STRONG_CRYPTO_NOT_SUPPORTED,
-            #[doc = " `SEC_E_TOO_MANY_PRINCIPALS`."]
-            #[sdk(name = "SEC_E_TOO_MANY_PRINCIPALS", value = $crate::SEC_E_TOO_MANY_PRINCIPALS)]
-            SEC_E_TOO_MANY_PRINCIPALS,
-            #[doc = " `SEC_E_NO_PA_DATA`."]
-            #[sdk(name = "SEC_E_NO_PA_DATA", value = $crate::SEC_E_NO_PA_DATA)]
-            SEC_E_NO_PA_DATA,
-            #[doc = " `SEC_E_PKINIT_NAME_MISMATCH`."]
-            #[sdk(name = "SEC_E_PKINIT_NAME_MISMATCH", value = $crate::SEC_E_PKINIT_NAME_MISMATCH)]
-            SEC_E_PKINIT_NAME_MISMATCH,
-            #[doc = " `SEC_E_SMARTCARD_LOGON_REQUIRED`."]
-            #[sdk(name = "SEC_E_SMARTCARD_LOGON_REQUIRED", value = $crate::SEC_E_SMARTCARD_LOGON_REQUIRED)]
-            SEC_E_SMARTCARD_LOGON_REQUIRED,
-            #[doc = " `SEC_E_SHUTDOWN_IN_PROGRESS`."]
-            #[sdk(name = "SEC_E_SHUTDOWN_IN_PROGRESS", value = $crate::SEC_E_SHUTDOWN_IN_PROGRESS)]
-            SEC_E_SHUTDOWN_IN_PROGRESS,
-            #[doc = " `SEC_E_KDC_INVALID_REQUEST`."]
-            #[sdk(name = "SEC_E_KDC_INVALID_REQUEST", value = $crate::SEC_E_KDC_INVALID_REQUEST)]
-            SEC_E_KDC_INVALID_REQUEST,
-            #[doc = " `SEC_E_KDC_UNABLE_TO_REFER`."]
-            #[sdk(name = "SEC_E_KDC_UNABLE_TO_REFER", value = $crate::SEC_E_KDC_UNABLE_TO_REFER)]
-            SEC_E_KDC_UNABLE_TO_REFER,
-            #[doc = " `SEC_E_KDC_UNKNOWN_ETYPE`."]
-            #[sdk(name = "SEC_E_KDC_UNKNOWN_ETYPE", value = $crate::SEC_E_KDC_UNKNOWN_ETYPE)]
-            SEC_E_KDC_UNKNOWN_ETYPE,
-            #[doc = " `SEC_E_UNSUPPORTED_PREAUTH`."]
-            #[sdk(name = "SEC_E_UNSUPPORTED_PREAUTH", value = $crate::SEC_E_UNSUPPORTED_PREAUTH)]
-            SEC_E_UNSUPPORTED_PREAUTH,
-            #[doc = " `SEC_E_DELEGATION_REQUIRED`."]
-            #[sdk(name = "SEC_E_DELEGATION_REQUIRED", value = $crate::SEC_E_DELEGATION_REQUIRED)]
-            SEC_E_DELEGATION_REQUIRED,
-            #[doc = " `SEC_E_BAD_BINDINGS`."]
-            #[sdk(name = "SEC_E_BAD_BINDINGS", value = $crate::SEC_E_BAD_BINDINGS)]
-            SEC_E_BAD_BINDINGS,
-            #[doc = " `SEC_E_MULTIPLE_ACCOUNTS`."]
-            #[sdk(name = "SEC_E_MULTIPLE_ACCOUNTS", value = $crate::SEC_E_MULTIPLE_ACCOUNTS)]
-            SEC_E_MULTIPLE_ACCOUNTS,
-            #[doc = " `SEC_E_NO_KERB_KEY`."]
-            #[sdk(name = "SEC_E_NO_KERB_KEY", value = $crate::SEC_E_NO_KERB_KEY)]
-            SEC_E_NO_KERB_KEY,
-            #[doc = " `SEC_E_CERT_WRONG_USAGE`."]
-            #[sdk(name = "SEC_E_CERT_WRONG_USAGE", value = $crate::SEC_E_CERT_WRONG_USAGE)]
-            SEC_E_CERT_WRONG_USAGE,
-            #[doc = " `SEC_E_DOWNGRADE_DETECTED`."]
-            #[sdk(name = "SEC_E_DOWNGRADE_DETECTED", value = $crate::SEC_E_DOWNGRADE_DETECTED)]
-            SEC_E_DOWNGRADE_DETECTED,
-            #[doc = " `SEC_E_SMARTCARD_CERT_REVOKED`."]
-            #[sdk(name = "SEC_E_SMARTCARD_CERT_REVOKED", value = $crate::SEC_E_SMARTCARD_CERT_REVOKED)]
-            SEC_E_SMARTCARD_CERT_REVOKED,
-            #[doc = " `SEC_E_ISSUING_CA_UNTRUSTED`."]
-            #[sdk(name = "SEC_E_ISSUING_CA_UNTRUSTED", value = $crate::SEC_E_ISSUING_CA_UNTRUSTED)]
-            SEC_E_ISSUING_CA_UNTRUSTED,
-            #[doc = " `SEC_E_REVOCATION_OFFLINE_C`."]
-            #[sdk(name = "SEC_E_REVOCATION_OFFLINE_C", value = $crate::SEC_E_REVOCATION_OFFLINE_C)]
-            SEC_E_REVOCATION_OFFLINE_C,
-            #[doc = " `SEC_E_PKINIT_CLIENT_FAILURE`."]
-            #[sdk(name = "SEC_E_PKINIT_CLIENT_FAILURE", value = $crate::SEC_E_PKINIT_CLIENT_FAILURE)]
-            SEC_E_PKINIT_CLIENT_FAILURE,
-            #[doc = " `SEC_E_SMARTCARD_CERT_EXPIRED`."]
-            #[sdk(name = "SEC_E_SMARTCARD_CERT_EXPIRED", value = $crate::SEC_E_SMARTCARD_CERT_EXPIRED)]
-            SEC_E_SMARTCARD_CERT_EXPIRED,
-            #[doc = " `SEC_E_NO_S4U_PROT_SUPPORT`."]
-            #[sdk(name = "SEC_E_NO_S4U_PROT_SUPPORT", value = $crate::SEC_E_NO_S4U_PROT_SUPPORT)]
-            SEC_E_NO_S4U_PROT_SUPPORT,
-            #[doc = " `SEC_E_CROSSREALM_DELEGATION_FAILURE`."]
-            #[sdk(name = "SEC_E_CROSSREALM_DELEGATION_FAILURE", value = $crate::SEC_E_CROSSREALM_DELEGATION_FAILURE)]
-            SEC_E_CROSSREALM_DELEGATION_FAILURE,
-            #[doc = " `SEC_E_REVOCATION_OFFLINE_KDC`."]
-            #[sdk(name = "SEC_E_REVOCATION_OFFLINE_KDC", value = $crate::SEC_E_REVOCATION_OFFLINE_KDC)]
-            SEC_E_REVOCATION_OFFLINE_KDC,
-            #[doc = " `SEC_E_ISSUING_CA_UNTRUSTED_KDC`."]
-            #[sdk(name = "SEC_E_ISSUING_CA_UNTRUSTED_KDC", value = $crate::SEC_E_ISSUING_CA_UNTRUSTED_KDC)]
-            SEC_E_ISSUING_CA_UNTRUSTED_KDC,
-            #[doc = " `SEC_E_KDC_CERT_EXPIRED`."]
-            #[sdk(name = "SEC_E_KDC_CERT_EXPIRED", value = $crate::SEC_E_KDC_CERT_EXPIRED)]
-            SEC_E_KDC_CERT_EXPIRED,
-            #[doc = " `SEC_E_KDC_CERT_REVOKED`."]
-            #[sdk(name = "SEC_E_KDC_CERT_REVOKED", value = $crate::SEC_E_KDC_CERT_REVOKED)]
-            SEC_E_KDC_CERT_REVOKED,
-            #[doc = " `SEC_E_INVALID_PARAMETER`."]
-            #[sdk(name = "SEC_E_INVALID_PARAMETER", value = $crate::SEC_E_INVALID_PARAMETER)]
-            SEC_E_INVALID_PARAMETER,
-            #[doc = " `SEC_E_DELEGATION_POLICY`."]
-            #[sdk(name = "SEC_E_DELEGATION_POLICY", value = $crate::SEC_E_DELEGATION_POLICY)]
-            SEC_E_DELEGATION_POLICY,
-            #[doc = " `SEC_E_POLICY_NLTM_ONLY`."]
-            #[sdk(name = "SEC_E_POLICY_NLTM_ONLY", value = $crate::SEC_E_POLICY_NLTM_ONLY)]
-            SEC_E_POLICY_NLTM_ONLY,
-            #[doc = " `SEC_E_NO_CONTEXT`."]
-            #[sdk(name = "SEC_E_NO_CONTEXT", value = $crate::SEC_E_NO_CONTEXT)]
-            SEC_E_NO_CONTEXT,
-            #[doc = " `SEC_E_PKU2U_CERT_FAILURE`."]
-            #[sdk(name = "SEC_E_PKU2U_CERT_FAILURE", value = $crate::SEC_E_PKU2U_CERT_FAILURE)]
-            SEC_E_PKU2U_CERT_FAILURE,
-            #[doc = " `SEC_E_MUTUAL_AUTH_FAILED`."]
-            #[sdk(name = "SEC_E_MUTUAL_AUTH_FAILED", value = $crate::SEC_E_MUTUAL_AUTH_FAILED)]
-            SEC_E_MUTUAL_AUTH_FAILED,
-            #[doc = " `SEC_E_ONLY_HTTPS_ALLOWED`."]
-            #[sdk(name = "SEC_E_ONLY_HTTPS_ALLOWED", value = $crate::SEC_E_ONLY_HTTPS_ALLOWED)]
-            SEC_E_ONLY_HTTPS_ALLOWED,
-            #[doc = " `SEC_E_APPLICATION_PROTOCOL_MISMATCH`."]
-            #[sdk(name = "SEC_E_APPLICATION_PROTOCOL_MISMATCH", value = $crate::SEC_E_APPLICATION_PROTOCOL_MISMATCH)]
-            SEC_E_APPLICATION_PROTOCOL_MISMATCH,
-            #[doc = " `SEC_E_INVALID_UPN_NAME`."]
-            #[sdk(name = "SEC_E_INVALID_UPN_NAME", value = $crate::SEC_E_INVALID_UPN_NAME)]
-            SEC_E_INVALID_UPN_NAME,
-            #[doc = " `SEC_E_EXT_BUFFER_TOO_SMALL`."]
-            #[sdk(name = "SEC_E_EXT_BUFFER_TOO_SMALL", value = $crate::SEC_E_EXT_BUFFER_TOO_SMALL)]
-            SEC_E_EXT_BUFFER_TOO_SMALL,
-            #[doc = " `SEC_E_INSUFFICIENT_BUFFERS`."]
-            #[sdk(name = "SEC_E_INSUFFICIENT_BUFFERS", value = $crate::SEC_E_INSUFFICIENT_BUFFERS)]
-            SEC_E_INSUFFICIENT_BUFFERS,
-            #[doc = " `SEC_I_INVALID_SESSION_STATE`."]
-            #[sdk(name = "SEC_I_INVALID_SESSION_STATE", value = $crate::SEC_I_INVALID_SESSION_STATE)]
-            SEC_I_INVALID_SESSION_STATE,
-            #[doc = " `SEC_E_OK`."]
-            #[sdk(name = "SEC_E_OK", value = $crate::SEC_E_OK)]
-            SEC_E_OK,
-            #[doc = " `SEC_I_CONTINUE_NEEDED`."]
-            #[sdk(name = "SEC_I_CONTINUE_NEEDED", value = $crate::SEC_I_CONTINUE_NEEDED)]
-            SEC_I_CONTINUE_NEEDED,
-            #[doc = " `SEC_I_COMPLETE_NEEDED`."]
-            #[sdk(name = "SEC_I_COMPLETE_NEEDED", value = $crate::SEC_I_COMPLETE_NEEDED)]
-            SEC_I_COMPLETE_NEEDED,
-            #[doc = " `SEC_I_COMPLETE_AND_CONTINUE`."]
-            #[sdk(name = "SEC_I_COMPLETE_AND_CONTINUE", value = $crate::SEC_I_COMPLETE_AND_CONTINUE)]
-            SEC_I_COMPLETE_AND_CONTINUE,
-            #[doc = " `SEC_I_LOCAL_LOGON`."]
-            #[sdk(name = "SEC_I_LOCAL_LOGON", value = $crate::SEC_I_LOCAL_LOGON)]
-            SEC_I_LOCAL_LOGON,
-            #[doc = " `SEC_I_GENERIC_EXTENSION_RECEIVED`."]
-            #[sdk(name = "SEC_I_GENERIC_EXTENSION_RECEIVED", value = $crate::SEC_I_GENERIC_EXTENSION_RECEIVED)]
-            SEC_I_GENERIC_EXTENSION_RECEIVED,
-            #[doc = " `SEC_I_CONTEXT_EXPIRED`."]
-            #[sdk(name = "SEC_I_CONTEXT_EXPIRED", value = $crate::SEC_I_CONTEXT_EXPIRED)]
-            SEC_I_CONTEXT_EXPIRED,
-            #[doc = " `SEC_I_INCOMPLETE_CREDENTIALS`."]
-            #[sdk(name = "SEC_I_INCOMPLETE_CREDENTIALS", value = $crate::SEC_I_INCOMPLETE_CREDENTIALS)]
-            SEC_I_INCOMPLETE_CREDENTIALS,
-            #[doc = " `SEC_I_RENEGOTIATE`."]
-            #[sdk(name = "SEC_I_RENEGOTIATE", value = $crate::SEC_I_RENEGOTIATE)]
-            SEC_I_RENEGOTIATE,
-            #[doc = " `SEC_I_NO_LSA_CONTEXT`."]
-            #[sdk(name = "SEC_I_NO_LSA_CONTEXT", value = $crate::SEC_I_NO_LSA_CONTEXT)]
-            SEC_I_NO_LSA_CONTEXT,
-            #[doc = " `SEC_I_SIGNATURE_NEEDED`."]
-            #[sdk(name = "SEC_I_SIGNATURE_NEEDED", value = $crate::SEC_I_SIGNATURE_NEEDED)]
-            SEC_I_SIGNATURE_NEEDED,
-            #[doc = " `SEC_I_NO_RENEGOTIATION`."]
-            #[sdk(name = "SEC_I_NO_RENEGOTIATION", value = $crate::SEC_I_NO_RENEGOTIATION)]
-            SEC_I_NO_RENEGOTIATION,
-            #[doc = " `SEC_I_MESSAGE_FRAGMENT`."]
-            #[sdk(name = "SEC_I_MESSAGE_FRAGMENT", value = $crate::SEC_I_MESSAGE_FRAGMENT)]
-            SEC_I_MESSAGE_FRAGMENT,
-            #[doc = " `SEC_I_CONTINUE_NEEDED_MESSAGE_OK`."]
-            #[sdk(name = "SEC_I_CONTINUE_NEEDED_MESSAGE_OK", value = $crate::SEC_I_CONTINUE_NEEDED_MESSAGE_OK)]
-            SEC_I_CONTINUE_NEEDED_MESSAGE_OK,
-            #[doc = " `SEC_I_ASYNC_CALL_PENDING`."]
-            #[sdk(name = "SEC_I_ASYNC_CALL_PENDING", value = $crate::SEC_I_ASYNC_CALL_PENDING)]
-            SEC_I_ASYNC_CALL_PENDING,
-            $($extra)*
-        }
+        #[sdk(name = "SEC_E_INSUFFICIENT_MEMORY", value = $crate::SEC_E_INSUFFICIENT_MEMORY, doc = " `SEC_E_INSUFFICIENT_MEMORY`.")]
+        #[sdk(name = "SEC_E_INVALID_HANDLE", value = $crate::SEC_E_INVALID_HANDLE, doc = " `SEC_E_INVALID_HANDLE`.")]
+        #[sdk(name = "SEC_E_NOT_SUPPORTED", value = $crate::SEC_E_NOT_SUPPORTED, alias = "SEC_E_UNSUPPORTED_FUNCTION", doc = " `SEC_E_NOT_SUPPORTED`, also named `SEC_E_UNSUPPORTED_FUNCTION`.")]
+        #[sdk(name = "SEC_E_TARGET_UNKNOWN", value = $crate::SEC_E_TARGET_UNKNOWN, doc = " `SEC_E_TARGET_UNKNOWN`.")]
+        #[sdk(name = "SEC_E_INTERNAL_ERROR", value = $crate::SEC_E_INTERNAL_ERROR, alias = "SEC_E_NO_SPM", doc = " `SEC_E_INTERNAL_ERROR`, also named `SEC_E_NO_SPM`.")]
+        #[sdk(name = "SEC_E_SECPKG_NOT_FOUND", value = $crate::SEC_E_SECPKG_NOT_FOUND, doc = " `SEC_E_SECPKG_NOT_FOUND`.")]
+        #[sdk(name = "SEC_E_NOT_OWNER", value = $crate::SEC_E_NOT_OWNER, doc = " `SEC_E_NOT_OWNER`.")]
+        #[sdk(name = "SEC_E_CANNOT_INSTALL", value = $crate::SEC_E_CANNOT_INSTALL, doc = " `SEC_E_CANNOT_INSTALL`.")]
+        #[sdk(name = "SEC_E_INVALID_TOKEN", value = $crate::SEC_E_INVALID_TOKEN, doc = " `SEC_E_INVALID_TOKEN`.")]
+        #[sdk(name = "SEC_E_CANNOT_PACK", value = $crate::SEC_E_CANNOT_PACK, doc = " `SEC_E_CANNOT_PACK`.")]
+        #[sdk(name = "SEC_E_QOP_NOT_SUPPORTED", value = $crate::SEC_E_QOP_NOT_SUPPORTED, doc = " `SEC_E_QOP_NOT_SUPPORTED`.")]
+        #[sdk(name = "SEC_E_NO_IMPERSONATION", value = $crate::SEC_E_NO_IMPERSONATION, doc = " `SEC_E_NO_IMPERSONATION`.")]
+        #[sdk(name = "SEC_E_LOGON_DENIED", value = $crate::SEC_E_LOGON_DENIED, doc = " `SEC_E_LOGON_DENIED`.")]
+        #[sdk(name = "SEC_E_UNKNOWN_CREDENTIALS", value = $crate::SEC_E_UNKNOWN_CREDENTIALS, doc = " `SEC_E_UNKNOWN_CREDENTIALS`.")]
+        #[sdk(name = "SEC_E_NO_CREDENTIALS", value = $crate::SEC_E_NO_CREDENTIALS, doc = " `SEC_E_NO_CREDENTIALS`.")]
+        #[sdk(name = "SEC_E_MESSAGE_ALTERED", value = $crate::SEC_E_MESSAGE_ALTERED, doc = " `SEC_E_MESSAGE_ALTERED`.")]
+        #[sdk(name = "SEC_E_OUT_OF_SEQUENCE", value = $crate::SEC_E_OUT_OF_SEQUENCE, doc = " `SEC_E_OUT_OF_SEQUENCE`.")]
+        #[sdk(name = "SEC_E_NO_AUTHENTICATING_AUTHORITY", value = $crate::SEC_E_NO_AUTHENTICATING_AUTHORITY, doc = " `SEC_E_NO_AUTHENTICATING_AUTHORITY`.")]
+        #[sdk(name = "SEC_E_BAD_PKGID", value = $crate::SEC_E_BAD_PKGID, doc = " `SEC_E_BAD_PKGID`.")]
+        #[sdk(name = "SEC_E_CONTEXT_EXPIRED", value = $crate::SEC_E_CONTEXT_EXPIRED, doc = " `SEC_E_CONTEXT_EXPIRED`.")]
+        #[sdk(name = "SEC_E_INCOMPLETE_MESSAGE", value = $crate::SEC_E_INCOMPLETE_MESSAGE, doc = " `SEC_E_INCOMPLETE_MESSAGE`.")]
+        #[sdk(name = "SEC_E_INCOMPLETE_CREDENTIALS", value = $crate::SEC_E_INCOMPLETE_CREDENTIALS, doc = " `SEC_E_INCOMPLETE_CREDENTIALS`.")]
+        #[sdk(name = "SEC_E_BUFFER_TOO_SMALL", value = $crate::SEC_E_BUFFER_TOO_SMALL, doc = " `SEC_E_BUFFER_TOO_SMALL`.")]
+        #[sdk(name = "SEC_E_WRONG_PRINCIPAL", value = $crate::SEC_E_WRONG_PRINCIPAL, doc = " `SEC_E_WRONG_PRINCIPAL`.")]
+        #[sdk(name = "SEC_E_TIME_SKEW", value = $crate::SEC_E_TIME_SKEW, doc = " `SEC_E_TIME_SKEW`.")]
+        #[sdk(name = "SEC_E_UNTRUSTED_ROOT", value = $crate::SEC_E_UNTRUSTED_ROOT, doc = " `SEC_E_UNTRUSTED_ROOT`.")]
+        #[sdk(name = "SEC_E_ILLEGAL_MESSAGE", value = $crate::SEC_E_ILLEGAL_MESSAGE, doc = " `SEC_E_ILLEGAL_MESSAGE`.")]
+        #[sdk(name = "SEC_E_CERT_UNKNOWN", value = $crate::SEC_E_CERT_UNKNOWN, doc = " `SEC_E_CERT_UNKNOWN`.")]
+        #[sdk(name = "SEC_E_CERT_EXPIRED", value = $crate::SEC_E_CERT_EXPIRED, doc = " `SEC_E_CERT_EXPIRED`.")]
+        #[sdk(name = "SEC_E_ENCRYPT_FAILURE", value = $crate::SEC_E_ENCRYPT_FAILURE, doc = " `SEC_E_ENCRYPT_FAILURE`.")]
+        #[sdk(name = "SEC_E_DECRYPT_FAILURE", value = $crate::SEC_E_DECRYPT_FAILURE, doc = " `SEC_E_DECRYPT_FAILURE`.")]
+        #[sdk(name = "SEC_E_ALGORITHM_MISMATCH", value = $crate::SEC_E_ALGORITHM_MISMATCH, doc = " `SEC_E_ALGORITHM_MISMATCH`.")]
+        #[sdk(name = "SEC_E_SECURITY_QOS_FAILED", value = $crate::SEC_E_SECURITY_QOS_FAILED, doc = " `SEC_E_SECURITY_QOS_FAILED`.")]
+        #[sdk(name = "SEC_E_UNFINISHED_CONTEXT_DELETED", value = $crate::SEC_E_UNFINISHED_CONTEXT_DELETED, doc = " `SEC_E_UNFINISHED_CONTEXT_DELETED`.")]
+        #[sdk(name = "SEC_E_NO_TGT_REPLY", value = $crate::SEC_E_NO_TGT_REPLY, doc = " `SEC_E_NO_TGT_REPLY`.")]
+        #[sdk(name = "SEC_E_NO_IP_ADDRESSES", value = $crate::SEC_E_NO_IP_ADDRESSES, doc = " `SEC_E_NO_IP_ADDRESSES`.")]
+        #[sdk(name = "SEC_E_WRONG_CREDENTIAL_HANDLE", value = $crate::SEC_E_WRONG_CREDENTIAL_HANDLE, doc = " `SEC_E_WRONG_CREDENTIAL_HANDLE`.")]
+        #[sdk(name = "SEC_E_CRYPTO_SYSTEM_INVALID", value = $crate::SEC_E_CRYPTO_SYSTEM_INVALID, doc = " `SEC_E_CRYPTO_SYSTEM_INVALID`.")]
+        #[sdk(name = "SEC_E_MAX_REFERRALS_EXCEEDED", value = $crate::SEC_E_MAX_REFERRALS_EXCEEDED, doc = " `SEC_E_MAX_REFERRALS_EXCEEDED`.")]
+        #[sdk(name = "SEC_E_MUST_BE_KDC", value = $crate::SEC_E_MUST_BE_KDC, doc = " `SEC_E_MUST_BE_KDC`.")]
+        #[sdk(name = "SEC_E_STRONG_CRYPTO_NOT_SUPPORTED", value = $crate::SEC_E_STRONG_CRYPTO_NOT_SUPPORTED, doc = " `SEC_E_STRONG_CRYPTO_NOT_SUPPORTED`.")]
+        #[sdk(name = "SEC_E_TOO_MANY_PRINCIPALS", value = $crate::SEC_E_TOO_MANY_PRINCIPALS, doc = " `SEC_E_TOO_MANY_PRINCIPALS`.")]
+        #[sdk(name = "SEC_E_NO_PA_DATA", value = $crate::SEC_E_NO_PA_DATA, doc = " `SEC_E_NO_PA_DATA`.")]
+        #[sdk(name = "SEC_E_PKINIT_NAME_MISMATCH", value = $crate::SEC_E_PKINIT_NAME_MISMATCH, doc = " `SEC_E_PKINIT_NAME_MISMATCH`.")]
+        #[sdk(name = "SEC_E_SMARTCARD_LOGON_REQUIRED", value = $crate::SEC_E_SMARTCARD_LOGON_REQUIRED, doc = " `SEC_E_SMARTCARD_LOGON_REQUIRED`.")]
+        #[sdk(name = "SEC_E_SHUTDOWN_IN_PROGRESS", value = $crate::SEC_E_SHUTDOWN_IN_PROGRESS, doc = " `SEC_E_SHUTDOWN_IN_PROGRESS`.")]
+        #[sdk(name = "SEC_E_KDC_INVALID_REQUEST", value = $crate::SEC_E_KDC_INVALID_REQUEST, doc = " `SEC_E_KDC_INVALID_REQUEST`.")]
+        #[sdk(name = "SEC_E_KDC_UNABLE_TO_REFER", value = $crate::SEC_E_KDC_UNABLE_TO_REFER, doc = " `SEC_E_KDC_UNABLE_TO_REFER`.")]
+        #[sdk(name = "SEC_E_KDC_UNKNOWN_ETYPE", value = $crate::SEC_E_KDC_UNKNOWN_ETYPE, doc = " `SEC_E_KDC_UNKNOWN_ETYPE`.")]
+        #[sdk(name = "SEC_E_UNSUPPORTED_PREAUTH", value = $crate::SEC_E_UNSUPPORTED_PREAUTH, doc = " `SEC_E_UNSUPPORTED_PREAUTH`.")]
+        #[sdk(name = "SEC_E_DELEGATION_REQUIRED", value = $crate::SEC_E_DELEGATION_REQUIRED, doc = " `SEC_E_DELEGATION_REQUIRED`.")]
+        #[sdk(name = "SEC_E_BAD_BINDINGS", value = $crate::SEC_E_BAD_BINDINGS, doc = " `SEC_E_BAD_BINDINGS`.")]
+        #[sdk(name = "SEC_E_MULTIPLE_ACCOUNTS", value = $crate::SEC_E_MULTIPLE_ACCOUNTS, doc = " `SEC_E_MULTIPLE_ACCOUNTS`.")]
+        #[sdk(name = "SEC_E_NO_KERB_KEY", value = $crate::SEC_E_NO_KERB_KEY, doc = " `SEC_E_NO_KERB_KEY`.")]
+        #[sdk(name = "SEC_E_CERT_WRONG_USAGE", value = $crate::SEC_E_CERT_WRONG_USAGE, doc = " `SEC_E_CERT_WRONG_USAGE`.")]
+        #[sdk(name = "SEC_E_DOWNGRADE_DETECTED", value = $crate::SEC_E_DOWNGRADE_DETECTED, doc = " `SEC_E_DOWNGRADE_DETECTED`.")]
+        #[sdk(name = "SEC_E_SMARTCARD_CERT_REVOKED", value = $crate::SEC_E_SMARTCARD_CERT_REVOKED, doc = " `SEC_E_SMARTCARD_CERT_REVOKED`.")]
+        #[sdk(name = "SEC_E_ISSUING_CA_UNTRUSTED", value = $crate::SEC_E_ISSUING_CA_UNTRUSTED, doc = " `SEC_E_ISSUING_CA_UNTRUSTED`.")]
+        #[sdk(name = "SEC_E_REVOCATION_OFFLINE_C", value = $crate::SEC_E_REVOCATION_OFFLINE_C, doc = " `SEC_E_REVOCATION_OFFLINE_C`.")]
+        #[sdk(name = "SEC_E_PKINIT_CLIENT_FAILURE", value = $crate::SEC_E_PKINIT_CLIENT_FAILURE, doc = " `SEC_E_PKINIT_CLIENT_FAILURE`.")]
+        #[sdk(name = "SEC_E_SMARTCARD_CERT_EXPIRED", value = $crate::SEC_E_SMARTCARD_CERT_EXPIRED, doc = " `SEC_E_SMARTCARD_CERT_EXPIRED`.")]
+        #[sdk(name = "SEC_E_NO_S4U_PROT_SUPPORT", value = $crate::SEC_E_NO_S4U_PROT_SUPPORT, doc = " `SEC_E_NO_S4U_PROT_SUPPORT`.")]
+        #[sdk(name = "SEC_E_CROSSREALM_DELEGATION_FAILURE", value = $crate::SEC_E_CROSSREALM_DELEGATION_FAILURE, doc = " `SEC_E_CROSSREALM_DELEGATION_FAILURE`.")]
+        #[sdk(name = "SEC_E_REVOCATION_OFFLINE_KDC", value = $crate::SEC_E_REVOCATION_OFFLINE_KDC, doc = " `SEC_E_REVOCATION_OFFLINE_KDC`.")]
+        #[sdk(name = "SEC_E_ISSUING_CA_UNTRUSTED_KDC", value = $crate::SEC_E_ISSUING_CA_UNTRUSTED_KDC, doc = " `SEC_E_ISSUING_CA_UNTRUSTED_KDC`.")]
+        #[sdk(name = "SEC_E_KDC_CERT_EXPIRED", value = $crate::SEC_E_KDC_CERT_EXPIRED, doc = " `SEC_E_KDC_CERT_EXPIRED`.")]
+        #[sdk(name = "SEC_E_KDC_CERT_REVOKED", value = $crate::SEC_E_KDC_CERT_REVOKED, doc = " `SEC_E_KDC_CERT_REVOKED`.")]
+        #[sdk(name = "SEC_E_INVALID_PARAMETER", value = $crate::SEC_E_INVALID_PARAMETER, doc = " `SEC_E_INVALID_PARAMETER`.")]
+        #[sdk(name = "SEC_E_DELEGATION_POLICY", value = $crate::SEC_E_DELEGATION_POLICY, doc = " `SEC_E_DELEGATION_POLICY`.")]
+        #[sdk(name = "SEC_E_POLICY_NLTM_ONLY", value = $crate::SEC_E_POLICY_NLTM_ONLY, doc = " `SEC_E_POLICY_NLTM_ONLY`.")]
+        #[sdk(name = "SEC_E_NO_CONTEXT", value = $crate::SEC_E_NO_CONTEXT, doc = " `SEC_E_NO_CONTEXT`.")]
+        #[sdk(name = "SEC_E_PKU2U_CERT_FAILURE", value = $crate::SEC_E_PKU2U_CERT_FAILURE, doc = " `SEC_E_PKU2U_CERT_FAILURE`.")]
+        #[sdk(name = "SEC_E_MUTUAL_AUTH_FAILED", value = $crate::SEC_E_MUTUAL_AUTH_FAILED, doc = " `SEC_E_MUTUAL_AUTH_FAILED`.")]
+        #[sdk(name = "SEC_E_ONLY_HTTPS_ALLOWED", value = $crate::SEC_E_ONLY_HTTPS_ALLOWED, doc = " `SEC_E_ONLY_HTTPS_ALLOWED`.")]
+        #[sdk(name = "SEC_E_APPLICATION_PROTOCOL_MISMATCH", value = $crate::SEC_E_APPLICATION_PROTOCOL_MISMATCH, doc = " `SEC_E_APPLICATION_PROTOCOL_MISMATCH`.")]
+        #[sdk(name = "SEC_E_INVALID_UPN_NAME", value = $crate::SEC_E_INVALID_UPN_NAME, doc = " `SEC_E_INVALID_UPN_NAME`.")]
+        #[sdk(name = "SEC_E_EXT_BUFFER_TOO_SMALL", value = $crate::SEC_E_EXT_BUFFER_TOO_SMALL, doc = " `SEC_E_EXT_BUFFER_TOO_SMALL`.")]
+        #[sdk(name = "SEC_E_INSUFFICIENT_BUFFERS", value = $crate::SEC_E_INSUFFICIENT_BUFFERS, doc = " `SEC_E_INSUFFICIENT_BUFFERS`.")]
+        #[sdk(name = "SEC_I_INVALID_SESSION_STATE", value = $crate::SEC_I_INVALID_SESSION_STATE, doc = " `SEC_I_INVALID_SESSION_STATE`.")]
+        #[sdk(name = "SEC_E_OK", value = $crate::SEC_E_OK, doc = " `SEC_E_OK`.")]
+        #[sdk(name = "SEC_I_CONTINUE_NEEDED", value = $crate::SEC_I_CONTINUE_NEEDED, doc = " `SEC_I_CONTINUE_NEEDED`.")]
+        #[sdk(name = "SEC_I_COMPLETE_NEEDED", value = $crate::SEC_I_COMPLETE_NEEDED, doc = " `SEC_I_COMPLETE_NEEDED`.")]
+        #[sdk(name = "SEC_I_COMPLETE_AND_CONTINUE", value = $crate::SEC_I_COMPLETE_AND_CONTINUE, doc = " `SEC_I_COMPLETE_AND_CONTINUE`.")]
+        #[sdk(name = "SEC_I_LOCAL_LOGON", value = $crate::SEC_I_LOCAL_LOGON, doc = " `SEC_I_LOCAL_LOGON`.")]
+        #[sdk(name = "SEC_I_GENERIC_EXTENSION_RECEIVED", value = $crate::SEC_I_GENERIC_EXTENSION_RECEIVED, doc = " `SEC_I_GENERIC_EXTENSION_RECEIVED`.")]
+        #[sdk(name = "SEC_I_CONTEXT_EXPIRED", value = $crate::SEC_I_CONTEXT_EXPIRED, doc = " `SEC_I_CONTEXT_EXPIRED`.")]
+        #[sdk(name = "SEC_I_INCOMPLETE_CREDENTIALS", value = $crate::SEC_I_INCOMPLETE_CREDENTIALS, doc = " `SEC_I_INCOMPLETE_CREDENTIALS`.")]
+        #[sdk(name = "SEC_I_RENEGOTIATE", value = $crate::SEC_I_RENEGOTIATE, doc = " `SEC_I_RENEGOTIATE`.")]
+        #[sdk(name = "SEC_I_NO_LSA_CONTEXT", value = $crate::SEC_I_NO_LSA_CONTEXT, doc = " `SEC_I_NO_LSA_CONTEXT`.")]
+        #[sdk(name = "SEC_I_SIGNATURE_NEEDED", value = $crate::SEC_I_SIGNATURE_NEEDED, doc = " `SEC_I_SIGNATURE_NEEDED`.")]
+        #[sdk(name = "SEC_I_NO_RENEGOTIATION", value = $crate::SEC_I_NO_RENEGOTIATION, doc = " `SEC_I_NO_RENEGOTIATION`.")]
+        #[sdk(name = "SEC_I_MESSAGE_FRAGMENT", value = $crate::SEC_I_MESSAGE_FRAGMENT, doc = " `SEC_I_MESSAGE_FRAGMENT`.")]
+        #[sdk(name = "SEC_I_CONTINUE_NEEDED_MESSAGE_OK", value = $crate::SEC_I_CONTINUE_NEEDED_MESSAGE_OK, doc = " `SEC_I_CONTINUE_NEEDED_MESSAGE_OK`.")]
+        #[sdk(name = "SEC_I_ASYNC_CALL_PENDING", value = $crate::SEC_I_ASYNC_CALL_PENDING, doc = " `SEC_I_ASYNC_CALL_PENDING`.")]
+        #[repr(transparent)]
+        $vis struct $name(pub i32);
     };
 }
 
 /// Versions of `SecurityFunctionTable.dwVersion`.
 ///
-/// Expands `$(#[meta])* $vis enum Name { extra variants }` to that enum with `#[family(repr = u32, ..)]` and one variant per member of the family (SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION*; 5 in all, in ascending order of value), each with `#[sdk(name = "…", value = $crate::…)]` and a doc line, for a derive of secpkg-macros.
+/// Expands `$(#[meta])* $vis struct Name;` to the newtype `#[repr(transparent)] $vis struct Name(pub u32);` with `#[family(repr = u32, ..)]` and one `#[sdk(name = "…", value = $crate::…, doc = "…")]` per member of the family (SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION*; 5 in all, in ascending order of value), for `secpkg_macros::Values`.
 #[macro_export]
 macro_rules! interface_version_family {
-    ($(#[$meta:meta])* $vis:vis enum $name:ident { $($extra:tt)* }) => {
+    ($(#[$meta:meta])* $vis:vis struct $name:ident;) => {
         $(#[$meta])*
         #[family(repr = u32)]
-        $vis enum $name {
-            #[doc = " `SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION`."]
-            #[sdk(name = "SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION", value = $crate::SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION)]
-            SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION,
-            #[doc = " `SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_2`."]
-            #[sdk(name = "SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_2", value = $crate::SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_2)]
-            SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_2,
-            #[doc = " `SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_3`."]
-            #[sdk(name = "SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_3", value = $crate::SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_3)]
-            SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_3,
-            #[doc = " `SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_4`."]
-            #[sdk(name = "SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_4", value = $crate::SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_4)]
-            SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_4,
-            #[doc = " `SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_5`."]
-            #[sdk(name = "SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_5", value = $crate::SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_5)]
-            SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_5,
-            $($extra)*
-        }
+        #[sdk(name = "SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION", value = $crate::SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION, doc = " `SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION`.")]
+        #[sdk(name = "SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_2", value = $crate::SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_2, doc = " `SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_2`.")]
+        #[sdk(name = "SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_3", value = $crate::SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_3, doc = " `SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_3`.")]
+        #[sdk(name = "SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_4", value = $crate::SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_4, doc = " `SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_4`.")]
+        #[sdk(name = "SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_5", value = $crate::SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_5, doc = " `SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_5`.")]
+        #[repr(transparent)]
+        $vis struct $name(pub u32);
     };
 }

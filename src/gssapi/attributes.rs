@@ -90,7 +90,7 @@ pub fn capabilities_of<S: AsRef<str>>(attributes: &[S]) -> Capabilities {
     for attribute in attributes {
         for (name, capability, _) in ATTRIBUTE_CAPABILITIES {
             if attribute.as_ref() == *name {
-                capabilities.insert(*capability);
+                capabilities.insert(capability.set());
             }
         }
     }

@@ -47,8 +47,14 @@ pub const SSPI_EQUIVALENTS: &[(&str, &str, PackageId)] = &[
     ("1.3.6.1.4.1.311.2.2.10", "NTLM", PackageId::RPC_C_AUTHN_WINNT),
 ];
 
+/// A name of [`SSPI_EQUIVALENTS`]. Spelled `&'static str`, serde_derive would borrow it from
+/// the input and deserialize a `Mechanism` only from `'static` data; `deserialize_sspi_name`
+/// finds the name in the table instead, so the alias hides the reference from serde_derive.
+type SspiName = &'static str;
+
 /// One GSSAPI mechanism, owned.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Mechanism {
     /// Its OID, dotted: `1.2.840.113554.1.2.2`.
     pub oid: String,
@@ -64,37 +70,21 @@ pub struct Mechanism {
     /// What the attributes mean in SSPI's terms ([`ATTRIBUTE_CAPABILITIES`]).
     pub capabilities: Capabilities,
     /// The SSPI package of the same protocol ([`SSPI_EQUIVALENTS`]): `Kerberos`, `Negotiate`, `NTLM`.
-    pub sspi_name: Option<&'static str>,
+    // `default`: missing, it is `None` like the other `Option` fields (without it serde_derive
+    // refuses a missing `deserialize_with` field).
+    #[cfg_attr(feature = "serde", serde(default, deserialize_with = "deserialize_sspi_name"))]
+    pub sspi_name: Option<SspiName>,
     /// That package's RPC id.
     pub package_id: Option<PackageId>,
 }
 
-#[cfg(feature = "serde")]
-crate::serde_record::serde_record!(Mechanism {
-    oid,
-    sasl_name,
-    mech_name,
-    description,
-    attributes,
-    capabilities,
-    sspi_name with SspiName,
-    package_id,
-});
-
 /// `sspi_name` is `&'static`: deserializing finds the same name in [`SSPI_EQUIVALENTS`].
 #[cfg(feature = "serde")]
-#[derive(Clone, Copy)]
-struct SspiName;
-
-#[cfg(feature = "serde")]
-impl<'de> serde_core::de::DeserializeSeed<'de> for SspiName {
-    type Value = Option<&'static str>;
-    fn deserialize<D: serde_core::Deserializer<'de>>(self, de: D) -> Result<Option<&'static str>, D::Error> {
-        let name: Option<String> = serde_core::Deserialize::deserialize(de)?;
-        let known = |name: String| SSPI_EQUIVALENTS.iter().map(|(_, n, _)| *n).find(|n| *n == name).ok_or(name);
-        let unknown = |name| serde_core::de::Error::custom(format!("no SSPI package {name:?} has a GSSAPI equivalent"));
-        name.map(known).transpose().map_err(unknown)
-    }
+fn deserialize_sspi_name<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<&'static str>, D::Error> {
+    let name: Option<String> = serde::Deserialize::deserialize(de)?;
+    let known = |name: String| SSPI_EQUIVALENTS.iter().map(|(_, n, _)| *n).find(|n| *n == name).ok_or(name);
+    let unknown = |name| serde::de::Error::custom(format!("no SSPI package {name:?} has a GSSAPI equivalent"));
+    name.map(known).transpose().map_err(unknown)
 }
 
 /// The GSSAPI functions secpkg calls. The optional ones (RFC 5801, RFC 5587) are missing from
