@@ -54,8 +54,8 @@ pub(crate) fn parse_sdk(attrs: &[Attribute], keys: &[&str], at: &dyn quote::ToTo
     let (mut name, mut value, mut aliases, mut doc) = (None, None, Vec::new(), None);
     for_each_item(attrs, "sdk", keys, |key, meta| match key.as_str() {
         "name" => set_once(&mut name, parse_str(&meta)?, &meta),
-        "value" => set_once(&mut value, meta.value()?.parse::<Expr>()?, &meta),
-        "doc" => set_once(&mut doc, parse_str(&meta)?.value().trim().to_owned(), &meta),
+        "value" => set_once(&mut value, parse_value(meta.value()?)?, &meta),
+        "doc" => set_once(&mut doc, first_line(&parse_str(&meta)?.value()), &meta),
         _ => {
             aliases.push(parse_str(&meta)?);
             Ok(())
@@ -67,6 +67,24 @@ pub(crate) fn parse_sdk(attrs: &[Attribute], keys: &[&str], at: &dyn quote::ToTo
         return Err(Error::new_spanned(at, message));
     };
     Ok(Named { name, value, aliases, doc: doc.unwrap_or_default() })
+}
+
+/// A value: an expression as syn reads it without its `full` feature (serde_derive's features,
+/// so that a graph with both builds syn once), else, for what needs `full` (a block with
+/// statements), its tokens up to the next `,` outside any group, which the compiler then reads.
+fn parse_value(input: syn::parse::ParseStream<'_>) -> Result<Expr> {
+    let fork = input.fork();
+    if fork.parse::<Expr>().is_ok() && (fork.is_empty() || fork.peek(Token![,])) {
+        return input.parse();
+    }
+    let mut tokens = TokenStream::new();
+    while !input.is_empty() && !input.peek(Token![,]) {
+        tokens.extend([input.parse::<proc_macro2::TokenTree>()?]);
+    }
+    if tokens.is_empty() {
+        return Err(input.error("`value` takes an expression: value = ..."));
+    }
+    Ok(Expr::Verbatim(tokens))
 }
 
 /// A `secpkg_family::Member` for a named member.
@@ -232,9 +250,14 @@ pub(crate) fn first_doc_line(attrs: &[Attribute]) -> String {
             }
             _ => None,
         })
-        .flat_map(|doc| doc.lines().map(str::trim).map(str::to_owned).collect::<Vec<_>>())
+        .map(|doc| first_line(&doc))
         .find(|line| !line.is_empty())
         .unwrap_or_default()
+}
+
+/// The first non-empty line of `doc`, trimmed.
+fn first_line(doc: &str) -> String {
+    doc.lines().map(str::trim).find(|line| !line.is_empty()).unwrap_or_default().to_owned()
 }
 
 /// A lower-case noun for messages, from the type's CamelCase name: `KeyUsage` -> "key usage",

@@ -97,6 +97,28 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
             }
         }
     });
+    // A flag on the right of a set's operator acts as its one-flag set.
+    let set_ops = [
+        (quote!(BitOr), quote!(bitor), quote!(BitOrAssign), quote!(bitor_assign)),
+        (quote!(BitAnd), quote!(bitand), quote!(BitAndAssign), quote!(bitand_assign)),
+        (quote!(BitXor), quote!(bitxor), quote!(BitXorAssign), quote!(bitxor_assign)),
+        (quote!(Sub), quote!(sub), quote!(SubAssign), quote!(sub_assign)),
+    ]
+    .map(|(op, method, assign, assign_method)| {
+        quote! {
+            impl ::core::ops::#op<#ty> for #set {
+                type Output = #set;
+                fn #method(self, rhs: #ty) -> #set {
+                    ::core::ops::#op::#method(self, rhs.set())
+                }
+            }
+            impl ::core::ops::#assign<#ty> for #set {
+                fn #assign_method(&mut self, rhs: #ty) {
+                    ::core::ops::#assign::#assign_method(self, rhs.set());
+                }
+            }
+        }
+    });
     let serde = family.serde.then(|| {
         let flag = attrs::serde_impls(ty, "flag");
         let rt = quote!(::secpkg_family::serde_support);
@@ -237,7 +259,7 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
 
         impl ::core::fmt::Display for #set {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                ::secpkg_family::fmt_set(self, f)
+                ::secpkg_family::fmt_set::<#ty>(self, f)
             }
         }
 
@@ -251,6 +273,8 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
         #text
 
         #(#ops)*
+
+        #(#set_ops)*
 
         impl ::core::ops::Not for #ty {
             type Output = #set;

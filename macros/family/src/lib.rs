@@ -295,16 +295,27 @@ fn hex_digits(hex: &str) -> Option<u128> {
     digits.then(|| u128::from_str_radix(hex, 16).ok()).flatten()
 }
 
-/// A set's text form: bitflags' (`A | B | 0x10`), but `0x0` for the empty set, where bitflags
-/// writes nothing (an empty string would read back as no set at all).
-pub fn fmt_set<S: bitflags::Flags>(set: &S, f: &mut fmt::Formatter<'_>) -> fmt::Result
-where
-    S::Bits: bitflags::parser::WriteHex,
-{
-    if set.is_empty() {
-        return f.write_str("0x0");
+/// A set's text form, bitflags' (`A | B | 0x10`) but in ascending bit order whatever the
+/// declaration order, and `0x0` for the empty set, where bitflags writes nothing (an empty string
+/// would read back as no set at all).
+pub fn fmt_set<F: Flag>(set: &F::Set, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    let bits = bitflags::Flags::bits(set);
+    let mut separator = "";
+    for flag in FlagIter::<F>::new(bits) {
+        f.write_str(separator)?;
+        fmt_flag(flag, f)?;
+        separator = " | ";
     }
-    bitflags::parser::to_writer(set, f)
+    let unknown = bits.pattern() & !known_pattern::<F>();
+    if unknown != 0 || separator.is_empty() {
+        write!(f, "{separator}{unknown:#x}")?;
+    }
+    Ok(())
+}
+
+/// Every bit a flag of `F` names.
+fn known_pattern<F: Flag>() -> u128 {
+    F::MEMBERS.iter().fold(0, |known, m| known | m.value.pattern())
 }
 
 /// One token of a set's text form: a flag name (short or full) or a `0x..` number.
@@ -350,8 +361,7 @@ pub struct FlagIter<F> {
 impl<F: Flag> FlagIter<F> {
     /// The known flags of `bits`.
     pub fn new(bits: F::Value) -> Self {
-        let known = F::MEMBERS.iter().fold(0, |known, m| known | m.value.pattern());
-        FlagIter { remaining: bits.pattern() & known, family: PhantomData }
+        FlagIter { remaining: bits.pattern() & known_pattern::<F>(), family: PhantomData }
     }
 
     fn take(&mut self, bit: u128) -> Option<F> {
@@ -433,8 +443,7 @@ pub mod serde_support {
     pub fn serialize_set<F: Flag, S: Serializer>(set: &F::Set, serializer: S) -> Result<S::Ok, S::Error> {
         let bits = bitflags::Flags::bits(set);
         let flags = FlagIter::<F>::new(bits);
-        let known = F::MEMBERS.iter().fold(0, |known, m| known | m.value.pattern());
-        let unknown = bits.pattern() & !known;
+        let unknown = bits.pattern() & !super::known_pattern::<F>();
         let mut seq = serializer.serialize_seq(Some(flags.len() + usize::from(unknown != 0)))?;
         for flag in flags {
             seq.serialize_element(member(flag).map_or("", |m| m.name))?;
