@@ -17,6 +17,8 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
     let ty = &input.ident;
     let mut errors = Errors::default();
     let family = attrs::parse_family(&input.attrs, &["repr", "prefix", "set", "serde"], false, ty);
+    // An unreadable #[family] is reported alone: every key it holds would read as missing.
+    let family_read = family.is_ok();
     let family = family.unwrap_or_else(|e| {
         errors.push(e);
         attrs::Family::default()
@@ -43,10 +45,10 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
         }
     }
     let example = format!("#[family(repr = u32, set = {ty}Set)]");
-    if family.repr.is_none() {
+    if family_read && family.repr.is_none() {
         errors.push(Error::new(ty.span(), format!("missing the flag type's integer repr: add {example}")));
     }
-    if family.set.is_none() {
+    if family_read && family.set.is_none() {
         errors.push(Error::new(ty.span(), format!("missing the name of the set type: add {example}")));
     }
     errors.finish()?;

@@ -130,7 +130,9 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
     });
     let fields: Vec<_> = mapped.iter().map(|m| m.field).collect();
     let raw_name = raw_ty.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
-    let destructure = quote!(let #raw_ty { #(#raw_fields),* } = raw;);
+    // Spanned on the raw struct's name: an unmapped raw field is then reported as such there
+    // (E0027), where under the derive's span the compiler calls it inaccessible.
+    let destructure = quote_spanned!(raw_ty.span()=> let #raw_ty { #(#raw_fields),* } = raw;);
     // Bindings are the raw struct's field names, which follow the SDK's spelling.
     let allow = quote!(#[allow(non_snake_case)]);
     if wide.is_empty() {

@@ -27,6 +27,7 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
         errors.push(Error::new_spanned(attr, "an #[sdk(..)] names one value: put it on the struct, not its field"));
     }
     let family = attrs::parse_family(&input.attrs, &["repr", "prefix", "hex", "serde"], true, ty);
+    let family_read = family.is_ok();
     let family = family.unwrap_or_else(|e| {
         errors.push(e);
         attrs::Family::default()
@@ -38,7 +39,7 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
             Err(e) => errors.push(e),
         }
     }
-    if family.repr.is_none() {
+    if family_read && family.repr.is_none() {
         let message = "missing the raw integer type: add #[family(repr = i32)] (or u16, u32, ...)";
         errors.push(Error::new(ty.span(), message));
     }

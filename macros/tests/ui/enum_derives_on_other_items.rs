@@ -1,4 +1,4 @@
-use secpkg_macros::{Flags, IdEnum};
+use secpkg_macros::{Flags, Values};
 
 #[derive(Flags)]
 #[family(repr = u32, set = Ss)]
@@ -6,9 +6,9 @@ pub struct NotAnEnum {
     bits: u32,
 }
 
-#[derive(IdEnum)]
+#[derive(Values)]
 #[family(repr = u16)]
-pub union NotAnEnumEither {
+pub union NotAStruct {
     raw: u16,
 }
 
@@ -21,12 +21,8 @@ pub enum Generic<T> {
     _Unused(core::marker::PhantomData<T>),
 }
 
-#[derive(Clone, Copy, IdEnum)]
+#[derive(Clone, Copy, Values)]
 #[family(repr = u16)]
-pub enum GenericId<'a> {
-    Unknown(u16),
-    #[doc(hidden)]
-    _Unused(&'a ()),
-}
+pub struct GenericId<'a>(u16, core::marker::PhantomData<&'a ()>);
 
 fn main() {}

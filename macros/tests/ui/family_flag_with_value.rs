@@ -1,11 +1,8 @@
-use secpkg_macros::IdEnum;
+use secpkg_macros::Values;
 
-#[derive(Clone, Copy, IdEnum)]
+#[derive(Clone, Copy, Values)]
 #[family(repr = i32, serde = true)]
-pub enum S {
-    #[sdk(name = "S_OK", value = 0)]
-    Ok,
-    Unknown(i32),
-}
+#[sdk(name = "S_OK", value = 0)]
+pub struct S(i32);
 
 fn main() {}

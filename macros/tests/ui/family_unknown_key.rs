@@ -1,4 +1,4 @@
-use secpkg_macros::{Flags, IdEnum};
+use secpkg_macros::{Flags, Values};
 
 #[derive(Clone, Copy, Flags)]
 #[family(repr = u32, set = Fs, hex)]
@@ -7,12 +7,9 @@ pub enum F {
     A,
 }
 
-#[derive(Clone, Copy, IdEnum)]
+#[derive(Clone, Copy, Values)]
 #[family(repr = i32)]
-pub enum S {
-    #[sdk(name = "S_OK", value = 0, alais = "S_FINE")]
-    Ok,
-    Unknown(i32),
-}
+#[sdk(name = "S_OK", value = 0, alais = "S_FINE")]
+pub struct S(i32);
 
 fn main() {}

@@ -26,18 +26,13 @@ mod families {
     }
 
     macro_rules! status_family {
-        ($(#[$meta:meta])* $vis:vis enum $name:ident { $($extra:tt)* }) => {
+        ($(#[$meta:meta])* $vis:vis struct $name:ident;) => {
             $(#[$meta])*
             #[family(repr = i32)]
-            $vis enum $name {
-                /// It worked.
-                #[sdk(name = "FAM_OK", value = $crate::families::FAM_OK)]
-                Ok,
-                /// It did not.
-                #[sdk(name = "FAM_E_FAIL", value = $crate::families::FAM_E_FAIL, alias = "FAM_E_UNSPECIFIED")]
-                Fail,
-                $($extra)*
-            }
+            #[sdk(name = "FAM_OK", value = $crate::families::FAM_OK, doc = " It worked.")]
+            #[sdk(name = "FAM_E_FAIL", value = $crate::families::FAM_E_FAIL, alias = "FAM_E_UNSPECIFIED", doc = " It did not.")]
+            #[repr(transparent)]
+            $vis struct $name(pub i32);
         };
     }
 
@@ -51,10 +46,34 @@ mod families {
 
     status_family! {
         /// A status.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, secpkg_macros::IdEnum)]
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, secpkg_macros::Values)]
         #[family(hex)]
         #[cfg_attr(any(), family(serde))]
-        pub enum Status { Unknown(i32) }
+        pub struct Status;
+    }
+
+    /// The raw struct of a record.
+    #[allow(non_snake_case)]
+    #[derive(Clone, Copy)]
+    pub struct RawRecord {
+        pub fFlags: u32,
+        pub lStatus: i32,
+        pub cbSize: u32,
+    }
+
+    /// A record read from it.
+    #[derive(Debug, PartialEq, secpkg_macros::FromRaw)]
+    #[raw(from = RawRecord)]
+    pub struct Record {
+        /// The flags.
+        #[raw(fFlags = flags)]
+        pub flags: FlagSet,
+        /// The status.
+        #[raw(lStatus = id)]
+        pub status: Status,
+        /// The size.
+        #[raw(cbSize = copy)]
+        pub size: u32,
     }
 
     /// A family with no known flag still works.
@@ -63,19 +82,21 @@ mod families {
     pub enum Nothing {}
 }
 
-use families::{Flag, FlagSet, Nothing, NothingSet, Status};
+use families::{Flag, FlagSet, Nothing, NothingSet, RawRecord, Record, Status};
 
 fn main() {
     let set = Flag::One | FlagSet::from_bits_retain(0x10);
     assert_eq!(set.to_string(), "ONE | 0x10");
     assert_eq!(Flag::ALL, &[Flag::One, Flag::Top]);
-    assert_eq!(Status::from_value(0x8000_4005_u32 as i32), Status::Fail);
-    assert_eq!("FAM_E_UNSPECIFIED".parse(), Ok(Status::Fail));
+    assert_eq!(Status::from_value(0x8000_4005_u32 as i32), Status::FAM_E_FAIL);
+    assert_eq!("FAM_E_UNSPECIFIED".parse(), Ok(Status::FAM_E_FAIL));
     assert_eq!(NothingSet::from_bits_retain(3).to_string(), "0x3");
     assert!(Nothing::ALL.is_empty());
     assert_eq!(Nothing::from_name("X").map(Nothing::bits), None);
     let flags = Flag::One | Flag::Top;
     assert_eq!(flags, FlagSet::all());
-    assert_eq!(Status::from_value(5), Status::Unknown(5));
+    assert_eq!(Status::from_value(5), Status(5));
+    let record = Record::from_raw(&RawRecord { fFlags: 0x10, lStatus: 0, cbSize: 7 });
+    assert_eq!(record, Record { flags: FlagSet::from_bits_retain(0x10), status: Status::FAM_OK, size: 7 });
     assert_eq!(serde_json::to_string(&flags).unwrap(), r#"["ONE","TOP"]"#);
 }
