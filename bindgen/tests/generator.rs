@@ -107,10 +107,13 @@ fn generated_crate_has_the_spec_items() {
     for name in ["capability_family", "package_id_family", "status_family", "interface_version_family"] {
         assert!(families.contains(&format!("macro_rules! {name} {{")), "{name}");
     }
+    // A flag family is an enum of UpperCamel variants; a family of values a newtype of its repr.
+    assert!(families.contains("$vis enum $name {") && families.contains("            MutualAuth,\n"));
+    assert!(families.contains("$vis struct $name(pub u16);") && families.contains("$vis struct $name(pub i32);"));
     // SEC_E_NOT_SUPPORTED and SEC_E_UNSUPPORTED_FUNCTION share a value: the first name wins.
     assert!(
         families.contains(
-            r#"#[sdk(name = "SEC_E_NOT_SUPPORTED", value = $crate::SEC_E_NOT_SUPPORTED, alias = "SEC_E_UNSUPPORTED_FUNCTION")]"#
+            r#"#[sdk(name = "SEC_E_NOT_SUPPORTED", value = $crate::SEC_E_NOT_SUPPORTED, alias = "SEC_E_UNSUPPORTED_FUNCTION", doc = "#
         )
     );
 }
