@@ -104,6 +104,10 @@
 //! - one `#[sdk(name = "SDK_NAME", value = <expr of the repr>, doc = "..")]` on the struct per
 //!   named value, with any number of `alias = "OTHER_NAME"`.
 //!
+//! Written by hand rather than by a family macro, several `#[sdk]`s on one item trip clippy's
+//! `duplicated_attributes` (it reads the repeated keys as one attribute given twice): allow it
+//! there.
+//!
 //! The type gets one associated constant per named value, `ALL` (ascending value), `member`,
 //! `from_value`, `value`, `sdk_name`, `doc`, `aliases`, `is_known`, `from_name`, `From` both
 //! ways, `Display`, `FromStr`, `Debug` (`Name(SDK_NAME)`, else `Name(number)`),
