@@ -38,15 +38,15 @@ pub use error::{Error, Operation};
 pub use name::PackageName;
 pub use packages::{Iter, Package, Packages, QueriedPackage};
 pub use provider::{PROVIDER_VAR, Provider, UNIX_PROVIDERS};
+/// What the typed items' signatures name from the derives' runtime: the SDK facts of a member
+/// (`Capability::member`), the parse error behind `Parse*Error`, the iterator of
+/// `Capabilities::flags`, and bitflags (whose `Flags` trait `Capabilities` implements).
+pub use secpkg_family::{FlagIter, Member, ParseError, bitflags};
 pub use secpkg_sys as sys;
 pub use types::{
     Capabilities, Capability, InterfaceVersion, PackageId, PackageInfo, ParseCapabilityError,
     ParseInterfaceVersionError, ParsePackageIdError, ParseStatusError, Status,
 };
-/// What the typed items' signatures name from the derives' runtime: the SDK facts of a member
-/// (`Capability::member`), the parse error behind `Parse*Error`, the iterator of
-/// `Capabilities::flags`, and bitflags (whose `Flags` trait `Capabilities` implements).
-pub use secpkg_family::{FlagIter, Member, ParseError, bitflags};
 pub use wide::WideStr;
 
 use std::sync::OnceLock;

@@ -170,6 +170,12 @@ pub(crate) fn for_each_item(
 ) -> Result<()> {
     let key_list = valid.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
     for attr in attrs.iter().filter(|a| a.path().is_ident(name)) {
+        // syn reads `#[name[..]]` and `#[name{..}]` as lists too; Rust's own attributes use `(..)`.
+        if let syn::Meta::List(list) = &attr.meta {
+            if !matches!(list.delimiter, syn::MacroDelimiter::Paren(_)) {
+                return Err(Error::new_spanned(list, format!("expected parentheses: #[{name}(...)]")));
+            }
+        }
         attr.parse_nested_meta(|meta| {
             let key = meta.path.get_ident().map(Ident::to_string).unwrap_or_default();
             if !valid.contains(&key.as_str()) {
@@ -229,7 +235,9 @@ fn parse_repr(meta: &ParseNestedMeta<'_>, signed: bool) -> Result<Ident> {
 pub(crate) fn parse_str(meta: &ParseNestedMeta<'_>) -> Result<LitStr> {
     let key = meta.path.get_ident().map(Ident::to_string).unwrap_or_default();
     let value = meta.value()?;
-    value.parse::<LitStr>().map_err(|e| Error::new(e.span(), format!("`{key}` takes a string literal: {key} = \"...\"")))
+    value
+        .parse::<LitStr>()
+        .map_err(|e| Error::new(e.span(), format!("`{key}` takes a string literal: {key} = \"...\"")))
 }
 
 pub(crate) fn parse_ident(meta: &ParseNestedMeta<'_>, example: &str) -> Result<Ident> {
@@ -245,9 +253,10 @@ pub(crate) fn first_doc_line(attrs: &[Attribute]) -> String {
         .iter()
         .filter(|a| a.path().is_ident("doc"))
         .filter_map(|a| match &a.meta {
-            syn::Meta::NameValue(syn::MetaNameValue { value: Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }), .. }) => {
-                Some(s.value())
-            }
+            syn::Meta::NameValue(syn::MetaNameValue {
+                value: Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }),
+                ..
+            }) => Some(s.value()),
             _ => None,
         })
         .map(|doc| first_line(&doc))
@@ -338,5 +347,17 @@ mod tests {
         let ty = Ident::new("F", Span::call_site());
         let error = parse_family(&[attr], &["repr"], false, &ty).err().unwrap();
         assert_eq!(error.to_string(), "expected `=`");
+    }
+
+    /// The hand-written parser took any group; syn checks the delimiter.
+    #[test]
+    fn an_attribute_in_brackets_or_braces_is_refused() {
+        let ty = Ident::new("F", Span::call_site());
+        for attr in [syn::parse_quote!(#[family[repr = u32]]), syn::parse_quote!(#[family{repr = u32}])] {
+            let error = parse_family(&[attr], &["repr"], false, &ty).err().unwrap();
+            assert!(error.to_string().starts_with("expected parentheses"), "{error}");
+        }
+        let ok: Attribute = syn::parse_quote!(#[family(repr = u32)]);
+        assert_eq!(parse_family(&[ok], &["repr"], false, &ty).unwrap().repr.unwrap(), "u32");
     }
 }

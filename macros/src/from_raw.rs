@@ -136,7 +136,8 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
     // Bindings are the raw struct's field names, which follow the SDK's spelling.
     let allow = quote!(#[allow(non_snake_case)]);
     if wide.is_empty() {
-        let doc = format!(" Copies a [`{raw_name}`]({}) into owned values.", quote!(#raw_ty).to_string().replace(' ', ""));
+        let doc =
+            format!(" Copies a [`{raw_name}`]({}) into owned values.", quote!(#raw_ty).to_string().replace(' ', ""));
         return Ok(quote! {
             impl #ty {
                 #[doc = #doc]

@@ -42,8 +42,13 @@ type First<A, B> = <(A, B) as FirstOf>::Out;
 #[derive(Clone, Copy, PartialEq, Eq, Values)]
 #[family(repr = i32, prefix = "LIT\x5F")]
 #[sdk(name = "LIT_DOC", value = 1, doc = "Says \"hi\" to C:\\Windows, {braces} and all.")]
-#[sdk(name = r#"LIT_RAW"#, value = 2, alias = r"LIT\ALIAS", doc = "\n  Escaped \"quote\",\ttab, \u{e9}, \x41, \
-             continued line.  \n Second line.")]
+#[sdk(
+    name = r#"LIT_RAW"#,
+    value = 2,
+    alias = r"LIT\ALIAS",
+    doc = "\n  Escaped \"quote\",\ttab, \u{e9}, \x41, \
+             continued line.  \n Second line."
+)]
 #[sdk(value = pick(3, { let (small, _) = (1, 2); small }), name = "LIT_PICKED")]
 #[sdk(name = "LIT_CAST", value = 0x8000_0000_u32 as i32)]
 #[sdk(name = "A", value = sizes::<u8, u16>())]

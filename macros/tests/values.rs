@@ -78,7 +78,10 @@ fn debug_is_the_type_and_the_text() {
 
 #[test]
 fn all_is_ascending_by_value() {
-    assert_eq!(Status::ALL, &[Status::E_MIN, Status::E_DENIED, Status::E_NEG, Status::OK, Status::SIXTEEN, Status::I_CONTINUE]);
+    assert_eq!(
+        Status::ALL,
+        &[Status::E_MIN, Status::E_DENIED, Status::E_NEG, Status::OK, Status::SIXTEEN, Status::I_CONTINUE]
+    );
     assert_eq!(Version::ALL, &[Version::VER_TEN, Version::VER_MAX]);
     assert_eq!(Tiny::ALL, &[Tiny::TINY_MIN, Tiny::TINY_ALL]);
 }
