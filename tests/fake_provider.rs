@@ -459,3 +459,101 @@ fn packages_compare_by_content_and_print_as_a_list() {
     assert_eq!(iter.next_back().unwrap().name(), "NTLM");
     assert_eq!(format!("{iter:?}").matches("Package {").count(), 2);
 }
+
+/// A function table as a C provider may hand it out: the first `len` bytes of the fake's table
+/// (its `dwVersion` replaced by `version`) in an allocation of exactly `offset + len` bytes, at
+/// `offset`. Under valgrind (scripts/test), a read past those bytes is an error.
+struct RawTable {
+    base: *mut u8,
+    layout: std::alloc::Layout,
+    offset: usize,
+}
+
+impl RawTable {
+    fn new(version: u32, len: usize, offset: usize) -> RawTable {
+        use secpkg::sys::SecurityFunctionTableW;
+        let full = SecurityFunctionTableW { dwVersion: version, ..table() };
+        assert!(len <= size_of::<SecurityFunctionTableW>());
+        let layout =
+            std::alloc::Layout::from_size_align((offset + len).max(1), align_of::<SecurityFunctionTableW>()).unwrap();
+        // SAFETY: the layout has a non-zero size.
+        let base = unsafe { std::alloc::alloc(layout) };
+        assert!(!base.is_null());
+        // SAFETY: `len` bytes of `full` are readable, and the block holds `len` bytes after
+        // `offset`; the two do not overlap.
+        unsafe { std::ptr::copy_nonoverlapping((&raw const full).cast::<u8>(), base.add(offset), len) };
+        RawTable { base, layout, offset }
+    }
+
+    fn ptr(&self) -> *const secpkg::sys::SecurityFunctionTableW {
+        self.base.wrapping_add(self.offset).cast()
+    }
+}
+
+impl Drop for RawTable {
+    fn drop(&mut self) {
+        // SAFETY: allocated in `new` with this layout, freed only here.
+        unsafe { std::alloc::dealloc(self.base, self.layout) };
+    }
+}
+
+/// sspi.h's version 1 runs through `DecryptMessage`: 216 bytes on 64-bit targets, 108 on 32-bit.
+fn version_1_size() -> usize {
+    std::mem::offset_of!(secpkg::sys::SecurityFunctionTableW, SetContextAttributesW)
+}
+
+#[test]
+fn a_version_1_table_is_read_within_its_size() {
+    assert_eq!(version_1_size(), if cfg!(target_pointer_width = "64") { 216 } else { 108 });
+    let _guard = install(with_packages(three()));
+    let raw = RawTable::new(1, version_1_size(), 0);
+    // SAFETY: the fake's functions follow the SSPI contract; the table holds the 216 (108)
+    // bytes version 1 defines.
+    let provider = unsafe { Provider::from_table_ptr(raw.ptr(), "version 1") }.unwrap();
+    assert_eq!(provider.interface_version(), secpkg::InterfaceVersion::from_value(1));
+    assert_eq!(provider.packages().unwrap().len(), 3);
+    assert_eq!(provider.query("NTLM").unwrap().max_token, 2888);
+    drop(provider);
+    assert_balanced();
+}
+
+/// A version above 5 (which sspi.h does not define yet) only appends: read as version 5.
+#[test]
+fn a_table_of_a_later_version_is_read_as_the_last_one() {
+    let _guard = install(with_packages(three()));
+    let raw = RawTable::new(7, size_of::<secpkg::sys::SecurityFunctionTableW>(), 0);
+    // SAFETY: as above, with a table of the full size.
+    let provider = unsafe { Provider::from_table_ptr(raw.ptr(), "version 7") }.unwrap();
+    assert_eq!(provider.interface_version(), secpkg::InterfaceVersion::from_value(7));
+    assert_eq!(provider.packages().unwrap().len(), 3);
+}
+
+/// Version 0 defines no size: refused after reading the version alone (the block holds only
+/// those 4 bytes, so valgrind sees any read of the function pointers).
+#[test]
+fn a_table_of_version_0_is_invalid_data_and_read_no_further() {
+    let _guard = install(with_packages(three()));
+    let raw = RawTable::new(0, 4, 0);
+    // SAFETY: the block holds the dwVersion, all that version 0 can promise.
+    let error = unsafe { Provider::from_table_ptr(raw.ptr(), "short") }.unwrap_err();
+    let Error::InvalidData { what } = &error else { panic!("{error:?}") };
+    assert_eq!(what, "the function table given for short is a table of dwVersion 0, which sspi.h does not define (nor, so, its size)");
+    assert_eq!(stats().enumerate_calls + stats().query_calls + stats().free_calls, 0);
+}
+
+/// A misaligned table is no C object of the struct's type: refused before any read (the
+/// pointer is one past the end of a one-byte block, so valgrind sees any read).
+#[test]
+fn a_misaligned_table_is_invalid_data_and_not_read() {
+    let _guard = install(with_packages(three()));
+    let raw = RawTable::new(1, 0, 1);
+    // SAFETY: a misaligned table, which is read not at all.
+    let error = unsafe { Provider::from_table_ptr(raw.ptr(), "misaligned") }.unwrap_err();
+    let Error::InvalidData { what } = &error else { panic!("{error:?}") };
+    let align = align_of::<secpkg::sys::SecurityFunctionTableW>();
+    let wanted = format!("the function table given for misaligned is a table at {:p}, which is not aligned to {align} bytes", raw.ptr());
+    assert_eq!(what, &wanted);
+    // SAFETY: a null table, which is read not at all.
+    let error = unsafe { Provider::from_table_ptr(std::ptr::null(), "null") }.unwrap_err();
+    assert_eq!(error.to_string(), "the provider returned invalid data: the function table given for null is no table (a null pointer)");
+}
