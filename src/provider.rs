@@ -281,7 +281,10 @@ impl Provider {
         std::mem::forget(library);
         // One InitSecurityInterfaceW, one table: keyed by the function (the same library, by
         // whatever path, or a library whose lookup found it in a dependency).
-        static INITIALISED: Mutex<Vec<(usize, Result<(Functions, CallLock), String>)>> = Mutex::new(Vec::new());
+        /// What one InitSecurityInterfaceW gave: the functions and their lock, or why its table
+        /// was refused.
+        type Kept = Result<(Functions, CallLock), String>;
+        static INITIALISED: Mutex<Vec<(usize, Kept)>> = Mutex::new(Vec::new());
         let mut initialised = INITIALISED.lock().unwrap_or_else(PoisonError::into_inner);
         let key = init as usize;
         let kept = match initialised.iter().find(|(done, _)| *done == key) {

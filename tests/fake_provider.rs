@@ -537,7 +537,10 @@ fn a_table_of_version_0_is_invalid_data_and_read_no_further() {
     // SAFETY: the block holds the dwVersion, all that version 0 can promise.
     let error = unsafe { Provider::from_table_ptr(raw.ptr(), "short") }.unwrap_err();
     let Error::InvalidData { what } = &error else { panic!("{error:?}") };
-    assert_eq!(what, "the function table given for short is a table of dwVersion 0, which sspi.h does not define (nor, so, its size)");
+    assert_eq!(
+        what,
+        "the function table given for short is a table of dwVersion 0, which sspi.h does not define (nor, so, its size)"
+    );
     assert_eq!(stats().enumerate_calls + stats().query_calls + stats().free_calls, 0);
 }
 
@@ -551,9 +554,15 @@ fn a_misaligned_table_is_invalid_data_and_not_read() {
     let error = unsafe { Provider::from_table_ptr(raw.ptr(), "misaligned") }.unwrap_err();
     let Error::InvalidData { what } = &error else { panic!("{error:?}") };
     let align = align_of::<secpkg::sys::SecurityFunctionTableW>();
-    let wanted = format!("the function table given for misaligned is a table at {:p}, which is not aligned to {align} bytes", raw.ptr());
+    let wanted = format!(
+        "the function table given for misaligned is a table at {:p}, which is not aligned to {align} bytes",
+        raw.ptr()
+    );
     assert_eq!(what, &wanted);
     // SAFETY: a null table, which is read not at all.
     let error = unsafe { Provider::from_table_ptr(std::ptr::null(), "null") }.unwrap_err();
-    assert_eq!(error.to_string(), "the provider returned invalid data: the function table given for null is no table (a null pointer)");
+    assert_eq!(
+        error.to_string(),
+        "the provider returned invalid data: the function table given for null is no table (a null pointer)"
+    );
 }

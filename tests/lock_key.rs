@@ -13,8 +13,7 @@ mod common;
 
 use common::child::{self, Outcome};
 use secpkg::sys::{
-    ENUMERATE_SECURITY_PACKAGES_FN_W, FREE_CONTEXT_BUFFER_FN, QUERY_SECURITY_PACKAGE_INFO_FN_W,
-    SecurityFunctionTableW,
+    ENUMERATE_SECURITY_PACKAGES_FN_W, FREE_CONTEXT_BUFFER_FN, QUERY_SECURITY_PACKAGE_INFO_FN_W, SecurityFunctionTableW,
 };
 use secpkg::{Packages, Provider};
 use std::sync::Barrier;
@@ -100,9 +99,8 @@ fn lock_race_child() {
 fn race(label: &str, runs: usize, library: &str, scenario: Option<&str>) {
     let mut env = vec![(LIBRARY_VAR, library)];
     env.extend(scenario.map(|scenario| (secpkg_test_provider::ENV_VAR, scenario)));
-    let failures = child::failures(runs, || {
-        child::run("lock_race_child", &env, "lock race: ok", Duration::from_secs(60))
-    });
+    let failures =
+        child::failures(runs, || child::run("lock_race_child", &env, "lock race: ok", Duration::from_secs(60)));
     assert!(
         failures.is_empty(),
         "{label}: {} of {runs} runs of {THREADS} threads (own table beside the exports' table) failed:\n{}",
@@ -132,6 +130,7 @@ fn the_racy_test_providers_exports_and_its_own_table_share_one_lock() {
 /// A crash is told from a wrong answer, so the tests above fail for the right reason.
 #[test]
 fn a_child_that_cannot_load_its_library_is_counted_wrong() {
-    let outcome = child::run("lock_race_child", &[(LIBRARY_VAR, "/nonexistent/p.so")], "lock race: ok", Duration::from_secs(60));
+    let outcome =
+        child::run("lock_race_child", &[(LIBRARY_VAR, "/nonexistent/p.so")], "lock race: ok", Duration::from_secs(60));
     assert!(matches!(&outcome, Outcome::Wrong(why) if why.contains("/nonexistent/p.so")), "{outcome:?}");
 }
