@@ -97,11 +97,13 @@ const _: () = {
 /// after `DecryptMessage`: 216 bytes on 64-bit targets). secpkg reads the `dwVersion`, then
 /// the three pointers it calls, each at its own offset; all three lie in version 1's size,
 /// within its first 144 bytes (asserted at compile time), so every version from 1 on holds
-/// them. A null table, a misaligned one, and one of version 0 (which defines no size) are
-/// [`Error::InvalidData`], and nothing of them is read beyond the version. Misalignment is refused rather
-/// than read around with unaligned reads: a provider's table is a C object of this struct's
-/// type, aligned by its compiler, so a misaligned pointer is no table at all; what secpkg
-/// cannot check, that the memory is as large as the version says, is part of obligation 1.
+/// them. A null table, a misaligned one and one of version 0 (which defines no size) are
+/// [`Error::InvalidData`], with nothing read but the version of the last.
+///
+/// Misalignment is refused rather than read around with unaligned reads: a provider's table is
+/// a C object of this struct's type, aligned by its compiler, so a misaligned pointer is no
+/// table at all. What secpkg cannot check, that the memory is as large as the version says, is
+/// part of obligation 1.
 #[derive(Clone, Debug)]
 pub struct Provider {
     functions: Functions,
@@ -149,8 +151,8 @@ impl Functions {
             return Err("a table of dwVersion 0, which sspi.h does not define (nor, so, its size)".into());
         }
         // SAFETY: every version from 1 on defines at least VERSION_1_SIZE bytes, which hold the
-        // three fields (asserted below), so each read lies within what the caller promised; each
-        // is aligned, as the table is and the offset is the field's.
+        // three fields (asserted where it is defined), so each read lies within what the caller
+        // promised; each is aligned, as the table is and the offset is the field's.
         unsafe {
             Ok(Functions {
                 version,
