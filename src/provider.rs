@@ -403,8 +403,9 @@ impl Provider {
         Ok(Packages::new(buffer))
     }
 
-    /// The attributes of the package named `name`, owned, matched as the provider matches:
-    /// Windows ignores case, some other providers (WinPR) do not.
+    /// The attributes of the package named `name`, owned, matched as Windows matches names:
+    /// the package of exactly that name, else the one listed package whose name is equal to it
+    /// ignoring case (see [`Provider::query_in_place`]).
     ///
     /// ```no_run
     /// let provider = secpkg::Provider::system()?;
@@ -420,6 +421,15 @@ impl Provider {
     /// which is given back to its `FreeContextBuffer` exactly once: when the value is dropped,
     /// or by [`QueriedPackage::close`].
     ///
+    /// Names match as on Windows, whatever the provider's own matching: the provider is asked
+    /// for `name`; if it has no package of that name (WinPR compares exactly), the one package
+    /// it lists whose name is equal to `name` ignoring case is asked for by its own name. Case
+    /// is folded as Windows folds it (`RtlEqualUnicodeString`, which Wine's `wcsicmp` matches):
+    /// each UTF-16 unit by Unicode's simple uppercase mapping, so `ü` matches `Ü` but `ß` does
+    /// not match `SS`. Unicode rather than ASCII, since that is what code ported from Windows
+    /// gets there. Several listed names equal to `name` ignoring case, none of them exactly, are
+    /// [`Error::Ambiguous`].
+    ///
     /// ```no_run
     /// let provider = secpkg::Provider::system()?;
     /// let kerberos = provider.query_in_place("Kerberos")?;
@@ -431,6 +441,35 @@ impl Provider {
     }
 
     fn query_named(&self, name: PackageName<'_>) -> Result<QueriedPackage<'_>, Error> {
+        match self.query_exactly(name) {
+            Err(Error::NotFound { .. }) => self.query_ignoring_case(name),
+            found => found,
+        }
+    }
+
+    /// The one listed package whose name equals `name` ignoring case, queried by its own name;
+    /// `NotFound` when there is none (or the list cannot be read: the query's answer stands).
+    #[cold]
+    fn query_ignoring_case(&self, name: PackageName<'_>) -> Result<QueriedPackage<'_>, Error> {
+        let not_found = || Error::NotFound { name: name.as_str().to_owned() };
+        let Ok(packages) = self.packages() else { return Err(not_found()) };
+        let wanted: Vec<u16> = name.as_str().encode_utf16().collect();
+        let matching: Vec<_> = packages.iter().filter(|p| equal_ignoring_case(p.name().as_units(), &wanted)).collect();
+        let listed = match matching[..] {
+            [] => return Err(not_found()),
+            [package] => package.name().to_string_checked().map_err(|_| not_found())?,
+            ref several => {
+                return Err(Error::Ambiguous {
+                    name: name.as_str().to_owned(),
+                    candidates: several.iter().map(|p| p.name().to_string_lossy()).collect(),
+                });
+            }
+        };
+        drop(packages);
+        self.query_exactly(PackageName::from(&listed))
+    }
+
+    fn query_exactly(&self, name: PackageName<'_>) -> Result<QueriedPackage<'_>, Error> {
         let query = Operation::QuerySecurityPackageInfo.require(self.functions.query)?;
         Operation::FreeContextBuffer.require(self.functions.free)?;
         let mut record: *mut SecPkgInfoW = std::ptr::null_mut();
@@ -449,6 +488,21 @@ impl Provider {
         }
         Err(query_failure(name, status))
     }
+}
+
+/// Whether two names are equal ignoring case as Windows compares package names: unit by unit,
+/// each UTF-16 unit that is a character with a one-unit simple uppercase taken as that
+/// uppercase (what `RtlUpcaseUnicodeChar` does), others (surrogates, `ß`) as themselves.
+fn equal_ignoring_case(a: &[u16], b: &[u16]) -> bool {
+    fn upcase(unit: u16) -> u16 {
+        let Some(c) = char::from_u32(u32::from(unit)) else { return unit };
+        let mut upper = c.to_uppercase();
+        match (upper.next(), upper.next()) {
+            (Some(u), None) => u16::try_from(u32::from(u)).unwrap_or(unit),
+            _ => unit,
+        }
+    }
+    a.len() == b.len() && a.iter().zip(b).all(|(&x, &y)| x == y || upcase(x) == upcase(y))
 }
 
 /// A query that failed, or that succeeded without a record.

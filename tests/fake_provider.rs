@@ -316,14 +316,15 @@ fn query_returns_the_listed_record_and_frees_it() {
 }
 
 #[test]
-fn an_unknown_name_is_not_found_and_frees_nothing() {
+fn an_unknown_name_is_not_found_after_one_search_of_the_listing() {
     let (_guard, provider) = fake(with_packages(three()));
     let error = provider.query("Bogus").unwrap_err();
     assert!(matches!(&error, Error::NotFound { name } if name == "Bogus"), "{error}");
     assert_eq!(error.to_string(), "no security package named 'Bogus'");
     assert_eq!(error.status(), Some(Status::SEC_E_SECPKG_NOT_FOUND));
     assert_eq!(std::io::Error::from(error).kind(), std::io::ErrorKind::NotFound);
-    assert_eq!(stats().frees, 0);
+    // The query found nothing; the listing searched ignoring case was freed.
+    assert_eq!((stats().query_calls, stats().enumerate_calls, stats().frees), (1, 1, 1));
     assert_balanced();
 }
 
@@ -437,7 +438,7 @@ fn a_query_read_in_place_equals_the_owned_one_and_frees_once() {
     assert_eq!(provider.query_in_place("Negotiate").unwrap().into_info().unwrap().max_token, 48256);
     assert!(matches!(provider.query_in_place("Bogus"), Err(Error::NotFound { name }) if name == "Bogus"));
     assert_balanced();
-    assert_eq!(stats().frees, 4);
+    assert_eq!(stats().frees, 4 + 1, "four records and the listing searched for Bogus");
 }
 
 #[test]
@@ -565,4 +566,64 @@ fn a_misaligned_table_is_invalid_data_and_not_read() {
         error.to_string(),
         "the provider returned invalid data: the function table given for null is no table (a null pointer)"
     );
+}
+
+/// Names match as on Windows whatever the provider's own matching: the exact name, else the one
+/// listed package equal to it ignoring case (Unicode's simple uppercase, unit by unit).
+#[test]
+fn names_match_ignoring_case_on_a_provider_that_compares_exactly() {
+    let mut packages = three();
+    packages.push(package("Ünïcode", 99, 7));
+    let (_guard, provider) = fake(Scenario { query_case_sensitive: true, ..with_packages(packages) });
+    for (asked, listed) in
+        [("ntlm", "NTLM"), ("nEGOTIATE", "Negotiate"), ("KERBEROS", "Kerberos"), ("üNÏCODE", "Ünïcode")]
+    {
+        assert_eq!(provider.query(asked).unwrap().name, listed, "query({asked:?})");
+        assert_eq!(provider.query_in_place(asked).unwrap().package().name(), listed, "query_in_place({asked:?})");
+    }
+    // An exact name is one query, no listing.
+    let before = stats();
+    assert_eq!(provider.query("NTLM").unwrap().max_token, 2888);
+    assert_eq!((stats().query_calls - before.query_calls, stats().enumerate_calls - before.enumerate_calls), (1, 0));
+    // Ignoring case: the exact query, the listing, then the query by the listed name.
+    let before = stats();
+    assert_eq!(provider.query("ntlm").unwrap().max_token, 2888);
+    assert_eq!((stats().query_calls - before.query_calls, stats().enumerate_calls - before.enumerate_calls), (2, 1));
+    // Simple case mapping only: 'ß' is not "SS", and a longer or shorter name is no match.
+    for asked in ["NTL", "NTLMX", "Negotiat", ""] {
+        assert!(matches!(provider.query(asked), Err(Error::NotFound { .. } | Error::InvalidName { .. })), "{asked:?}");
+    }
+    drop(provider);
+    assert_balanced();
+}
+
+#[test]
+fn sharp_s_is_not_ss_and_several_case_matches_are_ambiguous() {
+    let packages = vec![package("Straße", 1, 1), package("NTLM", 10, 2888), package("ntlm", 11, 28)];
+    let (_guard, provider) = fake(Scenario { query_case_sensitive: true, ..with_packages(packages) });
+    assert!(matches!(provider.query("STRASSE"), Err(Error::NotFound { name }) if name == "STRASSE"));
+    assert_eq!(provider.query("STRAßE").unwrap().name, "Straße");
+    // Each exact name finds its own package; another case of both is ambiguous.
+    assert_eq!(provider.query("ntlm").unwrap().rpc_id, PackageId::from_value(11));
+    assert_eq!(provider.query("NTLM").unwrap().rpc_id, PackageId::from_value(10));
+    let error = provider.query_in_place("Ntlm").unwrap_err();
+    let Error::Ambiguous { name, candidates } = &error else { panic!("{error:?}") };
+    assert_eq!((name.as_str(), candidates.as_slice()), ("Ntlm", &["NTLM".to_owned(), "ntlm".to_owned()][..]));
+    assert_eq!(
+        error.to_string(),
+        "no security package named 'Ntlm'; ignoring case, several packages match: 'NTLM', 'ntlm'"
+    );
+    assert_eq!(error.status(), Some(Status::from_value(secpkg::sys::SEC_E_SECPKG_NOT_FOUND)));
+    drop(provider);
+    assert_balanced();
+}
+
+/// A provider that ignores case itself (as Windows does) answers the first query: no listing.
+#[test]
+fn a_provider_that_ignores_case_is_asked_once() {
+    let (_guard, provider) = fake(with_packages(three()));
+    assert_eq!(provider.query("ntlm").unwrap().name, "NTLM");
+    assert_eq!((stats().query_calls, stats().enumerate_calls), (1, 0));
+    drop(provider);
+    assert_balanced();
 }
