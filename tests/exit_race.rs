@@ -1,10 +1,11 @@
 //! A process whose `main` returns while threads still call `Provider::system()`: the C library's
 //! teardown (WinPR's destructors, OpenSSL's cleanup, `_dl_fini`) runs beside those calls.
 //! `Provider::system()` used to call WinPR's `InitSecurityInterfaceW` every time, which reads
-//! WinPR's logger, freed by its destructor at exit (valgrind saw that read). secpkg now calls it
-//! once per library and keeps the table, and `Provider::system()` keeps its first success, so
-//! once the provider is made, making it again runs no provider code: threads doing so while
-//! `main` returns meet none of the teardown. (tests/load_provider.rs counts the calls.)
+//! WinPR's logger, freed by its destructor at exit (issue 25's valgrind run saw that read).
+//! secpkg now calls it once per library and keeps the table, and `Provider::system()` keeps its
+//! first success, so once the provider is made, making it again runs no provider code: threads
+//! doing so while `main` returns meet none of the teardown. (tests/load_provider.rs counts the
+//! calls.)
 //!
 //! What no kept table can make safe is a thread's *first* use of a library racing the exit: it
 //! loads and initialises the library (WinPR, OpenSSL) while the teardown runs. Measured with a
