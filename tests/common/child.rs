@@ -20,7 +20,8 @@ pub enum Outcome {
 pub fn run(test: &str, env: &[(&str, &str)], wanted: &str, timeout: Duration) -> Outcome {
     let mut command = Command::new(std::env::current_exe().unwrap());
     command.args(["--ignored", "--exact", test, "--nocapture", "--test-threads=1"]);
-    command.env_remove("SECPKG_PROVIDER").env_remove("RUST_BACKTRACE");
+    // Only what `env` sets: not the caller's provider, test provider scenario or backtraces.
+    command.env_remove("SECPKG_PROVIDER").env_remove(secpkg_test_provider::ENV_VAR).env_remove("RUST_BACKTRACE");
     command.envs(env.iter().copied());
     let dir = tempdir(test);
     let stdout = std::fs::File::create(dir.join("stdout")).unwrap();
