@@ -281,11 +281,11 @@ impl Provider {
             .map(|init| *init)
             .map_err(|source| Error::NotAProvider { path: path.to_owned(), source })?;
         std::mem::forget(library);
-        // One InitSecurityInterfaceW, one table: keyed by the function (the same library, by
-        // whatever path, or a library whose lookup found it in a dependency).
         /// What one InitSecurityInterfaceW gave: the functions and their lock, or why its table
         /// was refused.
         type Kept = Result<(Functions, CallLock), String>;
+        // One InitSecurityInterfaceW, one table: keyed by the function (the same library, by
+        // whatever path, or a library whose lookup found it in a dependency).
         static INITIALISED: Mutex<Vec<(usize, Kept)>> = Mutex::new(Vec::new());
         let mut initialised = INITIALISED.lock().unwrap_or_else(PoisonError::into_inner);
         let key = init as usize;
@@ -322,8 +322,12 @@ impl Provider {
     ///
     /// # Safety
     /// Every non-null function in `table` must keep the obligations listed on [`Provider`] (1
-    /// to 4, and 6) and stay callable for the life of the returned value; what obligation 5
-    /// asks of a library, secpkg's lock gives, for the library each function lies in.
+    /// to 4, and 6) and stay callable for the life of the returned value. Obligation 5 secpkg
+    /// meets by locking the library that holds each function's code (`dladdr`'s `dli_fbase`,
+    /// `GetModuleHandleExW`'s module), one lock per library for every table, and all of them
+    /// for a table that spans several; a function that forwards into another library that is
+    /// not thread-safe gets no lock of that other library, so such a table must make those
+    /// calls safe itself.
     pub unsafe fn from_table(table: &SecurityFunctionTableW, origin: impl Into<PathBuf>) -> Provider {
         let functions = Functions::of(table);
         Provider { functions, lock: CallLock::for_functions(&functions), origin: origin.into() }
