@@ -16,22 +16,13 @@ pub(crate) fn library_var(name: &str) -> Option<OsString> {
 /// then ignores `LD_PRELOAD` and `LD_LIBRARY_PATH` too.
 #[cfg(any(target_os = "linux", target_os = "android"))]
 pub(crate) fn privileged() -> bool {
-    use std::ffi::c_ulong;
-    // glibc (2.16 and later), musl and bionic export it, with this signature. Declared here rather
-    // than taken from the libc crate, whose build was a quarter of the library's clean build
-    // (BENCHMARKS.md).
     // SAFETY: `getauxval` has no preconditions: it reads the auxiliary vector the kernel gave the
     // process, and returns 0 for an entry that is absent.
-    unsafe extern "C" {
-        safe fn getauxval(kind: c_ulong) -> c_ulong;
-    }
-    /// linux/auxvec.h.
-    const AT_SECURE: c_ulong = 23;
-    getauxval(AT_SECURE) != 0
+    unsafe { libc::getauxval(libc::AT_SECURE) != 0 }
 }
 
-/// Whether this process runs setuid or setgid (other Unix systems: real and effective ids
-/// differ).
+/// Whether this process runs setuid or setgid (other Unix systems have no `AT_SECURE`: real and
+/// effective ids differ).
 #[cfg(all(unix, not(any(target_os = "linux", target_os = "android"))))]
 pub(crate) fn privileged() -> bool {
     // SAFETY: these calls have no preconditions and cannot fail.

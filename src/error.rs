@@ -75,6 +75,14 @@ pub enum Error {
         /// The name asked for.
         name: String,
     },
+    /// No security package has that name exactly, and several have it ignoring case (a provider
+    /// that matches names exactly may list names that differ only in case).
+    Ambiguous {
+        /// The name asked for.
+        name: String,
+        /// The listed names equal to it ignoring case, in the provider's order.
+        candidates: Vec<String>,
+    },
     /// The name cannot be passed to the provider as it is.
     InvalidName {
         /// The name given.
@@ -139,6 +147,14 @@ impl fmt::Display for Error {
         match self {
             Self::Status { operation, status } => write!(f, "{operation} failed: {status} ({:#010x})", status.value()),
             Self::NotFound { name } => write!(f, "no security package named '{name}'"),
+            Self::Ambiguous { name, candidates } => {
+                let candidates: Vec<String> = candidates.iter().map(|c| format!("'{c}'")).collect();
+                write!(
+                    f,
+                    "no security package named '{name}'; ignoring case, several packages match: {}",
+                    candidates.join(", ")
+                )
+            }
             Self::InvalidName { name, reason } => write!(f, "invalid security package name {name:?}: {reason}"),
             Self::Unsupported { function } => {
                 write!(f, "the provider does not implement {function} (its function table has a null pointer there)")
@@ -175,7 +191,7 @@ impl Error {
     pub fn status(&self) -> Option<Status> {
         match self {
             Error::Status { status, .. } => Some(*status),
-            Error::NotFound { .. } => Some(Status::SEC_E_SECPKG_NOT_FOUND),
+            Error::NotFound { .. } | Error::Ambiguous { .. } => Some(Status::SEC_E_SECPKG_NOT_FOUND),
             _ => None,
         }
     }
@@ -185,7 +201,7 @@ impl Error {
     pub fn operation(&self) -> Option<Operation> {
         match self {
             Error::Status { operation, .. } => Some(*operation),
-            Error::NotFound { .. } => Some(Operation::QuerySecurityPackageInfo),
+            Error::NotFound { .. } | Error::Ambiguous { .. } => Some(Operation::QuerySecurityPackageInfo),
             Error::Load { .. } | Error::NotAProvider { .. } | Error::NoProvider { .. } => {
                 Some(Operation::InitSecurityInterface)
             }
@@ -198,7 +214,9 @@ impl From<Error> for std::io::Error {
     fn from(error: Error) -> Self {
         use std::io::ErrorKind;
         let kind = match &error {
-            Error::NotFound { .. } | Error::NoProvider { .. } | Error::NoGssapi { .. } => ErrorKind::NotFound,
+            Error::NotFound { .. } | Error::Ambiguous { .. } | Error::NoProvider { .. } | Error::NoGssapi { .. } => {
+                ErrorKind::NotFound
+            }
             Error::InvalidName { .. } => ErrorKind::InvalidInput,
             Error::Unsupported { .. } => ErrorKind::Unsupported,
             Error::InvalidData { .. } => ErrorKind::InvalidData,

@@ -8,7 +8,7 @@ use secpkg_sys::{
     SEC_E_SECPKG_NOT_FOUND, SecPkgInfoW, SecurityFunctionTableW,
 };
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 /// The library names tried, in order, by [`Provider::system`] outside Windows: FreeRDP's WinPR.
 pub const UNIX_PROVIDERS: &[&str] = &["libwinpr3.so.3", "libwinpr2.so.2"];
@@ -17,6 +17,20 @@ pub const UNIX_PROVIDERS: &[&str] = &["libwinpr3.so.3", "libwinpr2.so.2"];
 /// path of a provider library to use instead of the system's.
 pub const PROVIDER_VAR: &str = "SECPKG_PROVIDER";
 
+/// The bytes of a version-1 `SecurityFunctionTableW`: sspi.h's "Function table has all
+/// routines through DecryptMessage" (216 on 64-bit targets, 108 on 32-bit); later versions only
+/// append. The fields secpkg reads lie within it.
+const VERSION_1_SIZE: usize = std::mem::offset_of!(SecurityFunctionTableW, SetContextAttributesW);
+const _: () = {
+    use std::mem::offset_of;
+    type Table = SecurityFunctionTableW;
+    const POINTER: usize = size_of::<usize>();
+    assert!(offset_of!(Table, DecryptMessage) + POINTER == VERSION_1_SIZE);
+    assert!(offset_of!(Table, EnumerateSecurityPackagesW) + POINTER <= VERSION_1_SIZE);
+    assert!(offset_of!(Table, QuerySecurityPackageInfoW) + POINTER <= VERSION_1_SIZE);
+    assert!(offset_of!(Table, FreeContextBuffer) + POINTER <= VERSION_1_SIZE);
+};
+
 /// One SSPI provider: the functions of its `SecurityFunctionTableW` that secpkg calls.
 ///
 /// # The provider's obligations
@@ -24,9 +38,10 @@ pub const PROVIDER_VAR: &str = "SECPKG_PROVIDER";
 /// Every `unsafe` block that calls a provider or reads what it returned relies on these, and
 /// names them by number:
 ///
-/// 1. **Signatures.** The table's functions have the signatures of sspi.h, only read their `[in]`
-///    parameter (the package name), and stay callable for as long as the `Provider` lives (a
-///    library is never unloaded, see below).
+/// 1. **Table and signatures.** The table is at least as large as its `dwVersion` defines in
+///    sspi.h ("The function table" below); its functions have the signatures of sspi.h, only
+///    read their `[in]` parameter (the package name), and stay callable for as long as the
+///    `Provider` lives (a library is never unloaded, see below).
 /// 2. **Out-parameters on success.** `EnumerateSecurityPackagesW` returning `SEC_E_OK` has
 ///    written a count and a pointer to exactly that many initialised `SecPkgInfoW` records (or
 ///    null with a count of 0); `QuerySecurityPackageInfoW` returning `SEC_E_OK` has written a
@@ -48,26 +63,113 @@ pub const PROVIDER_VAR: &str = "SECPKG_PROVIDER";
 /// FreeRDP's WinPR 2.x, the provider of Linux, is not thread-safe: `sspi_winpr.c` keeps a
 /// process-global table of the buffers it handed out, without a lock, grown with `realloc`,
 /// and every enumerate, query and free touches it. So every call into a provider library goes
-/// through a lock that is shared by every `Provider` with the same `FreeContextBuffer` (the same
-/// library; the buffers' bookkeeping lives there), including the free in `Drop`. The only
-/// exception is secur32.dll on Windows, which is thread-safe: Windows documents SSPI for
-/// multithreaded services, and Wine's `dlls/secur32/sspi.c` guards its package table with a
-/// critical section and allocates from the process heap.
+/// through the lock of the library that holds the code (the shared object or DLL whose mapping
+/// contains the function's address: `dladdr`'s `dli_fbase` on Unix, `GetModuleHandleExW` on
+/// Windows), shared by every `Provider` whose functions lie in that library, including the
+/// free in `Drop`. Two tables of one library thus share one lock whatever addresses they hold:
+/// WinPR's exported `FreeContextBuffer` is a thunk at another address than its table's. A table
+/// whose functions lie in several libraries takes the lock of each of them, always in the same
+/// order; code that no loaded library holds (generated at run time) shares one lock of its own.
+/// The only exception is secur32.dll on Windows ([`Provider::system`]), which is thread-safe:
+/// Windows documents SSPI for multithreaded services, and Wine's `dlls/secur32/sspi.c` guards
+/// its package table with a critical section and allocates from the process heap.
 ///
-/// # Loading
+/// # Loading, and the end of the process
 ///
 /// A library loaded as a provider stays loaded for the rest of the process: providers keep
 /// global tables and thread-local state, and unloading one while any thread may still run its
 /// code (or its thread-local destructors) crashes. Loading and initialising is serialised, since
-/// providers such as WinPR build their tables on first use without a lock.
-#[derive(Debug)]
+/// providers such as WinPR build their tables on first use without a lock. Its
+/// `InitSecurityInterfaceW` is called once for the life of the process, and its table kept:
+/// making a `Provider` of a library again runs none of the library's code.
+///
+/// Threads that call into a provider (a first `Provider::system()` or `load`, which loads and
+/// initialises the library, or any call of a `Provider`'s methods) must be joined before `main`
+/// returns: the C library's teardown (WinPR's destructors, OpenSSL's cleanup) then runs, and
+/// secpkg cannot keep it from freeing what those calls use.
+///
+/// # The function table
+///
+/// A table from a provider (`InitSecurityInterfaceW`, or [`Provider::from_table_ptr`]) is read
+/// without assuming more than sspi.h defines for its `dwVersion`, and never through a reference
+/// to a whole `SecurityFunctionTableW` (256 bytes, the size of version 5): the versions grew
+/// the table at its end, and older headers and providers have shorter ones (version 1 ends
+/// after `DecryptMessage`: 216 bytes on 64-bit targets). secpkg reads the `dwVersion`, then
+/// the three pointers it calls, each at its own offset; all three lie in version 1's size,
+/// within its first 144 bytes (asserted at compile time), so every version from 1 on holds
+/// them. A null table, a misaligned one and one of version 0 (which defines no size) are
+/// [`Error::InvalidData`], with nothing read but the version of the last.
+///
+/// Misalignment is refused rather than read around with unaligned reads: a provider's table is
+/// a C object of this struct's type, aligned by its compiler, so a misaligned pointer is no
+/// table at all. What secpkg cannot check, that the memory is as large as the version says, is
+/// part of obligation 1.
+#[derive(Clone, Debug)]
 pub struct Provider {
+    functions: Functions,
+    lock: CallLock,
+    origin: PathBuf,
+}
+
+/// What secpkg calls of a provider's function table, read as "The function table" says.
+#[derive(Clone, Copy, Debug)]
+struct Functions {
     version: u32,
     enumerate: ENUMERATE_SECURITY_PACKAGES_FN_W,
     query: QUERY_SECURITY_PACKAGE_INFO_FN_W,
     free: FREE_CONTEXT_BUFFER_FN,
-    lock: CallLock,
-    origin: PathBuf,
+}
+
+impl Functions {
+    fn of(table: &SecurityFunctionTableW) -> Functions {
+        Functions {
+            version: table.dwVersion,
+            enumerate: table.EnumerateSecurityPackagesW,
+            query: table.QuerySecurityPackageInfoW,
+            free: table.FreeContextBuffer,
+        }
+    }
+
+    /// Reads a provider's table as "The function table" on [`Provider`] says; the error says
+    /// what was wrong with it.
+    ///
+    /// # Safety
+    /// `table` is null, misaligned (nothing is read then), or points to a table of at least the
+    /// size its `dwVersion` defines in sspi.h, valid for reads for the duration of the call.
+    unsafe fn read(table: *const SecurityFunctionTableW) -> Result<Functions, String> {
+        if table.is_null() {
+            return Err("no table (a null pointer)".into());
+        }
+        if !table.is_aligned() {
+            let align = align_of::<SecurityFunctionTableW>();
+            return Err(format!("a table at {table:p}, which is not aligned to {align} bytes"));
+        }
+        // SAFETY: an aligned, non-null table has at least its dwVersion (the caller's promise),
+        // at offset 0.
+        let version = unsafe { table.cast::<u32>().read() };
+        if version == 0 {
+            return Err("a table of dwVersion 0, which sspi.h does not define (nor, so, its size)".into());
+        }
+        // SAFETY: every version from 1 on defines at least VERSION_1_SIZE bytes, which hold the
+        // three fields (asserted where it is defined), so each read lies within what the caller
+        // promised; each is aligned, as the table is and the offset is the field's.
+        unsafe {
+            Ok(Functions {
+                version,
+                enumerate: (&raw const (*table).EnumerateSecurityPackagesW).read(),
+                query: (&raw const (*table).QuerySecurityPackageInfoW).read(),
+                free: (&raw const (*table).FreeContextBuffer).read(),
+            })
+        }
+    }
+
+    /// The addresses of the functions present.
+    fn addresses(&self) -> impl Iterator<Item = usize> {
+        let enumerate = self.enumerate.map(|f| f as usize);
+        let query = self.query.map(|f| f as usize);
+        let free = self.free.map(|f| f as usize);
+        [enumerate, query, free].into_iter().flatten()
+    }
 }
 
 // SAFETY: the fields are function pointers into a provider that outlives the value (obligation
@@ -82,39 +184,51 @@ impl Provider {
     ///
     /// On Windows, `InitSecurityInterfaceW` of secur32.dll. Elsewhere, the first of FreeRDP's
     /// WinPR libraries ([`UNIX_PROVIDERS`]) that loads. The environment is not read: see
-    /// [`Provider::from_env`] for a provider the user names.
+    /// [`Provider::from_env`] for a provider the user names. The first success is kept for the
+    /// life of the process: later calls run no provider code at all.
     pub fn system() -> Result<Provider, Error> {
-        #[cfg(windows)]
-        {
-            // SAFETY: secur32's InitSecurityInterfaceW takes no arguments and returns a pointer
-            // to its static function table, or null.
-            let table = unsafe { secpkg_sys::InitSecurityInterfaceW() };
-            // SAFETY: a non-null table from secur32 is a valid, static SecurityFunctionTableW
-            // (obligation 1): secur32 is imported by this binary and never unloaded.
-            let provider = unsafe { Self::from_table_ptr(table, "secur32.dll".into()) }?;
-            // secur32 is thread-safe (see "Threads" above): no lock.
-            Ok(Provider { lock: CallLock(None), ..provider })
+        static SYSTEM: OnceLock<Provider> = OnceLock::new();
+        if let Some(provider) = SYSTEM.get() {
+            return Ok(provider.clone());
         }
-        #[cfg(not(windows))]
-        {
-            let mut tried = Vec::new();
-            for name in UNIX_PROVIDERS {
-                // SAFETY: these are the sonames of the system's WinPR, found by the dynamic
-                // loader's own search (which ignores LD_LIBRARY_PATH in privileged processes);
-                // WinPR exports InitSecurityInterfaceW with sspi.h's signature.
-                match unsafe { Self::load(name) } {
-                    Err(Error::Load { source, .. }) => tried.push(format!("{name}: {}", crate::error::chain(&source))),
-                    found => return found,
-                }
+        let provider = Self::find_system()?;
+        Ok(SYSTEM.get_or_init(|| provider).clone())
+    }
+
+    #[cfg(windows)]
+    fn find_system() -> Result<Provider, Error> {
+        let origin = PathBuf::from("secur32.dll");
+        let _serial = serialise_loading();
+        // SAFETY: secur32's InitSecurityInterfaceW takes no arguments and returns a pointer to
+        // its static function table, or null. `system` calls it until it first succeeds.
+        let table = unsafe { secpkg_sys::InitSecurityInterfaceW() };
+        // SAFETY: a non-null table from secur32 is its static SecurityFunctionTableW, of the size
+        // its dwVersion defines (obligation 1): secur32 is imported by this binary and never
+        // unloaded.
+        let functions = unsafe { Functions::read(table) }.map_err(|what| invalid_table(&origin, &what))?;
+        // secur32 is thread-safe (see "Threads" above): no lock.
+        Ok(Provider { functions, lock: CallLock::None, origin })
+    }
+
+    #[cfg(not(windows))]
+    fn find_system() -> Result<Provider, Error> {
+        let mut tried = Vec::new();
+        for name in UNIX_PROVIDERS {
+            // SAFETY: these are the sonames of the system's WinPR, found by the dynamic
+            // loader's own search (which ignores LD_LIBRARY_PATH in privileged processes);
+            // WinPR exports InitSecurityInterfaceW with sspi.h's signature.
+            match unsafe { Self::load(name) } {
+                Err(Error::Load { source, .. }) => tried.push(format!("{name}: {}", crate::error::chain(&source))),
+                found => return found,
             }
-            Err(Error::NoProvider {
-                hint: format!(
-                    "install FreeRDP's WinPR (Debian: apt install libwinpr2-2), or name a library \
-                     that exports InitSecurityInterfaceW (tried {})",
-                    tried.join("; ")
-                ),
-            })
         }
+        Err(Error::NoProvider {
+            hint: format!(
+                "install FreeRDP's WinPR (Debian: apt install libwinpr2-2), or name a library \
+                 that exports InitSecurityInterfaceW (tried {})",
+                tried.join("; ")
+            ),
+        })
     }
 
     /// The provider the user names with the environment variable `SECPKG_PROVIDER`
@@ -144,10 +258,15 @@ impl Provider {
 
     /// Loads a provider library (a DLL or shared object exporting `InitSecurityInterfaceW`).
     ///
+    /// The library's `InitSecurityInterfaceW` is called once for the life of the process, the
+    /// first time any path loads it; later loads of the same library reuse its table (and
+    /// report the same error, when the table was refused).
+    ///
     /// # Safety
     /// Loading runs the library's initialisers, and calls its `InitSecurityInterfaceW`: the
     /// library must be an SSPI provider that keeps the obligations listed on [`Provider`]
-    /// (1 to 4 and 6; secpkg takes care of 5 by serialising its calls).
+    /// (1 to 4 and 6; secpkg takes care of 5 by serialising its calls), and its table must be
+    /// at least as large as its `dwVersion` defines ("The function table" above).
     pub unsafe fn load(path: impl AsRef<Path>) -> Result<Provider, Error> {
         let path = path.as_ref();
         let load_error = |source| Error::Load { path: path.to_owned(), source };
@@ -159,48 +278,79 @@ impl Provider {
         // SAFETY: an SSPI provider exports InitSecurityInterfaceW with exactly this signature
         // (obligation 1, vouched for by the caller).
         let init = unsafe { library.get::<InitSecurityInterfaceW>(b"InitSecurityInterfaceW\0") }
+            .map(|init| *init)
             .map_err(|source| Error::NotAProvider { path: path.to_owned(), source })?;
-        // SAFETY: as above; it takes no arguments and returns its table or null. It runs under
-        // `LOADING`, since WinPR builds its tables on first use without a lock.
-        let table = unsafe { init() };
         std::mem::forget(library);
-        // SAFETY: a non-null table is the provider's SecurityFunctionTableW, valid while the
-        // library stays loaded, which is for good since its handle was just leaked.
-        unsafe { Self::from_table_ptr(table, path.to_owned()) }
-    }
-
-    /// A provider from a function table, for embedders and tests. Its calls are serialised with
-    /// those of every other `Provider` that has the same `FreeContextBuffer` function: give the
-    /// table the library's `InitSecurityInterfaceW` returns, not one built from its exported
-    /// symbols (which may be other addresses, such as wrappers). secpkg cannot serialise other
-    /// code in the process that calls the same library directly.
-    ///
-    /// # Safety
-    /// Every non-null function in `table` must keep the obligations listed on [`Provider`] (1
-    /// to 4, and 6) and stay callable for the life of the returned value.
-    pub unsafe fn from_table(table: &SecurityFunctionTableW, origin: impl Into<PathBuf>) -> Provider {
-        Provider {
-            version: table.dwVersion,
-            enumerate: table.EnumerateSecurityPackagesW,
-            query: table.QuerySecurityPackageInfoW,
-            free: table.FreeContextBuffer,
-            lock: CallLock::for_library(table.FreeContextBuffer.map_or(0, |free| free as usize)),
-            origin: origin.into(),
+        /// What one InitSecurityInterfaceW gave: the functions and their lock, or why its table
+        /// was refused.
+        type Kept = Result<(Functions, CallLock), String>;
+        // One InitSecurityInterfaceW, one table: keyed by the function (the same library, by
+        // whatever path, or a library whose lookup found it in a dependency).
+        static INITIALISED: Mutex<Vec<(usize, Kept)>> = Mutex::new(Vec::new());
+        let mut initialised = INITIALISED.lock().unwrap_or_else(PoisonError::into_inner);
+        let key = init as usize;
+        let kept = match initialised.iter().find(|(done, _)| *done == key) {
+            Some((_, kept)) => kept.clone(),
+            None => {
+                // SAFETY: as above; it takes no arguments and returns its table or null. It runs
+                // under `LOADING`, since WinPR builds its tables on first use without a lock.
+                let table = unsafe { init() };
+                // SAFETY: the table is null or the provider's, of the size its dwVersion defines
+                // (the caller's promise), valid while the library stays loaded, which is for good
+                // since its handle was just leaked.
+                let functions = unsafe { Functions::read(table) };
+                let kept = functions.map(|functions| (functions, CallLock::for_functions(&functions)));
+                initialised.push((key, kept.clone()));
+                kept
+            }
+        };
+        match kept {
+            Ok((functions, lock)) => Ok(Provider { functions, lock, origin: path.to_owned() }),
+            Err(what) => Err(invalid_table(path, &what)),
         }
     }
 
+    /// A provider from a function table, for embedders and tests. Its calls are serialised with
+    /// those of every other `Provider` whose functions lie in the same library (see "Threads"
+    /// above), whatever their addresses: the table the library's `InitSecurityInterfaceW`
+    /// returns and one built from its exported symbols share one lock. secpkg cannot serialise
+    /// other code in the process that calls the same library directly, nor see through a
+    /// function of one library that forwards to another (it is locked as the first library's).
+    ///
+    /// A reference is a promise of a whole, aligned `SecurityFunctionTableW`; for a table as a
+    /// C provider hands it out, see [`Provider::from_table_ptr`].
+    ///
     /// # Safety
-    /// `table` is null or a valid table whose functions stay loaded for good.
-    unsafe fn from_table_ptr(table: *const SecurityFunctionTableW, origin: PathBuf) -> Result<Provider, Error> {
-        // SAFETY: guaranteed by the caller.
-        let Some(table) = (unsafe { table.as_ref() }) else {
-            return Err(Error::InvalidData {
-                what: format!("InitSecurityInterfaceW of {} returned no table", origin.display()),
-            });
-        };
-        // SAFETY: the table's functions come from the provider, whose obligations the caller
-        // accepts.
-        Ok(unsafe { Self::from_table(table, origin) })
+    /// Every non-null function in `table` must keep the obligations listed on [`Provider`] (1
+    /// to 4, and 6) and stay callable for the life of the returned value. Obligation 5 secpkg
+    /// meets by locking the library that holds each function's code (`dladdr`'s `dli_fbase`,
+    /// `GetModuleHandleExW`'s module), one lock per library for every table, and all of them
+    /// for a table that spans several; a function that forwards into another library that is
+    /// not thread-safe gets no lock of that other library, so such a table must make those
+    /// calls safe itself.
+    pub unsafe fn from_table(table: &SecurityFunctionTableW, origin: impl Into<PathBuf>) -> Provider {
+        let functions = Functions::of(table);
+        Provider { functions, lock: CallLock::for_functions(&functions), origin: origin.into() }
+    }
+
+    /// A provider from a pointer to a function table as a C provider returns it, read as "The
+    /// function table" above says: a null or misaligned table, or one of version 0, is
+    /// [`Error::InvalidData`]. Locked as [`Provider::from_table`] says.
+    ///
+    /// # Safety
+    /// `table` is null, misaligned, or valid for reads of the size its `dwVersion` defines for
+    /// the duration of the call; its non-null functions are as [`Provider::from_table`]
+    /// requires.
+    pub unsafe fn from_table_ptr(
+        table: *const SecurityFunctionTableW,
+        origin: impl Into<PathBuf>,
+    ) -> Result<Provider, Error> {
+        let origin = origin.into();
+        // SAFETY: the caller's promise for the table's memory.
+        let functions = unsafe { Functions::read(table) }.map_err(|what| Error::InvalidData {
+            what: format!("the function table given for {} is {what}", origin.display()),
+        })?;
+        Ok(Provider { functions, lock: CallLock::for_functions(&functions), origin })
     }
 
     /// Where the provider comes from: `secur32.dll`, the library's path as it was loaded (not
@@ -213,7 +363,7 @@ impl Provider {
     /// The table's `dwVersion`.
     #[must_use]
     pub fn interface_version(&self) -> InterfaceVersion {
-        InterfaceVersion::from_value(self.version)
+        InterfaceVersion::from_value(self.functions.version)
     }
 
     /// Runs `call`, a call into the provider's library, under the library's lock.
@@ -231,15 +381,15 @@ impl Provider {
     /// `buffer` came from this provider and is not used or freed again.
     #[inline]
     pub(crate) unsafe fn free(&self, buffer: *mut SecPkgInfoW) -> i32 {
-        let Some(free) = self.free else { return SEC_E_OK };
+        let Some(free) = self.functions.free else { return SEC_E_OK };
         // SAFETY: obligation 3, with the caller's promise that this is the buffer's only free.
         self.call(|| unsafe { free(buffer.cast()) })
     }
 
     /// Every security package the provider offers, in the provider's buffer.
     pub fn packages(&self) -> Result<Packages<'_>, Error> {
-        let enumerate = Operation::EnumerateSecurityPackages.require(self.enumerate)?;
-        Operation::FreeContextBuffer.require(self.free)?;
+        let enumerate = Operation::EnumerateSecurityPackages.require(self.functions.enumerate)?;
+        Operation::FreeContextBuffer.require(self.functions.free)?;
         let mut count = 0u32;
         let mut array: *mut SecPkgInfoW = std::ptr::null_mut();
         // SAFETY: both out-pointers are valid for writes; obligation 2 says what the provider
@@ -257,8 +407,9 @@ impl Provider {
         Ok(Packages::new(buffer))
     }
 
-    /// The attributes of the package named `name`, owned, matched as the provider matches:
-    /// Windows ignores case, some other providers (WinPR) do not.
+    /// The attributes of the package named `name`, owned, matched as Windows matches names:
+    /// the package of exactly that name, else the one listed package whose name is equal to it
+    /// ignoring case (see [`Provider::query_in_place`]).
     ///
     /// ```no_run
     /// let provider = secpkg::Provider::system()?;
@@ -274,6 +425,15 @@ impl Provider {
     /// which is given back to its `FreeContextBuffer` exactly once: when the value is dropped,
     /// or by [`QueriedPackage::close`].
     ///
+    /// Names match as on Windows, whatever the provider's own matching: the provider is asked
+    /// for `name`; if it has no package of that name (WinPR compares exactly), the one package
+    /// it lists whose name is equal to `name` ignoring case is asked for by its own name. Case
+    /// is folded as Windows folds it (`RtlEqualUnicodeString`, which Wine's `wcsicmp` matches):
+    /// each UTF-16 unit by Unicode's simple uppercase mapping, so `ü` matches `Ü` but `ß` does
+    /// not match `SS`. Unicode rather than ASCII, since that is what code ported from Windows
+    /// gets there. Several listed names equal to `name` ignoring case, none of them exactly, are
+    /// [`Error::Ambiguous`].
+    ///
     /// ```no_run
     /// let provider = secpkg::Provider::system()?;
     /// let kerberos = provider.query_in_place("Kerberos")?;
@@ -285,8 +445,37 @@ impl Provider {
     }
 
     fn query_named(&self, name: PackageName<'_>) -> Result<QueriedPackage<'_>, Error> {
-        let query = Operation::QuerySecurityPackageInfo.require(self.query)?;
-        Operation::FreeContextBuffer.require(self.free)?;
+        match self.query_exactly(name) {
+            Err(Error::NotFound { .. }) => self.query_ignoring_case(name),
+            found => found,
+        }
+    }
+
+    /// The one listed package whose name equals `name` ignoring case, queried by its own name;
+    /// `NotFound` when there is none (or the list cannot be read: the query's answer stands).
+    #[cold]
+    fn query_ignoring_case(&self, name: PackageName<'_>) -> Result<QueriedPackage<'_>, Error> {
+        let not_found = || Error::NotFound { name: name.as_str().to_owned() };
+        let Ok(packages) = self.packages() else { return Err(not_found()) };
+        let wanted: Vec<u16> = name.as_str().encode_utf16().collect();
+        let matching: Vec<_> = packages.iter().filter(|p| equal_ignoring_case(p.name().as_units(), &wanted)).collect();
+        let listed = match matching[..] {
+            [] => return Err(not_found()),
+            [package] => package.name().to_string_checked().map_err(|_| not_found())?,
+            ref several => {
+                return Err(Error::Ambiguous {
+                    name: name.as_str().to_owned(),
+                    candidates: several.iter().map(|p| p.name().to_string_lossy()).collect(),
+                });
+            }
+        };
+        drop(packages);
+        self.query_exactly(PackageName::from(&listed))
+    }
+
+    fn query_exactly(&self, name: PackageName<'_>) -> Result<QueriedPackage<'_>, Error> {
+        let query = Operation::QuerySecurityPackageInfo.require(self.functions.query)?;
+        Operation::FreeContextBuffer.require(self.functions.free)?;
         let mut record: *mut SecPkgInfoW = std::ptr::null_mut();
         // SAFETY: `wide` is NUL-terminated and outlives the call; the provider reads it and does
         // not write through it (obligation 1: sspi.h's `[in]` parameter); `record` is valid for
@@ -305,6 +494,21 @@ impl Provider {
     }
 }
 
+/// Whether two names are equal ignoring case as Windows compares package names: unit by unit,
+/// each UTF-16 unit that is a character with a one-unit simple uppercase taken as that
+/// uppercase (what `RtlUpcaseUnicodeChar` does), others (surrogates, `ß`) as themselves.
+fn equal_ignoring_case(a: &[u16], b: &[u16]) -> bool {
+    fn upcase(unit: u16) -> u16 {
+        let Some(c) = char::from_u32(u32::from(unit)) else { return unit };
+        let mut upper = c.to_uppercase();
+        match (upper.next(), upper.next()) {
+            (Some(u), None) => u16::try_from(u32::from(u)).unwrap_or(unit),
+            _ => unit,
+        }
+    }
+    a.len() == b.len() && a.iter().zip(b).all(|(&x, &y)| x == y || upcase(x) == upcase(y))
+}
+
 /// A query that failed, or that succeeded without a record.
 #[cold]
 fn query_failure(name: PackageName<'_>, status: i32) -> Error {
@@ -313,6 +517,11 @@ fn query_failure(name: PackageName<'_>, status: i32) -> Error {
         SEC_E_SECPKG_NOT_FOUND => Error::NotFound { name: name.as_str().to_owned() },
         status => Operation::QuerySecurityPackageInfo.failed(status),
     }
+}
+
+#[cold]
+fn invalid_table(origin: &Path, what: &str) -> Error {
+    Error::InvalidData { what: format!("InitSecurityInterfaceW of {} returned {what}", origin.display()) }
 }
 
 #[cold]
@@ -327,31 +536,98 @@ pub(crate) fn serialise_loading() -> CallGuard {
     LOADING.lock()
 }
 
-/// The lock around the calls into one provider library, or none for a thread-safe one.
+/// The locks around the calls into a provider's libraries: none for a thread-safe one (secur32),
+/// one per library its functions lie in, taken in one global order (by library address) so
+/// that tables sharing some libraries cannot deadlock.
 #[derive(Clone, Copy, Debug)]
-struct CallLock(Option<&'static CallMutex>);
+enum CallLock {
+    /// secur32 ([`Provider::system`] on Windows).
+    #[cfg(windows)]
+    None,
+    One(&'static CallMutex),
+    Several(&'static [&'static CallMutex]),
+}
+
+/// Holds a [`CallLock`]'s mutexes until dropped.
+pub(crate) enum CallGuards {
+    #[cfg(windows)]
+    None,
+    One(#[allow(dead_code)] CallGuard),
+    Several(#[allow(dead_code)] Vec<CallGuard>),
+}
 
 impl CallLock {
-    /// The lock of the library whose `FreeContextBuffer` is at `free`: one per library, made on
-    /// first use and kept, like the library itself, for the life of the process.
-    fn for_library(free: usize) -> Self {
+    /// The locks of the libraries that hold `functions`' code: one per library, made on first
+    /// use and kept, like the library itself, for the life of the process.
+    fn for_functions(functions: &Functions) -> Self {
+        let mut libraries: Vec<usize> = functions.addresses().map(library_of).collect();
+        libraries.sort_unstable();
+        libraries.dedup();
         static LOCKS: Mutex<Vec<(usize, &'static CallMutex)>> = Mutex::new(Vec::new());
         let mut locks = LOCKS.lock().unwrap_or_else(PoisonError::into_inner);
-        let lock = match locks.iter().find(|(key, _)| *key == free) {
+        let mut lock_of = |library: usize| match locks.iter().find(|(key, _)| *key == library) {
             Some((_, lock)) => *lock,
             None => {
                 let lock: &'static CallMutex = Box::leak(Box::new(CallMutex::new()));
-                locks.push((free, lock));
+                locks.push((library, lock));
                 lock
             }
         };
-        CallLock(Some(lock))
+        match libraries[..] {
+            // No function at all: nothing is ever called, but a lock costs nothing here.
+            [] => CallLock::One(lock_of(0)),
+            [library] => CallLock::One(lock_of(library)),
+            // Rare (a table mixing libraries), so one small leak per such provider is fine.
+            _ => CallLock::Several(Box::leak(libraries.into_iter().map(lock_of).collect())),
+        }
     }
 
     #[inline]
-    fn hold(self) -> Option<CallGuard> {
-        self.0.map(CallMutex::lock)
+    fn hold(self) -> CallGuards {
+        match self {
+            #[cfg(windows)]
+            CallLock::None => CallGuards::None,
+            CallLock::One(lock) => CallGuards::One(lock.lock()),
+            CallLock::Several(locks) => CallGuards::Several(locks.iter().map(|lock| lock.lock()).collect()),
+        }
     }
+}
+
+/// The start of the mapping of the library (shared object, DLL, executable) that holds the code
+/// at `address`, or 0 for code that no loaded library holds (all such code shares one lock).
+#[cfg(unix)]
+fn library_of(address: usize) -> usize {
+    let mut info = std::mem::MaybeUninit::<libc::Dl_info>::uninit();
+    // SAFETY: dladdr only looks `address` up in the loader's list of mappings (it never reads
+    // it) and writes `info` when it returns non-zero.
+    let found = unsafe { libc::dladdr(std::ptr::with_exposed_provenance(address), info.as_mut_ptr()) };
+    if found == 0 {
+        return 0;
+    }
+    // SAFETY: written by dladdr, which returned non-zero.
+    unsafe { info.assume_init() }.dli_fbase.addr()
+}
+
+/// The module (DLL or executable) that holds the code at `address`, or 0 for code that no
+/// module holds (all such code shares one lock).
+#[cfg(windows)]
+fn library_of(address: usize) -> usize {
+    use windows_sys::Win32::System::LibraryLoader::{
+        GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS, GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT, GetModuleHandleExW,
+    };
+    let mut module = std::ptr::null_mut();
+    let flags = GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT;
+    // SAFETY: with FROM_ADDRESS the name argument is an address inside the module, only looked
+    // up (never read); UNCHANGED_REFCOUNT takes no reference, so there is nothing to release;
+    // `module` is valid for a write.
+    let found = unsafe { GetModuleHandleExW(flags, std::ptr::with_exposed_provenance(address), &mut module) };
+    if found == 0 { 0 } else { module.addr() }
+}
+
+/// Elsewhere: every provider shares one lock.
+#[cfg(not(any(unix, windows)))]
+fn library_of(_address: usize) -> usize {
+    0
 }
 
 pub(crate) use call_mutex::CallGuard;

@@ -319,14 +319,15 @@ fn query_returns_the_listed_record_and_frees_it() {
 }
 
 #[test]
-fn an_unknown_name_is_not_found_and_frees_nothing() {
+fn an_unknown_name_is_not_found_after_one_search_of_the_listing() {
     let (_guard, provider) = fake(with_packages(three()));
     let error = provider.query("Bogus").unwrap_err();
     assert!(matches!(&error, Error::NotFound { name } if name == "Bogus"), "{error}");
     assert_eq!(error.to_string(), "no security package named 'Bogus'");
     assert_eq!(error.status(), Some(Status::SEC_E_SECPKG_NOT_FOUND));
     assert_eq!(std::io::Error::from(error).kind(), std::io::ErrorKind::NotFound);
-    assert_eq!(stats().frees, 0);
+    // The query found nothing; the listing searched ignoring case was freed.
+    assert_eq!((stats().query_calls, stats().enumerate_calls, stats().frees), (1, 1, 1));
     assert_balanced();
 }
 
@@ -440,7 +441,7 @@ fn a_query_read_in_place_equals_the_owned_one_and_frees_once() {
     assert_eq!(provider.query_in_place("Negotiate").unwrap().into_info().unwrap().max_token, 48256);
     assert!(matches!(provider.query_in_place("Bogus"), Err(Error::NotFound { name }) if name == "Bogus"));
     assert_balanced();
-    assert_eq!(stats().frees, 4);
+    assert_eq!(stats().frees, 4 + 1, "four records and the listing searched for Bogus");
 }
 
 #[test]
@@ -461,4 +462,171 @@ fn packages_compare_by_content_and_print_as_a_list() {
     assert_eq!(iter.len(), 3);
     assert_eq!(iter.next_back().unwrap().name(), "NTLM");
     assert_eq!(format!("{iter:?}").matches("Package {").count(), 2);
+}
+
+/// A function table as a C provider may hand it out: the first `len` bytes of the fake's table
+/// (its `dwVersion` replaced by `version`) in an allocation of exactly `offset + len` bytes, at
+/// `offset`. Under valgrind (scripts/test), a read past those bytes is an error.
+struct RawTable {
+    base: *mut u8,
+    layout: std::alloc::Layout,
+    offset: usize,
+}
+
+impl RawTable {
+    fn new(version: u32, len: usize, offset: usize) -> RawTable {
+        use secpkg::sys::SecurityFunctionTableW;
+        let full = SecurityFunctionTableW { dwVersion: version, ..table() };
+        assert!(len <= size_of::<SecurityFunctionTableW>());
+        let layout =
+            std::alloc::Layout::from_size_align((offset + len).max(1), align_of::<SecurityFunctionTableW>()).unwrap();
+        // SAFETY: the layout has a non-zero size.
+        let base = unsafe { std::alloc::alloc(layout) };
+        assert!(!base.is_null());
+        // SAFETY: `len` bytes of `full` are readable, and the block holds `len` bytes after
+        // `offset`; the two do not overlap.
+        unsafe { std::ptr::copy_nonoverlapping((&raw const full).cast::<u8>(), base.add(offset), len) };
+        RawTable { base, layout, offset }
+    }
+
+    fn ptr(&self) -> *const secpkg::sys::SecurityFunctionTableW {
+        self.base.wrapping_add(self.offset).cast()
+    }
+}
+
+impl Drop for RawTable {
+    fn drop(&mut self) {
+        // SAFETY: allocated in `new` with this layout, freed only here.
+        unsafe { std::alloc::dealloc(self.base, self.layout) };
+    }
+}
+
+/// sspi.h's version 1 runs through `DecryptMessage`: 216 bytes on 64-bit targets, 108 on 32-bit.
+fn version_1_size() -> usize {
+    std::mem::offset_of!(secpkg::sys::SecurityFunctionTableW, SetContextAttributesW)
+}
+
+#[test]
+fn a_version_1_table_is_read_within_its_size() {
+    assert_eq!(version_1_size(), if cfg!(target_pointer_width = "64") { 216 } else { 108 });
+    let _guard = install(with_packages(three()));
+    let raw = RawTable::new(1, version_1_size(), 0);
+    // SAFETY: the fake's functions follow the SSPI contract; the table holds the 216 (108)
+    // bytes version 1 defines.
+    let provider = unsafe { Provider::from_table_ptr(raw.ptr(), "version 1") }.unwrap();
+    assert_eq!(provider.interface_version(), secpkg::InterfaceVersion::from_value(1));
+    assert_eq!(provider.packages().unwrap().len(), 3);
+    assert_eq!(provider.query("NTLM").unwrap().max_token, 2888);
+    drop(provider);
+    assert_balanced();
+}
+
+/// A version above 5 (which sspi.h does not define yet) only appends: read as version 5.
+#[test]
+fn a_table_of_a_later_version_is_read_as_the_last_one() {
+    let _guard = install(with_packages(three()));
+    let raw = RawTable::new(7, size_of::<secpkg::sys::SecurityFunctionTableW>(), 0);
+    // SAFETY: as above, with a table of the full size.
+    let provider = unsafe { Provider::from_table_ptr(raw.ptr(), "version 7") }.unwrap();
+    assert_eq!(provider.interface_version(), secpkg::InterfaceVersion::from_value(7));
+    assert_eq!(provider.packages().unwrap().len(), 3);
+}
+
+/// Version 0 defines no size: refused after reading the version alone (the block holds only
+/// those 4 bytes, so valgrind sees any read of the function pointers).
+#[test]
+fn a_table_of_version_0_is_invalid_data_and_read_no_further() {
+    let _guard = install(with_packages(three()));
+    let raw = RawTable::new(0, 4, 0);
+    // SAFETY: the block holds the dwVersion, all that version 0 can promise.
+    let error = unsafe { Provider::from_table_ptr(raw.ptr(), "short") }.unwrap_err();
+    let Error::InvalidData { what } = &error else { panic!("{error:?}") };
+    assert_eq!(
+        what,
+        "the function table given for short is a table of dwVersion 0, which sspi.h does not define (nor, so, its size)"
+    );
+    assert_eq!(stats().enumerate_calls + stats().query_calls + stats().free_calls, 0);
+}
+
+/// A misaligned table is no C object of the struct's type: refused before any read (the
+/// pointer is one past the end of a one-byte block, so valgrind sees any read).
+#[test]
+fn a_misaligned_table_is_invalid_data_and_not_read() {
+    let _guard = install(with_packages(three()));
+    let raw = RawTable::new(1, 0, 1);
+    // SAFETY: a misaligned table, which is read not at all.
+    let error = unsafe { Provider::from_table_ptr(raw.ptr(), "misaligned") }.unwrap_err();
+    let Error::InvalidData { what } = &error else { panic!("{error:?}") };
+    let align = align_of::<secpkg::sys::SecurityFunctionTableW>();
+    let wanted = format!(
+        "the function table given for misaligned is a table at {:p}, which is not aligned to {align} bytes",
+        raw.ptr()
+    );
+    assert_eq!(what, &wanted);
+    // SAFETY: a null table, which is read not at all.
+    let error = unsafe { Provider::from_table_ptr(std::ptr::null(), "null") }.unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "the provider returned invalid data: the function table given for null is no table (a null pointer)"
+    );
+}
+
+/// Names match as on Windows whatever the provider's own matching: the exact name, else the one
+/// listed package equal to it ignoring case (Unicode's simple uppercase, unit by unit).
+#[test]
+fn names_match_ignoring_case_on_a_provider_that_compares_exactly() {
+    let mut packages = three();
+    packages.push(package("Ünïcode", 99, 7));
+    let (_guard, provider) = fake(Scenario { query_case_sensitive: true, ..with_packages(packages) });
+    for (asked, listed) in
+        [("ntlm", "NTLM"), ("nEGOTIATE", "Negotiate"), ("KERBEROS", "Kerberos"), ("üNÏCODE", "Ünïcode")]
+    {
+        assert_eq!(provider.query(asked).unwrap().name, listed, "query({asked:?})");
+        assert_eq!(provider.query_in_place(asked).unwrap().package().name(), listed, "query_in_place({asked:?})");
+    }
+    // An exact name is one query, no listing.
+    let before = stats();
+    assert_eq!(provider.query("NTLM").unwrap().max_token, 2888);
+    assert_eq!((stats().query_calls - before.query_calls, stats().enumerate_calls - before.enumerate_calls), (1, 0));
+    // Ignoring case: the exact query, the listing, then the query by the listed name.
+    let before = stats();
+    assert_eq!(provider.query("ntlm").unwrap().max_token, 2888);
+    assert_eq!((stats().query_calls - before.query_calls, stats().enumerate_calls - before.enumerate_calls), (2, 1));
+    // Simple case mapping only: 'ß' is not "SS", and a longer or shorter name is no match.
+    for asked in ["NTL", "NTLMX", "Negotiat", ""] {
+        assert!(matches!(provider.query(asked), Err(Error::NotFound { .. } | Error::InvalidName { .. })), "{asked:?}");
+    }
+    drop(provider);
+    assert_balanced();
+}
+
+#[test]
+fn sharp_s_is_not_ss_and_several_case_matches_are_ambiguous() {
+    let packages = vec![package("Straße", 1, 1), package("NTLM", 10, 2888), package("ntlm", 11, 28)];
+    let (_guard, provider) = fake(Scenario { query_case_sensitive: true, ..with_packages(packages) });
+    assert!(matches!(provider.query("STRASSE"), Err(Error::NotFound { name }) if name == "STRASSE"));
+    assert_eq!(provider.query("STRAßE").unwrap().name, "Straße");
+    // Each exact name finds its own package; another case of both is ambiguous.
+    assert_eq!(provider.query("ntlm").unwrap().rpc_id, PackageId::from_value(11));
+    assert_eq!(provider.query("NTLM").unwrap().rpc_id, PackageId::from_value(10));
+    let error = provider.query_in_place("Ntlm").unwrap_err();
+    let Error::Ambiguous { name, candidates } = &error else { panic!("{error:?}") };
+    assert_eq!((name.as_str(), candidates.as_slice()), ("Ntlm", &["NTLM".to_owned(), "ntlm".to_owned()][..]));
+    assert_eq!(
+        error.to_string(),
+        "no security package named 'Ntlm'; ignoring case, several packages match: 'NTLM', 'ntlm'"
+    );
+    assert_eq!(error.status(), Some(Status::from_value(secpkg::sys::SEC_E_SECPKG_NOT_FOUND)));
+    drop(provider);
+    assert_balanced();
+}
+
+/// A provider that ignores case itself (as Windows does) answers the first query: no listing.
+#[test]
+fn a_provider_that_ignores_case_is_asked_once() {
+    let (_guard, provider) = fake(with_packages(three()));
+    assert_eq!(provider.query("ntlm").unwrap().name, "NTLM");
+    assert_eq!((stats().query_calls, stats().enumerate_calls), (1, 0));
+    drop(provider);
+    assert_balanced();
 }

@@ -692,3 +692,49 @@ fn the_mapping_table_covers_every_rfc5587_attribute_once() {
     assert_eq!(capabilities_of(&["GSS_C_MA_DEPRECATED", "GSS_C_MA_MECH_NEGO", "1.2.3"]), Capabilities::empty());
     assert_eq!(capabilities_of(&["GSS_C_MA_NEGOEX_AND_SPNEGO"]), Capability::Negotiable | Capability::Negotiable2);
 }
+
+/// The contract of `Gssapi::from_functions`: after a call that fails, or has no answer, each
+/// output the library wrote is released exactly once and never read; an output it left empty
+/// is not released (no release call at all). For each call that has outputs, each such status,
+/// with and without the library allocating first, the release calls differ by exactly what the
+/// failing call allocated, and `run` checks that everything allocated was released once.
+#[test]
+fn outputs_written_by_a_failing_call_are_released_once_and_never_read() {
+    // The call, and what it allocates when it works: (OID sets, buffers).
+    let calls = [
+        (Call::IndicateMechs, (1, 0)),
+        (Call::InquireSaslname, (0, 3)),
+        (Call::InquireAttrs, (1, 0)),
+        (Call::DisplayMechAttr, (0, 1)),
+    ];
+    let statuses = [GSS_S_FAILURE, GSS_S_UNAVAILABLE, GSS_S_BAD_MECH, GSS_S_BAD_MECH_ATTR];
+    for (call, (sets, buffers)) in calls {
+        for major in statuses {
+            let releases = |produce| {
+                let mut state = mit_like();
+                state.faults = vec![fault(call, 0, major, produce)];
+                let (result, state) = run(state);
+                let released = (state.count(Call::ReleaseOidSet), state.count(Call::ReleaseBuffer));
+                (result, released)
+            };
+            let (left_empty, (sets_empty, buffers_empty)) = releases(false);
+            let (allocated, (sets_full, buffers_full)) = releases(true);
+            let case = format!("{call:?} returning {major:#x}");
+            assert_eq!((sets_full - sets_empty, buffers_full - buffers_empty), (sets, buffers), "{case}");
+            // Whether the library allocated changes nothing but the releases.
+            assert_eq!(format!("{left_empty:?}"), format!("{allocated:?}"), "{case}");
+            let no_answer = major != GSS_S_FAILURE && call != Call::IndicateMechs;
+            if no_answer {
+                // Never read: the first mechanism's names or the first attribute's name stay empty.
+                let first = &allocated.unwrap()[0];
+                match call {
+                    Call::InquireSaslname => assert_eq!(first.sasl_name, None, "{case}"),
+                    Call::InquireAttrs => assert!(first.attributes.is_empty(), "{case}"),
+                    _ => assert!(first.attributes[0].starts_with("1.3.6.1.5.5.13."), "{case}: {:?}", first.attributes),
+                }
+            } else {
+                assert!(matches!(allocated, Err(Error::Gssapi { major: m, .. }) if m == major), "{case}");
+            }
+        }
+    }
+}

@@ -66,3 +66,39 @@ fn a_non_utf8_library_path_is_the_origin_as_it_was() {
     assert_eq!(provider.packages().unwrap().len(), 4);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The library's `InitSecurityInterfaceW` runs once for the life of the process, however many
+/// times and by whatever path the library is loaded: later loads reuse its table.
+#[test]
+fn init_security_interface_is_called_once_per_library() {
+    let library = test_provider_library();
+    let copies = std::env::temp_dir().join(format!("secpkg-init-once-{}", std::process::id()));
+    std::fs::create_dir_all(&copies).unwrap();
+    // Another path to the same file: the dynamic loader knows it for the same library.
+    let other_path = copies.join(library.file_name().unwrap());
+    let _ = std::fs::remove_file(&other_path);
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&library, &other_path).unwrap();
+    let linked = cfg!(unix);
+    for _ in 0..3 {
+        // SAFETY: the test provider, an SSPI provider.
+        let provider = unsafe { Provider::load(&library) }.unwrap();
+        assert_eq!(provider.packages().unwrap().len(), 4);
+        if linked {
+            // SAFETY: the same library by another path.
+            let provider = unsafe { Provider::load(&other_path) }.unwrap();
+            assert_eq!(provider.origin(), other_path);
+        }
+    }
+    // SAFETY: the test provider exports this counter with this signature; the handle is the
+    // already loaded library's.
+    let calls = unsafe {
+        let loaded = libloading::Library::new(&library).unwrap();
+        let counter = loaded.get::<unsafe extern "C" fn() -> u64>(b"secpkg_test_provider_init_calls\0").unwrap();
+        let calls = counter();
+        std::mem::forget(loaded);
+        calls
+    };
+    assert_eq!(calls, 1, "InitSecurityInterfaceW calls in this process");
+    std::fs::remove_dir_all(&copies).unwrap();
+}

@@ -136,3 +136,23 @@ fn secur32_unlocked_serves_many_threads_holding_many_buffers() {
         }
     });
 }
+
+/// Windows matches package names ignoring case, and so does secpkg on any provider: on WinPR,
+/// which compares exactly, `max_token("negotiate")` finds Negotiate, as `query` and
+/// `query_in_place` find every listed package by its name in other letter cases.
+#[test]
+fn names_match_ignoring_case_as_on_windows() {
+    let Some(provider) = system() else { return };
+    let listed = provider.packages().unwrap().into_vec().unwrap();
+    let negotiate = listed.iter().find(|p| p.name == "Negotiate").expect("the provider lists Negotiate");
+    assert_eq!(secpkg::max_token("negotiate").unwrap(), negotiate.max_token);
+    assert_eq!(secpkg::query("NEGOTIATE").unwrap(), *negotiate);
+    for package in &listed {
+        for asked in [package.name.to_lowercase(), package.name.to_uppercase()] {
+            assert_eq!(provider.query(&asked).unwrap(), *package, "query({asked:?})");
+            let in_place = provider.query_in_place(&asked).unwrap();
+            assert_eq!(in_place.package().name(), package.name.as_str(), "query_in_place({asked:?})");
+        }
+    }
+    eprintln!("{}: {} packages found in lower and upper case", provider.origin().display(), listed.len());
+}

@@ -9,11 +9,11 @@
 
 mod common;
 
+use common::child::{self, Outcome};
 use secpkg::{Packages, Provider};
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::Barrier;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// What the child loads: `system` for `Provider::system()`, else a library path.
 const PROVIDER_VAR: &str = "SECPKG_STRESS_PROVIDER";
@@ -72,84 +72,18 @@ fn stress_child() {
     println!("stress: ok {} {}", expected.join(","), THREADS * ROUNDS * (HELD + 1));
 }
 
-/// How one child run ended.
-#[derive(Debug, PartialEq, Eq)]
-enum Outcome {
-    Ok,
-    /// Killed by a signal (abort on heap corruption, segfault) or hung.
-    Crashed(String),
-    /// Finished with a failure or an unexpected result.
-    Wrong(String),
-}
-
 /// Runs the child once: `provider` for `SECPKG_STRESS_PROVIDER`, `scenario` for the test
 /// provider's. `expected` is the comma-separated list of names it must print.
 fn run_child(provider: &str, scenario: Option<&str>, expected: &str) -> Outcome {
-    let mut command = Command::new(std::env::current_exe().unwrap());
-    command.args(["--ignored", "--exact", "stress_child", "--nocapture", "--test-threads=1"]);
-    command.env(PROVIDER_VAR, provider).env_remove("SECPKG_PROVIDER").env_remove("RUST_BACKTRACE");
-    match scenario {
-        Some(scenario) => command.env(secpkg_test_provider::ENV_VAR, scenario),
-        None => command.env_remove(secpkg_test_provider::ENV_VAR),
-    };
-    let output_dir = tempdir();
-    let stdout = std::fs::File::create(output_dir.join("stdout")).unwrap();
-    let stderr = std::fs::File::create(output_dir.join("stderr")).unwrap();
-    let mut child = command.stdin(Stdio::null()).stdout(stdout).stderr(stderr).spawn().unwrap();
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break Some(status);
-        }
-        if started.elapsed() > CHILD_TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    let read = |name| std::fs::read_to_string(output_dir.join(name)).unwrap_or_default();
-    let (stdout, stderr) = (read("stdout"), read("stderr"));
-    let _ = std::fs::remove_dir_all(&output_dir);
-    let last_line = |text: &str| text.lines().rev().find(|line| !line.trim().is_empty()).unwrap_or("").to_owned();
-    let Some(status) = status else {
-        return Outcome::Crashed(format!("hung for {CHILD_TIMEOUT:?}"));
-    };
-    if let Some(signal) = std::os::unix::process::ExitStatusExt::signal(&status) {
-        return Outcome::Crashed(format!("signal {signal}: {}", last_line(&stderr)));
-    }
-    let wanted = format!("stress: ok {expected} ");
-    if status.success() && stdout.contains(&wanted) {
-        return Outcome::Ok;
-    }
-    // The panic's location and its message, on the next line.
-    let lines: Vec<&str> = stderr.lines().collect();
-    let panic = lines.iter().position(|line| line.contains("panicked")).map(|at| lines[at..].iter().take(2));
-    let why = panic.map(|lines| lines.copied().collect::<Vec<_>>().join(" ")).unwrap_or_else(|| last_line(&stderr));
-    Outcome::Wrong(format!("{status}: {why}"))
-}
-
-fn tempdir() -> std::path::PathBuf {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "secpkg-threads-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    let mut env = vec![(PROVIDER_VAR, provider)];
+    env.extend(scenario.map(|scenario| (secpkg_test_provider::ENV_VAR, scenario)));
+    child::run("stress_child", &env, &format!("stress: ok {expected} "), CHILD_TIMEOUT)
 }
 
 /// Runs the child `runs` times and fails, listing what went wrong, unless every run was right.
 fn stress(label: &str, runs: usize, provider: &str, scenario: Option<&str>, expected: &[String]) {
     let expected = expected.join(",");
-    let failures: Vec<String> = (0..runs)
-        .filter_map(|run| match run_child(provider, scenario, &expected) {
-            Outcome::Ok => None,
-            failure => Some(format!("run {run}: {failure:?}")),
-        })
-        .collect();
+    let failures = child::failures(runs, || run_child(provider, scenario, &expected));
     assert!(
         failures.is_empty(),
         "{label}: {} of {runs} runs of {THREADS} threads × {ROUNDS} rounds × {HELD} held buffers failed:\n{}",

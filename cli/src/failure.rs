@@ -54,6 +54,16 @@ impl From<secpkg::Error> for Failure {
     fn from(error: secpkg::Error) -> Self {
         match error {
             secpkg::Error::NotFound { name } => Failure::NotFound { name },
+            // Still no package of that exact name, so still status 1, with the candidates named.
+            secpkg::Error::Ambiguous { name, candidates } => {
+                let candidates: Vec<String> =
+                    candidates.iter().map(|c| text::quote_elided(c, MESSAGE_NAME_CHARS)).collect();
+                Failure::Ambiguous(format!(
+                    "{}; ignoring case, several packages match: {}",
+                    not_found_message(&name),
+                    candidates.join(", ")
+                ))
+            }
             secpkg::Error::InvalidName { name, reason } => Failure::Error(format!(
                 "invalid package name {}: {reason}",
                 text::quote_elided(&name, MESSAGE_NAME_CHARS)

@@ -33,42 +33,15 @@ pub fn run(args: &Args, context: &Context, out: &mut Output<'_>) -> Result<Exit,
 }
 
 fn sspi(provider: &Provider, name: &str, context: &Context, out: &mut Output<'_>) -> Result<Exit, Failure> {
-    let info = find(provider, name)?;
+    // Matched as Windows matches names: exactly, else the one listed package equal to it
+    // ignoring case (the library does it, whatever the provider's own matching).
+    let info = provider.query(name)?;
     if context.json() {
         json::write(out, &json::Package::from(&info))?;
     } else {
         write_text(&info, &provider.origin().display().to_string(), out)?;
     }
     Ok(Exit::Success)
-}
-
-/// The package `name`, as the provider's `QuerySecurityPackageInfoW` finds it; if it finds
-/// none, the one listed package whose name equals `name` ignoring case, since Windows matches
-/// package names that way and some providers (WinPR) do not.
-fn find(provider: &Provider, name: &str) -> Result<PackageInfo, Failure> {
-    let not_found = match provider.query(name) {
-        Err(secpkg::Error::NotFound { name }) => Failure::NotFound { name },
-        result => return Ok(result?),
-    };
-    // The query's answer stands if the list cannot be read.
-    let Ok(packages) = provider.packages() else {
-        return Err(not_found);
-    };
-    let wanted = name.to_lowercase();
-    let matches: Vec<_> = packages.iter().filter(|p| p.name().to_string_lossy().to_lowercase() == wanted).collect();
-    match matches.as_slice() {
-        [] => Err(not_found),
-        [package] => Ok(package.to_info()?),
-        several => {
-            let names: Vec<String> = several.iter().map(|p| format!("'{}'", p.name())).collect();
-            // Still no package of that exact name, so still status 1, with the candidates named.
-            Err(Failure::Ambiguous(format!(
-                "{}; ignoring case, several packages match: {}",
-                crate::failure::not_found_message(name),
-                names.join(", ")
-            )))
-        }
-    }
 }
 
 fn write_text(info: &PackageInfo, origin: &str, out: &mut Output<'_>) -> Result<(), Failure> {

@@ -171,7 +171,8 @@ impl Gssapi {
 
     /// Loads a GSSAPI library by path or soname. It must export `gss_indicate_mechs`,
     /// `gss_release_oid_set` and `gss_release_buffer`; the RFC 5801 and 5587 functions are used
-    /// when present.
+    /// when present. Outputs are released after failed calls too, as
+    /// [`Gssapi::from_functions`] says.
     ///
     /// # Safety
     /// Loading runs the library's initialisers and calls its functions with the RFC's C
@@ -200,10 +201,27 @@ impl Gssapi {
 
     /// A library from its functions, for tests and embedders that link GSSAPI themselves.
     ///
+    /// # Outputs, after success and after failure
+    ///
+    /// Before each call secpkg sets every output it passes to the empty value: an OID set to
+    /// `GSS_C_NO_OID_SET` (null), a buffer to `{ length: 0, value: null }`. After the call, on
+    /// **success and on failure alike** (a `GSS_ERROR` status, or the `GSS_S_UNAVAILABLE`,
+    /// `GSS_S_BAD_MECH` and `GSS_S_BAD_MECH_ATTR` by which a library has no answer), it
+    /// releases each output that is no longer empty (a non-null set, a buffer with a non-null
+    /// `value`) exactly once, with `release_oid_set` or `release_buffer`, and never looks at it
+    /// otherwise: only after success does it read an output. The release functions' own
+    /// outputs are never released again, whatever they return. This is the discipline of MIT
+    /// and Heimdal (they set outputs to empty first, so a failure leaves them empty or holding
+    /// what was allocated before the failure), and what keeps a library that fails after
+    /// allocating from leaking.
+    ///
     /// # Safety
-    /// Each function must behave as its RFC says (on success its outputs are what the RFC
-    /// describes; what it allocates is freed by `release_oid_set` / `release_buffer`), be
-    /// callable from any thread, and stay callable for the life of the returned value.
+    /// Each function must behave as its RFC says: on success its outputs are what the RFC
+    /// describes; after any call, success or failure, each output holds the empty value secpkg
+    /// put there or something the library allocated that the matching `release_oid_set` /
+    /// `release_buffer` frees (see above: a failing call must not leave anything else in an
+    /// output). The functions must be callable from any thread and stay callable for the life
+    /// of the returned value.
     pub unsafe fn from_functions(functions: Functions, name: impl Into<String>) -> Gssapi {
         Gssapi { functions, name: name.into() }
     }

@@ -132,8 +132,9 @@ impl<T: Allocated> Owned<T> {
         Self { value: T::EMPTY, release }
     }
 
-    /// The out-parameter. Whatever the library writes there is released, on success or failure,
-    /// because a library may fail after allocating.
+    /// The out-parameter, empty until the library writes it. Whatever the library leaves there
+    /// is released, after success or failure, because a library may fail after allocating (the
+    /// contract of `Gssapi::from_functions`).
     pub(crate) fn slot(&mut self) -> *mut T {
         &mut self.value
     }

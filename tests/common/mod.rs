@@ -2,6 +2,8 @@
 //! failing, when CI requires providers) when a real provider is missing.
 #![allow(dead_code)] // Each test binary uses part of it.
 
+pub mod child;
+
 use std::path::PathBuf;
 
 /// Whether CI asked for every provider to be present (`SECPKG_REQUIRE_PROVIDERS=1`).

@@ -325,11 +325,21 @@ fn garbage_pointer<T>() -> *mut T {
     ptr::without_provenance_mut(GARBAGE_ADDRESS)
 }
 
+/// Calls of [`InitSecurityInterfaceW`] in this process.
+static INIT_CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many times [`InitSecurityInterfaceW`] was called in this process (of this copy of the
+/// provider: the library exports it as `secpkg_test_provider_init_calls`).
+pub fn init_calls() -> u64 {
+    INIT_CALLS.load(std::sync::atomic::Ordering::SeqCst)
+}
+
 /// The provider's entry point: a pointer to a static table for the current scenario (valid for
 /// the life of the process; do not write through it), or null with `null_table` or a malformed
 /// [`ENV_VAR`].
 #[allow(non_snake_case)] // the SDK function it stands in for
 pub extern "system" fn InitSecurityInterfaceW() -> *mut SecurityFunctionTableW {
+    INIT_CALLS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let result = catch_unwind(|| {
         let scenario = state().scenario().ok()?;
         if scenario.null_table {

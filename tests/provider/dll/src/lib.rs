@@ -18,6 +18,13 @@ pub extern "system" fn InitSecurityInterfaceW() -> *mut SecurityFunctionTableW {
     provider::InitSecurityInterfaceW()
 }
 
+/// How many times this library's `InitSecurityInterfaceW` was called in this process: how a
+/// test sees that a loader calls it once per library.
+#[unsafe(no_mangle)]
+pub extern "C" fn secpkg_test_provider_init_calls() -> u64 {
+    provider::init_calls()
+}
+
 /// See [`secpkg_test_provider::EnumerateSecurityPackagesW`].
 ///
 /// # Safety
