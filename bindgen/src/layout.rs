@@ -107,8 +107,10 @@ pub fn union_of_integer(
     };
     if !def.fields().any(|f| f.constant().is_none() && f.ty() == integer_type) {
         return Err(Error::new(format!(
-            "the union '{name}' of {} has no member of type {integer_type:?}: it is no integer",
-            metadata.source
+            "in {}, the union '{name}' has no member of type {}{}: it is no such integer",
+            metadata.source,
+            if integer.signed { "i" } else { "u" },
+            integer.bits
         )));
     }
     let (size, align, _) = lay_out(metadata, def, arch)?;

@@ -115,8 +115,8 @@ impl Vocabulary {
                         errors.push(spec.error_at(
                             at,
                             format!(
-                                "typedef '{}': {} has {} a union of {size} bytes aligned to {align} on {}, not the \
-                                 {bytes} bytes of {}: it is no {}",
+                                "typedef '{}': in {}, {} is {size} bytes aligned to {align} on {}, not the {bytes} bytes of {}: \
+                                 it is no {}",
                                 scope.typedef,
                                 metadata.source,
                                 scope.union,
