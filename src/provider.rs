@@ -509,6 +509,26 @@ fn equal_ignoring_case(a: &[u16], b: &[u16]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(&x, &y)| x == y || upcase(x) == upcase(y))
 }
 
+/// A provider's table read as [`Provider`] reads one, its other functions left out: for the
+/// conformance probes, which call InitSecurityInterfaceW and the functions themselves. The error
+/// says what was wrong.
+///
+/// # Safety
+/// As `Functions::read`: `table` is null, misaligned, or valid for the size its `dwVersion`
+/// defines.
+#[cfg(feature = "conformance")]
+pub(crate) unsafe fn read_table(table: *const SecurityFunctionTableW) -> Result<SecurityFunctionTableW, String> {
+    // SAFETY: the caller's promise.
+    let functions = unsafe { Functions::read(table) }?;
+    Ok(SecurityFunctionTableW {
+        dwVersion: functions.version,
+        EnumerateSecurityPackagesW: functions.enumerate,
+        QuerySecurityPackageInfoW: functions.query,
+        FreeContextBuffer: functions.free,
+        ..SecurityFunctionTableW::default()
+    })
+}
+
 /// A query that failed, or that succeeded without a record.
 #[cold]
 fn query_failure(name: PackageName<'_>, status: i32) -> Error {

@@ -87,11 +87,13 @@ fn open_system() -> Result<Opened, String> {
     // SAFETY: secur32's InitSecurityInterfaceW takes no arguments and returns a pointer to its
     // static function table, or null.
     let table = unsafe { secpkg_sys::InitSecurityInterfaceW() };
-    // SAFETY: a non-null table from secur32 is a valid SecurityFunctionTableW for the life of
-    // the process (secur32 stays loaded: this binary imports it).
-    let table = unsafe { table.as_ref() }.ok_or("InitSecurityInterfaceW of secur32.dll returned a null table")?;
+    // SAFETY: a non-null table from secur32 is its SecurityFunctionTableW, of the size its
+    // dwVersion defines, for the life of the process (secur32 stays loaded: this binary imports
+    // it); read as Provider reads one.
+    let table = unsafe { crate::provider::read_table(table) }
+        .map_err(|what| format!("InitSecurityInterfaceW of secur32.dll returned {what}"))?;
     // SAFETY: secur32 keeps the SSPI obligations, and this binary imports it for good.
-    Ok(unsafe { Opened::new(Table::from_raw(table), "secur32.dll".to_owned()) })
+    Ok(unsafe { Opened::new(Table::from_raw(&table), "secur32.dll".to_owned()) })
 }
 
 #[cfg(not(windows))]
@@ -123,11 +125,12 @@ fn init(library: libloading::Library, origin: String) -> Result<Opened, String> 
             .map_err(|error| format!("{origin} exports no InitSecurityInterfaceW: {}", crate::error::chain(&error)))?;
         // SAFETY: as above: no arguments, returns the provider's table or null.
         let table = unsafe { init() };
-        // SAFETY: a non-null table is the provider's SecurityFunctionTableW, valid while the
-        // library stays loaded, which is for good: its handle is leaked below.
-        let table =
-            unsafe { table.as_ref() }.ok_or(format!("InitSecurityInterfaceW of {origin} returned a null table"))?;
-        Table::from_raw(table)
+        // SAFETY: the table is null or the provider's, of the size its dwVersion defines, valid
+        // while the library stays loaded, which is for good: its handle is leaked below. It is
+        // read as Provider reads one (by field, after null, alignment and version checks).
+        let table = unsafe { crate::provider::read_table(table) }
+            .map_err(|what| format!("InitSecurityInterfaceW of {origin} returned {what}"))?;
+        Table::from_raw(&table)
     };
     // Providers keep global and thread-local state: unloading one that any thread may still be
     // running crashes (see Provider).
