@@ -24,8 +24,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 const AFTER_HELP: &str = "\
-Provider: --provider PATH, else (outside Windows) the library named by SECPKG_PROVIDER, else
-FreeRDP's WinPR (libwinpr3.so.3, libwinpr2.so.2). On Windows the default is secur32.dll.
+Provider: --provider PATH, else the library named by SECPKG_PROVIDER (on every target), else
+the system's: secur32.dll on Windows, FreeRDP's WinPR (libwinpr3.so.3, libwinpr2.so.2) elsewhere.
 
 GSSAPI (Unix): --gssapi lists, shows and maps the host's GSSAPI mechanisms instead, from the
 library named by SECPKG_GSSAPI_LIB, else MIT Kerberos's, else Heimdal's. When neither
@@ -54,7 +54,7 @@ struct Global {
     /// Load the SSPI provider library at PATH (overrides SECPKG_PROVIDER)
     #[arg(long, global = true, value_name = "PATH")]
     provider: Option<PathBuf>,
-    /// Print JSON instead of text (the shapes are documented in the README)
+    /// Print JSON instead of text (the shapes are documented in cli/README.md)
     #[arg(long, global = true)]
     json: bool,
     /// Answer for the host's GSSAPI mechanisms instead (list, show and caps; Unix)

@@ -217,7 +217,7 @@ fn the_system_provider_is_checked_without_provider() {
     }
 }
 
-/// What Wine's secur32 fails (Wine 8.0, recorded in the README's Conformance section): it
+/// What Wine's secur32 fails (Wine 8.0, recorded in cli/README.md's Conformance section): it
 /// lists "Microsoft Unified Security Protocol Provider" with a Comment of its own instead of
 /// Schannel's record. Real Windows fails nothing.
 #[cfg(windows)]
