@@ -147,9 +147,18 @@ mod gssapi {
         };
         let mut some_kept_some_dropped = false;
         for flag in secpkg::Capability::ALL {
-            let list = json_of(secpkg(MIT).args(["list", "--gssapi", "--json", "--require", flag.name()]));
-            let packages = list["packages"].as_array().unwrap();
             let having: Vec<&Mechanism> = mechanisms.iter().filter(|m| m.capabilities.contains(*flag)).collect();
+            let output = secpkg(MIT).args(["list", "--gssapi", "--json", "--require", flag.name()]).output().unwrap();
+            // No mechanism left: status 1 and a line saying so, and the empty list all the same.
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            if having.is_empty() {
+                assert_eq!(output.status.code(), Some(1), "--require {flag}: {stderr}");
+                assert!(stderr.starts_with("secpkg: none of the ") && stderr.contains(flag.name()), "{stderr}");
+            } else {
+                assert!(output.status.success() && stderr.is_empty(), "--require {flag}: {stderr}");
+            }
+            let list: Value = serde_json::from_slice(&output.stdout).unwrap();
+            let packages = list["packages"].as_array().unwrap();
             assert_eq!(packages.len(), having.len(), "--require {flag}: {list:#}");
             for (package, mechanism) in packages.iter().zip(&having) {
                 assert_package(package, mechanism);
@@ -192,9 +201,13 @@ mod gssapi {
         let long = stdout_of(secpkg(MIT).args(["list", "--gssapi", "--long"]));
         assert!(long.starts_with("NAME "), "{long}");
         assert!(long.lines().next().unwrap().contains("COMMENT"), "{long}");
-        let krb5 = long.lines().find(|line| line.starts_with("krb5 ")).unwrap();
-        assert!(krb5.contains("  -  Kerberos 5 GSS-API Mechanism  "), "{long}");
-        assert!(krb5.ends_with("  INTEGRITY PRIVACY GSS_COMPATIBLE MUTUAL_AUTH DELEGATION"), "{long}");
+        let mut lines = long.lines().skip_while(|line| !line.starts_with("krb5 "));
+        assert!(lines.next().unwrap().ends_with("  -  Kerberos 5 GSS-API Mechanism"), "{long}");
+        assert_eq!(
+            lines.next().unwrap(),
+            "    0x00031003: INTEGRITY PRIVACY GSS_COMPATIBLE MUTUAL_AUTH DELEGATION",
+            "{long}"
+        );
         // SECPKG_GSSAPI_LIB unset: the default library, MIT's.
         let list = json_of(bare().args(["list", "--json", "--gssapi"]));
         assert_eq!(list["provider"], format!("gssapi:{MIT}"));
@@ -402,7 +415,21 @@ mod gssapi {
 
     #[test]
     fn gssapi_is_refused_where_it_does_not_apply() {
-        let stderr = failure_of(bare().args(["audit", "--gssapi", "--baseline", "/nonexistent.json"]), 2);
+        // audit and conformance do not take it, so their help does not offer it.
+        for subcommand in ["audit", "conformance"] {
+            let help = stdout_of(bare().args([subcommand, "--help"]));
+            assert!(help.contains("--provider") && !help.contains("--gssapi"), "{subcommand} --help: {help}");
+            let stderr = common::failure_of(bare().args([subcommand, "--gssapi"]), 2);
+            assert!(stderr.contains("unexpected argument '--gssapi'"), "{stderr}");
+        }
+        for subcommand in ["list", "show", "caps"] {
+            let help = stdout_of(bare().args([subcommand, "--help"]));
+            assert!(help.contains("--gssapi"), "{subcommand} --help: {help}");
+        }
+        // Before the subcommand, as the help of `secpkg` offers it: the same as after it for
+        // list, and the message for the others.
+        assert_eq!(stdout_of(bare().args(["--gssapi", "caps"])), stdout_of(bare().args(["caps", "--gssapi"])));
+        let stderr = failure_of(bare().args(["--gssapi", "audit", "--baseline", "/nonexistent.json"]), 2);
         assert_eq!(stderr, "secpkg: --gssapi is for list, show and caps; audit works on SSPI providers only\n");
         let stderr = failure_of(bare().args(["--gssapi", "conformance"]), 2);
         assert_eq!(stderr, "secpkg: --gssapi is for list, show and caps; conformance works on SSPI providers only\n");
@@ -469,8 +496,10 @@ mod gssapi {
         Some(output)
     }
 
-    const FALLBACK_NOTE: &str = "secpkg: no SSPI provider found (SECPKG_PROVIDER is not set and WinPR was not found); \
-                                 using the GSSAPI mechanisms of ";
+    /// The note gives the hint `audit`'s error gives: what to install for the SSPI packages.
+    const FALLBACK_NOTE: &str = "secpkg: no SSPI provider found (SECPKG_PROVIDER is not set and WinPR was not found: \
+                                 install FreeRDP's WinPR (Debian: apt install libwinpr2-2), or set SECPKG_PROVIDER \
+                                 to a library that exports InitSecurityInterfaceW); using the GSSAPI mechanisms of ";
 
     #[test]
     fn without_an_sspi_provider_list_and_show_fall_back_to_gssapi() {
