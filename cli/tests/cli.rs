@@ -790,6 +790,7 @@ fn a_provider_that_breaks_is_reported_on_one_line() {
 }
 
 #[test]
+#[cfg_attr(secpkg_no_winpr, ignore = "needs WinPR (Debian: apt install libwinpr2-2)")]
 fn the_system_provider_is_listed() {
     let output = bare().args(["list", "--json"]).output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);

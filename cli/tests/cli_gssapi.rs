@@ -141,6 +141,7 @@ mod gssapi {
     /// `list --gssapi --require` keeps the mechanisms whose mapped capabilities include every
     /// named one, for each flag `caps` prints.
     #[test]
+    #[cfg_attr(secpkg_no_mit_gssapi, ignore = "needs MIT Kerberos's GSSAPI (Debian: apt install libgssapi-krb5-2)")]
     fn list_gssapi_require_keeps_the_mechanisms_with_every_capability() {
         let Some(mechanisms) = mechanisms(MIT, "libgssapi-krb5-2") else {
             return;
@@ -169,6 +170,7 @@ mod gssapi {
     }
 
     #[test]
+    #[cfg_attr(secpkg_no_mit_gssapi, ignore = "needs MIT Kerberos's GSSAPI (Debian: apt install libgssapi-krb5-2)")]
     fn list_gssapi_is_the_list_table_with_no_max_token_or_version() {
         let Some(mechanisms) = mechanisms(MIT, "libgssapi-krb5-2") else {
             return;
@@ -214,6 +216,7 @@ mod gssapi {
     }
 
     #[test]
+    #[cfg_attr(secpkg_no_mit_gssapi, ignore = "needs MIT Kerberos's GSSAPI (Debian: apt install libgssapi-krb5-2)")]
     fn list_and_show_gssapi_json_is_the_package_shape_mit() {
         let Some(mechanisms) = mechanisms(MIT, "libgssapi-krb5-2") else {
             return;
@@ -222,6 +225,7 @@ mod gssapi {
     }
 
     #[test]
+    #[cfg_attr(secpkg_no_mit_gssapi, ignore = "needs MIT Kerberos's GSSAPI (Debian: apt install libgssapi-krb5-2)")]
     fn show_gssapi_krb5_explains_capabilities_and_attributes() {
         let Some(mechanisms) = mechanisms(MIT, "libgssapi-krb5-2") else {
             return;
@@ -282,6 +286,7 @@ mod gssapi {
     }
 
     #[test]
+    #[cfg_attr(secpkg_no_mit_gssapi, ignore = "needs MIT Kerberos's GSSAPI (Debian: apt install libgssapi-krb5-2)")]
     fn show_gssapi_of_a_missing_name_exits_1() {
         if mechanisms(MIT, "libgssapi-krb5-2").is_none() {
             return;
@@ -295,6 +300,7 @@ mod gssapi {
     // ---- Heimdal, NTLM ----
 
     #[test]
+    #[cfg_attr(secpkg_no_heimdal_gssapi, ignore = "needs Heimdal's GSSAPI (Debian: apt install libgssapi3-heimdal)")]
     fn heimdal_is_chosen_by_secpkg_gssapi_lib() {
         let Some(mechanisms) = mechanisms(HEIMDAL, "libgssapi3-heimdal") else {
             return;
@@ -322,6 +328,10 @@ mod gssapi {
     }
 
     #[test]
+    #[cfg_attr(
+        any(secpkg_no_mit_gssapi, secpkg_no_ntlmssp),
+        ignore = "needs MIT Kerberos's GSSAPI and gss-ntlmssp (Debian: apt install libgssapi-krb5-2 gss-ntlmssp)"
+    )]
     fn the_ntlm_row_with_gss_ntlmssp() {
         let Some(mechanisms) = mechanisms(MIT, "libgssapi-krb5-2") else {
             return;
@@ -346,6 +356,7 @@ mod gssapi {
     /// MIT without gss-ntlmssp: an empty mechanism configuration (MIT's GSS_MECH_CONFIG) hides
     /// the plugin, as on a machine where it is not installed; krb5, iakerb and spnego remain.
     #[test]
+    #[cfg_attr(secpkg_no_mit_gssapi, ignore = "needs MIT Kerberos's GSSAPI (Debian: apt install libgssapi-krb5-2)")]
     fn mit_without_gss_ntlmssp_has_no_ntlm_row() {
         if mechanisms(MIT, "libgssapi-krb5-2").is_none() {
             return;
@@ -502,6 +513,7 @@ mod gssapi {
                                  to a library that exports InitSecurityInterfaceW); using the GSSAPI mechanisms of ";
 
     #[test]
+    #[cfg_attr(secpkg_no_mit_gssapi, ignore = "needs MIT Kerberos's GSSAPI (Debian: apt install libgssapi-krb5-2)")]
     fn without_an_sspi_provider_list_and_show_fall_back_to_gssapi() {
         let Some(mechanisms) = mechanisms(MIT, "libgssapi-krb5-2") else {
             return;
