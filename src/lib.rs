@@ -77,6 +77,11 @@ pub fn max_token<'n>(name: impl Into<PackageName<'n>>) -> Result<u32, Error> {
     Ok(query(name)?.max_token)
 }
 
+/// The README's example, compiled by `cargo test --doc` as a user would paste it.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctest;
+
 /// What `package_name!` expands to; not part of the API.
 #[doc(hidden)]
 pub mod __private {

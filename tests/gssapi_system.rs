@@ -123,6 +123,7 @@ fn assert_agrees(gssapi: &Gssapi, soname: &str) -> Vec<Mechanism> {
 }
 
 #[test]
+#[cfg_attr(secpkg_no_mit_gssapi, ignore = "needs MIT Kerberos's GSSAPI (Debian: apt install libgssapi-krb5-2)")]
 fn mit_offers_krb5_iakerb_and_spnego() {
     let Some(mit) = load(MIT, "libgssapi-krb5-2") else {
         return;
@@ -155,6 +156,10 @@ fn ntlmssp_configured() -> bool {
 }
 
 #[test]
+#[cfg_attr(
+    any(secpkg_no_mit_gssapi, secpkg_no_ntlmssp),
+    ignore = "needs MIT Kerberos's GSSAPI and gss-ntlmssp (Debian: apt install libgssapi-krb5-2 gss-ntlmssp)"
+)]
 fn mit_offers_ntlm_when_gss_ntlmssp_is_installed() {
     let Some(mit) = load(MIT, "libgssapi-krb5-2") else {
         return;
@@ -172,6 +177,7 @@ fn mit_offers_ntlm_when_gss_ntlmssp_is_installed() {
 }
 
 #[test]
+#[cfg_attr(secpkg_no_heimdal_gssapi, ignore = "needs Heimdal's GSSAPI (Debian: apt install libgssapi3-heimdal)")]
 fn heimdal_offers_mechanisms_too() {
     let Some(heimdal) = load(HEIMDAL, "libgssapi3-heimdal") else {
         return;
@@ -184,6 +190,10 @@ fn heimdal_offers_mechanisms_too() {
 }
 
 #[test]
+#[cfg_attr(
+    all(secpkg_no_mit_gssapi, secpkg_no_heimdal_gssapi),
+    ignore = "needs a GSSAPI library (Debian: apt install libgssapi-krb5-2 or libgssapi3-heimdal)"
+)]
 fn the_system_library_is_the_first_that_loads() {
     // SAFETY: the system's GSSAPI libraries, or a library without the GSSAPI symbols, which is
     // refused before any call.

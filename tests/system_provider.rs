@@ -20,6 +20,7 @@ fn system() -> Option<Provider> {
 }
 
 #[test]
+#[cfg_attr(secpkg_no_winpr, ignore = "needs WinPR (Debian: apt install libwinpr2-2)")]
 fn every_listed_package_is_found_again_by_query() {
     let Some(provider) = system() else { return };
     let packages = provider.packages().unwrap().into_vec().unwrap();
@@ -35,6 +36,7 @@ fn every_listed_package_is_found_again_by_query() {
 /// well-known package the provider lists, the prepared query, the borrowed one and the query by
 /// `&str` give the listed record.
 #[test]
+#[cfg_attr(secpkg_no_winpr, ignore = "needs WinPR (Debian: apt install libwinpr2-2)")]
 fn prepared_names_find_what_text_names_find() {
     let Some(provider) = system() else { return };
     let listed = provider.packages().unwrap().into_vec().unwrap();
@@ -52,6 +54,7 @@ fn prepared_names_find_what_text_names_find() {
 }
 
 #[test]
+#[cfg_attr(secpkg_no_winpr, ignore = "needs WinPR (Debian: apt install libwinpr2-2)")]
 fn a_bogus_name_is_not_found() {
     let Some(provider) = system() else { return };
     let error = provider.query("secpkg-no-such-package").unwrap_err();
@@ -59,6 +62,7 @@ fn a_bogus_name_is_not_found() {
 }
 
 #[test]
+#[cfg_attr(secpkg_no_winpr, ignore = "needs WinPR (Debian: apt install libwinpr2-2)")]
 fn the_table_version_is_a_known_one() {
     let Some(provider) = system() else { return };
     let version = provider.interface_version();
@@ -67,6 +71,7 @@ fn the_table_version_is_a_known_one() {
 }
 
 #[test]
+#[cfg_attr(secpkg_no_winpr, ignore = "needs WinPR (Debian: apt install libwinpr2-2)")]
 fn the_convenience_functions_agree_with_the_provider() {
     let Some(provider) = system() else { return };
     let listed = provider.packages().unwrap().into_vec().unwrap();

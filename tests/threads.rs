@@ -101,6 +101,7 @@ fn the_racy_test_provider_is_safe_from_many_threads_holding_many_buffers() {
 }
 
 #[test]
+#[cfg_attr(secpkg_no_winpr, ignore = "needs WinPR (Debian: apt install libwinpr2-2)")]
 fn winpr_is_safe_from_many_threads_holding_many_buffers() {
     let winpr = Provider::system();
     let provider = match winpr {

@@ -5,17 +5,19 @@
 //! occurrence by occurrence. The order of the list does not matter, nor does the provider's
 //! origin (a baseline from another machine or path compares as well).
 
-use crate::json::{self, PackageList};
+use crate::json;
 use crate::{Context, Exit, Failure, Output, text};
 use secpkg::{Capabilities, PackageId};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::HashMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The baseline: the output of `secpkg list --json`
+    /// The baseline: the output of `secpkg list --json` (or of `show --json`, one package); `-`
+    /// reads it from standard input
     #[arg(long, value_name = "FILE")]
     baseline: PathBuf,
 }
@@ -47,27 +49,53 @@ struct FieldChange {
     new: Value,
 }
 
+/// `list --json` output as a baseline: only its packages are read, not its `provider`, so a
+/// baseline from another machine or path compares as well.
+#[derive(Deserialize)]
+struct Baseline {
+    packages: Vec<json::Package>,
+}
+
 pub fn run(args: &Args, context: &Context, out: &mut Output<'_>) -> Result<Exit, Failure> {
-    let baseline = read_baseline(&args.baseline)?;
+    let from_stdin = args.baseline.as_os_str() == "-";
+    let shown = if from_stdin { "from standard input".to_owned() } else { args.baseline.display().to_string() };
+    let baseline = read_baseline(&args.baseline, from_stdin, &shown)?;
     let provider = context.provider()?;
     let current: Vec<json::Package> = provider.packages()?.into_vec()?.iter().map(json::Package::from).collect();
-    let report = compare(&baseline.packages, &current);
+    let report = compare(&baseline, &current);
 
     if context.json() {
         json::write(out, &report)?;
     } else {
-        write_text(&report, &args.baseline, current.len(), out)?;
+        write_text(&report, &shown, current.len(), out)?;
     }
     Ok(if report.equal { Exit::Success } else { Exit::Differences })
 }
 
-/// The baseline, parsed and checked; every problem is one line naming the file.
-fn read_baseline(path: &Path) -> Result<PackageList, Failure> {
-    let shown = path.display();
-    let bytes = std::fs::read(path).map_err(|e| Failure::usage(format!("cannot read the baseline {shown}: {e}")))?;
-    let list: PackageList = serde_json::from_slice(&bytes)
-        .map_err(|e| Failure::usage(format!("the baseline {shown} is not the output of `secpkg list --json`: {e}")))?;
-    for (index, package) in list.packages.iter().enumerate() {
+/// The baseline's packages, parsed and checked; every problem is one line naming the file
+/// (`shown`). `list --json` output gives its packages, `show --json` output its one package.
+fn read_baseline(path: &Path, from_stdin: bool, shown: &str) -> Result<Vec<json::Package>, Failure> {
+    let mut bytes = Vec::new();
+    let read = if from_stdin {
+        std::io::stdin().lock().read_to_end(&mut bytes).map(drop)
+    } else {
+        std::fs::read(path).map(|b| bytes = b)
+    };
+    read.map_err(|e| Failure::usage(format!("cannot read the baseline {shown}: {e}")))?;
+    let not_a_baseline = |e: serde_json::Error| {
+        Failure::usage(format!("the baseline {shown} is not the output of `secpkg list --json`: {e}"))
+    };
+    // Which of the two documents it is, by its members; then parsed again as that one, so that
+    // serde's error gives the line and column in the file.
+    let document: Value = serde_json::from_slice(&bytes).map_err(not_a_baseline)?;
+    let packages = if document.get("packages").is_some() || document.get("name").is_none() {
+        serde_json::from_slice::<Baseline>(&bytes).map_err(not_a_baseline)?.packages
+    } else {
+        vec![serde_json::from_slice::<json::Package>(&bytes).map_err(|e| {
+            Failure::usage(format!("the baseline {shown} is not the output of `secpkg show --json`: {e}"))
+        })?]
+    };
+    for (index, package) in packages.iter().enumerate() {
         package.check().map_err(|problem| {
             Failure::usage(format!(
                 "the baseline {shown} is inconsistent: package {index} ({}): {problem}",
@@ -75,7 +103,7 @@ fn read_baseline(path: &Path) -> Result<PackageList, Failure> {
             ))
         })?;
     }
-    Ok(list)
+    Ok(packages)
 }
 
 /// Each package keyed by its name and which occurrence of that name it is.
@@ -135,7 +163,7 @@ fn changes(old: &json::Package, new: &json::Package) -> Vec<FieldChange> {
     fields
 }
 
-fn write_text(report: &Report, baseline: &Path, now: usize, out: &mut Output<'_>) -> Result<(), Failure> {
+fn write_text(report: &Report, shown: &str, now: usize, out: &mut Output<'_>) -> Result<(), Failure> {
     for package in &report.removed {
         writeln!(out, "removed  {}", text::clean(&package.name))?;
     }
@@ -147,7 +175,6 @@ fn write_text(report: &Report, baseline: &Path, now: usize, out: &mut Output<'_>
             writeln!(out, "changed  {}: {} {}", text::clean(&changed.name), field.field, describe(field))?;
         }
     }
-    let shown = baseline.display();
     if report.equal {
         let s = if now == 1 { "" } else { "s" };
         writeln!(out, "no differences from the baseline {shown} ({now} package{s})")?;

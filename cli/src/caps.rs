@@ -6,9 +6,20 @@ use crate::{Context, Exit, Failure, Output, json, text};
 use secpkg::Capability;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Which GSSAPI mechanism attribute gives which capability, and why (Unix)
+    #[arg(long)]
+    pub gssapi: bool,
+}
 
 pub fn run(_args: &Args, context: &Context, out: &mut Output<'_>) -> Result<Exit, Failure> {
+    // The flags are secpkg's own: no provider is asked, so a named one would be silently unused.
+    if let Some(path) = &context.provider {
+        return Err(Failure::usage(format!(
+            "caps needs no provider and loads none, so --provider {} would do nothing",
+            path.display()
+        )));
+    }
     #[cfg(all(unix, feature = "gssapi"))]
     if context.gssapi() {
         return crate::gssapi::caps(context.json(), out);

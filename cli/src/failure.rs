@@ -7,7 +7,8 @@ use std::process::ExitCode;
 /// The longest name, in characters, that an error message repeats whole.
 const MESSAGE_NAME_CHARS: usize = 200;
 
-/// A failure: exit status 1 for a missing package, 2 for everything else.
+/// A failure: exit status 1 for a missing package (or none left by a filter), 2 for everything
+/// else.
 #[derive(Debug)]
 pub enum Failure {
     /// No package has this name: status 1.
@@ -18,6 +19,8 @@ pub enum Failure {
     /// No package has the name, but several have it in another letter case: status 1 and this
     /// message.
     Ambiguous(String),
+    /// A filter (`list --require`) left no package: status 1 and this message.
+    NoMatch(String),
     /// A usage, provider or input error: status 2 and this message.
     Error(String),
     /// Writing the results failed: quietly status 0 when the reader went away (a closed pipe,
@@ -35,7 +38,7 @@ impl Failure {
     pub fn report(self) -> ExitCode {
         let (status, message) = match self {
             Failure::NotFound { name } => (1, not_found_message(&name)),
-            Failure::Ambiguous(message) => (1, message),
+            Failure::Ambiguous(message) | Failure::NoMatch(message) => (1, message),
             Failure::Error(message) => (2, message),
             Failure::Output(error) if error.kind() == io::ErrorKind::BrokenPipe => return ExitCode::SUCCESS,
             Failure::Output(error) => (2, format!("cannot write the output: {error}")),

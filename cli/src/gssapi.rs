@@ -19,13 +19,18 @@ pub fn open() -> Result<Gssapi, Failure> {
     Ok(unsafe { Gssapi::from_env() }?)
 }
 
+/// What to do for the SSPI packages when there is no provider; `audit`, which has no fallback,
+/// says the same in its error (the library's `Error::NoProvider`).
+const WINPR_HINT: &str = "install FreeRDP's WinPR (Debian: apt install libwinpr2-2), \
+                          or set SECPKG_PROVIDER to a library that exports InitSecurityInterfaceW";
+
 /// The GSSAPI library `list` and `show` fall back on when no SSPI provider was asked for and none
 /// was found (`no_provider`), saying so in one line on stderr; status 2 when there is none either.
 pub fn fallback(no_provider: secpkg::Error) -> Result<Gssapi, Failure> {
     match open() {
         Ok(gssapi) => {
             let note = format!(
-                "no SSPI provider found (SECPKG_PROVIDER is not set and WinPR was not found); \
+                "no SSPI provider found (SECPKG_PROVIDER is not set and WinPR was not found: {WINPR_HINT}); \
                  using the GSSAPI mechanisms of {} instead (--gssapi asks for them)",
                 gssapi.library_name()
             );
@@ -72,22 +77,22 @@ fn id(mechanism: &Mechanism) -> String {
     mechanism.package_id.map_or_else(|| "-".to_owned(), text::package_id)
 }
 
-/// `secpkg list --gssapi`: the mechanisms as the rows of `secpkg list`.
-/// Only the mechanisms whose capabilities include `required`.
-pub fn list(
-    gssapi: &Gssapi,
-    long: bool,
-    required: Capabilities,
-    as_json: bool,
-    out: &mut Output<'_>,
-) -> Result<Exit, Failure> {
+/// `secpkg list --gssapi`: the mechanisms as the rows of `secpkg list`, only those whose
+/// capabilities include every one `--require` names.
+pub fn list(gssapi: &Gssapi, args: &crate::list::Args, as_json: bool, out: &mut Output<'_>) -> Result<Exit, Failure> {
     let mut mechanisms = gssapi.mechanisms()?;
+    let listed = mechanisms.len();
+    let required: Capabilities = args.required();
     mechanisms.retain(|mechanism| mechanism.capabilities.contains(required));
+    let nothing_matched = mechanisms.is_empty() && args.filtered();
     if as_json {
         let list =
             json::GssapiPackageList { provider: origin(gssapi), packages: mechanisms.iter().map(package).collect() };
         json::write(out, &list)?;
-        return Ok(Exit::Success);
+        return if nothing_matched { Err(crate::list::nothing_matched(args, listed)) } else { Ok(Exit::Success) };
+    }
+    if nothing_matched {
+        return Err(crate::list::nothing_matched(args, listed));
     }
     let rows = mechanisms
         .iter()
@@ -101,7 +106,7 @@ pub fn list(
             names: text::capability_names(mechanism.capabilities),
         })
         .collect();
-    crate::list::write_rows(rows, long, out)?;
+    crate::list::write_rows(rows, args.long(), out)?;
     Ok(Exit::Success)
 }
 

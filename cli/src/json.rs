@@ -76,11 +76,31 @@ impl Package {
         }
         let expected = capability_names(set);
         if self.capabilities != expected {
-            return Err(format!(
-                "\"capabilities\" {:?} does not match \"capability_bits\" {}, which means {expected:?}",
-                self.capabilities,
-                crate::text::hex(self.capability_bits),
-            ));
+            // Name the flags that differ, not both whole lists.
+            let bits = crate::text::hex(self.capability_bits);
+            let quoted =
+                |names: Vec<&String>| names.iter().map(|name| format!("{name:?}")).collect::<Vec<_>>().join(", ");
+            let extra: Vec<&String> = self.capabilities.iter().filter(|name| !expected.contains(name)).collect();
+            let missing: Vec<&String> = expected.iter().filter(|name| !self.capabilities.contains(name)).collect();
+            let mut problems = Vec::new();
+            if !extra.is_empty() {
+                problems.push(format!(
+                    "\"capabilities\" lists {}, which \"capability_bits\" {bits} does not set",
+                    quoted(extra)
+                ));
+            }
+            if !missing.is_empty() {
+                problems.push(format!(
+                    "\"capability_bits\" {bits} sets {}, which \"capabilities\" does not list",
+                    quoted(missing)
+                ));
+            }
+            if problems.is_empty() {
+                problems.push(format!(
+                    "\"capabilities\" names the flags of \"capability_bits\" {bits}, but not once each in ascending bit order ({expected:?})"
+                ));
+            }
+            return Err(problems.join("; "));
         }
         if self.unknown_capability_bits != set.unknown_bits() {
             return Err(format!(
@@ -214,10 +234,13 @@ mod tests {
 
     #[test]
     fn inconsistent_capabilities_are_named() {
+        // The flag that differs is named, not both lists.
         let err = package(&["INTEGRITY"], 3, 0).check().unwrap_err();
-        assert!(err.contains("does not match \"capability_bits\" 0x00000003"), "{err}");
+        assert_eq!(err, "\"capability_bits\" 0x00000003 sets \"PRIVACY\", which \"capabilities\" does not list");
+        let err = package(&["INTEGRITY", "PRIVACY", "STREAM"], 3, 0).check().unwrap_err();
+        assert_eq!(err, "\"capabilities\" lists \"STREAM\", which \"capability_bits\" 0x00000003 does not set");
         let err = package(&["PRIVACY", "INTEGRITY"], 3, 0).check().unwrap_err();
-        assert!(err.contains("[\"INTEGRITY\", \"PRIVACY\"]"), "{err}");
+        assert!(err.contains("not once each in ascending bit order ([\"INTEGRITY\", \"PRIVACY\"])"), "{err}");
         let err = package(&["BOGUS"], 0, 0).check().unwrap_err();
         assert!(err.contains("\"BOGUS\", which is no capability flag"), "{err}");
         let err = package(&[], 0x0400_0000, 0).check().unwrap_err();

@@ -24,16 +24,17 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 const AFTER_HELP: &str = "\
-Provider: --provider PATH, else (outside Windows) the library named by SECPKG_PROVIDER, else
-FreeRDP's WinPR (libwinpr3.so.3, libwinpr2.so.2). On Windows the default is secur32.dll.
+Provider: --provider PATH, else the library named by SECPKG_PROVIDER (on every target), else
+the system's: secur32.dll on Windows, FreeRDP's WinPR (libwinpr3.so.3, libwinpr2.so.2) elsewhere.
 
 GSSAPI (Unix): --gssapi lists, shows and maps the host's GSSAPI mechanisms instead, from the
 library named by SECPKG_GSSAPI_LIB, else MIT Kerberos's, else Heimdal's. When neither
 --provider nor SECPKG_PROVIDER is given and WinPR is missing, list and show fall back to them,
 saying so on stderr.
 
-Exit status: 0 success; 1 the named package does not exist; 2 usage, provider or I/O error;
-3 audit found differences; 4 conformance found failing checks.";
+Exit status: 0 success; 1 the named package does not exist, or no package has every capability
+list --require names; 2 usage, provider or I/O error; 3 audit found differences; 4 conformance
+found failing checks.";
 
 /// Lists the security packages of an SSPI provider and what each can do
 ///
@@ -44,6 +45,11 @@ Exit status: 0 success; 1 the named package does not exist; 2 usage, provider or
 struct Cli {
     #[command(flatten)]
     global: Global,
+    /// Answer for the host's GSSAPI mechanisms instead (list, show and caps; Unix)
+    // Not a global option: audit and conformance have no GSSAPI form, so their help must not
+    // offer it. list, show and caps take it after the subcommand as well (their Args).
+    #[arg(long)]
+    gssapi: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -54,12 +60,9 @@ struct Global {
     /// Load the SSPI provider library at PATH (overrides SECPKG_PROVIDER)
     #[arg(long, global = true, value_name = "PATH")]
     provider: Option<PathBuf>,
-    /// Print JSON instead of text (the shapes are documented in the README)
+    /// Print JSON instead of text (the shapes are documented in cli/README.md)
     #[arg(long, global = true)]
     json: bool,
-    /// Answer for the host's GSSAPI mechanisms instead (list, show and caps; Unix)
-    #[arg(long, global = true)]
-    gssapi: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -220,7 +223,14 @@ fn main() -> ExitCode {
             return ExitCode::from(if error.use_stderr() { 2 } else { 0 });
         }
     };
-    let context = Context { provider: cli.global.provider, json: cli.global.json, gssapi: cli.global.gssapi };
+    let gssapi = cli.gssapi
+        || match &cli.command {
+            Command::List(args) => args.gssapi,
+            Command::Show(args) => args.gssapi,
+            Command::Caps(args) => args.gssapi,
+            Command::Audit(_) | Command::Conformance(_) | Command::ConformanceProbe(_) => false,
+        };
+    let context = Context { provider: cli.global.provider, json: cli.global.json, gssapi };
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let result = run(&cli.command, &context, &mut out).and_then(|exit| {

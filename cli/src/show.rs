@@ -12,6 +12,9 @@ pub struct Args {
     /// --gssapi, the mechanism's name or SASL name in any letter case, or its OID
     #[arg(value_name = "NAME")]
     name: OsString,
+    /// Find NAME among the host's GSSAPI mechanisms instead (Unix)
+    #[arg(long)]
+    pub gssapi: bool,
 }
 
 pub fn run(args: &Args, context: &Context, out: &mut Output<'_>) -> Result<Exit, Failure> {

@@ -17,6 +17,8 @@ pub struct Table {
     aligns: Vec<Align>,
     header: Vec<String>,
     rows: Vec<Vec<String>>,
+    /// For each row, the lines written under it as they are (already cleaned and indented).
+    notes: Vec<Vec<String>>,
 }
 
 impl Table {
@@ -26,30 +28,39 @@ impl Table {
             aligns: columns.iter().map(|&(_, align)| align).collect(),
             header: columns.iter().map(|&(name, _)| name.to_owned()).collect(),
             rows: Vec::new(),
+            notes: Vec::new(),
         }
     }
 
     /// A table without a header row.
     pub fn headless(aligns: &[Align]) -> Self {
-        Table { aligns: aligns.to_vec(), header: Vec::new(), rows: Vec::new() }
+        Table { aligns: aligns.to_vec(), header: Vec::new(), rows: Vec::new(), notes: Vec::new() }
     }
 
     /// Adds a row; it must have one cell per column.
     pub fn row(&mut self, cells: Vec<String>) {
+        self.row_with_notes(cells, Vec::new());
+    }
+
+    /// Adds a row followed by lines of its own, which take no part in the column widths.
+    pub fn row_with_notes(&mut self, cells: Vec<String>, notes: Vec<String>) {
         debug_assert_eq!(cells.len(), self.aligns.len());
         self.rows.push(cells.into_iter().map(|cell| clean(&cell).into_owned()).collect());
+        self.notes.push(notes.iter().map(|note| clean(note).into_owned()).collect());
     }
 
     /// Writes the table, each row indented by `indent` spaces.
     pub fn write(&self, out: &mut dyn Write, indent: usize) -> io::Result<()> {
-        let lines = (!self.header.is_empty()).then_some(&self.header).into_iter().chain(&self.rows);
+        let no_notes = Vec::new();
+        let header = (!self.header.is_empty()).then_some((&self.header, &no_notes));
+        let lines = header.into_iter().chain(self.rows.iter().zip(&self.notes));
         let mut widths = vec![0; self.aligns.len()];
-        for line in lines.clone() {
+        for (line, _) in lines.clone() {
             for (width, cell) in widths.iter_mut().zip(line) {
                 *width = (*width).max(cell.width());
             }
         }
-        for line in lines {
+        for (line, notes) in lines {
             let mut text = " ".repeat(indent);
             let last = line.iter().rposition(|cell| !cell.is_empty()).unwrap_or(0);
             for (i, ((cell, &width), &align)) in line.iter().zip(&widths).zip(&self.aligns).enumerate().take(last + 1) {
@@ -70,6 +81,9 @@ impl Table {
                 }
             }
             writeln!(out, "{text}")?;
+            for note in notes {
+                writeln!(out, "{}{note}", " ".repeat(indent))?;
+            }
         }
         Ok(())
     }

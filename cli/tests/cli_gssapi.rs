@@ -141,15 +141,25 @@ mod gssapi {
     /// `list --gssapi --require` keeps the mechanisms whose mapped capabilities include every
     /// named one, for each flag `caps` prints.
     #[test]
+    #[cfg_attr(secpkg_no_mit_gssapi, ignore = "needs MIT Kerberos's GSSAPI (Debian: apt install libgssapi-krb5-2)")]
     fn list_gssapi_require_keeps_the_mechanisms_with_every_capability() {
         let Some(mechanisms) = mechanisms(MIT, "libgssapi-krb5-2") else {
             return;
         };
         let mut some_kept_some_dropped = false;
         for flag in secpkg::Capability::ALL {
-            let list = json_of(secpkg(MIT).args(["list", "--gssapi", "--json", "--require", flag.name()]));
-            let packages = list["packages"].as_array().unwrap();
             let having: Vec<&Mechanism> = mechanisms.iter().filter(|m| m.capabilities.contains(flag.set())).collect();
+            let output = secpkg(MIT).args(["list", "--gssapi", "--json", "--require", flag.name()]).output().unwrap();
+            // No mechanism left: status 1 and a line saying so, and the empty list all the same.
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            if having.is_empty() {
+                assert_eq!(output.status.code(), Some(1), "--require {flag}: {stderr}");
+                assert!(stderr.starts_with("secpkg: none of the ") && stderr.contains(flag.name()), "{stderr}");
+            } else {
+                assert!(output.status.success() && stderr.is_empty(), "--require {flag}: {stderr}");
+            }
+            let list: Value = serde_json::from_slice(&output.stdout).unwrap();
+            let packages = list["packages"].as_array().unwrap();
             assert_eq!(packages.len(), having.len(), "--require {flag}: {list:#}");
             for (package, mechanism) in packages.iter().zip(&having) {
                 assert_package(package, mechanism);
@@ -160,6 +170,7 @@ mod gssapi {
     }
 
     #[test]
+    #[cfg_attr(secpkg_no_mit_gssapi, ignore = "needs MIT Kerberos's GSSAPI (Debian: apt install libgssapi-krb5-2)")]
     fn list_gssapi_is_the_list_table_with_no_max_token_or_version() {
         let Some(mechanisms) = mechanisms(MIT, "libgssapi-krb5-2") else {
             return;
@@ -192,15 +203,20 @@ mod gssapi {
         let long = stdout_of(secpkg(MIT).args(["list", "--gssapi", "--long"]));
         assert!(long.starts_with("NAME "), "{long}");
         assert!(long.lines().next().unwrap().contains("COMMENT"), "{long}");
-        let krb5 = long.lines().find(|line| line.starts_with("krb5 ")).unwrap();
-        assert!(krb5.contains("  -  Kerberos 5 GSS-API Mechanism  "), "{long}");
-        assert!(krb5.ends_with("  INTEGRITY PRIVACY GSS_COMPATIBLE MUTUAL_AUTH DELEGATION"), "{long}");
+        let mut lines = long.lines().skip_while(|line| !line.starts_with("krb5 "));
+        assert!(lines.next().unwrap().ends_with("  -  Kerberos 5 GSS-API Mechanism"), "{long}");
+        assert_eq!(
+            lines.next().unwrap(),
+            "    0x00031003: INTEGRITY PRIVACY GSS_COMPATIBLE MUTUAL_AUTH DELEGATION",
+            "{long}"
+        );
         // SECPKG_GSSAPI_LIB unset: the default library, MIT's.
         let list = json_of(bare().args(["list", "--json", "--gssapi"]));
         assert_eq!(list["provider"], format!("gssapi:{MIT}"));
     }
 
     #[test]
+    #[cfg_attr(secpkg_no_mit_gssapi, ignore = "needs MIT Kerberos's GSSAPI (Debian: apt install libgssapi-krb5-2)")]
     fn list_and_show_gssapi_json_is_the_package_shape_mit() {
         let Some(mechanisms) = mechanisms(MIT, "libgssapi-krb5-2") else {
             return;
@@ -209,6 +225,7 @@ mod gssapi {
     }
 
     #[test]
+    #[cfg_attr(secpkg_no_mit_gssapi, ignore = "needs MIT Kerberos's GSSAPI (Debian: apt install libgssapi-krb5-2)")]
     fn show_gssapi_krb5_explains_capabilities_and_attributes() {
         let Some(mechanisms) = mechanisms(MIT, "libgssapi-krb5-2") else {
             return;
@@ -269,6 +286,7 @@ mod gssapi {
     }
 
     #[test]
+    #[cfg_attr(secpkg_no_mit_gssapi, ignore = "needs MIT Kerberos's GSSAPI (Debian: apt install libgssapi-krb5-2)")]
     fn show_gssapi_of_a_missing_name_exits_1() {
         if mechanisms(MIT, "libgssapi-krb5-2").is_none() {
             return;
@@ -282,6 +300,7 @@ mod gssapi {
     // ---- Heimdal, NTLM ----
 
     #[test]
+    #[cfg_attr(secpkg_no_heimdal_gssapi, ignore = "needs Heimdal's GSSAPI (Debian: apt install libgssapi3-heimdal)")]
     fn heimdal_is_chosen_by_secpkg_gssapi_lib() {
         let Some(mechanisms) = mechanisms(HEIMDAL, "libgssapi3-heimdal") else {
             return;
@@ -309,6 +328,10 @@ mod gssapi {
     }
 
     #[test]
+    #[cfg_attr(
+        any(secpkg_no_mit_gssapi, secpkg_no_ntlmssp),
+        ignore = "needs MIT Kerberos's GSSAPI and gss-ntlmssp (Debian: apt install libgssapi-krb5-2 gss-ntlmssp)"
+    )]
     fn the_ntlm_row_with_gss_ntlmssp() {
         let Some(mechanisms) = mechanisms(MIT, "libgssapi-krb5-2") else {
             return;
@@ -333,6 +356,7 @@ mod gssapi {
     /// MIT without gss-ntlmssp: an empty mechanism configuration (MIT's GSS_MECH_CONFIG) hides
     /// the plugin, as on a machine where it is not installed; krb5, iakerb and spnego remain.
     #[test]
+    #[cfg_attr(secpkg_no_mit_gssapi, ignore = "needs MIT Kerberos's GSSAPI (Debian: apt install libgssapi-krb5-2)")]
     fn mit_without_gss_ntlmssp_has_no_ntlm_row() {
         if mechanisms(MIT, "libgssapi-krb5-2").is_none() {
             return;
@@ -402,7 +426,21 @@ mod gssapi {
 
     #[test]
     fn gssapi_is_refused_where_it_does_not_apply() {
-        let stderr = failure_of(bare().args(["audit", "--gssapi", "--baseline", "/nonexistent.json"]), 2);
+        // audit and conformance do not take it, so their help does not offer it.
+        for subcommand in ["audit", "conformance"] {
+            let help = stdout_of(bare().args([subcommand, "--help"]));
+            assert!(help.contains("--provider") && !help.contains("--gssapi"), "{subcommand} --help: {help}");
+            let stderr = common::failure_of(bare().args([subcommand, "--gssapi"]), 2);
+            assert!(stderr.contains("unexpected argument '--gssapi'"), "{stderr}");
+        }
+        for subcommand in ["list", "show", "caps"] {
+            let help = stdout_of(bare().args([subcommand, "--help"]));
+            assert!(help.contains("--gssapi"), "{subcommand} --help: {help}");
+        }
+        // Before the subcommand, as the help of `secpkg` offers it: the same as after it for
+        // list, and the message for the others.
+        assert_eq!(stdout_of(bare().args(["--gssapi", "caps"])), stdout_of(bare().args(["caps", "--gssapi"])));
+        let stderr = failure_of(bare().args(["--gssapi", "audit", "--baseline", "/nonexistent.json"]), 2);
         assert_eq!(stderr, "secpkg: --gssapi is for list, show and caps; audit works on SSPI providers only\n");
         let stderr = failure_of(bare().args(["--gssapi", "conformance"]), 2);
         assert_eq!(stderr, "secpkg: --gssapi is for list, show and caps; conformance works on SSPI providers only\n");
@@ -469,10 +507,13 @@ mod gssapi {
         Some(output)
     }
 
-    const FALLBACK_NOTE: &str = "secpkg: no SSPI provider found (SECPKG_PROVIDER is not set and WinPR was not found); \
-                                 using the GSSAPI mechanisms of ";
+    /// The note gives the hint `audit`'s error gives: what to install for the SSPI packages.
+    const FALLBACK_NOTE: &str = "secpkg: no SSPI provider found (SECPKG_PROVIDER is not set and WinPR was not found: \
+                                 install FreeRDP's WinPR (Debian: apt install libwinpr2-2), or set SECPKG_PROVIDER \
+                                 to a library that exports InitSecurityInterfaceW); using the GSSAPI mechanisms of ";
 
     #[test]
+    #[cfg_attr(secpkg_no_mit_gssapi, ignore = "needs MIT Kerberos's GSSAPI (Debian: apt install libgssapi-krb5-2)")]
     fn without_an_sspi_provider_list_and_show_fall_back_to_gssapi() {
         let Some(mechanisms) = mechanisms(MIT, "libgssapi-krb5-2") else {
             return;

@@ -191,6 +191,7 @@ const WINPR2_FAILS: &[&str] = &["query-case", "query-unknown-out", "negotiate-ma
 
 #[cfg(not(windows))]
 #[test]
+#[cfg_attr(secpkg_no_winpr, ignore = "needs WinPR (Debian: apt install libwinpr2-2)")]
 fn winpr_fails_exactly_what_it_failed_when_recorded() {
     let Some(report) = real_provider(Some(Path::new("libwinpr2.so.2")), "WinPR 2 (libwinpr2.so.2)") else {
         return;
@@ -209,6 +210,7 @@ fn winpr_fails_exactly_what_it_failed_when_recorded() {
 /// Without --provider the command checks the system provider: WinPR here when installed.
 #[cfg(not(windows))]
 #[test]
+#[cfg_attr(secpkg_no_winpr, ignore = "needs WinPR (Debian: apt install libwinpr2-2)")]
 fn the_system_provider_is_checked_without_provider() {
     let Some(report) = real_provider(None, "a system SSPI provider (WinPR)") else { return };
     assert!(secpkg::UNIX_PROVIDERS.contains(&report.provider.as_str()), "{}", report.provider);
@@ -217,7 +219,7 @@ fn the_system_provider_is_checked_without_provider() {
     }
 }
 
-/// What Wine's secur32 fails (Wine 8.0, recorded in the README's Conformance section): it
+/// What Wine's secur32 fails (Wine 8.0, recorded in cli/README.md's Conformance section): it
 /// lists "Microsoft Unified Security Protocol Provider" with a Comment of its own instead of
 /// Schannel's record. Real Windows fails nothing.
 #[cfg(windows)]

@@ -8,7 +8,7 @@ mod shared;
 #[allow(unused_imports)] // Some test binaries use only this file's own items.
 pub use shared::*;
 
-/// The members of a PACKAGE in the command's JSON, in order (README, "JSON").
+/// The members of a PACKAGE in the command's JSON, in order (cli/README.md, "JSON").
 pub const PACKAGE_FIELDS: [&str; 8] =
     ["name", "comment", "version", "rpc_id", "max_token", "capabilities", "capability_bits", "unknown_capability_bits"];
 
