@@ -65,17 +65,7 @@ pub fn run(args: &Args, context: &Context, out: &mut Output<'_>) -> Result<Exit,
 fn read_baseline(path: &Path) -> Result<PackageList, Failure> {
     let shown = path.display();
     let bytes = std::fs::read(path).map_err(|e| Failure::usage(format!("cannot read the baseline {shown}: {e}")))?;
-    let list: PackageList = serde_json::from_slice(&bytes)
-        .map_err(|e| Failure::usage(format!("the baseline {shown} is not the output of `secpkg list --json`: {e}")))?;
-    for (index, package) in list.packages.iter().enumerate() {
-        package.check().map_err(|problem| {
-            Failure::usage(format!(
-                "the baseline {shown} is inconsistent: package {index} ({}): {problem}",
-                text::quote_elided(&package.name, 100)
-            ))
-        })?;
-    }
-    Ok(list)
+    PackageList::from_baseline(&bytes).map_err(|problem| Failure::usage(format!("the baseline {shown} {problem}")))
 }
 
 /// Each package keyed by its name and which occurrence of that name it is.

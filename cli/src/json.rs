@@ -59,6 +59,24 @@ pub fn capability_names(capabilities: Capabilities) -> Vec<String> {
     capabilities.iter().map(|flag| flag.name().to_owned()).collect()
 }
 
+impl PackageList {
+    /// A baseline for `secpkg audit` from the bytes of its file: parsed, and each package
+    /// [checked](Package::check). `Err` is what is wrong, to follow "the baseline FILE ".
+    pub fn from_baseline(bytes: &[u8]) -> Result<PackageList, String> {
+        let list: PackageList =
+            serde_json::from_slice(bytes).map_err(|e| format!("is not the output of `secpkg list --json`: {e}"))?;
+        for (index, package) in list.packages.iter().enumerate() {
+            package.check().map_err(|problem| {
+                format!(
+                    "is inconsistent: package {index} ({}): {problem}",
+                    crate::text::quote_elided(&package.name, 100)
+                )
+            })?;
+        }
+        Ok(list)
+    }
+}
+
 impl Package {
     /// The capabilities as a flag set.
     pub fn capability_set(&self) -> Capabilities {
