@@ -165,7 +165,9 @@ impl State {
             Buf::Empty => gss_buffer_desc { length: 0, value: null_mut() },
             Buf::NullValue(length) => gss_buffer_desc { length: usize::from(*length), value: null_mut() },
             Buf::Bytes(bytes) => {
-                let value = Box::into_raw(bytes.clone().into_boxed_slice());
+                // NUL-terminated, as MIT's and Heimdal's are: also a real allocation when
+                // `bytes` is empty (an empty Box is a dangling address every empty one shares).
+                let value = Box::into_raw([bytes.as_slice(), &[0]].concat().into_boxed_slice());
                 self.live.insert(value.cast::<u8>() as usize, Alloc::Buffer(value));
                 self.allocated += 1;
                 gss_buffer_desc { length: bytes.len(), value: value.cast() }
