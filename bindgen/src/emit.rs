@@ -313,9 +313,7 @@ const BINDINGS_PREAMBLE: &str = "//! The functions, structs, constants and type 
 fn run_windows_bindgen(metadata: &Metadata, filters: &[String]) -> Result<String, Error> {
     let dir = tempfile::tempdir().map_err(|e| Error::new(format!("cannot create a temporary directory: {e}")))?;
     let out = dir.path().join("bindings.rs");
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    let result = std::panic::catch_unwind(|| {
+    let result = crate::catch_panic(|| {
         windows_bindgen::builder()
             .input_bytes(&metadata.bytes)
             .output(&out)
@@ -325,13 +323,7 @@ fn run_windows_bindgen(metadata: &Metadata, filters: &[String]) -> Result<String
             .rustfmt(RUSTFMT_CONFIG)
             .write();
     });
-    std::panic::set_hook(hook);
-    if let Err(payload) = result {
-        let message = payload
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-            .unwrap_or_default();
+    if let Err(message) = result {
         return Err(Error::new(format!("windows-bindgen failed on {}: {message}", metadata.source)));
     }
     std::fs::read_to_string(&out).map_err(|e| Error::new(format!("windows-bindgen wrote no output: {e}")))

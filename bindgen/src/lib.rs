@@ -46,6 +46,23 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// Runs `f`, turning a panic into its message. windows-bindgen and windows-metadata report
+/// malformed metadata by panicking; the generator reports it as an error. The hook is silenced
+/// meanwhile, so the panic prints nothing of its own.
+pub(crate) fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    std::panic::set_hook(hook);
+    result.map_err(|payload| {
+        payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+            .unwrap_or_default()
+    })
+}
+
 /// The workspace folders the generator reads and writes by default.
 pub fn default_spec() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("sspi.toml")

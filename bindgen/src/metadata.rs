@@ -118,10 +118,16 @@ impl Metadata {
     }
 
     fn from_bytes(bytes: Vec<u8>, source: String) -> Result<Self, Error> {
-        let file =
-            File::new(bytes.clone()).ok_or_else(|| Error::new(format!("{source} is not a readable .winmd file")))?;
-        let index = Index::new(vec![file]);
-        let mut namespaces: Vec<String> = index.namespaces().map(str::to_owned).collect();
+        let unreadable = |why: String| Error::new(format!("{source} is not a readable .winmd file{why}"));
+        let file = File::new(bytes.clone()).ok_or_else(|| unreadable(String::new()))?;
+        // windows-metadata checks the header only and trusts the tables: indexing a file whose
+        // tables point past its end (a truncated download) panics.
+        let (index, mut namespaces) = crate::catch_panic(|| {
+            let index = Index::new(vec![file]);
+            let namespaces: Vec<String> = index.namespaces().map(str::to_owned).collect();
+            (index, namespaces)
+        })
+        .map_err(|panic| unreadable(format!(" (windows-metadata: {panic})")))?;
         namespaces.sort();
         let sha256 = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
         Ok(Self { bytes, index, source, sha256, namespaces })

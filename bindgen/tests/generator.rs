@@ -249,6 +249,18 @@ fn unreadable_metadata_is_named() {
     assert_rejected(None, Some(&garbage), &["garbage.winmd", "not a readable .winmd file"]);
 }
 
+/// Found by fuzz/'s winmd target: the first half of the bundled metadata has a header that reads,
+/// and tables that point past its end; windows-metadata panicked indexing it (reader/file.rs:
+/// "range start index 6903888 out of range for slice of length 6691328").
+#[test]
+fn truncated_metadata_is_an_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let truncated = dir.path().join("truncated.winmd");
+    let bundled = secpkg_bindgen::Metadata::bundled().unwrap().bytes;
+    std::fs::write(&truncated, &bundled[..bundled.len() / 2]).unwrap();
+    assert_rejected(None, Some(&truncated), &["truncated.winmd", "not a readable .winmd file", "out of range"]);
+}
+
 #[test]
 fn every_problem_of_a_run_is_reported() {
     let spec = spec_with("\"QuerySecurityPackageInfoA\"", "\"QuerySecurityPackageInfoX\"");

@@ -8,7 +8,7 @@
 use crate::json;
 use crate::{Context, Exit, Failure, Output, text};
 use secpkg::{Capabilities, PackageId};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::io::Read;
@@ -49,13 +49,6 @@ struct FieldChange {
     new: Value,
 }
 
-/// `list --json` output as a baseline: only its packages are read, not its `provider`, so a
-/// baseline from another machine or path compares as well.
-#[derive(Deserialize)]
-struct Baseline {
-    packages: Vec<json::Package>,
-}
-
 pub fn run(args: &Args, context: &Context, out: &mut Output<'_>) -> Result<Exit, Failure> {
     let from_stdin = args.baseline.as_os_str() == "-";
     let shown = if from_stdin { "from standard input".to_owned() } else { args.baseline.display().to_string() };
@@ -72,8 +65,8 @@ pub fn run(args: &Args, context: &Context, out: &mut Output<'_>) -> Result<Exit,
     Ok(if report.equal { Exit::Success } else { Exit::Differences })
 }
 
-/// The baseline's packages, parsed and checked; every problem is one line naming the file
-/// (`shown`). `list --json` output gives its packages, `show --json` output its one package.
+/// The baseline's packages, parsed and checked ([`json::baseline_packages`]); every problem is
+/// one line naming the file (`shown`).
 fn read_baseline(path: &Path, from_stdin: bool, shown: &str) -> Result<Vec<json::Package>, Failure> {
     let mut bytes = Vec::new();
     let read = if from_stdin {
@@ -82,28 +75,7 @@ fn read_baseline(path: &Path, from_stdin: bool, shown: &str) -> Result<Vec<json:
         std::fs::read(path).map(|b| bytes = b)
     };
     read.map_err(|e| Failure::usage(format!("cannot read the baseline {shown}: {e}")))?;
-    let not_a_baseline = |e: serde_json::Error| {
-        Failure::usage(format!("the baseline {shown} is not the output of `secpkg list --json`: {e}"))
-    };
-    // Which of the two documents it is, by its members; then parsed again as that one, so that
-    // serde's error gives the line and column in the file.
-    let document: Value = serde_json::from_slice(&bytes).map_err(not_a_baseline)?;
-    let packages = if document.get("packages").is_some() || document.get("name").is_none() {
-        serde_json::from_slice::<Baseline>(&bytes).map_err(not_a_baseline)?.packages
-    } else {
-        vec![serde_json::from_slice::<json::Package>(&bytes).map_err(|e| {
-            Failure::usage(format!("the baseline {shown} is not the output of `secpkg show --json`: {e}"))
-        })?]
-    };
-    for (index, package) in packages.iter().enumerate() {
-        package.check().map_err(|problem| {
-            Failure::usage(format!(
-                "the baseline {shown} is inconsistent: package {index} ({}): {problem}",
-                text::quote_elided(&package.name, 100)
-            ))
-        })?;
-    }
-    Ok(packages)
+    json::baseline_packages(&bytes).map_err(|problem| Failure::usage(format!("the baseline {shown} {problem}")))
 }
 
 /// Each package keyed by its name and which occurrence of that name it is.

@@ -59,6 +59,37 @@ pub fn capability_names(capabilities: Capabilities) -> Vec<String> {
     capabilities.flags().map(|flag| flag.name().to_owned()).collect()
 }
 
+/// `list --json` output as a baseline: only its packages are read, not its `provider`, so a
+/// baseline from another machine or path compares as well.
+#[derive(Deserialize)]
+struct Baseline {
+    packages: Vec<Package>,
+}
+
+/// The packages of a baseline for `secpkg audit`: `list --json` output gives its packages,
+/// `show --json` output its one package, each checked. `Err` is the problem, worded to follow
+/// "the baseline FILE ".
+pub fn baseline_packages(bytes: &[u8]) -> Result<Vec<Package>, String> {
+    let not_a_baseline = |e: serde_json::Error| format!("is not the output of `secpkg list --json`: {e}");
+    // Which of the two documents it is, by its members; then parsed again as that one, so that
+    // serde's error gives the line and column in the file.
+    let document: serde_json::Value = serde_json::from_slice(bytes).map_err(not_a_baseline)?;
+    let packages = if document.get("packages").is_some() || document.get("name").is_none() {
+        serde_json::from_slice::<Baseline>(bytes).map_err(not_a_baseline)?.packages
+    } else {
+        vec![
+            serde_json::from_slice::<Package>(bytes)
+                .map_err(|e| format!("is not the output of `secpkg show --json`: {e}"))?,
+        ]
+    };
+    for (index, package) in packages.iter().enumerate() {
+        package.check().map_err(|problem| {
+            format!("is inconsistent: package {index} ({}): {problem}", crate::text::quote_elided(&package.name, 100))
+        })?;
+    }
+    Ok(packages)
+}
+
 impl Package {
     /// The capabilities as a flag set.
     pub fn capability_set(&self) -> Capabilities {
