@@ -1,6 +1,7 @@
 //! NUL-terminated UTF-16 strings from a provider.
 
 use crate::Error;
+use crate::error::InvalidItem;
 use std::fmt;
 
 /// A borrowed NUL-terminated UTF-16 string of the provider's, without the NUL.
@@ -198,7 +199,7 @@ impl PartialEq<WideStr<'_>> for &str {
 /// As [`WideStr::from_ptr`].
 pub(crate) unsafe fn required_string(ptr: *mut u16, field: &'static str) -> Result<String, Error> {
     if ptr.is_null() || !ptr.is_aligned() {
-        return Err(Error::InvalidData { what: format!("{field} is a null or misaligned pointer") });
+        return Err(Error::InvalidData { item: item_of(field), what: format!("{field} is a null or misaligned pointer") });
     }
     // SAFETY: forwarded from the caller.
     unsafe { optional_string(ptr, field) }
@@ -210,12 +211,23 @@ pub(crate) unsafe fn required_string(ptr: *mut u16, field: &'static str) -> Resu
 /// As [`WideStr::from_ptr`].
 pub(crate) unsafe fn optional_string(ptr: *mut u16, field: &'static str) -> Result<String, Error> {
     if !ptr.is_aligned() {
-        return Err(Error::InvalidData { what: format!("{field} is a misaligned pointer") });
+        return Err(Error::InvalidData { item: item_of(field), what: format!("{field} is a misaligned pointer") });
     }
     // SAFETY: forwarded from the caller.
     let wide = unsafe { WideStr::from_ptr(ptr) };
-    wide.to_string_checked()
-        .map_err(|_| Error::InvalidData { what: format!("{field} is not valid UTF-16: {:?}", wide.to_string_lossy()) })
+    wide.to_string_checked().map_err(|_| Error::InvalidData {
+        item: item_of(field),
+        what: format!("{field} is not valid UTF-16: {:?}", wide.to_string_lossy()),
+    })
+}
+
+/// The item of a `SecPkgInfoW` string field, by the field's name (what `FromRaw` passes).
+fn item_of(field: &str) -> InvalidItem {
+    match field {
+        "Name" => InvalidItem::PackageName,
+        "Comment" => InvalidItem::PackageComment,
+        _ => InvalidItem::PackageRecord,
+    }
 }
 
 #[cfg(test)]

@@ -3,8 +3,8 @@
 //! once, and nothing else freed. Run under valgrind by scripts/test, which also catches reads
 //! after free.
 
-use secpkg::sys::{SEC_E_INSUFFICIENT_MEMORY, SEC_E_INTERNAL_ERROR};
-use secpkg::{Capabilities, Capability, Error, Operation, PackageId, PackageInfo, Provider, Status};
+use secpkg_sys::{SEC_E_INSUFFICIENT_MEMORY, SEC_E_INTERNAL_ERROR};
+use secpkg::{Capabilities, Capability, Error, InvalidItem, Operation, PackageId, PackageInfo, Provider, Status};
 use secpkg_test_provider::{Package, Scenario, ScenarioGuard, install, stats, table};
 
 fn package(name: &str, rpc_id: u16, max_token: u32) -> Package {
@@ -127,7 +127,7 @@ fn zero_packages_with_an_array_still_frees_it() {
 fn a_count_with_a_null_array_is_invalid_data() {
     let (_guard, provider) = fake(Scenario { enumerate_null_array: true, ..with_packages(three()) });
     let error = provider.packages().unwrap_err();
-    assert!(matches!(&error, Error::InvalidData { what } if what.contains("3 records and a null array")), "{error}");
+    assert!(matches!(&error, Error::InvalidData { item: InvalidItem::PackageArray, what } if what.contains("3 records and a null array")), "{error}");
     assert_eq!(stats().frees, 0);
     assert_balanced();
 }
@@ -152,7 +152,7 @@ fn a_null_name_is_empty_in_view_and_an_error_when_owned() {
     let listed = provider.packages().unwrap();
     assert!(listed.get(1).unwrap().name().is_empty());
     let error = listed.to_vec().unwrap_err();
-    assert!(matches!(&error, Error::InvalidData { what } if what == "Name is a null or misaligned pointer"), "{error}");
+    assert!(matches!(&error, Error::InvalidData { item: InvalidItem::PackageName, what } if what == "Name is a null or misaligned pointer"), "{error}");
     drop(listed);
     assert_balanced();
 }
@@ -179,7 +179,7 @@ fn an_unpaired_surrogate_is_lossy_in_view_and_an_error_when_owned() {
     assert_eq!(view.name().to_string_lossy(), "N\u{FFFD}M");
     assert!(view.name().to_string_checked().is_err());
     let error = listed.to_vec().unwrap_err();
-    assert!(matches!(&error, Error::InvalidData { what } if what.starts_with("Name is not valid UTF-16")), "{error}");
+    assert!(matches!(&error, Error::InvalidData { item: InvalidItem::PackageName, what } if what.starts_with("Name is not valid UTF-16")), "{error}");
     drop(listed);
     assert_balanced();
 }
@@ -376,10 +376,10 @@ fn a_misaligned_string_is_invalid_data_not_a_crash() {
     // One byte into the array: no u16 may be read there.
     let misaligned = bytes.as_ptr().wrapping_add(1).cast::<u16>().cast_mut();
     let name = [u16::from(b'N'), 0];
-    let raw = secpkg::sys::SecPkgInfoW { Name: name.as_ptr().cast_mut(), Comment: misaligned, ..Default::default() };
+    let raw = secpkg_sys::SecPkgInfoW { Name: name.as_ptr().cast_mut(), Comment: misaligned, ..Default::default() };
     // SAFETY: Name is a NUL-terminated UTF-16 string; Comment is the contract breach under test.
     let error = unsafe { PackageInfo::from_raw(&raw) }.unwrap_err();
-    assert!(matches!(&error, Error::InvalidData { what } if what == "Comment is a misaligned pointer"), "{error}");
+    assert!(matches!(&error, Error::InvalidData { item: InvalidItem::PackageComment, what } if what == "Comment is a misaligned pointer"), "{error}");
 }
 
 /// What a contract breach in the array must give: the error, and never a read of the records.
@@ -400,7 +400,7 @@ fn array_breach(scenario: Scenario) -> (Error, secpkg_test_provider::Stats) {
 fn a_misaligned_array_is_invalid_data_and_is_not_read() {
     let (error, after) = array_breach(Scenario { enumerate_misaligned: true, ..with_packages(three()) });
     assert!(
-        matches!(&error, Error::InvalidData { what } if what.contains("EnumerateSecurityPackagesW") && what.contains("not aligned")),
+        matches!(&error, Error::InvalidData { item: InvalidItem::PackageArray, what } if what.contains("EnumerateSecurityPackagesW") && what.contains("not aligned")),
         "{error}"
     );
     // The provider's buffer is still its own, given back once.
@@ -419,7 +419,7 @@ fn a_count_whose_size_overflows_is_invalid_data_and_is_not_read() {
         ..with_packages(three())
     });
     assert!(
-        matches!(&error, Error::InvalidData { what } if what.contains("EnumerateSecurityPackagesW") && what.contains("4294967295")),
+        matches!(&error, Error::InvalidData { item: InvalidItem::PackageArray, what } if what.contains("EnumerateSecurityPackagesW") && what.contains("4294967295")),
         "{error}"
     );
     assert_eq!(after.allocations, 0, "{after:?}");
@@ -475,7 +475,7 @@ struct RawTable {
 
 impl RawTable {
     fn new(version: u32, len: usize, offset: usize) -> RawTable {
-        use secpkg::sys::SecurityFunctionTableW;
+        use secpkg_sys::SecurityFunctionTableW;
         let full = SecurityFunctionTableW { dwVersion: version, ..table() };
         assert!(len <= size_of::<SecurityFunctionTableW>());
         let layout =
@@ -489,7 +489,7 @@ impl RawTable {
         RawTable { base, layout, offset }
     }
 
-    fn ptr(&self) -> *const secpkg::sys::SecurityFunctionTableW {
+    fn ptr(&self) -> *const secpkg_sys::SecurityFunctionTableW {
         self.base.wrapping_add(self.offset).cast()
     }
 }
@@ -503,7 +503,7 @@ impl Drop for RawTable {
 
 /// sspi.h's version 1 runs through `DecryptMessage`: 216 bytes on 64-bit targets, 108 on 32-bit.
 fn version_1_size() -> usize {
-    std::mem::offset_of!(secpkg::sys::SecurityFunctionTableW, SetContextAttributesW)
+    std::mem::offset_of!(secpkg_sys::SecurityFunctionTableW, SetContextAttributesW)
 }
 
 #[test]
@@ -525,7 +525,7 @@ fn a_version_1_table_is_read_within_its_size() {
 #[test]
 fn a_table_of_a_later_version_is_read_as_the_last_one() {
     let _guard = install(with_packages(three()));
-    let raw = RawTable::new(7, size_of::<secpkg::sys::SecurityFunctionTableW>(), 0);
+    let raw = RawTable::new(7, size_of::<secpkg_sys::SecurityFunctionTableW>(), 0);
     // SAFETY: as above, with a table of the full size.
     let provider = unsafe { Provider::from_table_ptr(raw.ptr(), "version 7") }.unwrap();
     assert_eq!(provider.interface_version(), secpkg::InterfaceVersion::from_value(7));
@@ -540,7 +540,7 @@ fn a_table_of_version_0_is_invalid_data_and_read_no_further() {
     let raw = RawTable::new(0, 4, 0);
     // SAFETY: the block holds the dwVersion, all that version 0 can promise.
     let error = unsafe { Provider::from_table_ptr(raw.ptr(), "short") }.unwrap_err();
-    let Error::InvalidData { what } = &error else { panic!("{error:?}") };
+    let Error::InvalidData { item: InvalidItem::FunctionTable, what } = &error else { panic!("{error:?}") };
     assert_eq!(
         what,
         "the function table given for short is a table of dwVersion 0, which sspi.h does not define (nor, so, its size)"
@@ -556,8 +556,8 @@ fn a_misaligned_table_is_invalid_data_and_not_read() {
     let raw = RawTable::new(1, 0, 1);
     // SAFETY: a misaligned table, which is read not at all.
     let error = unsafe { Provider::from_table_ptr(raw.ptr(), "misaligned") }.unwrap_err();
-    let Error::InvalidData { what } = &error else { panic!("{error:?}") };
-    let align = align_of::<secpkg::sys::SecurityFunctionTableW>();
+    let Error::InvalidData { item: InvalidItem::FunctionTable, what } = &error else { panic!("{error:?}") };
+    let align = align_of::<secpkg_sys::SecurityFunctionTableW>();
     let wanted = format!(
         "the function table given for misaligned is a table at {:p}, which is not aligned to {align} bytes",
         raw.ptr()
@@ -616,7 +616,7 @@ fn sharp_s_is_not_ss_and_several_case_matches_are_ambiguous() {
         error.to_string(),
         "no security package named 'Ntlm'; ignoring case, several packages match: 'NTLM', 'ntlm'"
     );
-    assert_eq!(error.status(), Some(Status::from_value(secpkg::sys::SEC_E_SECPKG_NOT_FOUND)));
+    assert_eq!(error.status(), Some(Status::from_value(secpkg_sys::SEC_E_SECPKG_NOT_FOUND)));
     drop(provider);
     assert_balanced();
 }

@@ -5,7 +5,7 @@
 
 mod common;
 
-use secpkg::gssapi::sys::*;
+use secpkg_gssapi_sys::*;
 use secpkg::gssapi::{Gssapi, Mechanism, SYSTEM_LIBRARIES, oid_to_string};
 use secpkg::{Capabilities, Capability, Error, PackageId};
 use std::ptr::null_mut;

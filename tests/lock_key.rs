@@ -13,7 +13,7 @@
 mod common;
 
 use common::child::{self, Outcome};
-use secpkg::sys::{
+use secpkg_sys::{
     ENUMERATE_SECURITY_PACKAGES_FN_W, FREE_CONTEXT_BUFFER_FN, QUERY_SECURITY_PACKAGE_INFO_FN_W, SecurityFunctionTableW,
 };
 use secpkg::{Packages, Provider};

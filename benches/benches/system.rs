@@ -3,7 +3,7 @@
 
 mod common;
 
-use secpkg::sys::SecurityFunctionTableW;
+use secpkg_sys::SecurityFunctionTableW;
 use secpkg::{Error, PackageName, Provider};
 use secpkg_bench::{Raw, Subject};
 
@@ -15,7 +15,7 @@ fn raw_table(provider: &Provider) -> SecurityFunctionTableW {
         let _ = provider;
         // SAFETY: secur32's InitSecurityInterfaceW takes no argument and returns its static
         // table, the one Provider::system() uses.
-        unsafe { secpkg::sys::InitSecurityInterfaceW() }
+        unsafe { secpkg_sys::InitSecurityInterfaceW() }
     };
     #[cfg(not(windows))]
     let table = {

@@ -20,7 +20,7 @@
 //! Nothing here asserts a timing.
 #![deny(unsafe_op_in_unsafe_fn)]
 
-use secpkg::sys::{SEC_E_OK, SecPkgInfoW, SecurityFunctionTableW};
+use secpkg_sys::{SEC_E_OK, SecPkgInfoW, SecurityFunctionTableW};
 use secpkg::{PackageInfo, PackageName, Provider};
 use std::ffi::c_void;
 use std::hint::black_box;
