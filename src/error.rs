@@ -347,3 +347,38 @@ fn chain(error: &dyn std::error::Error) -> String {
     }
     line
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Error, LoadError};
+    use std::error::Error as _;
+
+    #[test]
+    fn errors_box_into_dyn_error_send_sync() {
+        fn boxes<T: std::error::Error + Send + Sync + 'static>() {}
+        boxes::<Error>();
+        boxes::<LoadError>();
+    }
+
+    /// The load error keeps the loader's message and its source chain; NoProvider says what
+    /// to install and lists each library tried with that chain.
+    #[cfg(unix)]
+    #[test]
+    fn no_provider_lists_each_library_tried_with_its_load_error() {
+        let path = "/nonexistent/libsecpkg-none.so";
+        // SAFETY: the file does not exist: nothing is loaded or run.
+        let source = unsafe { libloading::Library::new(path) }.unwrap_err();
+        let loader_text = source.to_string();
+        let load = Error::Load { path: path.into(), source: LoadError::new(source) };
+        let Some(cause) = load.source() else { panic!("{load:?}") };
+        assert_eq!(cause.to_string(), loader_text);
+        // libloading's "dlopen failed", whose own source is dlerror's text: still reachable.
+        let Some(why) = cause.source().map(ToString::to_string) else { panic!("{cause:?}") };
+        assert!(why.contains("libsecpkg-none.so"), "{why}");
+        let error = Error::NoProvider { tried: vec![load] };
+        let text = error.to_string();
+        assert!(text.starts_with("no SSPI provider found: install FreeRDP's WinPR"), "{text}");
+        assert!(text.ends_with(&format!("(tried {path}: {loader_text}: {why})")), "{text}");
+        assert_eq!(std::io::Error::from(error).kind(), std::io::ErrorKind::NotFound);
+    }
+}

@@ -38,13 +38,15 @@ pub use packages::{Iter, Package, Packages, QueriedPackage};
 pub use provider::{PROVIDER_VAR, Provider, RawFunctions, UNIX_PROVIDERS};
 /// What the typed items' signatures name from the derives' runtime: the SDK facts of a member
 /// (`Capability::member`), the parse error behind `Parse*Error`, the iterator of
-/// `Capabilities::flags`, and bitflags (whose `Flags` trait `Capabilities` implements).
-pub use secpkg_family::{FlagIter, Member, ParseError, bitflags};
+/// `Capabilities::flags`, the traits the families implement (`Family` for each, `Flag` for
+/// `Capability`, `Values` for the newtypes: for code generic over families), and bitflags
+/// (whose `Flags` trait `Capabilities` implements).
+pub use secpkg_family::{Family, Flag, FlagIter, Member, ParseError, Values, bitflags};
 pub use types::{
     Capabilities, Capability, InterfaceVersion, PackageId, PackageInfo, ParseCapabilityError,
     ParseInterfaceVersionError, ParsePackageIdError, ParseStatusError, Status,
 };
-pub use wide::WideStr;
+pub use wide::{Chars, WideStr};
 
 use std::sync::OnceLock;
 

@@ -73,7 +73,7 @@ impl<'a> WideStr<'a> {
     }
 
     /// The characters, with U+FFFD in place of each unpaired surrogate, without allocating.
-    pub fn chars(&self) -> impl DoubleEndedIterator<Item = char> + 'a {
+    pub fn chars(&self) -> Chars<'a> {
         Chars { units: self.0 }
     }
 
@@ -96,10 +96,15 @@ impl<'a> WideStr<'a> {
     }
 }
 
-/// [`WideStr::chars`]: UTF-16 decoded from either end.
-struct Chars<'a> {
+/// The iterator of [`WideStr::chars`]: UTF-16 decoded from either end, U+FFFD for each
+/// unpaired surrogate.
+#[derive(Clone, Debug)]
+#[must_use = "iterators are lazy and do nothing unless consumed"]
+pub struct Chars<'a> {
     units: &'a [u16],
 }
+
+impl std::iter::FusedIterator for Chars<'_> {}
 
 impl Iterator for Chars<'_> {
     type Item = char;
@@ -117,6 +122,11 @@ impl Iterator for Chars<'_> {
                 Some(char::from_u32(u32::from(first)).unwrap_or(char::REPLACEMENT_CHARACTER))
             }
         }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        // Each char is one or two units.
+        (self.units.len().div_ceil(2), Some(self.units.len()))
     }
 }
 
@@ -242,6 +252,12 @@ mod tests {
         assert_eq!(wide.len(), 6);
         assert_eq!(wide.chars().collect::<String>(), "K\u{e9}\u{1f512}\u{fffd}!");
         assert_eq!(wide.chars().rev().collect::<String>(), "!\u{fffd}\u{1f512}\u{e9}K");
+        // 5 chars from 6 units: the hint brackets them, and shrinks as they are taken.
+        assert_eq!(wide.chars().size_hint(), (3, Some(6)));
+        let mut chars = wide.chars();
+        chars.nth(2);
+        assert_eq!(chars.size_hint(), (1, Some(2)));
+        assert_eq!(chars.count(), 2);
         assert_eq!(wide.to_string(), wide.to_string_lossy());
         let ascii = WideStr(&[0x4E, 0x54, 0x4C, 0x4D]);
         assert_eq!(ascii, "NTLM");
