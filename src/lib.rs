@@ -20,7 +20,7 @@
 //! On Windows the provider is secur32.dll. Elsewhere it is any library that exports the SSPI
 //! ABI's `InitSecurityInterfaceW`: FreeRDP's WinPR by default ([`Provider::system`]), or one you
 //! name ([`Provider::load`], or `SECPKG_PROVIDER` through [`Provider::from_env`]).
-#![deny(missing_docs, unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
+#![deny(missing_docs, missing_debug_implementations, unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 
 mod env;
 mod error;

@@ -89,6 +89,8 @@
 //! [`Check`] and [`ProbeOutcome`] implement serde's `Serialize` and `Deserialize` in these
 //! shapes, so a report can also be part of a larger document.
 
+#![deny(missing_docs, missing_debug_implementations, unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
+
 mod probe;
 mod runner;
 

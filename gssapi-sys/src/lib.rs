@@ -3,7 +3,7 @@
 //! for code that links or fakes a GSSAPI library itself. secpkg's own users need none of it.
 #![no_std]
 #![allow(non_camel_case_types, non_snake_case)]
-#![deny(missing_docs)]
+#![deny(missing_docs, missing_debug_implementations)]
 
 use core::ffi::c_void;
 
