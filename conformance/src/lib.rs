@@ -180,10 +180,28 @@ impl Probe {
     }
 
     /// The checks this probe reports, in order.
-    pub fn checks(self) -> impl Iterator<Item = CheckId> {
-        CheckId::ALL.iter().copied().filter(move |c| c.probe() == Some(self))
+    pub fn checks(self) -> ProbeChecks {
+        ProbeChecks { probe: self, rest: CheckId::ALL.iter() }
     }
 }
+
+/// The iterator of [`Probe::checks`].
+#[derive(Clone, Debug)]
+#[must_use = "iterators are lazy and do nothing unless consumed"]
+pub struct ProbeChecks {
+    probe: Probe,
+    rest: std::slice::Iter<'static, CheckId>,
+}
+
+impl Iterator for ProbeChecks {
+    type Item = CheckId;
+
+    fn next(&mut self) -> Option<CheckId> {
+        self.rest.by_ref().copied().find(|c| c.probe() == Some(self.probe))
+    }
+}
+
+impl std::iter::FusedIterator for ProbeChecks {}
 
 impl fmt::Display for Probe {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -584,8 +602,8 @@ impl Report {
     }
 
     /// The checks with `verdict`.
-    pub fn with_status(&self, verdict: Verdict) -> impl Iterator<Item = CheckId> + '_ {
-        self.checks.iter().filter(move |c| c.status == verdict).map(|c| c.check)
+    pub fn with_status(&self, verdict: Verdict) -> WithStatus<'_> {
+        WithStatus { verdict, rest: self.checks.iter() }
     }
 
     /// The result of `check`.
@@ -605,6 +623,25 @@ impl Report {
         serde_json::from_str(text)
     }
 }
+
+/// The iterator of [`Report::with_status`].
+#[derive(Clone, Debug)]
+#[must_use = "iterators are lazy and do nothing unless consumed"]
+pub struct WithStatus<'a> {
+    verdict: Verdict,
+    rest: std::slice::Iter<'a, Check>,
+}
+
+impl Iterator for WithStatus<'_> {
+    type Item = CheckId;
+
+    fn next(&mut self) -> Option<CheckId> {
+        let verdict = self.verdict;
+        self.rest.by_ref().find(|c| c.status == verdict).map(|c| c.check)
+    }
+}
+
+impl std::iter::FusedIterator for WithStatus<'_> {}
 
 /// A [`Report`] as JSON: with the counts.
 #[derive(Serialize, Deserialize)]
