@@ -122,7 +122,7 @@ fn name_array_fault<T>(ptr: *const T, count: u32, bytes: Option<usize>) -> Optio
 /// ```no_run
 /// let provider = secpkg::Provider::system()?;
 /// let packages = provider.packages()?;
-/// let negotiable = packages.iter().filter(|p| p.capabilities().contains(secpkg::Capability::Negotiable));
+/// let negotiable = packages.iter().filter(|p| p.capabilities().contains(secpkg::Capabilities::NEGOTIABLE));
 /// for package in negotiable {
 ///     println!("{} can be negotiated", package.name());
 /// }
