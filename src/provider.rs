@@ -1,8 +1,8 @@
 //! An SSPI provider: one function table, from code that stays loaded for good, called under the
 //! lock its library needs.
 
-use crate::packages::{Packages, ProviderBuffer, QueriedPackage};
 use crate::error::{InvalidItem, LoadError};
+use crate::packages::{Packages, ProviderBuffer, QueriedPackage};
 use crate::{Error, InterfaceVersion, Operation, PackageInfo, PackageName};
 use secpkg_sys::{
     ENUMERATE_SECURITY_PACKAGES_FN_W, FREE_CONTEXT_BUFFER_FN, QUERY_SECURITY_PACKAGE_INFO_FN_W, SEC_E_OK,
@@ -456,11 +456,10 @@ impl Provider {
         // SAFETY: on success the provider returned `count` records at `array`, allocated for its
         // FreeContextBuffer (obligations 2 and 3), which the buffer calls once.
         let buffer = unsafe { ProviderBuffer::new(self, array, count) };
-        let buffer = buffer
-            .map_err(|what| Error::InvalidData {
-                item: InvalidItem::PackageArray,
-                what: format!("EnumerateSecurityPackagesW returned {what}"),
-            })?;
+        let buffer = buffer.map_err(|what| Error::InvalidData {
+            item: InvalidItem::PackageArray,
+            what: format!("EnumerateSecurityPackagesW returned {what}"),
+        })?;
         Ok(Packages::new(buffer))
     }
 

@@ -209,7 +209,10 @@ impl PartialEq<WideStr<'_>> for &str {
 /// As [`WideStr::from_ptr`].
 pub(crate) unsafe fn required_string(ptr: *mut u16, field: &'static str) -> Result<String, Error> {
     if ptr.is_null() || !ptr.is_aligned() {
-        return Err(Error::InvalidData { item: item_of(field), what: format!("{field} is a null or misaligned pointer") });
+        return Err(Error::InvalidData {
+            item: item_of(field),
+            what: format!("{field} is a null or misaligned pointer"),
+        });
     }
     // SAFETY: forwarded from the caller.
     unsafe { optional_string(ptr, field) }

@@ -3,8 +3,8 @@
 //! once, and nothing else freed. Run under valgrind by scripts/test, which also catches reads
 //! after free.
 
-use secpkg_sys::{SEC_E_INSUFFICIENT_MEMORY, SEC_E_INTERNAL_ERROR};
 use secpkg::{Capabilities, Capability, Error, InvalidItem, Operation, PackageId, PackageInfo, Provider, Status};
+use secpkg_sys::{SEC_E_INSUFFICIENT_MEMORY, SEC_E_INTERNAL_ERROR};
 use secpkg_test_provider::{Package, Scenario, ScenarioGuard, install, stats, table};
 
 fn package(name: &str, rpc_id: u16, max_token: u32) -> Package {
@@ -127,7 +127,10 @@ fn zero_packages_with_an_array_still_frees_it() {
 fn a_count_with_a_null_array_is_invalid_data() {
     let (_guard, provider) = fake(Scenario { enumerate_null_array: true, ..with_packages(three()) });
     let error = provider.packages().unwrap_err();
-    assert!(matches!(&error, Error::InvalidData { item: InvalidItem::PackageArray, what } if what.contains("3 records and a null array")), "{error}");
+    assert!(
+        matches!(&error, Error::InvalidData { item: InvalidItem::PackageArray, what } if what.contains("3 records and a null array")),
+        "{error}"
+    );
     assert_eq!(stats().frees, 0);
     assert_balanced();
 }
@@ -152,7 +155,10 @@ fn a_null_name_is_empty_in_view_and_an_error_when_owned() {
     let listed = provider.packages().unwrap();
     assert!(listed.get(1).unwrap().name().is_empty());
     let error = listed.to_vec().unwrap_err();
-    assert!(matches!(&error, Error::InvalidData { item: InvalidItem::PackageName, what } if what == "Name is a null or misaligned pointer"), "{error}");
+    assert!(
+        matches!(&error, Error::InvalidData { item: InvalidItem::PackageName, what } if what == "Name is a null or misaligned pointer"),
+        "{error}"
+    );
     drop(listed);
     assert_balanced();
 }
@@ -179,7 +185,10 @@ fn an_unpaired_surrogate_is_lossy_in_view_and_an_error_when_owned() {
     assert_eq!(view.name().to_string_lossy(), "N\u{FFFD}M");
     assert!(view.name().to_string_checked().is_err());
     let error = listed.to_vec().unwrap_err();
-    assert!(matches!(&error, Error::InvalidData { item: InvalidItem::PackageName, what } if what.starts_with("Name is not valid UTF-16")), "{error}");
+    assert!(
+        matches!(&error, Error::InvalidData { item: InvalidItem::PackageName, what } if what.starts_with("Name is not valid UTF-16")),
+        "{error}"
+    );
     drop(listed);
     assert_balanced();
 }
@@ -379,7 +388,10 @@ fn a_misaligned_string_is_invalid_data_not_a_crash() {
     let raw = secpkg_sys::SecPkgInfoW { Name: name.as_ptr().cast_mut(), Comment: misaligned, ..Default::default() };
     // SAFETY: Name is a NUL-terminated UTF-16 string; Comment is the contract breach under test.
     let error = unsafe { PackageInfo::from_raw(&raw) }.unwrap_err();
-    assert!(matches!(&error, Error::InvalidData { item: InvalidItem::PackageComment, what } if what == "Comment is a misaligned pointer"), "{error}");
+    assert!(
+        matches!(&error, Error::InvalidData { item: InvalidItem::PackageComment, what } if what == "Comment is a misaligned pointer"),
+        "{error}"
+    );
 }
 
 /// What a contract breach in the array must give: the error, and never a read of the records.

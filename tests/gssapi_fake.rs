@@ -5,11 +5,11 @@
 //! Run under valgrind by scripts/test.
 #![cfg(all(unix, feature = "gssapi"))]
 
-use secpkg_gssapi_sys::*;
 use secpkg::gssapi::{
     ATTRIBUTE_CAPABILITIES, Functions, Gssapi, Mechanism, UNMAPPED_ATTRIBUTES, capabilities_of, oid_to_string,
 };
 use secpkg::{Capabilities, Capability, Error, InvalidItem, PackageId};
+use secpkg_gssapi_sys::*;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ffi::c_void;

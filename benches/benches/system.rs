@@ -3,9 +3,9 @@
 
 mod common;
 
-use secpkg_sys::SecurityFunctionTableW;
 use secpkg::{Error, PackageName, Provider};
 use secpkg_bench::{Raw, Subject};
+use secpkg_sys::SecurityFunctionTableW;
 
 /// The raw table of the provider `Provider::system()` loaded: on Windows secur32's, elsewhere
 /// the one `InitSecurityInterfaceW` of the same library returns (the library stays loaded).

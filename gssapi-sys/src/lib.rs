@@ -81,4 +81,3 @@ pub const GSS_S_BAD_MECH_ATTR: OM_uint32 = 19 << 16;
 pub const fn GSS_ERROR(major: OM_uint32) -> bool {
     major & 0xffff_0000 != 0
 }
-

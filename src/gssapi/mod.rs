@@ -23,10 +23,10 @@ pub use attributes::{ATTRIBUTE_CAPABILITIES, UNMAPPED_ATTRIBUTES, capabilities_o
 
 use crate::error::{InvalidItem, LoadError};
 use crate::{Capabilities, Error, PackageId};
-use std::fmt::Write;
-use std::path::Path;
 use secpkg_gssapi_sys as ffi;
 use secpkg_gssapi_sys::{gss_OID, gss_OID_desc};
+use std::fmt::Write;
+use std::path::Path;
 use sys::{Buffer, OidSet, check, no_answer};
 
 /// The libraries [`Gssapi::system`] tries, in order.
@@ -349,8 +349,10 @@ fn dotted(oid: &gss_OID_desc, call: &str) -> Result<String, Error> {
         // which outlasts this borrow.
         _ => unsafe { std::slice::from_raw_parts(elements.cast::<u8>(), length as usize) },
     };
-    oid_to_string(bytes)
-        .ok_or_else(|| Error::InvalidData { item: InvalidItem::GssapiOid, what: format!("{call} returned the invalid OID {bytes:02x?}") })
+    oid_to_string(bytes).ok_or_else(|| Error::InvalidData {
+        item: InvalidItem::GssapiOid,
+        what: format!("{call} returned the invalid OID {bytes:02x?}"),
+    })
 }
 
 /// The dotted form of an OID's DER contents octets (`2a 86 48 86 f7 12 01 02 02` →
