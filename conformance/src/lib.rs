@@ -25,8 +25,10 @@
 //!
 //! # Probes and crashes
 //!
-//! The checks are grouped into [`Probe`]s, each of which loads the provider afresh, makes its
-//! calls and returns its checks as a [`ProbeOutcome`]. A [`ProbeRunner`] runs them:
+//! The checks are grouped into [`Probe`]s, each of which opens the provider, makes its calls
+//! and returns its checks as a [`ProbeOutcome`]. Opening is secpkg's: a library's
+//! `InitSecurityInterfaceW` runs once per process, so in a child process each probe starts from
+//! a freshly loaded provider, and in process the probes share one. A [`ProbeRunner`] runs them:
 //! [`InProcess`] in the calling process (for embedders and tests: a provider that crashes takes
 //! the caller down with it), [`ChildProcess`] each in a child process that prints its outcome as
 //! one JSON line ([`ProbeOutcome::to_json_line`]), so that a provider that crashes or hangs fails
