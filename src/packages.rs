@@ -143,11 +143,13 @@ impl<'p> Packages<'p> {
     /// records (null with a non-zero count, misaligned, too large) is [`Error::InvalidData`],
     /// and a non-null one is given back first.
     ///
+    /// The value frees through the provider, under its lock: drop it after the
+    /// `with_raw_functions` closure returns (inside, the free would wait for that lock).
+    ///
     /// # Safety
     /// `array` is null or what `provider`'s `EnumerateSecurityPackagesW` wrote on success, with
     /// the `count` it wrote (obligation 2 of [`Provider`]), not yet freed and not used after
-    /// this call but through the result; the call that returned it has finished (this is not
-    /// called inside `with_raw_functions`, whose lock the free takes).
+    /// this call but through the result.
     pub unsafe fn from_raw(provider: &'p Provider, array: *mut SecPkgInfoW, count: u32) -> Result<Self, Error> {
         // SAFETY: the caller's promise, as ProviderBuffer::new requires it.
         let buffer = unsafe { ProviderBuffer::new(provider, array, count) };
@@ -394,10 +396,12 @@ impl<'p> QueriedPackage<'p> {
     /// exactly once, as [`Provider::query_in_place`]'s is. A null or misaligned record is
     /// [`Error::InvalidData`] (a misaligned one is given back first).
     ///
+    /// As for [`Packages::from_raw`], drop the value after the `with_raw_functions` closure.
+    ///
     /// # Safety
     /// `record` is null or what `provider`'s `QuerySecurityPackageInfoW` wrote on success
     /// (obligation 2 of [`Provider`]), not yet freed and not used after this call but through
-    /// the result; the call that returned it has finished.
+    /// the result.
     pub unsafe fn from_raw(provider: &'p Provider, record: *mut SecPkgInfoW) -> Result<Self, Error> {
         if record.is_null() {
             let what = "QuerySecurityPackageInfoW succeeded with a null record".to_owned();
