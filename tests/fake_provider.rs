@@ -3,7 +3,9 @@
 //! once, and nothing else freed. Run under valgrind by scripts/test, which also catches reads
 //! after free.
 
-use secpkg::{Capabilities, Capability, Error, InvalidItem, Operation, PackageId, PackageInfo, Provider, Status};
+use secpkg::{
+    Capabilities, Capability, Error, InterfaceVersion, InvalidItem, Operation, PackageId, PackageInfo, Provider, Status,
+};
 use secpkg_sys::{SEC_E_INSUFFICIENT_MEMORY, SEC_E_INTERNAL_ERROR};
 use secpkg_test_provider::{Package, Scenario, ScenarioGuard, install, stats, table};
 
@@ -641,4 +643,69 @@ fn a_provider_that_ignores_case_is_asked_once() {
     assert_eq!((stats().query_calls, stats().enumerate_calls), (1, 0));
     drop(provider);
     assert_balanced();
+}
+
+/// The raw level the conformance checker uses: the table's functions under the provider's lock,
+/// and what they return given back through `Packages::from_raw` and `QueriedPackage::from_raw`,
+/// each buffer freed once by the provider, or refused as InvalidData naming the item.
+#[test]
+fn raw_calls_hand_their_buffers_to_from_raw_which_frees_them_once() {
+    use secpkg::{Packages, QueriedPackage};
+    let (_guard, provider) = fake(with_packages(three()));
+    let (status, count, array) = provider.with_raw_functions(|raw| {
+        assert_eq!(raw.version, InterfaceVersion::SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION);
+        let enumerate = raw.enumerate_security_packages.unwrap();
+        let (mut count, mut array) = (0, std::ptr::null_mut());
+        // SAFETY: inside with_raw_functions; both out-pointers are valid for writes.
+        let status = unsafe { enumerate(&mut count, &mut array) };
+        (status, count, array)
+    });
+    assert_eq!((status, count), (secpkg_sys::SEC_E_OK, 3));
+    // SAFETY: the fake's successful enumeration: `count` records at `array`, not freed yet.
+    let packages = unsafe { Packages::from_raw(&provider, array, count) }.unwrap();
+    assert_eq!(packages.get(1).unwrap().name(), "Kerberos");
+    assert_eq!(stats().live, 1);
+    packages.close().unwrap();
+
+    let mut name: Vec<u16> = "NTLM".encode_utf16().chain([0]).collect();
+    let record = provider.with_raw_functions(|raw| {
+        let query = raw.query_security_package_info.unwrap();
+        let mut record = std::ptr::null_mut();
+        // SAFETY: inside with_raw_functions; `name` is NUL-terminated, `record` valid for a write.
+        assert_eq!(unsafe { query(name.as_mut_ptr(), &mut record) }, secpkg_sys::SEC_E_OK);
+        record
+    });
+    // SAFETY: the fake's successful query: one record, not freed yet.
+    let queried = unsafe { QueriedPackage::from_raw(&provider, record) }.unwrap();
+    assert_eq!(queried.into_info().unwrap().max_token, 2888);
+
+    // SAFETY: null, which is refused before anything is read or freed.
+    let error = unsafe { QueriedPackage::from_raw(&provider, std::ptr::null_mut()) }.unwrap_err();
+    assert!(matches!(error, Error::InvalidData { item: InvalidItem::PackageRecord, .. }), "{error:?}");
+    // SAFETY: a null array with a count: refused, nothing read or freed.
+    let error = unsafe { Packages::from_raw(&provider, std::ptr::null_mut(), 2) }.unwrap_err();
+    assert!(matches!(error, Error::InvalidData { item: InvalidItem::PackageArray, .. }), "{error:?}");
+    assert_eq!(stats().null_frees, 0);
+    assert_balanced();
+}
+
+/// `with_raw_functions` holds the provider's lock for its whole closure: another thread's call
+/// waits for it (were the lock not held, the other thread's enumeration would land inside the
+/// closure's 200 ms and be counted there).
+#[test]
+fn raw_functions_run_under_the_providers_lock() {
+    let (_guard, provider) = fake(with_packages(three()));
+    let started = std::sync::Barrier::new(2);
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            provider.with_raw_functions(|_| {
+                started.wait();
+                std::thread::sleep(std::time::Duration::from_millis(200));
+                assert_eq!(stats().enumerate_calls, 0, "another thread called into the provider");
+            })
+        });
+        started.wait();
+        assert_eq!(provider.packages().unwrap().len(), 3);
+    });
+    assert_eq!(stats().enumerate_calls, 1);
 }
