@@ -44,6 +44,7 @@ pub fn generate(spec: &Spec, metadata: &Metadata) -> Result<Output, Error> {
     }
     check_renames(spec, metadata, &mut errors);
     let vocabulary = Vocabulary::new(spec, &mut errors);
+    vocabulary.check_unions(spec, metadata, &mut errors);
     let candidates = metadata.candidates(spec);
     let families: Vec<ResolvedFamily> = spec
         .families

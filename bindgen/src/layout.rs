@@ -1,9 +1,9 @@
 //! C layout of the spec's structs for each Windows architecture, from the metadata's field types.
 
 use crate::Error;
-use crate::metadata::Metadata;
-use windows_metadata::Type;
+use crate::metadata::{IntKind, Metadata};
 use windows_metadata::reader::{TypeCategory, TypeDef};
+use windows_metadata::{Type, TypeAttributes};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Arch {
@@ -79,24 +79,71 @@ fn type_def<'m>(metadata: &'m Metadata, name: &str) -> Result<TypeDef<'m>, Error
     metadata.index.get(namespace, name).next().ok_or_else(|| Error::new(format!("'{namespace}.{name}' is not a type")))
 }
 
+/// The size and alignment of the metadata's union `name` on `arch`, if the metadata has a type of
+/// that name: an error unless it is a union with a member of type `integer` (LARGE_INTEGER and its
+/// QuadPart).
+pub fn union_of_integer(
+    metadata: &Metadata,
+    name: &str,
+    integer: IntKind,
+    arch: Arch,
+) -> Result<Option<(usize, usize)>, Error> {
+    if metadata.namespace_of(name).is_none() {
+        return Ok(None);
+    }
+    let def = type_def(metadata, name)?;
+    if def.category() != TypeCategory::Struct || !def.flags().contains(TypeAttributes::ExplicitLayout) {
+        return Err(Error::new(format!("'{name}' is not a union in {}", metadata.source)));
+    }
+    let integer_type = match (integer.bits, integer.signed) {
+        (8, true) => Type::I8,
+        (8, false) => Type::U8,
+        (16, true) => Type::I16,
+        (16, false) => Type::U16,
+        (32, true) => Type::I32,
+        (32, false) => Type::U32,
+        (64, true) => Type::I64,
+        _ => Type::U64,
+    };
+    if !def.fields().any(|f| f.constant().is_none() && f.ty() == integer_type) {
+        return Err(Error::new(format!(
+            "in {}, the union '{name}' has no member of type {}{}: it is no such integer",
+            metadata.source,
+            if integer.signed { "i" } else { "u" },
+            integer.bits
+        )));
+    }
+    let (size, align, _) = lay_out(metadata, def, arch)?;
+    Ok(Some((size, align)))
+}
+
 fn lay_out(metadata: &Metadata, def: TypeDef, arch: Arch) -> Result<(usize, usize, Vec<FieldLayout>), Error> {
     let pack = def.class_layout().map(|l| l.packing_size() as usize).filter(|&p| p != 0);
+    // A union (explicit layout, every member at 0) is as large as its largest member.
+    let is_union = def.flags().contains(TypeAttributes::ExplicitLayout);
     let mut offset: usize = 0;
     let mut max_align = 1;
     let mut fields = Vec::new();
     for field in def.fields().filter(|f| f.constant().is_none()) {
-        let (size, align) = size_align(metadata, &field.ty(), arch)
+        let (size, align) = size_align(metadata, def, &field.ty(), arch)
             .map_err(|e| Error::new(format!("{}.{}: {}", def.name(), field.name(), e.message)))?;
         let align = pack.map_or(align, |p| align.min(p));
-        offset = offset.next_multiple_of(align);
-        fields.push(FieldLayout { name: field.name().to_owned(), offset, size });
-        offset += size;
+        if is_union {
+            fields.push(FieldLayout { name: field.name().to_owned(), offset: 0, size });
+            offset = offset.max(size);
+        } else {
+            offset = offset.next_multiple_of(align);
+            fields.push(FieldLayout { name: field.name().to_owned(), offset, size });
+            offset += size;
+        }
         max_align = max_align.max(align);
     }
     Ok((offset.next_multiple_of(max_align), max_align, fields))
 }
 
-fn size_align(metadata: &Metadata, ty: &Type, arch: Arch) -> Result<(usize, usize), Error> {
+/// `ty`, a field type of `outer`: a nested type (LARGE_INTEGER's anonymous struct) is found among
+/// `outer`'s nested types, as the metadata names it without a namespace.
+fn size_align(metadata: &Metadata, outer: TypeDef, ty: &Type, arch: Arch) -> Result<(usize, usize), Error> {
     let pointer = (arch.pointer_size(), arch.pointer_size());
     Ok(match ty {
         Type::Bool | Type::I8 | Type::U8 => (1, 1),
@@ -105,21 +152,23 @@ fn size_align(metadata: &Metadata, ty: &Type, arch: Arch) -> Result<(usize, usiz
         Type::I64 | Type::U64 | Type::F64 => (8, 8),
         Type::ISize | Type::USize | Type::PtrMut(..) | Type::PtrConst(..) => pointer,
         Type::ArrayFixed(element, len) => {
-            let (size, align) = size_align(metadata, element, arch)?;
+            let (size, align) = size_align(metadata, outer, element, arch)?;
             (size * len, align)
         }
         Type::ValueName(name) | Type::ClassName(name) => {
-            let def =
-                metadata.index.get(&name.namespace, &name.name).next().ok_or_else(|| {
-                    Error::new(format!("type '{}.{}' is not in the metadata", name.namespace, name.name))
-                })?;
+            let def = metadata
+                .index
+                .get(&name.namespace, &name.name)
+                .next()
+                .or_else(|| metadata.index.nested(outer).find(|nested| nested.name() == name.name))
+                .ok_or_else(|| Error::new(format!("type '{}.{}' is not in the metadata", name.namespace, name.name)))?;
             match def.category() {
                 TypeCategory::Delegate | TypeCategory::Interface | TypeCategory::Class => pointer,
                 TypeCategory::Enum => {
                     let underlying = def
                         .underlying_type()
                         .ok_or_else(|| Error::new(format!("enum '{}' has no underlying type", name.name)))?;
-                    size_align(metadata, &underlying, arch)?
+                    size_align(metadata, def, &underlying, arch)?
                 }
                 TypeCategory::Struct => {
                     let (size, align, _) = lay_out(metadata, def, arch)?;

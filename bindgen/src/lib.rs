@@ -12,6 +12,7 @@ pub use emit::{Files, Output};
 pub use metadata::Metadata;
 pub use spec::Spec;
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -184,11 +185,12 @@ pub struct DiffReport {
 pub fn diff(spec: &Spec, old: &Output, new: &Output) -> Vec<Difference> {
     let mut differences = Vec::new();
     let normalised_changes = lock::compare(&old.lock, &new.lock);
+    let unions = union_parts(spec, &[&old.raw_lock, &new.raw_lock]);
     for change in lock::compare(&old.raw_lock, &new.raw_lock) {
         let note = old.notes.get(&change.key).or_else(|| new.notes.get(&change.key)).cloned();
         let (covered, by) = match normalised_changes.iter().find(|c| c.key == change.key) {
             Some(api) => (false, format!("NOT covered: secpkg-sys changes: {}", api.line())),
-            None => (true, note.unwrap_or_else(|| coverage(spec, &change))),
+            None => (true, note.unwrap_or_else(|| coverage(spec, &unions, &change))),
         };
         let (old, new) = (full_line(&change.key, &change.old), full_line(&change.key, &change.new));
         differences.push(Difference { item: change.key, old, new, covered, by });
@@ -211,10 +213,47 @@ fn full_line(key: &str, rest: &Option<String>) -> Option<String> {
     rest.as_deref().map(|rest| lock::line(key, rest))
 }
 
+/// Every type a union the spec says as an integer stands for in the locks: the union, the types
+/// its fields name (LARGE_INTEGER's anonymous structs, recursively), and the signatures its `in`
+/// lists; each with (typedef, union).
+fn union_parts<'s>(spec: &'s Spec, locks: &[&lock::Items]) -> BTreeMap<String, (&'s str, &'s str)> {
+    let mut parts = BTreeMap::new();
+    for typedef in &spec.typedefs {
+        let Some(scope) = &typedef.replaces_union else { continue };
+        let tag = (typedef.name.get_ref().as_str(), scope.union.get_ref().as_str());
+        for item in &scope.items {
+            parts.insert(item.get_ref().clone(), tag);
+        }
+        let mut pending = vec![scope.union.get_ref().clone()];
+        while let Some(owner) = pending.pop() {
+            if parts.insert(owner.clone(), tag).is_some() {
+                continue;
+            }
+            let prefix = format!("field {owner}.");
+            for (_, rest) in
+                locks.iter().flat_map(|l| l.range(prefix.clone()..)).take_while(|(k, _)| k.starts_with(&prefix))
+            {
+                let ty = rest.split_once(':').map_or(rest.as_str(), |(_, ty)| ty);
+                pending.extend(
+                    ty.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                        .filter(|word| locks.iter().any(|l| l.contains_key(&format!("struct {word}"))))
+                        .filter(|word| !parts.contains_key(*word))
+                        .map(str::to_owned),
+                );
+            }
+        }
+    }
+    parts
+}
+
 /// Which part of the spec keeps secpkg-sys the same despite `change`.
-fn coverage(spec: &Spec, change: &lock::Change) -> String {
+fn coverage(spec: &Spec, unions: &BTreeMap<String, (&str, &str)>, change: &lock::Change) -> String {
     let (kind, name) = change.key.split_once(' ').unwrap_or_default();
     let field_name = |rest: &Option<String>| rest.as_deref().and_then(|r| r.split_once(':')).map(|(n, _)| n.to_owned());
+    let owner = name.split_once('.').map_or(name, |(owner, _)| owner);
+    if let Some((typedef, union)) = unions.get(owner) {
+        return format!("the spec's [[typedef]] {typedef}: {union} is said {typedef} in the signatures its `in` lists");
+    }
     match kind {
         "type" if spec.typedefs.iter().any(|t| t.name.get_ref() == name) => {
             format!("the spec's [[typedef]] {name} (exported whatever the metadata has)")

@@ -5,12 +5,17 @@
 //! - every other type alias (`PSecPkgInfoW`, `SEC_CHAR`, ...) is spelled out where it is used, and
 //!   the aliases secpkg-sys exports are the spec's `[[typedef]]`s, emitted whatever the metadata
 //!   has (checked against the metadata's own definition when it has one);
-//! - struct fields take sspi.h's names through the spec's rename map.
+//! - struct fields take sspi.h's names through the spec's rename map;
+//! - a union the spec says as an integer (`LARGE_INTEGER` where sspi.h says TimeStamp) is replaced
+//!   in the signatures the spec lists, and dropped with the types only it needs once nothing else
+//!   names it.
 //!
 //! Function-pointer aliases (`ACCEPT_SECURITY_CONTEXT_FN`) are types of their own, not spellings,
 //! and stay as they are.
 
 use crate::Error;
+use crate::layout::{Arch, union_of_integer};
+use crate::metadata::{IntKind, Metadata};
 use crate::spec::Spec;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -22,6 +27,16 @@ pub struct Vocabulary {
     kept: BTreeMap<String, String>,
     /// Exported aliases signatures spell out, with their Rust type.
     expanded: BTreeMap<String, String>,
+    /// Unions said as an integer typedef in some signatures.
+    unions: Vec<UnionScope>,
+}
+
+/// `union` is said `typedef` (an integer) in the signatures of `items`, and nowhere else.
+struct UnionScope {
+    union: String,
+    typedef: String,
+    integer: IntKind,
+    items: Vec<toml::Spanned<String>>,
 }
 
 impl Vocabulary {
@@ -31,6 +46,7 @@ impl Vocabulary {
             replace.insert(from.clone(), to.get_ref().clone());
         }
         let (mut kept, mut expanded) = (BTreeMap::new(), BTreeMap::new());
+        let mut unions = Vec::new();
         for typedef in &spec.typedefs {
             let name = typedef.name.get_ref();
             if syn::parse_str::<syn::Type>(typedef.ty.get_ref()).is_err() {
@@ -51,8 +67,73 @@ impl Vocabulary {
                     errors.push(spec.error_at(from, format!("'{}' is replaced twice", from.get_ref())));
                 }
             }
+            if let Some(replacement) = &typedef.replaces_union {
+                let union = replacement.union.get_ref();
+                let Some(integer) = IntKind::parse(typedef.ty.get_ref()) else {
+                    errors.push(spec.error_at(
+                        &typedef.ty,
+                        format!(
+                            "typedef '{name}': only an integer typedef can replace the union '{union}', not '{}'",
+                            typedef.ty.get_ref()
+                        ),
+                    ));
+                    continue;
+                };
+                if replace.contains_key(union) || unions.iter().any(|u: &UnionScope| &u.union == union) {
+                    errors.push(spec.error_at(&replacement.union, format!("'{union}' is replaced twice")));
+                }
+                if replacement.items.is_empty() {
+                    errors.push(spec.error_at(
+                        &replacement.union,
+                        format!("typedef '{name}': `in` lists no signature where '{union}' is said {name}"),
+                    ));
+                }
+                unions.push(UnionScope {
+                    union: union.clone(),
+                    typedef: name.clone(),
+                    integer,
+                    items: replacement.items.clone(),
+                });
+            }
         }
-        Self { replace, kept, expanded }
+        Self { replace, kept, expanded, unions }
+    }
+
+    /// Each union the spec says as an integer must be one in `metadata`: a union with a member of
+    /// that integer type, of its size and alignment on every architecture. Metadata without the
+    /// union has nothing to replace.
+    pub fn check_unions(&self, spec: &Spec, metadata: &Metadata, errors: &mut Vec<Error>) {
+        for scope in &self.unions {
+            let typedef = spec.typedefs.iter().find(|t| t.name.get_ref() == &scope.typedef).expect("in the vocabulary");
+            let at = &typedef.replaces_union.as_ref().expect("a union replacement").union;
+            let bytes = scope.integer.bits as usize / 8;
+            for arch in Arch::ALL {
+                match union_of_integer(metadata, &scope.union, scope.integer, arch) {
+                    Ok(None) => break,
+                    Ok(Some((size, align))) if size == bytes && align == bytes => {}
+                    Ok(Some((size, align))) => {
+                        errors.push(spec.error_at(
+                            at,
+                            format!(
+                                "typedef '{}': in {}, {} is {size} bytes aligned to {align} on {}, not the {bytes} bytes of {}: \
+                                 it is no {}",
+                                scope.typedef,
+                                metadata.source,
+                                scope.union,
+                                arch.name(),
+                                typedef.ty.get_ref(),
+                                typedef.ty.get_ref()
+                            ),
+                        ));
+                        break;
+                    }
+                    Err(e) => {
+                        errors.push(spec.error_at(at, format!("typedef '{}': {}", scope.typedef, e.message)));
+                        break;
+                    }
+                }
+            }
+        }
     }
 
     /// The name signatures use for the metadata's type name `name`.
@@ -153,13 +234,107 @@ pub fn normalise(
         }
     }
 
-    // One pass over the text: dropped items, renamed fields, and every type name respelled.
+    // The signatures the spec lists say a union as its integer: each is respelled whole with the
+    // union replaced. A union named anywhere else stays, and with it the lock's refusal.
+    // What each item names, through the aliases it uses (they are spelled out); an alias itself
+    // is dropped, so it names nothing.
+    let direct: Vec<BTreeSet<String>> = file.items.iter().map(referenced_types).collect();
+    let alias_references: BTreeMap<String, &BTreeSet<String>> = file
+        .items
+        .iter()
+        .zip(&direct)
+        .filter_map(|(item, names)| match item {
+            syn::Item::Type(alias) if is_plain_alias(alias) => Some((alias.ident.to_string(), names)),
+            _ => None,
+        })
+        .collect();
+    let mut references: Vec<BTreeSet<String>> = file
+        .items
+        .iter()
+        .zip(&direct)
+        .map(|(item, names)| {
+            if matches!(item, syn::Item::Type(alias) if is_plain_alias(alias)) {
+                return BTreeSet::new();
+            }
+            let mut all = names.clone();
+            let mut pending: Vec<String> = names.iter().cloned().collect();
+            while let Some(name) = pending.pop() {
+                for used in alias_references.get(&name).into_iter().flat_map(|n| n.iter()) {
+                    if all.insert(used.clone()) {
+                        pending.push(used.clone());
+                    }
+                }
+            }
+            all
+        })
+        .collect();
+    let mut scoped: Vec<(usize, usize, String)> = Vec::new();
+    for scope in &vocabulary.unions {
+        for listed in &scope.items {
+            let found = file.items.iter().position(|item| signature_name(item).is_some_and(|n| &n == listed.get_ref()));
+            let Some(position) = found else {
+                errors.push(spec.error_at(
+                    listed,
+                    format!(
+                        "typedef '{}': '{}', where {} is said {}, is no function or function-pointer type of \
+                         {metadata_name}",
+                        scope.typedef,
+                        listed.get_ref(),
+                        scope.union,
+                        scope.typedef
+                    ),
+                ));
+                continue;
+            };
+            let (start, end) = span_of(&file.items[position]);
+            let text = respell(&source[start..end], vocabulary, &aliases, Some(scope), true, 0);
+            scoped.push((start, end, text));
+            references[position].remove(&scope.union);
+        }
+    }
+
+    // A replaced union no item names any more goes, with the types only it needed
+    // (LARGE_INTEGER's anonymous structs).
+    let owner: Vec<Option<String>> = file.items.iter().map(owned_type).collect();
+    let mut dropped: BTreeSet<String> = BTreeSet::new();
+    let mut unneeded: Vec<String> = vocabulary.unions.iter().map(|scope| scope.union.clone()).collect();
+    while let Some(name) = unneeded.pop() {
+        let defined = owner.iter().any(|o| o.as_ref() == Some(&name));
+        let still_named = (0..file.items.len()).any(|i| {
+            owner[i].as_ref().is_none_or(|o| o != &name && !dropped.contains(o)) && references[i].contains(&name)
+        });
+        if !defined || still_named || !dropped.insert(name.clone()) {
+            continue;
+        }
+        for i in (0..file.items.len()).filter(|&i| owner[i].as_ref() == Some(&name)) {
+            unneeded.extend(references[i].iter().cloned());
+        }
+    }
+    for (item, owner) in file.items.iter().zip(&owner) {
+        if owner.as_ref().is_some_and(|o| dropped.contains(o))
+            && !matches!(item, syn::Item::Type(a) if is_plain_alias(a))
+        {
+            let (start, end) = span_of(item);
+            let end = if source[end..].starts_with('\n') { end + 1 } else { end };
+            removed.push((start, end));
+        }
+    }
+
+    // One pass over the text: dropped items, renamed fields, scoped signatures, and every type
+    // name respelled.
     let mut edits: Vec<(usize, usize, String)> = removed.iter().map(|&(s, e)| (s, e, String::new())).collect();
     edits.extend(renamed_fields);
+    edits.extend(scoped);
     edits.sort_by_key(|&(start, _, _)| start);
     let mut out = String::with_capacity(source.len());
     let mut at = 0;
     for (start, end, replacement) in edits {
+        if start < at {
+            return Err(Error::new(format!(
+                "the spec edits one item of windows-bindgen's output twice, near '{}'",
+                source[start..end].lines().next().unwrap_or_default()
+            )));
+        }
         out.push_str(&spelled_skipping_names(&source[at..start], vocabulary, &aliases));
         out.push_str(&replacement);
         at = end;
@@ -171,19 +346,70 @@ pub fn normalise(
 /// Respells every type name in `text`: replaced names, then aliases spelled out (recursively),
 /// keeping the vocabulary's names.
 pub fn spell_out(text: &str, vocabulary: &Vocabulary, aliases: &BTreeMap<String, String>) -> String {
-    respell(text, vocabulary, aliases, false, 0)
+    respell(text, vocabulary, aliases, None, false, 0)
 }
 
 fn spelled_skipping_names(text: &str, vocabulary: &Vocabulary, aliases: &BTreeMap<String, String>) -> String {
-    respell(text, vocabulary, aliases, true, 0)
+    respell(text, vocabulary, aliases, None, true, 0)
+}
+
+/// The function (`link!`) or function-pointer type an item defines.
+fn signature_name(item: &syn::Item) -> Option<String> {
+    match item {
+        syn::Item::Type(alias) if !is_plain_alias(alias) => Some(alias.ident.to_string()),
+        syn::Item::Macro(m) => link_signature(m).map(|signature| signature.ident.to_string()),
+        _ => None,
+    }
+}
+
+/// The type an item defines, or an `impl` is for.
+fn owned_type(item: &syn::Item) -> Option<String> {
+    match item {
+        syn::Item::Type(t) => Some(t.ident.to_string()),
+        syn::Item::Struct(s) => Some(s.ident.to_string()),
+        syn::Item::Union(u) => Some(u.ident.to_string()),
+        syn::Item::Enum(e) => Some(e.ident.to_string()),
+        syn::Item::Impl(i) => match &*i.self_ty {
+            syn::Type::Path(p) => p.path.get_ident().map(ToString::to_string),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Every single-segment type name an item uses.
+fn referenced_types(item: &syn::Item) -> BTreeSet<String> {
+    use syn::visit::Visit;
+    #[derive(Default)]
+    struct Names(BTreeSet<String>);
+    impl<'a> Visit<'a> for Names {
+        fn visit_type_path(&mut self, path: &'a syn::TypePath) {
+            if let Some(ident) = path.path.get_ident() {
+                self.0.insert(ident.to_string());
+            }
+            syn::visit::visit_type_path(self, path);
+        }
+    }
+    let mut names = Names::default();
+    match item {
+        syn::Item::Macro(m) => {
+            if let Some(signature) = link_signature(m) {
+                names.visit_signature(&signature);
+            }
+        }
+        item => names.visit_item(item),
+    }
+    names.0
 }
 
 /// Word-level respelling. With `skip_names`, a word followed by a single `:` (a field, parameter
 /// or constant name) or preceded by `type`/`struct`/`fn`/`const` is left alone.
+/// With `scope`, its union is said as its integer typedef, in `text` and in the aliases it uses.
 fn respell(
     text: &str,
     vocabulary: &Vocabulary,
     aliases: &BTreeMap<String, String>,
+    scope: Option<&UnionScope>,
     skip_names: bool,
     depth: usize,
 ) -> String {
@@ -216,11 +442,14 @@ fn respell(
             out.push_str(word);
             continue;
         }
-        let word = vocabulary.spelling(word);
+        let word = match scope {
+            Some(scope) if word == scope.union => scope.typedef.as_str(),
+            _ => vocabulary.spelling(word),
+        };
         if vocabulary.kept.contains_key(word) {
             out.push_str(word);
         } else if let Some(expansion) = vocabulary.expanded.get(word).or_else(|| aliases.get(word)) {
-            out.push_str(&respell(expansion, vocabulary, aliases, false, depth + 1));
+            out.push_str(&respell(expansion, vocabulary, aliases, scope, false, depth + 1));
         } else {
             out.push_str(word);
         }

@@ -57,6 +57,23 @@ pub struct Typedef {
     /// sspi.h's SECURITY_STATUS).
     #[serde(default)]
     pub replaces: Vec<Spanned<String>>,
+    /// A union of the metadata that some signatures say as this integer: older classic metadata
+    /// resolves sspi.h's TimeStamp (a SECURITY_INTEGER) to the LARGE_INTEGER union itself.
+    #[serde(default)]
+    pub replaces_union: Option<UnionReplacement>,
+}
+
+/// Where a metadata union stands for the typedef's integer: in the listed signatures only, so a
+/// union anywhere else stays a union (and the lock refuses the change it makes).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnionReplacement {
+    /// The union's name in the metadata (`LARGE_INTEGER`).
+    pub union: Spanned<String>,
+    /// Functions and function-pointer types whose signatures say the union where sspi.h says the
+    /// typedef (`ACCEPT_SECURITY_CONTEXT_FN`).
+    #[serde(rename = "in")]
+    pub items: Vec<Spanned<String>>,
 }
 
 /// A struct field as sspi.h names it, and the name some metadata gives it instead.

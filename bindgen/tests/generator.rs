@@ -369,6 +369,10 @@ fn an_exclusion_that_matches_nothing_is_a_warning() {
 /// The classic metadata of real windows-bindgen releases, from cargo's registry (scripts/real-metadata
 /// fetches them), or None with the reason.
 fn real_release(version: &str) -> Result<PathBuf, String> {
+    real_crate_release("windows-bindgen", version)
+}
+
+fn real_crate_release(krate: &str, version: &str) -> Result<PathBuf, String> {
     let home = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")))
@@ -377,11 +381,9 @@ fn real_release(version: &str) -> Result<PathBuf, String> {
     let entries = std::fs::read_dir(&registry).map_err(|e| format!("{}: {e}", registry.display()))?;
     entries
         .flatten()
-        .map(|index| index.path().join(format!("windows-bindgen-{version}/default/Windows.Win32.winmd")))
+        .map(|index| index.path().join(format!("{krate}-{version}/default/Windows.Win32.winmd")))
         .find(|path| path.is_file())
-        .ok_or_else(|| {
-            format!("windows-bindgen {version} is not in {} (scripts/real-metadata fetches it)", registry.display())
-        })
+        .ok_or_else(|| format!("{krate} {version} is not in {} (scripts/real-metadata fetches it)", registry.display()))
 }
 
 fn real_releases() -> Option<Vec<PathBuf>> {
@@ -394,6 +396,103 @@ fn real_releases() -> Option<Vec<PathBuf>> {
             None
         }
     }
+}
+
+/// windows-metadata 0.44.0, the last classic release that says the LARGE_INTEGER union where
+/// sspi.h says TimeStamp, or None (skipped) if cargo's registry lacks it.
+fn large_integer_release() -> Option<PathBuf> {
+    match real_crate_release("windows-metadata", "0.44.0") {
+        Ok(path) => Some(path),
+        Err(reason) if std::env::var("SECPKG_REQUIRE_PROVIDERS").as_deref() == Ok("1") => panic!("{reason}"),
+        Err(reason) => {
+            println!("skipped: LARGE_INTEGER metadata: {reason}");
+            None
+        }
+    }
+}
+
+fn without_metadata_lines(lock: &str) -> String {
+    lock.lines().filter(|l| !l.starts_with("# metadata")).collect::<Vec<_>>().join("\n")
+}
+
+#[test]
+fn large_integer_where_sspi_says_timestamp_is_the_committed_i64() {
+    let Some(winmd) = large_integer_release() else { return };
+    // The input really says the union: diff names it, and the spec's [[typedef]] covers it.
+    let diff = run(&["diff".as_ref(), winmd.as_os_str()]);
+    assert!(diff.status.success(), "{}", stderr(&diff));
+    let diff = String::from_utf8_lossy(&diff.stdout).into_owned();
+    assert!(diff.contains("0 not covered by the spec"), "{diff}");
+    let covered = "the spec's [[typedef]] SECURITY_INTEGER: LARGE_INTEGER is said SECURITY_INTEGER";
+    for item in [
+        "covered  union LARGE_INTEGER  ->  (absent)",
+        "*mut LARGE_INTEGER) -> HRESULT>  ->  type ACCEPT_SECURITY_CONTEXT_FN",
+    ] {
+        assert!(diff.contains(item), "expected {item:?} in:\n{diff}");
+    }
+    // The union, its 3 fields, its 2 anonymous structs and their 4 fields, and the 7 *_FN types.
+    assert_eq!(diff.matches(covered).count(), 17, "{diff}");
+
+    let out = tempfile::tempdir().unwrap();
+    let output = run(&["--in".as_ref(), winmd.as_os_str(), "--out".as_ref(), out.path().as_os_str()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stderr(&output), "", "no warning, no acknowledgement needed");
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "", "no change to the lock");
+    let committed = std::fs::read_to_string(secpkg_bindgen::default_out().join("API.lock")).unwrap();
+    let lock = std::fs::read_to_string(out.path().join("API.lock")).unwrap();
+    assert_eq!(without_metadata_lines(&lock), without_metadata_lines(&committed));
+    assert!(lock.contains("# metadata: windows-metadata-0.44.0/default/Windows.Win32.winmd"), "{lock}");
+    assert!(lock.contains(
+        "type ACCEPT_SECURITY_CONTEXT_FN = Option<unsafe extern \"system\" fn(*mut SecHandle, *mut SecHandle, \
+         *mut SecBufferDesc, u32, u32, *mut SecHandle, *mut SecBufferDesc, *mut u32, *mut i64) -> SECURITY_STATUS>"
+    ));
+    // The union and its two anonymous structs go with the last signature that named them.
+    let bindings = std::fs::read_to_string(out.path().join("src/bindings.rs")).unwrap();
+    assert!(!bindings.contains("union LARGE_INTEGER") && !bindings.contains("LARGE_INTEGER_0"), "{bindings}");
+    assert_eq!(bindings.matches("LARGE_INTEGER").count(), 1, "only SECURITY_INTEGER's doc names it");
+}
+
+#[test]
+fn large_integer_outside_the_listed_signatures_is_still_refused() {
+    let Some(winmd) = large_integer_release() else { return };
+    let spec = spec_with("    \"ADD_CREDENTIALS_FN_W\",\n    \"INITIALIZE", "    \"INITIALIZE");
+    assert_rejected(
+        Some(&spec),
+        Some(&winmd),
+        &["1 breaking change(s) to API.lock", "retyped type ADD_CREDENTIALS_FN_W", "nothing was written"],
+    );
+}
+
+#[test]
+fn a_union_said_as_an_integer_must_be_one_and_its_signatures_must_exist() {
+    let Some(winmd) = large_integer_release() else { return };
+    // LARGE_INTEGER's integer is QuadPart, an i64: it is no i32, whatever the spec says.
+    let narrower = spec_with(
+        "type = \"i64\"\nexpand = true\nsource = \"sspi.h: typedef LARGE_INTEGER",
+        "type = \"i32\"\nexpand = true\nsource = \"sspi.h: typedef LARGE_INTEGER",
+    );
+    assert_rejected(
+        Some(&narrower),
+        Some(&winmd),
+        &[
+            &line_of(&narrower, "union = \"LARGE_INTEGER\""),
+            "typedef 'SECURITY_INTEGER'",
+            "the union 'LARGE_INTEGER' has no member of type i32: it is no such integer",
+        ],
+    );
+    // FILETIME is 8 bytes too, but a struct of two u32, not a union with an i64.
+    let not_union = spec_with("union = \"LARGE_INTEGER\"", "union = \"FILETIME\"");
+    assert_rejected(Some(&not_union), Some(&winmd), &["typedef 'SECURITY_INTEGER'", "'FILETIME' is not a union"]);
+    // A listed signature the metadata lacks is named, with its line.
+    let unknown = spec_with("    \"ADD_CREDENTIALS_FN_W\",", "    \"ADD_CREDENTIALS_FN_W\",\n    \"NO_SUCH_FN\",");
+    assert_rejected(
+        Some(&unknown),
+        Some(&winmd),
+        &[
+            &line_of(&unknown, "NO_SUCH_FN"),
+            "'NO_SUCH_FN', where LARGE_INTEGER is said SECURITY_INTEGER, is no function",
+        ],
+    );
 }
 
 #[test]
