@@ -351,7 +351,6 @@ fn chain(error: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::{Error, LoadError};
-    use std::error::Error as _;
 
     #[test]
     fn errors_box_into_dyn_error_send_sync() {
@@ -365,6 +364,7 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn no_provider_lists_each_library_tried_with_its_load_error() {
+        use std::error::Error as _;
         let path = "/nonexistent/libsecpkg-none.so";
         // SAFETY: the file does not exist: nothing is loaded or run.
         let source = unsafe { libloading::Library::new(path) }.unwrap_err();
