@@ -320,7 +320,8 @@ impl<'a> Package<'a> {
         unsafe { WideStr::from_ptr(self.0.Comment) }
     }
 
-    /// The raw record.
+    /// The raw record, for what the typed accessors do not say (whether `Name` is null, the
+    /// pointers themselves). Its type is secpkg-sys's, which code that reads it depends on.
     #[must_use]
     pub fn raw(&self) -> &'a SecPkgInfoW {
         self.0

@@ -333,7 +333,8 @@ impl Provider {
     /// function of one library that forwards to another (it is locked as the first library's).
     ///
     /// A reference is a promise of a whole, aligned `SecurityFunctionTableW`; for a table as a
-    /// C provider hands it out, see [`Provider::from_table_ptr`].
+    /// C provider hands it out, see [`Provider::from_table_ptr`]. The table's type is
+    /// secpkg-sys's, which code that builds one depends on.
     ///
     /// # Safety
     /// Every non-null function in `table` must keep the obligations listed on [`Provider`] (1
