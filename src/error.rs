@@ -95,9 +95,11 @@ pub enum Error {
         /// The missing function.
         function: &'static str,
     },
-    /// The provider returned something that breaks the SSPI contract.
+    /// The provider (or GSSAPI library) returned something that breaks its contract.
     InvalidData {
-        /// What was wrong.
+        /// Which output was wrong, as the SDK names it: [`InvalidItem`] lists them.
+        item: InvalidItem,
+        /// What was wrong with it, in words (for people; its wording is not part of the API).
         what: String,
     },
     /// The provider library could not be loaded.
@@ -105,21 +107,23 @@ pub enum Error {
         /// The library's path.
         path: PathBuf,
         /// Why loading failed.
-        source: libloading::Error,
+        source: LoadError,
     },
     /// The library loaded, but exports no `InitSecurityInterfaceW`.
     NotAProvider {
         /// The library's path.
         path: PathBuf,
         /// Why loading failed.
-        source: libloading::Error,
+        source: LoadError,
     },
-    /// No provider was found on this system.
+    /// No provider was found on this system: none of the libraries tried loads.
     NoProvider {
-        /// What to install or set.
-        hint: String,
+        /// The library tried, each with why it did not load (an [`Error::Load`] each), in the
+        /// order tried.
+        tried: Vec<Error>,
     },
     /// A GSSAPI call failed: `GSS_ERROR(major)`.
+    #[cfg(all(unix, feature = "gssapi"))]
     Gssapi {
         /// The GSSAPI function.
         call: &'static str,
@@ -129,17 +133,99 @@ pub enum Error {
         minor: u32,
     },
     /// A GSSAPI library could not be loaded, or lacks a required function.
+    #[cfg(all(unix, feature = "gssapi"))]
     GssapiLoad {
         /// The library's path or soname.
         path: PathBuf,
-        /// Why loading failed (libloading's message names the missing symbol).
-        source: libloading::Error,
+        /// Why loading failed (its message names the missing symbol).
+        source: LoadError,
     },
-    /// No GSSAPI library was found on this system.
+    /// No GSSAPI library was found on this system: none of the libraries tried loads.
+    #[cfg(all(unix, feature = "gssapi"))]
     NoGssapi {
-        /// What to install or set.
-        hint: String,
+        /// The libraries tried, each with why it did not load (an [`Error::GssapiLoad`] each).
+        tried: Vec<Error>,
     },
+}
+
+/// Which provider output an [`Error::InvalidData`] is about: what a program can match on,
+/// while the error's `what` says in words what was wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum InvalidItem {
+    /// The `SecurityFunctionTableW` of `InitSecurityInterfaceW` (or given to
+    /// [`Provider::from_table_ptr`](crate::Provider::from_table_ptr)): null, misaligned, or of
+    /// `dwVersion` 0.
+    FunctionTable,
+    /// The record array of `EnumerateSecurityPackagesW`: null with a non-zero count, misaligned,
+    /// or too large.
+    PackageArray,
+    /// The record of `QuerySecurityPackageInfoW`: null on success, or misaligned.
+    PackageRecord,
+    /// A record's `Name`: null, misaligned, or not UTF-16.
+    PackageName,
+    /// A record's `Comment`: misaligned, or not UTF-16.
+    PackageComment,
+    /// An OID a GSSAPI function returned: truncated, null with a length, or not an OID.
+    #[cfg(all(unix, feature = "gssapi"))]
+    GssapiOid,
+    /// An OID set a GSSAPI function returned: null elements with a count, or too large.
+    #[cfg(all(unix, feature = "gssapi"))]
+    GssapiOidSet,
+}
+
+impl InvalidItem {
+    /// The item as the SDK (or RFC 2744) names it: `"SecurityFunctionTableW"`, `"SecPkgInfoW.Name"`.
+    #[must_use]
+    pub const fn sdk_name(self) -> &'static str {
+        match self {
+            InvalidItem::FunctionTable => "SecurityFunctionTableW",
+            InvalidItem::PackageArray => "SecPkgInfoW array",
+            InvalidItem::PackageRecord => "SecPkgInfoW",
+            InvalidItem::PackageName => "SecPkgInfoW.Name",
+            InvalidItem::PackageComment => "SecPkgInfoW.Comment",
+            #[cfg(all(unix, feature = "gssapi"))]
+            InvalidItem::GssapiOid => "gss_OID",
+            #[cfg(all(unix, feature = "gssapi"))]
+            InvalidItem::GssapiOidSet => "gss_OID_set",
+        }
+    }
+}
+
+impl fmt::Display for InvalidItem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.sdk_name())
+    }
+}
+
+/// Why a library did not load, or lacks a symbol: the loader's error (`dlopen`'s or
+/// `LoadLibraryExW`'s message, with the OS error as its [`source`](std::error::Error::source)).
+///
+/// Its own type, so that secpkg's API does not depend on the loader crate it uses.
+pub struct LoadError(libloading::Error);
+
+impl LoadError {
+    pub(crate) fn new(error: libloading::Error) -> LoadError {
+        LoadError(error)
+    }
+}
+
+impl fmt::Debug for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for LoadError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
 }
 
 impl fmt::Display for Error {
@@ -159,17 +245,30 @@ impl fmt::Display for Error {
             Self::Unsupported { function } => {
                 write!(f, "the provider does not implement {function} (its function table has a null pointer there)")
             }
-            Self::InvalidData { what } => write!(f, "the provider returned invalid data: {what}"),
+            Self::InvalidData { what, .. } => write!(f, "the provider returned invalid data: {what}"),
             Self::Load { path, .. } => write!(f, "cannot load the SSPI provider {}", path.display()),
             Self::NotAProvider { path, .. } => {
                 write!(f, "{} is not an SSPI provider: it exports no InitSecurityInterfaceW", path.display())
             }
-            Self::NoProvider { hint } => write!(f, "no SSPI provider found: {hint}"),
+            Self::NoProvider { tried } => write!(
+                f,
+                "no SSPI provider found: install FreeRDP's WinPR (Debian: apt install libwinpr2-2), or name a \
+                 library that exports InitSecurityInterfaceW (tried {})",
+                tried_text(tried)
+            ),
+            #[cfg(all(unix, feature = "gssapi"))]
             Self::Gssapi { call, major, minor } => {
                 write!(f, "{call} failed: major status {major:#010x}, minor status {minor:#x}")
             }
+            #[cfg(all(unix, feature = "gssapi"))]
             Self::GssapiLoad { path, .. } => write!(f, "cannot load the GSSAPI library {}", path.display()),
-            Self::NoGssapi { hint } => write!(f, "no GSSAPI library found: {hint}"),
+            #[cfg(all(unix, feature = "gssapi"))]
+            Self::NoGssapi { tried } => write!(
+                f,
+                "no GSSAPI library found: install MIT Kerberos (Debian: apt install libgssapi-krb5-2) or Heimdal \
+                 (libgssapi3-heimdal), or name a GSSAPI library (tried {})",
+                tried_text(tried)
+            ),
         }
     }
 }
@@ -177,9 +276,9 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::Load { source, .. } | Self::NotAProvider { source, .. } | Self::GssapiLoad { source, .. } => {
-                Some(source)
-            }
+            Self::Load { source, .. } | Self::NotAProvider { source, .. } => Some(source),
+            #[cfg(all(unix, feature = "gssapi"))]
+            Self::GssapiLoad { source, .. } => Some(source),
             _ => None,
         }
     }
@@ -214,9 +313,9 @@ impl From<Error> for std::io::Error {
     fn from(error: Error) -> Self {
         use std::io::ErrorKind;
         let kind = match &error {
-            Error::NotFound { .. } | Error::Ambiguous { .. } | Error::NoProvider { .. } | Error::NoGssapi { .. } => {
-                ErrorKind::NotFound
-            }
+            Error::NotFound { .. } | Error::Ambiguous { .. } | Error::NoProvider { .. } => ErrorKind::NotFound,
+            #[cfg(all(unix, feature = "gssapi"))]
+            Error::NoGssapi { .. } => ErrorKind::NotFound,
             Error::InvalidName { .. } => ErrorKind::InvalidInput,
             Error::Unsupported { .. } => ErrorKind::Unsupported,
             Error::InvalidData { .. } => ErrorKind::InvalidData,
@@ -226,10 +325,20 @@ impl From<Error> for std::io::Error {
     }
 }
 
-/// `error` and each error under it, joined by ": ": libloading's own message ("dlopen failed")
-/// says what failed and its source says why. (Windows loads secur32 without libloading.)
-#[cfg(any(not(windows), feature = "conformance"))]
-pub(crate) fn chain(error: &dyn std::error::Error) -> String {
+/// `NAME: why; NAME: why`, each tried library's load error with its causes: the loader's own
+/// message ("dlopen failed") says what failed and its source says why.
+fn tried_text(tried: &[Error]) -> String {
+    let each = tried.iter().map(|error| match error {
+        Error::Load { path, source } => format!("{}: {}", path.display(), chain(source)),
+        #[cfg(all(unix, feature = "gssapi"))]
+        Error::GssapiLoad { path, source } => format!("{}: {}", path.display(), chain(source)),
+        other => chain(other),
+    });
+    each.collect::<Vec<_>>().join("; ")
+}
+
+/// `error` and each error under it, joined by ": ".
+fn chain(error: &dyn std::error::Error) -> String {
     let mut line = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
@@ -237,4 +346,39 @@ pub(crate) fn chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Error, LoadError};
+
+    #[test]
+    fn errors_box_into_dyn_error_send_sync() {
+        fn boxes<T: std::error::Error + Send + Sync + 'static>() {}
+        boxes::<Error>();
+        boxes::<LoadError>();
+    }
+
+    /// The load error keeps the loader's message and its source chain; NoProvider says what
+    /// to install and lists each library tried with that chain.
+    #[cfg(unix)]
+    #[test]
+    fn no_provider_lists_each_library_tried_with_its_load_error() {
+        use std::error::Error as _;
+        let path = "/nonexistent/libsecpkg-none.so";
+        // SAFETY: the file does not exist: nothing is loaded or run.
+        let source = unsafe { libloading::Library::new(path) }.unwrap_err();
+        let loader_text = source.to_string();
+        let load = Error::Load { path: path.into(), source: LoadError::new(source) };
+        let Some(cause) = load.source() else { panic!("{load:?}") };
+        assert_eq!(cause.to_string(), loader_text);
+        // libloading's "dlopen failed", whose own source is dlerror's text: still reachable.
+        let Some(why) = cause.source().map(ToString::to_string) else { panic!("{cause:?}") };
+        assert!(why.contains("libsecpkg-none.so"), "{why}");
+        let error = Error::NoProvider { tried: vec![load] };
+        let text = error.to_string();
+        assert!(text.starts_with("no SSPI provider found: install FreeRDP's WinPR"), "{text}");
+        assert!(text.ends_with(&format!("(tried {path}: {loader_text}: {why})")), "{text}");
+        assert_eq!(std::io::Error::from(error).kind(), std::io::ErrorKind::NotFound);
+    }
 }

@@ -20,10 +20,8 @@
 //! On Windows the provider is secur32.dll. Elsewhere it is any library that exports the SSPI
 //! ABI's `InitSecurityInterfaceW`: FreeRDP's WinPR by default ([`Provider::system`]), or one you
 //! name ([`Provider::load`], or `SECPKG_PROVIDER` through [`Provider::from_env`]).
-#![deny(missing_docs, unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
+#![deny(missing_docs, missing_debug_implementations, unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 
-#[cfg(feature = "conformance")]
-pub mod conformance;
 mod env;
 mod error;
 #[cfg(all(unix, feature = "gssapi"))]
@@ -34,20 +32,21 @@ mod provider;
 mod types;
 mod wide;
 
-pub use error::{Error, Operation};
+pub use error::{Error, InvalidItem, LoadError, Operation};
 pub use name::PackageName;
 pub use packages::{Iter, Package, Packages, QueriedPackage};
-pub use provider::{PROVIDER_VAR, Provider, UNIX_PROVIDERS};
+pub use provider::{PROVIDER_VAR, Provider, RawFunctions, UNIX_PROVIDERS};
 /// What the typed items' signatures name from the derives' runtime: the SDK facts of a member
 /// (`Capability::member`), the parse error behind `Parse*Error`, the iterator of
-/// `Capabilities::flags`, and bitflags (whose `Flags` trait `Capabilities` implements).
-pub use secpkg_family::{FlagIter, Member, ParseError, bitflags};
-pub use secpkg_sys as sys;
+/// `Capabilities::flags`, the traits the families implement (`Family` for each, `Flag` for
+/// `Capability`, `Values` for the newtypes: for code generic over families), and bitflags
+/// (whose `Flags` trait `Capabilities` implements).
+pub use secpkg_family::{Family, Flag, FlagIter, Member, ParseError, Values, bitflags};
 pub use types::{
     Capabilities, Capability, InterfaceVersion, PackageId, PackageInfo, ParseCapabilityError,
     ParseInterfaceVersionError, ParsePackageIdError, ParseStatusError, Status,
 };
-pub use wide::WideStr;
+pub use wide::{Chars, WideStr};
 
 use std::sync::OnceLock;
 

@@ -1,5 +1,6 @@
 //! The provider's array of package records, freed exactly once by the provider.
 
+use crate::error::InvalidItem;
 use crate::wide::WideStr;
 use crate::{Capabilities, Error, Operation, PackageId, PackageInfo, Provider};
 use secpkg_sys::{SEC_E_OK, SecPkgInfoW};
@@ -121,7 +122,7 @@ fn name_array_fault<T>(ptr: *const T, count: u32, bytes: Option<usize>) -> Optio
 /// ```no_run
 /// let provider = secpkg::Provider::system()?;
 /// let packages = provider.packages()?;
-/// let negotiable = packages.iter().filter(|p| p.capabilities().contains(secpkg::Capability::Negotiable));
+/// let negotiable = packages.iter().filter(|p| p.capabilities().contains(secpkg::Capabilities::NEGOTIABLE));
 /// for package in negotiable {
 ///     println!("{} can be negotiated", package.name());
 /// }
@@ -134,6 +135,28 @@ pub struct Packages<'p> {
 impl<'p> Packages<'p> {
     pub(crate) fn new(buffer: ProviderBuffer<'p>) -> Self {
         Self { buffer }
+    }
+
+    /// Takes ownership of an array that `provider`'s `EnumerateSecurityPackagesW` returned
+    /// (through [`Provider::with_raw_functions`]), to be given back to its `FreeContextBuffer`
+    /// exactly once, as [`Provider::packages`]' are. An array that cannot be read as `count`
+    /// records (null with a non-zero count, misaligned, too large) is [`Error::InvalidData`],
+    /// and a non-null one is given back first.
+    ///
+    /// The value frees through the provider, under its lock: drop it after the
+    /// `with_raw_functions` closure returns (inside, the free would wait for that lock).
+    ///
+    /// # Safety
+    /// `array` is null or what `provider`'s `EnumerateSecurityPackagesW` wrote on success, with
+    /// the `count` it wrote (obligation 2 of [`Provider`]), not yet freed and not used after
+    /// this call but through the result.
+    pub unsafe fn from_raw(provider: &'p Provider, array: *mut SecPkgInfoW, count: u32) -> Result<Self, Error> {
+        // SAFETY: the caller's promise, as ProviderBuffer::new requires it.
+        let buffer = unsafe { ProviderBuffer::new(provider, array, count) };
+        buffer.map(Self::new).map_err(|what| Error::InvalidData {
+            item: InvalidItem::PackageArray,
+            what: format!("EnumerateSecurityPackagesW returned {what}"),
+        })
     }
 
     /// How many packages there are.
@@ -166,6 +189,7 @@ impl<'p> Packages<'p> {
         let mut packages = Vec::new();
         // A count the provider made up may exceed the memory there is: an error, not a panic.
         packages.try_reserve_exact(records.len()).map_err(|_| Error::InvalidData {
+            item: InvalidItem::PackageArray,
             what: format!("{} records, more than fit in memory when copied", records.len()),
         })?;
         for record in records {
@@ -296,7 +320,8 @@ impl<'a> Package<'a> {
         unsafe { WideStr::from_ptr(self.0.Comment) }
     }
 
-    /// The raw record.
+    /// The raw record, for what the typed accessors do not say (whether `Name` is null, the
+    /// pointers themselves). Its type is secpkg-sys's, which code that reads it depends on.
     #[must_use]
     pub fn raw(&self) -> &'a SecPkgInfoW {
         self.0
@@ -365,6 +390,30 @@ pub struct QueriedPackage<'p> {
 impl<'p> QueriedPackage<'p> {
     pub(crate) fn new(buffer: ProviderBuffer<'p>) -> Self {
         Self { buffer }
+    }
+
+    /// Takes ownership of a record that `provider`'s `QuerySecurityPackageInfoW` returned
+    /// (through [`Provider::with_raw_functions`]), to be given back to its `FreeContextBuffer`
+    /// exactly once, as [`Provider::query_in_place`]'s is. A null or misaligned record is
+    /// [`Error::InvalidData`] (a misaligned one is given back first).
+    ///
+    /// As for [`Packages::from_raw`], drop the value after the `with_raw_functions` closure.
+    ///
+    /// # Safety
+    /// `record` is null or what `provider`'s `QuerySecurityPackageInfoW` wrote on success
+    /// (obligation 2 of [`Provider`]), not yet freed and not used after this call but through
+    /// the result.
+    pub unsafe fn from_raw(provider: &'p Provider, record: *mut SecPkgInfoW) -> Result<Self, Error> {
+        if record.is_null() {
+            let what = "QuerySecurityPackageInfoW succeeded with a null record".to_owned();
+            return Err(Error::InvalidData { item: InvalidItem::PackageRecord, what });
+        }
+        // SAFETY: the caller's promise, as ProviderBuffer::new requires it, for one record.
+        let buffer = unsafe { ProviderBuffer::new(provider, record, 1) };
+        buffer.map(Self::new).map_err(|what| Error::InvalidData {
+            item: InvalidItem::PackageRecord,
+            what: format!("QuerySecurityPackageInfoW returned {what}"),
+        })
     }
 
     /// The record, read in place.

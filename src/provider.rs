@@ -1,6 +1,7 @@
 //! An SSPI provider: one function table, from code that stays loaded for good, called under the
 //! lock its library needs.
 
+use crate::error::{InvalidItem, LoadError};
 use crate::packages::{Packages, ProviderBuffer, QueriedPackage};
 use crate::{Error, InterfaceVersion, Operation, PackageInfo, PackageName};
 use secpkg_sys::{
@@ -111,6 +112,26 @@ pub struct Provider {
     origin: PathBuf,
 }
 
+/// The functions of a provider's table that secpkg calls, as the provider gave them (null ones
+/// `None`), for [`Provider::with_raw_functions`]: call them only inside its closure.
+///
+/// The function types are secpkg-sys's (the generated SSPI declarations), which code that calls
+/// them depends on. This is the one place besides [`Provider::from_table`],
+/// [`Package::raw`](crate::Package::raw) and the `from_raw` constructors where secpkg's API
+/// names that crate.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct RawFunctions {
+    /// The table's `dwVersion`.
+    pub version: InterfaceVersion,
+    /// `EnumerateSecurityPackagesW`.
+    pub enumerate_security_packages: ENUMERATE_SECURITY_PACKAGES_FN_W,
+    /// `QuerySecurityPackageInfoW`.
+    pub query_security_package_info: QUERY_SECURITY_PACKAGE_INFO_FN_W,
+    /// `FreeContextBuffer`.
+    pub free_context_buffer: FREE_CONTEXT_BUFFER_FN,
+}
+
 /// What secpkg calls of a provider's function table, read as "The function table" says.
 #[derive(Clone, Copy, Debug)]
 struct Functions {
@@ -218,17 +239,11 @@ impl Provider {
             // loader's own search (which ignores LD_LIBRARY_PATH in privileged processes);
             // WinPR exports InitSecurityInterfaceW with sspi.h's signature.
             match unsafe { Self::load(name) } {
-                Err(Error::Load { source, .. }) => tried.push(format!("{name}: {}", crate::error::chain(&source))),
+                Err(error @ Error::Load { .. }) => tried.push(error),
                 found => return found,
             }
         }
-        Err(Error::NoProvider {
-            hint: format!(
-                "install FreeRDP's WinPR (Debian: apt install libwinpr2-2), or name a library \
-                 that exports InitSecurityInterfaceW (tried {})",
-                tried.join("; ")
-            ),
-        })
+        Err(Error::NoProvider { tried })
     }
 
     /// The provider the user names with the environment variable `SECPKG_PROVIDER`
@@ -269,7 +284,7 @@ impl Provider {
     /// at least as large as its `dwVersion` defines ("The function table" above).
     pub unsafe fn load(path: impl AsRef<Path>) -> Result<Provider, Error> {
         let path = path.as_ref();
-        let load_error = |source| Error::Load { path: path.to_owned(), source };
+        let load_error = |source| Error::Load { path: path.to_owned(), source: LoadError::new(source) };
         let _serial = serialise_loading();
         // SAFETY: the caller names this library as an SSPI provider; running its initialisers is
         // what loading one means.
@@ -279,7 +294,7 @@ impl Provider {
         // (obligation 1, vouched for by the caller).
         let init = unsafe { library.get::<InitSecurityInterfaceW>(b"InitSecurityInterfaceW\0") }
             .map(|init| *init)
-            .map_err(|source| Error::NotAProvider { path: path.to_owned(), source })?;
+            .map_err(|source| Error::NotAProvider { path: path.to_owned(), source: LoadError::new(source) })?;
         std::mem::forget(library);
         /// What one InitSecurityInterfaceW gave: the functions and their lock, or why its table
         /// was refused.
@@ -318,7 +333,8 @@ impl Provider {
     /// function of one library that forwards to another (it is locked as the first library's).
     ///
     /// A reference is a promise of a whole, aligned `SecurityFunctionTableW`; for a table as a
-    /// C provider hands it out, see [`Provider::from_table_ptr`].
+    /// C provider hands it out, see [`Provider::from_table_ptr`]. The table's type is
+    /// secpkg-sys's, which code that builds one depends on.
     ///
     /// # Safety
     /// Every non-null function in `table` must keep the obligations listed on [`Provider`] (1
@@ -348,6 +364,7 @@ impl Provider {
         let origin = origin.into();
         // SAFETY: the caller's promise for the table's memory.
         let functions = unsafe { Functions::read(table) }.map_err(|what| Error::InvalidData {
+            item: InvalidItem::FunctionTable,
             what: format!("the function table given for {} is {what}", origin.display()),
         })?;
         Ok(Provider { functions, lock: CallLock::for_functions(&functions), origin })
@@ -364,6 +381,44 @@ impl Provider {
     #[must_use]
     pub fn interface_version(&self) -> InterfaceVersion {
         InterfaceVersion::from_value(self.functions.version)
+    }
+
+    /// Runs `call` with the provider's raw functions, holding the locks that secpkg holds for its
+    /// own calls into the provider (see "Threads" above): for code that must call them itself,
+    /// such as the conformance checker (crate secpkg-conformance), which passes unusual
+    /// arguments and looks at out-parameters after failures.
+    ///
+    /// Getting the functions is safe; calling one is `unsafe`, and sound only inside `call`
+    /// (the lock is obligation 5), with arguments as sspi.h defines them. What a call returns is
+    /// the caller's to give back: a buffer to [`Packages::from_raw`] or
+    /// [`QueriedPackage::from_raw`] (after `call` returns), or to `free_context_buffer` within
+    /// `call`, exactly once. `call` must not use this provider (or another of the same library)
+    /// through secpkg: its calls wait for the lock `call` holds.
+    ///
+    /// ```no_run
+    /// let provider = secpkg::Provider::system()?;
+    /// let status = provider.with_raw_functions(|raw| {
+    ///     let enumerate = raw.enumerate_security_packages?;
+    ///     let (mut count, mut array) = (0, std::ptr::null_mut());
+    ///     // SAFETY: inside with_raw_functions; both out-pointers are valid for writes.
+    ///     let status = unsafe { enumerate(&mut count, &mut array) };
+    ///     Some((status, count, array))
+    /// });
+    /// if let Some((0, count, array)) = status {
+    ///     // SAFETY: the provider's enumeration succeeded: `count` records at `array`, not freed.
+    ///     let packages = unsafe { secpkg::Packages::from_raw(&provider, array, count) }?;
+    ///     println!("{} packages", packages.len());
+    /// }
+    /// # Ok::<(), secpkg::Error>(())
+    /// ```
+    pub fn with_raw_functions<R>(&self, call: impl FnOnce(&RawFunctions) -> R) -> R {
+        let raw = RawFunctions {
+            version: self.interface_version(),
+            enumerate_security_packages: self.functions.enumerate,
+            query_security_package_info: self.functions.query,
+            free_context_buffer: self.functions.free,
+        };
+        self.call(|| call(&raw))
     }
 
     /// Runs `call`, a call into the provider's library, under the library's lock.
@@ -402,8 +457,10 @@ impl Provider {
         // SAFETY: on success the provider returned `count` records at `array`, allocated for its
         // FreeContextBuffer (obligations 2 and 3), which the buffer calls once.
         let buffer = unsafe { ProviderBuffer::new(self, array, count) };
-        let buffer = buffer
-            .map_err(|what| Error::InvalidData { what: format!("EnumerateSecurityPackagesW returned {what}") })?;
+        let buffer = buffer.map_err(|what| Error::InvalidData {
+            item: InvalidItem::PackageArray,
+            what: format!("EnumerateSecurityPackagesW returned {what}"),
+        })?;
         Ok(Packages::new(buffer))
     }
 
@@ -509,31 +566,14 @@ fn equal_ignoring_case(a: &[u16], b: &[u16]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(&x, &y)| x == y || upcase(x) == upcase(y))
 }
 
-/// A provider's table read as [`Provider`] reads one, its other functions left out: for the
-/// conformance probes, which call InitSecurityInterfaceW and the functions themselves. The error
-/// says what was wrong.
-///
-/// # Safety
-/// As `Functions::read`: `table` is null, misaligned, or valid for the size its `dwVersion`
-/// defines.
-#[cfg(feature = "conformance")]
-pub(crate) unsafe fn read_table(table: *const SecurityFunctionTableW) -> Result<SecurityFunctionTableW, String> {
-    // SAFETY: the caller's promise.
-    let functions = unsafe { Functions::read(table) }?;
-    Ok(SecurityFunctionTableW {
-        dwVersion: functions.version,
-        EnumerateSecurityPackagesW: functions.enumerate,
-        QuerySecurityPackageInfoW: functions.query,
-        FreeContextBuffer: functions.free,
-        ..SecurityFunctionTableW::default()
-    })
-}
-
 /// A query that failed, or that succeeded without a record.
 #[cold]
 fn query_failure(name: PackageName<'_>, status: i32) -> Error {
     match status {
-        SEC_E_OK => Error::InvalidData { what: "QuerySecurityPackageInfoW succeeded with a null record".into() },
+        SEC_E_OK => Error::InvalidData {
+            item: InvalidItem::PackageRecord,
+            what: "QuerySecurityPackageInfoW succeeded with a null record".into(),
+        },
         SEC_E_SECPKG_NOT_FOUND => Error::NotFound { name: name.as_str().to_owned() },
         status => Operation::QuerySecurityPackageInfo.failed(status),
     }
@@ -541,17 +581,20 @@ fn query_failure(name: PackageName<'_>, status: i32) -> Error {
 
 #[cold]
 fn invalid_table(origin: &Path, what: &str) -> Error {
-    Error::InvalidData { what: format!("InitSecurityInterfaceW of {} returned {what}", origin.display()) }
+    Error::InvalidData {
+        item: InvalidItem::FunctionTable,
+        what: format!("InitSecurityInterfaceW of {} returned {what}", origin.display()),
+    }
 }
 
 #[cold]
 fn invalid_record(what: &str) -> Error {
-    Error::InvalidData { what: format!("QuerySecurityPackageInfoW returned {what}") }
+    Error::InvalidData { item: InvalidItem::PackageRecord, what: format!("QuerySecurityPackageInfoW returned {what}") }
 }
 
 /// Holds the lock that serialises loading and initialising provider libraries, until dropped:
 /// providers such as WinPR build their tables on first use without a lock.
-pub(crate) fn serialise_loading() -> CallGuard {
+fn serialise_loading() -> CallGuard {
     static LOADING: CallMutex = CallMutex::new();
     LOADING.lock()
 }

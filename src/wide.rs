@@ -1,6 +1,7 @@
 //! NUL-terminated UTF-16 strings from a provider.
 
 use crate::Error;
+use crate::error::InvalidItem;
 use std::fmt;
 
 /// A borrowed NUL-terminated UTF-16 string of the provider's, without the NUL.
@@ -72,7 +73,7 @@ impl<'a> WideStr<'a> {
     }
 
     /// The characters, with U+FFFD in place of each unpaired surrogate, without allocating.
-    pub fn chars(&self) -> impl DoubleEndedIterator<Item = char> + 'a {
+    pub fn chars(&self) -> Chars<'a> {
         Chars { units: self.0 }
     }
 
@@ -95,10 +96,15 @@ impl<'a> WideStr<'a> {
     }
 }
 
-/// [`WideStr::chars`]: UTF-16 decoded from either end.
-struct Chars<'a> {
+/// The iterator of [`WideStr::chars`]: UTF-16 decoded from either end, U+FFFD for each
+/// unpaired surrogate.
+#[derive(Clone, Debug)]
+#[must_use = "iterators are lazy and do nothing unless consumed"]
+pub struct Chars<'a> {
     units: &'a [u16],
 }
+
+impl std::iter::FusedIterator for Chars<'_> {}
 
 impl Iterator for Chars<'_> {
     type Item = char;
@@ -116,6 +122,11 @@ impl Iterator for Chars<'_> {
                 Some(char::from_u32(u32::from(first)).unwrap_or(char::REPLACEMENT_CHARACTER))
             }
         }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        // Each char is one or two units.
+        (self.units.len().div_ceil(2), Some(self.units.len()))
     }
 }
 
@@ -198,7 +209,10 @@ impl PartialEq<WideStr<'_>> for &str {
 /// As [`WideStr::from_ptr`].
 pub(crate) unsafe fn required_string(ptr: *mut u16, field: &'static str) -> Result<String, Error> {
     if ptr.is_null() || !ptr.is_aligned() {
-        return Err(Error::InvalidData { what: format!("{field} is a null or misaligned pointer") });
+        return Err(Error::InvalidData {
+            item: item_of(field),
+            what: format!("{field} is a null or misaligned pointer"),
+        });
     }
     // SAFETY: forwarded from the caller.
     unsafe { optional_string(ptr, field) }
@@ -210,12 +224,23 @@ pub(crate) unsafe fn required_string(ptr: *mut u16, field: &'static str) -> Resu
 /// As [`WideStr::from_ptr`].
 pub(crate) unsafe fn optional_string(ptr: *mut u16, field: &'static str) -> Result<String, Error> {
     if !ptr.is_aligned() {
-        return Err(Error::InvalidData { what: format!("{field} is a misaligned pointer") });
+        return Err(Error::InvalidData { item: item_of(field), what: format!("{field} is a misaligned pointer") });
     }
     // SAFETY: forwarded from the caller.
     let wide = unsafe { WideStr::from_ptr(ptr) };
-    wide.to_string_checked()
-        .map_err(|_| Error::InvalidData { what: format!("{field} is not valid UTF-16: {:?}", wide.to_string_lossy()) })
+    wide.to_string_checked().map_err(|_| Error::InvalidData {
+        item: item_of(field),
+        what: format!("{field} is not valid UTF-16: {:?}", wide.to_string_lossy()),
+    })
+}
+
+/// The item of a `SecPkgInfoW` string field, by the field's name (what `FromRaw` passes).
+fn item_of(field: &str) -> InvalidItem {
+    match field {
+        "Name" => InvalidItem::PackageName,
+        "Comment" => InvalidItem::PackageComment,
+        _ => InvalidItem::PackageRecord,
+    }
 }
 
 #[cfg(test)]
@@ -230,6 +255,12 @@ mod tests {
         assert_eq!(wide.len(), 6);
         assert_eq!(wide.chars().collect::<String>(), "K\u{e9}\u{1f512}\u{fffd}!");
         assert_eq!(wide.chars().rev().collect::<String>(), "!\u{fffd}\u{1f512}\u{e9}K");
+        // 5 chars from 6 units: the hint brackets them, and shrinks as they are taken.
+        assert_eq!(wide.chars().size_hint(), (3, Some(6)));
+        let mut chars = wide.chars();
+        chars.nth(2);
+        assert_eq!(chars.size_hint(), (1, Some(2)));
+        assert_eq!(chars.count(), 2);
         assert_eq!(wide.to_string(), wide.to_string_lossy());
         let ascii = WideStr(&[0x4E, 0x54, 0x4C, 0x4D]);
         assert_eq!(ascii, "NTLM");

@@ -3,8 +3,10 @@
 //! once, and nothing else freed. Run under valgrind by scripts/test, which also catches reads
 //! after free.
 
-use secpkg::sys::{SEC_E_INSUFFICIENT_MEMORY, SEC_E_INTERNAL_ERROR};
-use secpkg::{Capabilities, Capability, Error, Operation, PackageId, PackageInfo, Provider, Status};
+use secpkg::{
+    Capabilities, Capability, Error, InterfaceVersion, InvalidItem, Operation, PackageId, PackageInfo, Provider, Status,
+};
+use secpkg_sys::{SEC_E_INSUFFICIENT_MEMORY, SEC_E_INTERNAL_ERROR};
 use secpkg_test_provider::{Package, Scenario, ScenarioGuard, install, stats, table};
 
 fn package(name: &str, rpc_id: u16, max_token: u32) -> Package {
@@ -127,7 +129,10 @@ fn zero_packages_with_an_array_still_frees_it() {
 fn a_count_with_a_null_array_is_invalid_data() {
     let (_guard, provider) = fake(Scenario { enumerate_null_array: true, ..with_packages(three()) });
     let error = provider.packages().unwrap_err();
-    assert!(matches!(&error, Error::InvalidData { what } if what.contains("3 records and a null array")), "{error}");
+    assert!(
+        matches!(&error, Error::InvalidData { item: InvalidItem::PackageArray, what } if what.contains("3 records and a null array")),
+        "{error}"
+    );
     assert_eq!(stats().frees, 0);
     assert_balanced();
 }
@@ -152,7 +157,10 @@ fn a_null_name_is_empty_in_view_and_an_error_when_owned() {
     let listed = provider.packages().unwrap();
     assert!(listed.get(1).unwrap().name().is_empty());
     let error = listed.to_vec().unwrap_err();
-    assert!(matches!(&error, Error::InvalidData { what } if what == "Name is a null or misaligned pointer"), "{error}");
+    assert!(
+        matches!(&error, Error::InvalidData { item: InvalidItem::PackageName, what } if what == "Name is a null or misaligned pointer"),
+        "{error}"
+    );
     drop(listed);
     assert_balanced();
 }
@@ -179,7 +187,10 @@ fn an_unpaired_surrogate_is_lossy_in_view_and_an_error_when_owned() {
     assert_eq!(view.name().to_string_lossy(), "N\u{FFFD}M");
     assert!(view.name().to_string_checked().is_err());
     let error = listed.to_vec().unwrap_err();
-    assert!(matches!(&error, Error::InvalidData { what } if what.starts_with("Name is not valid UTF-16")), "{error}");
+    assert!(
+        matches!(&error, Error::InvalidData { item: InvalidItem::PackageName, what } if what.starts_with("Name is not valid UTF-16")),
+        "{error}"
+    );
     drop(listed);
     assert_balanced();
 }
@@ -376,10 +387,13 @@ fn a_misaligned_string_is_invalid_data_not_a_crash() {
     // One byte into the array: no u16 may be read there.
     let misaligned = bytes.as_ptr().wrapping_add(1).cast::<u16>().cast_mut();
     let name = [u16::from(b'N'), 0];
-    let raw = secpkg::sys::SecPkgInfoW { Name: name.as_ptr().cast_mut(), Comment: misaligned, ..Default::default() };
+    let raw = secpkg_sys::SecPkgInfoW { Name: name.as_ptr().cast_mut(), Comment: misaligned, ..Default::default() };
     // SAFETY: Name is a NUL-terminated UTF-16 string; Comment is the contract breach under test.
     let error = unsafe { PackageInfo::from_raw(&raw) }.unwrap_err();
-    assert!(matches!(&error, Error::InvalidData { what } if what == "Comment is a misaligned pointer"), "{error}");
+    assert!(
+        matches!(&error, Error::InvalidData { item: InvalidItem::PackageComment, what } if what == "Comment is a misaligned pointer"),
+        "{error}"
+    );
 }
 
 /// What a contract breach in the array must give: the error, and never a read of the records.
@@ -400,7 +414,7 @@ fn array_breach(scenario: Scenario) -> (Error, secpkg_test_provider::Stats) {
 fn a_misaligned_array_is_invalid_data_and_is_not_read() {
     let (error, after) = array_breach(Scenario { enumerate_misaligned: true, ..with_packages(three()) });
     assert!(
-        matches!(&error, Error::InvalidData { what } if what.contains("EnumerateSecurityPackagesW") && what.contains("not aligned")),
+        matches!(&error, Error::InvalidData { item: InvalidItem::PackageArray, what } if what.contains("EnumerateSecurityPackagesW") && what.contains("not aligned")),
         "{error}"
     );
     // The provider's buffer is still its own, given back once.
@@ -419,7 +433,7 @@ fn a_count_whose_size_overflows_is_invalid_data_and_is_not_read() {
         ..with_packages(three())
     });
     assert!(
-        matches!(&error, Error::InvalidData { what } if what.contains("EnumerateSecurityPackagesW") && what.contains("4294967295")),
+        matches!(&error, Error::InvalidData { item: InvalidItem::PackageArray, what } if what.contains("EnumerateSecurityPackagesW") && what.contains("4294967295")),
         "{error}"
     );
     assert_eq!(after.allocations, 0, "{after:?}");
@@ -475,7 +489,7 @@ struct RawTable {
 
 impl RawTable {
     fn new(version: u32, len: usize, offset: usize) -> RawTable {
-        use secpkg::sys::SecurityFunctionTableW;
+        use secpkg_sys::SecurityFunctionTableW;
         let full = SecurityFunctionTableW { dwVersion: version, ..table() };
         assert!(len <= size_of::<SecurityFunctionTableW>());
         let layout =
@@ -489,7 +503,7 @@ impl RawTable {
         RawTable { base, layout, offset }
     }
 
-    fn ptr(&self) -> *const secpkg::sys::SecurityFunctionTableW {
+    fn ptr(&self) -> *const secpkg_sys::SecurityFunctionTableW {
         self.base.wrapping_add(self.offset).cast()
     }
 }
@@ -503,7 +517,7 @@ impl Drop for RawTable {
 
 /// sspi.h's version 1 runs through `DecryptMessage`: 216 bytes on 64-bit targets, 108 on 32-bit.
 fn version_1_size() -> usize {
-    std::mem::offset_of!(secpkg::sys::SecurityFunctionTableW, SetContextAttributesW)
+    std::mem::offset_of!(secpkg_sys::SecurityFunctionTableW, SetContextAttributesW)
 }
 
 #[test]
@@ -525,7 +539,7 @@ fn a_version_1_table_is_read_within_its_size() {
 #[test]
 fn a_table_of_a_later_version_is_read_as_the_last_one() {
     let _guard = install(with_packages(three()));
-    let raw = RawTable::new(7, size_of::<secpkg::sys::SecurityFunctionTableW>(), 0);
+    let raw = RawTable::new(7, size_of::<secpkg_sys::SecurityFunctionTableW>(), 0);
     // SAFETY: as above, with a table of the full size.
     let provider = unsafe { Provider::from_table_ptr(raw.ptr(), "version 7") }.unwrap();
     assert_eq!(provider.interface_version(), secpkg::InterfaceVersion::from_value(7));
@@ -540,7 +554,7 @@ fn a_table_of_version_0_is_invalid_data_and_read_no_further() {
     let raw = RawTable::new(0, 4, 0);
     // SAFETY: the block holds the dwVersion, all that version 0 can promise.
     let error = unsafe { Provider::from_table_ptr(raw.ptr(), "short") }.unwrap_err();
-    let Error::InvalidData { what } = &error else { panic!("{error:?}") };
+    let Error::InvalidData { item: InvalidItem::FunctionTable, what } = &error else { panic!("{error:?}") };
     assert_eq!(
         what,
         "the function table given for short is a table of dwVersion 0, which sspi.h does not define (nor, so, its size)"
@@ -556,8 +570,8 @@ fn a_misaligned_table_is_invalid_data_and_not_read() {
     let raw = RawTable::new(1, 0, 1);
     // SAFETY: a misaligned table, which is read not at all.
     let error = unsafe { Provider::from_table_ptr(raw.ptr(), "misaligned") }.unwrap_err();
-    let Error::InvalidData { what } = &error else { panic!("{error:?}") };
-    let align = align_of::<secpkg::sys::SecurityFunctionTableW>();
+    let Error::InvalidData { item: InvalidItem::FunctionTable, what } = &error else { panic!("{error:?}") };
+    let align = align_of::<secpkg_sys::SecurityFunctionTableW>();
     let wanted = format!(
         "the function table given for misaligned is a table at {:p}, which is not aligned to {align} bytes",
         raw.ptr()
@@ -616,7 +630,7 @@ fn sharp_s_is_not_ss_and_several_case_matches_are_ambiguous() {
         error.to_string(),
         "no security package named 'Ntlm'; ignoring case, several packages match: 'NTLM', 'ntlm'"
     );
-    assert_eq!(error.status(), Some(Status::from_value(secpkg::sys::SEC_E_SECPKG_NOT_FOUND)));
+    assert_eq!(error.status(), Some(Status::from_value(secpkg_sys::SEC_E_SECPKG_NOT_FOUND)));
     drop(provider);
     assert_balanced();
 }
@@ -629,4 +643,69 @@ fn a_provider_that_ignores_case_is_asked_once() {
     assert_eq!((stats().query_calls, stats().enumerate_calls), (1, 0));
     drop(provider);
     assert_balanced();
+}
+
+/// The raw level the conformance checker uses: the table's functions under the provider's lock,
+/// and what they return given back through `Packages::from_raw` and `QueriedPackage::from_raw`,
+/// each buffer freed once by the provider, or refused as InvalidData naming the item.
+#[test]
+fn raw_calls_hand_their_buffers_to_from_raw_which_frees_them_once() {
+    use secpkg::{Packages, QueriedPackage};
+    let (_guard, provider) = fake(with_packages(three()));
+    let (status, count, array) = provider.with_raw_functions(|raw| {
+        assert_eq!(raw.version, InterfaceVersion::SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION);
+        let enumerate = raw.enumerate_security_packages.unwrap();
+        let (mut count, mut array) = (0, std::ptr::null_mut());
+        // SAFETY: inside with_raw_functions; both out-pointers are valid for writes.
+        let status = unsafe { enumerate(&mut count, &mut array) };
+        (status, count, array)
+    });
+    assert_eq!((status, count), (secpkg_sys::SEC_E_OK, 3));
+    // SAFETY: the fake's successful enumeration: `count` records at `array`, not freed yet.
+    let packages = unsafe { Packages::from_raw(&provider, array, count) }.unwrap();
+    assert_eq!(packages.get(1).unwrap().name(), "Kerberos");
+    assert_eq!(stats().live, 1);
+    packages.close().unwrap();
+
+    let mut name: Vec<u16> = "NTLM".encode_utf16().chain([0]).collect();
+    let record = provider.with_raw_functions(|raw| {
+        let query = raw.query_security_package_info.unwrap();
+        let mut record = std::ptr::null_mut();
+        // SAFETY: inside with_raw_functions; `name` is NUL-terminated, `record` valid for a write.
+        assert_eq!(unsafe { query(name.as_mut_ptr(), &mut record) }, secpkg_sys::SEC_E_OK);
+        record
+    });
+    // SAFETY: the fake's successful query: one record, not freed yet.
+    let queried = unsafe { QueriedPackage::from_raw(&provider, record) }.unwrap();
+    assert_eq!(queried.into_info().unwrap().max_token, 2888);
+
+    // SAFETY: null, which is refused before anything is read or freed.
+    let error = unsafe { QueriedPackage::from_raw(&provider, std::ptr::null_mut()) }.unwrap_err();
+    assert!(matches!(error, Error::InvalidData { item: InvalidItem::PackageRecord, .. }), "{error:?}");
+    // SAFETY: a null array with a count: refused, nothing read or freed.
+    let error = unsafe { Packages::from_raw(&provider, std::ptr::null_mut(), 2) }.unwrap_err();
+    assert!(matches!(error, Error::InvalidData { item: InvalidItem::PackageArray, .. }), "{error:?}");
+    assert_eq!(stats().null_frees, 0);
+    assert_balanced();
+}
+
+/// `with_raw_functions` holds the provider's lock for its whole closure: another thread's call
+/// waits for it (were the lock not held, the other thread's enumeration would land inside the
+/// closure's 200 ms and be counted there).
+#[test]
+fn raw_functions_run_under_the_providers_lock() {
+    let (_guard, provider) = fake(with_packages(three()));
+    let started = std::sync::Barrier::new(2);
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            provider.with_raw_functions(|_| {
+                started.wait();
+                std::thread::sleep(std::time::Duration::from_millis(200));
+                assert_eq!(stats().enumerate_calls, 0, "another thread called into the provider");
+            })
+        });
+        started.wait();
+        assert_eq!(provider.packages().unwrap().len(), 3);
+    });
+    assert_eq!(stats().enumerate_calls, 1);
 }

@@ -5,11 +5,11 @@
 //! Run under valgrind by scripts/test.
 #![cfg(all(unix, feature = "gssapi"))]
 
-use secpkg::gssapi::sys::*;
 use secpkg::gssapi::{
     ATTRIBUTE_CAPABILITIES, Functions, Gssapi, Mechanism, UNMAPPED_ATTRIBUTES, capabilities_of, oid_to_string,
 };
-use secpkg::{Capabilities, Capability, Error, PackageId};
+use secpkg::{Capabilities, Capability, Error, InvalidItem, PackageId};
+use secpkg_gssapi_sys::*;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ffi::c_void;
@@ -406,7 +406,7 @@ fn gss_error(result: Result<Vec<Mechanism>, Error>) -> (&'static str, u32, u32) 
 
 fn invalid_data(result: Result<Vec<Mechanism>, Error>) -> String {
     match result {
-        Err(Error::InvalidData { what }) => what,
+        Err(Error::InvalidData { item: InvalidItem::GssapiOid | InvalidItem::GssapiOidSet, what }) => what,
         other => panic!("expected invalid data, got {other:?}"),
     }
 }

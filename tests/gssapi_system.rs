@@ -5,9 +5,9 @@
 
 mod common;
 
-use secpkg::gssapi::sys::*;
 use secpkg::gssapi::{Gssapi, Mechanism, SYSTEM_LIBRARIES, oid_to_string};
 use secpkg::{Capabilities, Capability, Error, PackageId};
+use secpkg_gssapi_sys::*;
 use std::ptr::null_mut;
 
 /// A library the test needs is missing: a failure when CI requires every provider

@@ -4,7 +4,7 @@
 mod layout;
 
 use layout::{Audit, Layout, Mismatch, OracleError};
-use secpkg::sys::layout::{Arch, LAYOUTS};
+use secpkg_sys::layout::{Arch, LAYOUTS};
 use std::io::Write;
 use std::process::Command;
 

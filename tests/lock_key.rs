@@ -13,10 +13,10 @@
 mod common;
 
 use common::child::{self, Outcome};
-use secpkg::sys::{
+use secpkg::{Packages, Provider};
+use secpkg_sys::{
     ENUMERATE_SECURITY_PACKAGES_FN_W, FREE_CONTEXT_BUFFER_FN, QUERY_SECURITY_PACKAGE_INFO_FN_W, SecurityFunctionTableW,
 };
-use secpkg::{Packages, Provider};
 use std::sync::Barrier;
 use std::time::Duration;
 

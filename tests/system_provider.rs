@@ -102,7 +102,7 @@ fn windows_lists_the_well_known_packages() {
 #[cfg(windows)]
 #[test]
 fn the_table_agrees_with_the_linked_functions() {
-    use secpkg::sys::{EnumerateSecurityPackagesW, FreeContextBuffer, SEC_E_OK, SecPkgInfoW};
+    use secpkg_sys::{EnumerateSecurityPackagesW, FreeContextBuffer, SEC_E_OK, SecPkgInfoW};
     let from_table = Provider::system().unwrap().packages().unwrap().into_vec().unwrap();
     let mut count = 0u32;
     let mut array: *mut SecPkgInfoW = std::ptr::null_mut();

@@ -3,9 +3,9 @@
 
 mod common;
 
-use secpkg::sys::SecurityFunctionTableW;
 use secpkg::{Error, PackageName, Provider};
 use secpkg_bench::{Raw, Subject};
+use secpkg_sys::SecurityFunctionTableW;
 
 /// The raw table of the provider `Provider::system()` loaded: on Windows secur32's, elsewhere
 /// the one `InitSecurityInterfaceW` of the same library returns (the library stays loaded).
@@ -15,7 +15,7 @@ fn raw_table(provider: &Provider) -> SecurityFunctionTableW {
         let _ = provider;
         // SAFETY: secur32's InitSecurityInterfaceW takes no argument and returns its static
         // table, the one Provider::system() uses.
-        unsafe { secpkg::sys::InitSecurityInterfaceW() }
+        unsafe { secpkg_sys::InitSecurityInterfaceW() }
     };
     #[cfg(not(windows))]
     let table = {

@@ -20,8 +20,8 @@
 //! Nothing here asserts a timing.
 #![deny(unsafe_op_in_unsafe_fn)]
 
-use secpkg::sys::{SEC_E_OK, SecPkgInfoW, SecurityFunctionTableW};
 use secpkg::{PackageInfo, PackageName, Provider};
+use secpkg_sys::{SEC_E_OK, SecPkgInfoW, SecurityFunctionTableW};
 use std::ffi::c_void;
 use std::hint::black_box;
 use std::time::{Duration, Instant};

@@ -1,9 +1,9 @@
-//! `secpkg conformance`: checks the provider against Windows behaviour (`secpkg::conformance`),
+//! `secpkg conformance`: checks the provider against Windows behaviour (crate secpkg-conformance),
 //! each probe in a child process (`secpkg __conformance-probe PROBE`), so that a provider that
 //! crashes fails the checks of that probe instead of ending the command.
 
 use crate::{Context, Exit, Failure, Output, text};
-use secpkg::conformance::{self, ChildProcess, Probe, Target};
+use secpkg_conformance::{self as conformance, ChildProcess, Probe, Target};
 use std::process::Command;
 
 /// The hidden subcommand a probe child runs.

@@ -1,15 +1,15 @@
-//! `secpkg conformance`: the deviations of the library's tests (tests/common/conformance.rs)
+//! `secpkg conformance`: the deviations of the checker crate's tests (conformance/tests/common/deviations.rs)
 //! through the command, with the test provider built as a library and configured through its
 //! environment variable, each probe in a child process. Then the real providers: WinPR on Linux,
 //! secur32 (Wine's, in CI) on Windows, whose failing checks today are pinned so that a change is
 //! noticed.
 
 mod common;
-#[path = "../../tests/common/conformance.rs"]
+#[path = "../../conformance/tests/common/deviations.rs"]
 mod deviations;
 
 use deviations::{Deviation, QUERY_CHECKS, assert_deviation, assert_shape, checks_after, deviations, ids, set, with};
-use secpkg::conformance::{self, CheckId, Probe, Report, Verdict};
+use secpkg_conformance::{self as conformance, CheckId, Probe, Report, Verdict};
 use secpkg_test_provider::Scenario;
 use serde_json::Value;
 use std::path::Path;
@@ -128,7 +128,9 @@ fn a_library_that_is_no_provider_fails_init_table() {
     let report = json_report(&run);
     assert_eq!(ids(&report, Verdict::Fail), set(&["init-table"]));
     let observed = &report.get(CheckId::InitTable).unwrap().observed;
-    assert!(observed.starts_with(&format!("{not_a_provider} exports no InitSecurityInterfaceW")), "{observed}");
+    // secpkg's own error (Error::NotAProvider) with the loader's reason as its source.
+    let secpkg_error = format!("{not_a_provider} is not an SSPI provider: it exports no InitSecurityInterfaceW: ");
+    assert!(observed.starts_with(&secpkg_error), "{observed}");
 }
 
 #[test]

@@ -17,14 +17,17 @@
 //! grow with tickets, PACs and group lists), so none is reported.
 
 mod attributes;
-pub mod sys;
+mod sys;
 
 pub use attributes::{ATTRIBUTE_CAPABILITIES, UNMAPPED_ATTRIBUTES, capabilities_of};
 
+use crate::error::{InvalidItem, LoadError};
 use crate::{Capabilities, Error, PackageId};
+use secpkg_gssapi_sys as ffi;
+use secpkg_gssapi_sys::{gss_OID, gss_OID_desc};
 use std::fmt::Write;
 use std::path::Path;
-use sys::{Buffer, OidSet, check, gss_OID, gss_OID_desc, no_answer};
+use sys::{Buffer, OidSet, check, no_answer};
 
 /// The libraries [`Gssapi::system`] tries, in order.
 #[cfg(target_vendor = "apple")]
@@ -87,22 +90,25 @@ fn deserialize_sspi_name<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Opti
     name.map(known).transpose().map_err(unknown)
 }
 
-/// The GSSAPI functions secpkg calls. The optional ones (RFC 5801, RFC 5587) are missing from
-/// old libraries; without them the fields they fill stay empty.
+/// The GSSAPI functions secpkg calls, for [`Gssapi::from_functions`]. The optional ones (RFC
+/// 5801, RFC 5587) are missing from old libraries; without them the fields they fill stay empty.
+///
+/// The function types are those of the crate secpkg-gssapi-sys (the C declarations), which code
+/// that builds this depends on; nothing else of secpkg's API names that crate.
 #[derive(Clone, Copy, Debug)]
 pub struct Functions {
     /// `gss_indicate_mechs`.
-    pub indicate_mechs: sys::IndicateMechsFn,
+    pub indicate_mechs: ffi::IndicateMechsFn,
     /// `gss_release_oid_set`.
-    pub release_oid_set: sys::ReleaseOidSetFn,
+    pub release_oid_set: ffi::ReleaseOidSetFn,
     /// `gss_release_buffer`.
-    pub release_buffer: sys::ReleaseBufferFn,
+    pub release_buffer: ffi::ReleaseBufferFn,
     /// `gss_inquire_saslname_for_mech` (RFC 5801), if the library has it.
-    pub inquire_saslname_for_mech: Option<sys::InquireSaslnameForMechFn>,
+    pub inquire_saslname_for_mech: Option<ffi::InquireSaslnameForMechFn>,
     /// `gss_inquire_attrs_for_mech` (RFC 5587), if the library has it.
-    pub inquire_attrs_for_mech: Option<sys::InquireAttrsForMechFn>,
+    pub inquire_attrs_for_mech: Option<ffi::InquireAttrsForMechFn>,
     /// `gss_display_mech_attr` (RFC 5587), if the library has it.
-    pub display_mech_attr: Option<sys::DisplayMechAttrFn>,
+    pub display_mech_attr: Option<ffi::DisplayMechAttrFn>,
 }
 
 /// A GSSAPI library: its functions. A library loaded by [`Gssapi::load`] stays loaded for the
@@ -138,19 +144,11 @@ impl Gssapi {
             // SAFETY: these are the system's MIT and Heimdal GSSAPI libraries, found by the
             // dynamic loader's own search, with the RFC 2744 signatures.
             match unsafe { Self::load(name) } {
-                Err(Error::GssapiLoad { source, .. }) => {
-                    tried.push(format!("{name}: {}", crate::error::chain(&source)))
-                }
+                Err(error @ Error::GssapiLoad { .. }) => tried.push(error),
                 found => return found,
             }
         }
-        Err(Error::NoGssapi {
-            hint: format!(
-                "install MIT Kerberos (Debian: apt install libgssapi-krb5-2) or Heimdal (libgssapi3-heimdal), \
-                 or name a GSSAPI library (tried {})",
-                tried.join("; ")
-            ),
-        })
+        Err(Error::NoGssapi { tried })
     }
 
     /// The library the user names with the environment variable `SECPKG_GSSAPI_LIB`
@@ -180,7 +178,7 @@ impl Gssapi {
     /// [`Gssapi::from_functions`] requires, thread safety included.
     pub unsafe fn load(path: impl AsRef<Path>) -> Result<Gssapi, Error> {
         let path = path.as_ref();
-        let load_error = |source| Error::GssapiLoad { path: path.to_owned(), source };
+        let load_error = |source| Error::GssapiLoad { path: path.to_owned(), source: LoadError::new(source) };
         // SAFETY: the caller names a GSSAPI library; running its initialisers is what loading means.
         let library = unsafe { libloading::Library::new(path) }.map_err(load_error)?;
         // SAFETY: for each symbol, the RFC 2744 / 5587 / 5801 function of that name has the C
@@ -344,14 +342,17 @@ fn dotted(oid: &gss_OID_desc, call: &str) -> Result<String, Error> {
     let bytes: &[u8] = match (length, elements.is_null()) {
         (0, _) => &[],
         (_, true) => {
-            return Err(Error::InvalidData { what: format!("{call} returned an OID of {length} bytes at null") });
+            let what = format!("{call} returned an OID of {length} bytes at null");
+            return Err(Error::InvalidData { item: InvalidItem::GssapiOid, what });
         }
         // SAFETY: the library's OID holds `length` bytes at `elements`, valid while its set lives,
         // which outlasts this borrow.
         _ => unsafe { std::slice::from_raw_parts(elements.cast::<u8>(), length as usize) },
     };
-    oid_to_string(bytes)
-        .ok_or_else(|| Error::InvalidData { what: format!("{call} returned the invalid OID {bytes:02x?}") })
+    oid_to_string(bytes).ok_or_else(|| Error::InvalidData {
+        item: InvalidItem::GssapiOid,
+        what: format!("{call} returned the invalid OID {bytes:02x?}"),
+    })
 }
 
 /// The dotted form of an OID's DER contents octets (`2a 86 48 86 f7 12 01 02 02` →

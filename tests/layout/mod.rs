@@ -3,7 +3,7 @@
 //! `oracle.c` is compiled with `-S` only and its facts are read from the assembly text, so 32-bit
 //! targets work on a host that cannot run their programs.
 
-use secpkg::sys::layout::{Arch, StructLayout};
+use secpkg_sys::layout::{Arch, StructLayout};
 use std::fmt;
 use std::path::PathBuf;
 use std::process::Command;

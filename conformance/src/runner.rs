@@ -37,7 +37,7 @@ const SPAWN_ATTEMPTS: u32 = 3;
 /// `secpkg __conformance-probe PROBE [--provider PATH]`:
 ///
 /// ```no_run
-/// use secpkg::conformance::{self, ChildProcess, Target};
+/// use secpkg_conformance::{self as conformance, ChildProcess, Target};
 /// use std::process::Command;
 ///
 /// let runner = ChildProcess::new(|target: &Target, probe: conformance::Probe| {

@@ -1,11 +1,11 @@
 //! The test provider's deviations from Windows behaviour, each with the conformance checks it must
 //! fail and warn about, and the assertions on a report: shared by the library's in-process tests
-//! (tests/conformance.rs) and the command's (cli/tests/conformance.rs), which include this file.
+//! (conformance/tests/conformance.rs) and the command's (cli/tests/conformance.rs), which include this file.
 #![allow(dead_code)] // Each test binary uses part of it.
 
 use secpkg::Capabilities;
-use secpkg::conformance::{CheckId, Report, Verdict};
-use secpkg::sys::{SEC_E_INSUFFICIENT_MEMORY, SEC_E_INTERNAL_ERROR};
+use secpkg_conformance::{CheckId, Report, Verdict};
+use secpkg_sys::{SEC_E_INSUFFICIENT_MEMORY, SEC_E_INTERNAL_ERROR};
 use secpkg_test_provider::{Package, Scenario};
 use std::collections::BTreeSet;
 

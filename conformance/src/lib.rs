@@ -1,12 +1,20 @@
 //! Checks an SSPI provider against Windows behaviour (`secpkg conformance`).
 //!
+//! A crate of its own, beside the library secpkg: the checker is an application of secpkg (a
+//! report with serde and serde_json), which secpkg's users need not compile. It opens providers
+//! with secpkg's own loading code ([`secpkg::Provider::system`], [`secpkg::Provider::load`],
+//! [`secpkg::Provider::from_table`]) and reports secpkg's errors; its raw calls (unusual
+//! arguments, out-parameters after a failure) go through
+//! [`secpkg::Provider::with_raw_functions`], under the provider's lock, and what they return
+//! is given back through [`secpkg::Packages::from_raw`] and [`secpkg::QueriedPackage::from_raw`].
+//!
 //! [`check`] runs every check on a [`Target`] (the system provider, a provider library, or a
 //! function table) and returns a [`Report`]: one [`Check`] per check, each `PASS`, `FAIL` or
 //! `WARN`, with what was observed, what Windows does, and where that expectation comes from.
-//! Feature `conformance` (off by default; the `secpkg` command, crate secpkg-cli, turns it on).
+//! The `secpkg` command (crate secpkg-cli) runs it as `secpkg conformance`.
 //!
 //! ```no_run
-//! use secpkg::conformance::{self, InProcess, Target};
+//! use secpkg_conformance::{self as conformance, InProcess, Target};
 //!
 //! // SAFETY: WinPR is an SSPI provider library.
 //! let winpr = unsafe { Target::library("/usr/lib/x86_64-linux-gnu/libwinpr2.so.2") };
@@ -17,8 +25,10 @@
 //!
 //! # Probes and crashes
 //!
-//! The checks are grouped into [`Probe`]s, each of which loads the provider afresh, makes its
-//! calls and returns its checks as a [`ProbeOutcome`]. A [`ProbeRunner`] runs them:
+//! The checks are grouped into [`Probe`]s, each of which opens the provider, makes its calls
+//! and returns its checks as a [`ProbeOutcome`]. Opening is secpkg's: a library's
+//! `InitSecurityInterfaceW` runs once per process, so in a child process each probe starts from
+//! a freshly loaded provider, and in process the probes share one. A [`ProbeRunner`] runs them:
 //! [`InProcess`] in the calling process (for embedders and tests: a provider that crashes takes
 //! the caller down with it), [`ChildProcess`] each in a child process that prints its outcome as
 //! one JSON line ([`ProbeOutcome::to_json_line`]), so that a provider that crashes or hangs fails
@@ -81,13 +91,15 @@
 //! [`Check`] and [`ProbeOutcome`] implement serde's `Serialize` and `Deserialize` in these
 //! shapes, so a report can also be part of a larger document.
 
+#![deny(missing_docs, missing_debug_implementations, unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
+
 mod probe;
 mod runner;
 
 pub use probe::run_probe;
 pub use runner::{ChildProcess, InProcess, ProbeRunner};
 
-use crate::{Error, Status};
+use secpkg::{Error, Provider, Status};
 use secpkg_sys::SecurityFunctionTableW;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -95,6 +107,7 @@ use std::path::{Path, PathBuf};
 
 /// A check's verdict.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Verdict {
     /// The provider behaves as Windows does.
@@ -129,6 +142,7 @@ impl fmt::Display for Verdict {
 
 /// A group of checks that runs as one unit, possibly in a child process.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "kebab-case")]
 pub enum Probe {
     /// Loading the provider and reading its function table.
@@ -168,10 +182,28 @@ impl Probe {
     }
 
     /// The checks this probe reports, in order.
-    pub fn checks(self) -> impl Iterator<Item = CheckId> {
-        CheckId::ALL.iter().copied().filter(move |c| c.probe() == Some(self))
+    pub fn checks(self) -> ProbeChecks {
+        ProbeChecks { probe: self, rest: CheckId::ALL.iter() }
     }
 }
+
+/// The iterator of [`Probe::checks`].
+#[derive(Clone, Debug)]
+#[must_use = "iterators are lazy and do nothing unless consumed"]
+pub struct ProbeChecks {
+    probe: Probe,
+    rest: std::slice::Iter<'static, CheckId>,
+}
+
+impl Iterator for ProbeChecks {
+    type Item = CheckId;
+
+    fn next(&mut self) -> Option<CheckId> {
+        self.rest.by_ref().copied().find(|c| c.probe() == Some(self.probe))
+    }
+}
+
+impl std::iter::FusedIterator for ProbeChecks {}
 
 impl fmt::Display for Probe {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -181,8 +213,9 @@ impl fmt::Display for Probe {
 
 macro_rules! check_ids {
     ($($(#[$doc:meta])* $variant:ident = $name:literal, $probe:expr, $expected:literal, $source:literal;)*) => {
-        /// One conformance check. The module documentation lists them.
+        /// One conformance check. The crate documentation lists them.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[non_exhaustive]
         pub enum CheckId {
             $($(#[$doc])* #[serde(rename = $name)] $variant,)*
         }
@@ -336,6 +369,7 @@ impl fmt::Display for CheckId {
 
 /// One check's result.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Check {
     /// Which check.
     pub check: CheckId,
@@ -381,6 +415,7 @@ impl fmt::Display for Check {
 /// What happened to the buffers a probe got from the provider, each given back once to its
 /// `FreeContextBuffer`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Frees {
     /// How many were freed with `SEC_E_OK`.
     pub ok: u32,
@@ -417,6 +452,7 @@ pub(crate) fn status_text(status: Status) -> String {
 
 /// What one probe found.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ProbeOutcome {
     /// The probe.
     pub probe: Probe,
@@ -462,24 +498,25 @@ pub struct Target(TargetKind);
 enum TargetKind {
     System,
     Library(PathBuf),
-    Table(probe::Table, String),
+    /// A provider made with `Provider::from_table`: its calls take the lock of its library.
+    Table(Provider),
 }
 
 impl Target {
-    /// The system provider, as [`Provider::system`](crate::Provider::system) finds it:
+    /// The system provider, as [`Provider::system`] finds it:
     /// secur32.dll on Windows, else WinPR.
     pub fn system() -> Target {
         Target(TargetKind::System)
     }
 
-    /// The provider [`Provider::from_env`](crate::Provider::from_env) would use: the library
-    /// `SECPKG_PROVIDER` names, else the system's.
+    /// The provider [`Provider::from_env`] would use: the library `SECPKG_PROVIDER` names
+    /// ([`Provider::named_by_env`]), else the system's.
     ///
     /// # Safety
     /// As [`Target::library`], for the library the variable names.
     pub unsafe fn from_env() -> Target {
-        match crate::env::library_var(crate::PROVIDER_VAR) {
-            Some(path) => Target(TargetKind::Library(path.into())),
+        match Provider::named_by_env() {
+            Some(path) => Target(TargetKind::Library(path)),
             None => Target::system(),
         }
     }
@@ -487,8 +524,8 @@ impl Target {
     /// The provider library at `path` (or a name the dynamic loader looks up).
     ///
     /// # Safety
-    /// Checking it loads the library in the probes' process: as
-    /// [`Provider::load`](crate::Provider::load), it must be an SSPI provider.
+    /// Checking it loads the library in the probes' process with [`Provider::load`]: it must be
+    /// an SSPI provider.
     pub unsafe fn library(path: impl Into<PathBuf>) -> Target {
         Target(TargetKind::Library(path.into()))
     }
@@ -497,11 +534,11 @@ impl Target {
     /// [`InProcess`] runner can check it (a child process cannot be handed a table).
     ///
     /// # Safety
-    /// As [`Provider::from_table`](crate::Provider::from_table): every non-null function of
-    /// `table` follows the SSPI contract, and stays callable for as long as the target (or a
-    /// clone) is used.
+    /// As [`Provider::from_table`]: every non-null function of `table` follows the SSPI
+    /// contract, and stays callable for as long as the target (or a clone) is used.
     pub unsafe fn from_table(table: &SecurityFunctionTableW, origin: impl Into<String>) -> Target {
-        Target(TargetKind::Table(probe::Table::from_raw(table), origin.into()))
+        // SAFETY: the caller's promise, as Provider::from_table requires it.
+        Target(TargetKind::Table(unsafe { Provider::from_table(table, origin.into()) }))
     }
 
     /// The library path, for a [`Target::library`].
@@ -522,7 +559,7 @@ impl Target {
         match &self.0 {
             TargetKind::System => "the system provider".to_owned(),
             TargetKind::Library(path) => path.display().to_string(),
-            TargetKind::Table(_, origin) => origin.clone(),
+            TargetKind::Table(provider) => provider.origin().display().to_string(),
         }
     }
 }
@@ -533,6 +570,7 @@ impl Target {
 /// checks that they agree with the checks.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(into = "ReportJson", try_from = "ReportJson")]
+#[non_exhaustive]
 pub struct Report {
     /// The provider checked (the library loaded, `secur32.dll`, or the target's description).
     pub provider: String,
@@ -566,8 +604,8 @@ impl Report {
     }
 
     /// The checks with `verdict`.
-    pub fn with_status(&self, verdict: Verdict) -> impl Iterator<Item = CheckId> + '_ {
-        self.checks.iter().filter(move |c| c.status == verdict).map(|c| c.check)
+    pub fn with_status(&self, verdict: Verdict) -> WithStatus<'_> {
+        WithStatus { verdict, rest: self.checks.iter() }
     }
 
     /// The result of `check`.
@@ -587,6 +625,25 @@ impl Report {
         serde_json::from_str(text)
     }
 }
+
+/// The iterator of [`Report::with_status`].
+#[derive(Clone, Debug)]
+#[must_use = "iterators are lazy and do nothing unless consumed"]
+pub struct WithStatus<'a> {
+    verdict: Verdict,
+    rest: std::slice::Iter<'a, Check>,
+}
+
+impl Iterator for WithStatus<'_> {
+    type Item = CheckId;
+
+    fn next(&mut self) -> Option<CheckId> {
+        let verdict = self.verdict;
+        self.rest.by_ref().find(|c| c.status == verdict).map(|c| c.check)
+    }
+}
+
+impl std::iter::FusedIterator for WithStatus<'_> {}
 
 /// A [`Report`] as JSON: with the counts.
 #[derive(Serialize, Deserialize)]

@@ -1,17 +1,18 @@
-//! The conformance checker (`secpkg::conformance`), in this process and in child processes, against the test
+//! The conformance checker (secpkg-conformance), in this process and in child processes, against the test
 //! provider with each deviation from Windows behaviour in turn: each must fail exactly the check
-//! that names it, and nothing else. The command's tests (cli/tests/conformance.rs) run the
-//! same deviations through `secpkg conformance`, and the real providers.
+//! that names it, and nothing else. The command's tests (cli/tests/conformance.rs, which
+//! includes tests/common/deviations.rs too) run the same deviations through `secpkg
+//! conformance`, and the real providers.
 //!
 //! The in-process tests also count the test provider's allocations: every buffer the checker got
 //! went back to FreeContextBuffer exactly once, and nothing else did.
 
-#[path = "common/conformance.rs"]
+#[path = "common/deviations.rs"]
 mod deviations;
 
 use deviations::{QUERY_CHECKS, assert_deviation, assert_shape, deviations, ids, package, set, with};
-use secpkg::conformance::{self, CheckId, ChildProcess, InProcess, Probe, Report, Target, Verdict};
-use secpkg::sys::SEC_E_INTERNAL_ERROR;
+use secpkg_conformance::{self as conformance, CheckId, ChildProcess, InProcess, Probe, Report, Target, Verdict};
+use secpkg_sys::SEC_E_INTERNAL_ERROR;
 use secpkg_test_provider::{Scenario, install, stats, table};
 use std::collections::BTreeSet;
 

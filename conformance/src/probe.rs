@@ -1,12 +1,8 @@
 //! The probes themselves: the provider calls and the checks on what comes back.
 
 use super::{Check, CheckId, Frees, Probe, ProbeOutcome, Target, TargetKind, Verdict, status_text};
-use crate::packages::{Package, Packages, ProviderBuffer};
-use crate::{Capabilities, InterfaceVersion, PackageId, Provider, Status};
-use secpkg_sys::{
-    ENUMERATE_SECURITY_PACKAGES_FN_W, FREE_CONTEXT_BUFFER_FN, QUERY_SECURITY_PACKAGE_INFO_FN_W, SEC_E_OK,
-    SEC_E_SECPKG_NOT_FOUND, SecPkgInfoW, SecurityFunctionTableW,
-};
+use secpkg::{Capabilities, Error, Package, PackageId, Packages, Provider, QueriedPackage, Status};
+use secpkg_sys::{SEC_E_OK, SEC_E_SECPKG_NOT_FOUND, SecPkgInfoW};
 
 /// The name queried by the `query-unknown` probe.
 const UNKNOWN_NAME: &str = "secpkg-conformance-no-such-package";
@@ -19,125 +15,52 @@ fn sentinel() -> *mut SecPkgInfoW {
     std::ptr::without_provenance_mut(SENTINEL)
 }
 
-/// The part of a `SecurityFunctionTableW` the checks use.
+/// What the checks look at in a provider's function table: its version, and which of the three
+/// package functions it has.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Table {
+struct Table {
     version: u32,
-    enumerate: ENUMERATE_SECURITY_PACKAGES_FN_W,
-    query: QUERY_SECURITY_PACKAGE_INFO_FN_W,
-    free: FREE_CONTEXT_BUFFER_FN,
+    enumerate: bool,
+    query: bool,
+    free: bool,
 }
 
-impl Table {
-    pub(crate) fn from_raw(table: &SecurityFunctionTableW) -> Table {
-        Table {
-            version: table.dwVersion,
-            enumerate: table.EnumerateSecurityPackagesW,
-            query: table.QuerySecurityPackageInfoW,
-            free: table.FreeContextBuffer,
-        }
-    }
-
-    fn to_raw(self) -> SecurityFunctionTableW {
-        SecurityFunctionTableW {
-            dwVersion: self.version,
-            EnumerateSecurityPackagesW: self.enumerate,
-            QuerySecurityPackageInfoW: self.query,
-            FreeContextBuffer: self.free,
-            ..SecurityFunctionTableW::default()
-        }
-    }
-}
-
-/// A loaded provider: its table, and the same as a [`Provider`] (whose lock the raw calls take
-/// too). A library loaded for it stays loaded for good, as [`Provider::load`]'s do.
+/// A provider opened by secpkg (so its calls take secpkg's lock, and its library stays loaded
+/// for good, as secpkg's do), with what its table holds.
 struct Opened {
     table: Table,
     provider: Provider,
     origin: String,
 }
 
-impl Opened {
-    /// # Safety
-    /// The table's functions keep the obligations listed on [`Provider`] and stay loaded for
-    /// good.
-    unsafe fn new(table: Table, origin: String) -> Opened {
-        // SAFETY: guaranteed by the caller.
-        let provider = unsafe { Provider::from_table(&table.to_raw(), origin.clone()) };
-        Opened { table, provider, origin }
-    }
-}
-
-type InitSecurityInterfaceW = unsafe extern "system" fn() -> *mut SecurityFunctionTableW;
-
-/// Loads `target` and calls its `InitSecurityInterfaceW`; the error says why there is no table.
-fn open(target: &Target) -> Result<Opened, String> {
-    // Loading and initialising a provider is serialised with Provider::load's.
-    let _serial = crate::provider::serialise_loading();
-    match &target.0 {
-        TargetKind::Library(path) => open_library(path.as_os_str(), path.display().to_string()),
-        // SAFETY: Target::from_table's caller vouches for the table's functions.
-        TargetKind::Table(table, origin) => Ok(unsafe { Opened::new(*table, origin.clone()) }),
-        TargetKind::System => open_system(),
-    }
-}
-
-#[cfg(windows)]
-fn open_system() -> Result<Opened, String> {
-    // SAFETY: secur32's InitSecurityInterfaceW takes no arguments and returns a pointer to its
-    // static function table, or null.
-    let table = unsafe { secpkg_sys::InitSecurityInterfaceW() };
-    // SAFETY: a non-null table from secur32 is its SecurityFunctionTableW, of the size its
-    // dwVersion defines, for the life of the process (secur32 stays loaded: this binary imports
-    // it); read as Provider reads one.
-    let table = unsafe { crate::provider::read_table(table) }
-        .map_err(|what| format!("InitSecurityInterfaceW of secur32.dll returned {what}"))?;
-    // SAFETY: secur32 keeps the SSPI obligations, and this binary imports it for good.
-    Ok(unsafe { Opened::new(Table::from_raw(&table), "secur32.dll".to_owned()) })
-}
-
-#[cfg(not(windows))]
-fn open_system() -> Result<Opened, String> {
-    let mut tried = Vec::new();
-    for name in crate::UNIX_PROVIDERS {
-        // SAFETY: these are the SSPI provider libraries Provider::system loads too; running
-        // their initialisers is what loading a provider means.
-        match unsafe { libloading::Library::new(*name) } {
-            Ok(library) => return init(library, name.to_string()),
-            Err(error) => tried.push(format!("{name}: {}", crate::error::chain(&error))),
-        }
-    }
-    Err(format!("no SSPI provider found (tried {})", tried.join("; ")))
-}
-
-fn open_library(path: &std::ffi::OsStr, origin: String) -> Result<Opened, String> {
-    // SAFETY: the caller named this library as the SSPI provider to check; running its
-    // initialisers is what loading one means.
-    let library = unsafe { libloading::Library::new(path) }
-        .map_err(|error| format!("cannot load the SSPI provider {origin}: {}", crate::error::chain(&error)))?;
-    init(library, origin)
-}
-
-fn init(library: libloading::Library, origin: String) -> Result<Opened, String> {
-    let table = {
-        // SAFETY: an SSPI provider exports InitSecurityInterfaceW with exactly this signature.
-        let init = unsafe { library.get::<InitSecurityInterfaceW>(b"InitSecurityInterfaceW\0") }
-            .map_err(|error| format!("{origin} exports no InitSecurityInterfaceW: {}", crate::error::chain(&error)))?;
-        // SAFETY: as above: no arguments, returns the provider's table or null.
-        let table = unsafe { init() };
-        // SAFETY: the table is null or the provider's, of the size its dwVersion defines, valid
-        // while the library stays loaded, which is for good: its handle is leaked below. It is
-        // read as Provider reads one (by field, after null, alignment and version checks).
-        let table = unsafe { crate::provider::read_table(table) }
-            .map_err(|what| format!("InitSecurityInterfaceW of {origin} returned {what}"))?;
-        Table::from_raw(&table)
+/// Opens `target` as secpkg opens providers: [`Provider::system`], [`Provider::load`], or the
+/// target's [`Provider::from_table`]. The error is secpkg's.
+fn open(target: &Target) -> Result<Opened, Error> {
+    let provider = match &target.0 {
+        // SAFETY: Target::library's caller named this library as an SSPI provider.
+        TargetKind::Library(path) => unsafe { Provider::load(path) }?,
+        TargetKind::Table(provider) => provider.clone(),
+        TargetKind::System => Provider::system()?,
     };
-    // Providers keep global and thread-local state: unloading one that any thread may still be
-    // running crashes (see Provider).
-    std::mem::forget(library);
-    // SAFETY: the loaded library is the SSPI provider the target names, which its constructor's
-    // caller vouched for, and it stays loaded for good.
-    Ok(unsafe { Opened::new(table, origin) })
+    let table = provider.with_raw_functions(|raw| Table {
+        version: raw.version.value(),
+        enumerate: raw.enumerate_security_packages.is_some(),
+        query: raw.query_security_package_info.is_some(),
+        free: raw.free_context_buffer.is_some(),
+    });
+    let origin = provider.origin().display().to_string();
+    Ok(Opened { table, provider, origin })
+}
+
+/// `error` and each error under it, joined by ": " (a load error's source says why).
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut line = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        line = format!("{line}: {cause}");
+        source = cause.source();
+    }
+    line
 }
 
 /// One `SecPkgInfoW`, copied out of the provider's buffer as it was: a null string is `None`,
@@ -265,7 +188,7 @@ fn id_text(id: u16) -> String {
 pub fn run_probe(target: &Target, probe: Probe) -> ProbeOutcome {
     let mut frees = Frees::default();
     let (provider, checks) = match open(target) {
-        Err(why) if probe == Probe::Table => (None, table_checks(Err(why))),
+        Err(error) if probe == Probe::Table => (None, table_checks(Err(chain(&error)))),
         Err(_) => (None, not_run(probe, "the provider has no function table (see init-table)")),
         Ok(opened) => {
             let checks = match probe {
@@ -309,15 +232,15 @@ fn table_checks(table: Result<&Table, String>) -> Vec<Check> {
             return checks;
         }
     };
-    let version = InterfaceVersion::from_value(table.version);
+    let version = secpkg::InterfaceVersion::from_value(table.version);
     let version_check = match version.sdk_name() {
         Some(name) => pass(CheckId::TableVersion, format!("dwVersion {} ({name})", table.version)),
         None => fail(CheckId::TableVersion, format!("dwVersion {}, which the SDK does not name", table.version)),
     };
     let present = [
-        ("EnumerateSecurityPackagesW", table.enumerate.is_some()),
-        ("QuerySecurityPackageInfoW", table.query.is_some()),
-        ("FreeContextBuffer", table.free.is_some()),
+        ("EnumerateSecurityPackagesW", table.enumerate),
+        ("QuerySecurityPackageInfoW", table.query),
+        ("FreeContextBuffer", table.free),
     ];
     let missing: Vec<String> = present.iter().filter(|(_, p)| !p).map(|(f, _)| format!("{f} is null")).collect();
     vec![
@@ -329,17 +252,24 @@ fn table_checks(table: Result<&Table, String>) -> Vec<Check> {
 
 /// The raw enumeration: the checks need the count and the array pointer as returned.
 fn enumerate_checks(opened: &Opened, frees: &mut Frees) -> Vec<Check> {
-    let (Some(enumerate), Some(_)) = (opened.table.enumerate, opened.table.free) else {
+    let called = opened.provider.with_raw_functions(|raw| {
+        let (Some(enumerate), Some(_)) = (raw.enumerate_security_packages, raw.free_context_buffer) else {
+            return None;
+        };
+        let mut count = 0u32;
+        let mut array: *mut SecPkgInfoW = std::ptr::null_mut();
+        // SAFETY: inside with_raw_functions (the provider's lock); both out-pointers are valid
+        // for writes; the provider's EnumerateSecurityPackagesW fills them on success and leaves
+        // nothing for the caller to free on failure.
+        let status = unsafe { enumerate(&mut count, &mut array) };
+        Some((status, count, array))
+    });
+    let Some((status, count, array)) = called else {
         return not_run(
             Probe::Enumerate,
             "the table lacks EnumerateSecurityPackagesW or FreeContextBuffer (see table-functions)",
         );
     };
-    let mut count = 0u32;
-    let mut array: *mut SecPkgInfoW = std::ptr::null_mut();
-    // SAFETY: both out-pointers are valid for writes; the provider's EnumerateSecurityPackagesW
-    // fills them on success and leaves nothing for the caller to free on failure.
-    let status = opened.provider.call(|| unsafe { enumerate(&mut count, &mut array) });
     if status != SEC_E_OK {
         let mut checks = vec![fail(CheckId::EnumerateStatus, status_text(Status::from_value(status)))];
         let why = "EnumerateSecurityPackagesW failed (see enumerate-status)";
@@ -353,22 +283,22 @@ fn enumerate_checks(opened: &Opened, frees: &mut Frees) -> Vec<Check> {
         n => pass(CheckId::EnumerateCount, format!("{n} packages")),
     });
     // SAFETY: on success the provider returned `count` records at `array` (or null), allocated
-    // for its FreeContextBuffer, which the buffer calls exactly once (obligations 2 and 3); the
-    // buffer checks the pointer before anything reads it.
-    let buffer = unsafe { ProviderBuffer::new(&opened.provider, array, count) };
+    // for its FreeContextBuffer, which the buffer calls exactly once (obligations 2 and 3 of
+    // Provider); the call has returned, and `array` is not used again but through the buffer,
+    // which checks the pointer before anything reads it.
+    let buffer = unsafe { Packages::from_raw(&opened.provider, array, count) };
     checks.push(match (count, array.is_null()) {
         (0, true) => pass(CheckId::EnumerateArray, "count 0 and a null array"),
         (0, false) => fail(CheckId::EnumerateArray, "count 0 and a non-null array"),
         (n, true) => fail(CheckId::EnumerateArray, format!("count {n} and a null array")),
         (_, false) => match &buffer {
-            Err(fault) => fail(CheckId::EnumerateArray, fault.clone()),
+            Err(error) => fail(CheckId::EnumerateArray, error.to_string()),
             Ok(_) => pass(CheckId::EnumerateArray, format!("count {count} and a non-null array")),
         },
     });
     let unreadable = buffer.is_err();
     let records: Vec<Record> = match buffer {
-        Ok(buffer) => {
-            let packages = Packages::new(buffer);
+        Ok(packages) => {
             let records = packages.iter().map(Record::read).collect();
             frees.record("the EnumerateSecurityPackagesW array", packages.close());
             records
@@ -551,14 +481,15 @@ impl Answer {
 /// Queries `name` (UTF-16, without NUL) with the out-pointer preset to the sentinel. The raw
 /// call, since the checks need the status, the out-pointer and the free status separately.
 fn query_raw(opened: &Opened, name: &[u16], frees: &mut Frees) -> Answer {
-    let (Some(query), Some(_)) = (opened.table.query, opened.table.free) else {
-        unreachable!("the query probes check for both functions first");
-    };
     let mut wide: Vec<u16> = name.iter().copied().chain([0]).collect();
     let mut out = sentinel();
-    // SAFETY: `wide` is NUL-terminated and outlives the call; `out` is valid for a write. The
-    // provider writes a record pointer there on success only (what query-unknown-out checks).
-    let status = opened.provider.call(|| unsafe { query(wide.as_mut_ptr(), &mut out) });
+    let status = opened.provider.with_raw_functions(|raw| {
+        let query = raw.query_security_package_info.expect("the query probes check for the function first");
+        // SAFETY: inside with_raw_functions (the provider's lock); `wide` is NUL-terminated and
+        // outlives the call; `out` is valid for a write. The provider writes a record pointer
+        // there on success only (what query-unknown-out checks).
+        unsafe { query(wide.as_mut_ptr(), &mut out) }
+    });
     if status != SEC_E_OK {
         return Answer::Failed { status: Status::from_value(status), out: out.addr() };
     }
@@ -566,22 +497,23 @@ fn query_raw(opened: &Opened, name: &[u16], frees: &mut Frees) -> Answer {
         return Answer::NoRecord;
     }
     // SAFETY: on success `out` points to one record allocated for the provider's
-    // FreeContextBuffer, which `close` calls exactly once (obligations 2 and 3).
-    let packages = match unsafe { ProviderBuffer::new(&opened.provider, out, 1) } {
-        Ok(buffer) => Packages::new(buffer),
-        Err(fault) => return Answer::Invalid(fault),
+    // FreeContextBuffer, which `close` calls exactly once (obligations 2 and 3 of Provider); the
+    // call has returned, and `out` is not used again.
+    let queried = match unsafe { QueriedPackage::from_raw(&opened.provider, out) } {
+        Ok(queried) => queried,
+        Err(error) => return Answer::Invalid(error.to_string()),
     };
-    let record = packages.get(0).map(Record::read);
+    let record = Record::read(queried.package());
     let what = format!("the QuerySecurityPackageInfoW record of {:?}", String::from_utf16_lossy(name));
-    frees.record(&what, packages.close());
-    record.map_or(Answer::NoRecord, Answer::Record)
+    frees.record(&what, queried.close());
+    Answer::Record(record)
 }
 
 /// The listed packages with a valid name, one per name ignoring case (the first), through the
 /// library's own enumeration.
 fn listed(opened: &Opened, frees: &mut Frees) -> Result<Vec<(String, Record)>, String> {
     let t = &opened.table;
-    if t.enumerate.is_none() || t.query.is_none() || t.free.is_none() {
+    if !(t.enumerate && t.query && t.free) {
         return Err("the table lacks a package function (see table-functions)".into());
     }
     let packages =
@@ -658,7 +590,7 @@ fn query_case(opened: &Opened, frees: &mut Frees) -> Vec<Check> {
 }
 
 fn has_query_functions(table: &Table) -> bool {
-    table.query.is_some() && table.free.is_some()
+    table.query && table.free
 }
 
 fn query_unknown(opened: &Opened, frees: &mut Frees) -> Vec<Check> {
