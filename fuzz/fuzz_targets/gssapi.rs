@@ -8,7 +8,7 @@
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use libfuzzer_sys::fuzz_target;
 use secpkg::Error;
-use secpkg::gssapi::sys::*;
+use secpkg_gssapi_sys::*;
 use secpkg::gssapi::{Functions, Gssapi, oid_to_string};
 use serde::Deserialize;
 use std::cell::RefCell;
@@ -385,7 +385,7 @@ fuzz_target!(|data: &[u8]| {
         Err(Error::Gssapi { call, major, .. }) => {
             assert!(call.starts_with("gss_") && GSS_ERROR(major), "{call} {major:#x}")
         }
-        Err(Error::InvalidData { what }) => assert!(what.starts_with("gss_"), "{what}"),
+        Err(Error::InvalidData { what, .. }) => assert!(what.starts_with("gss_"), "{what}"),
         Err(other) => panic!("a GSSAPI failure or invalid data, not {other:?}"),
     }
 });

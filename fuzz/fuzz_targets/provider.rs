@@ -65,7 +65,7 @@ fuzz_target!(|data: &[u8]| {
     // Writing garbage to the out-pointer and succeeding would break obligation 2 (a success
     // writes a record); a failure may write anything.
     if input.unknown_query_writes_out && unknown_query_status.is_none_or(|s| s == 0) {
-        unknown_query_status = Some(secpkg::sys::SEC_E_SECPKG_NOT_FOUND);
+        unknown_query_status = Some(secpkg_sys::SEC_E_SECPKG_NOT_FOUND);
     }
     let packages: Vec<Package> = input
         .records
@@ -131,7 +131,7 @@ fuzz_target!(|data: &[u8]| {
                         assert_eq!(info.name, String::from_utf16(name).unwrap());
                         assert_eq!(info.comment, String::from_utf16(comment).unwrap());
                     }
-                    Err(Error::InvalidData { what }) => assert!(!what.is_empty()),
+                    Err(Error::InvalidData { what, .. }) => assert!(!what.is_empty()),
                     Err(other) => panic!("a record is read or invalid data, not {other:?}"),
                 }
             }
