@@ -119,15 +119,17 @@ impl Metadata {
 
     fn from_bytes(bytes: Vec<u8>, source: String) -> Result<Self, Error> {
         let unreadable = |why: String| Error::new(format!("{source} is not a readable .winmd file{why}"));
-        let file = File::new(bytes.clone()).ok_or_else(|| unreadable(String::new()))?;
-        // windows-metadata checks the header only and trusts the tables: indexing a file whose
-        // tables point past its end (a truncated download) panics.
+        // windows-metadata checks little and trusts the rest: a stream header whose offset or
+        // size points past the file (fuzz/winmd) panics in `File::new`, and tables that point past
+        // its end (a truncated download) panic when indexed. Both are read under one guard.
         let (index, mut namespaces) = crate::catch_panic(|| {
+            let file = File::new(bytes.clone())?;
             let index = Index::new(vec![file]);
             let namespaces: Vec<String> = index.namespaces().map(str::to_owned).collect();
-            (index, namespaces)
+            Some((index, namespaces))
         })
-        .map_err(|panic| unreadable(format!(" (windows-metadata: {panic})")))?;
+        .map_err(|panic| unreadable(format!(" (windows-metadata: {panic})")))?
+        .ok_or_else(|| unreadable(String::new()))?;
         namespaces.sort();
         let sha256 = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
         Ok(Self { bytes, index, source, sha256, namespaces })

@@ -261,6 +261,18 @@ fn truncated_metadata_is_an_error_not_a_panic() {
     assert_rejected(None, Some(&truncated), &["truncated.winmd", "not a readable .winmd file", "out of range"]);
 }
 
+/// Found by fuzz/winmd: four bytes of the bundled metadata's stream headers changed (at 624)
+/// made windows-metadata's `File::new` panic before any table was indexed.
+#[test]
+fn a_corrupt_stream_header_is_an_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let corrupt = dir.path().join("corrupt.winmd");
+    let mut bytes = secpkg_bindgen::Metadata::bundled().unwrap().bytes;
+    bytes[624..628].copy_from_slice(&[0xa2, 0, 0, 0]);
+    std::fs::write(&corrupt, &bytes).unwrap();
+    assert_rejected(None, Some(&corrupt), &["corrupt.winmd", "not a readable .winmd file", "windows-metadata:"]);
+}
+
 #[test]
 fn every_problem_of_a_run_is_reported() {
     let spec = spec_with("\"QuerySecurityPackageInfoA\"", "\"QuerySecurityPackageInfoX\"");
