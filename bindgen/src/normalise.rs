@@ -9,6 +9,8 @@
 //! - a union the spec says as an integer (`LARGE_INTEGER` where sspi.h says TimeStamp) is replaced
 //!   in the signatures the spec lists, and dropped with the types only it needs once nothing else
 //!   names it.
+//! - an integer the spec says as its typedef (`i32` where sspi.h says SECURITY_STATUS) is replaced
+//!   in the results and parameters the spec lists, and nowhere else.
 //!
 //! Function-pointer aliases (`ACCEPT_SECURITY_CONTEXT_FN`) are types of their own, not spellings,
 //! and stay as they are.

@@ -618,6 +618,11 @@ fn an_integer_said_as_its_typedef_must_be_so_where_the_spec_lists_it() {
     let malformed =
         spec_with("parameters = [\"SEC_GET_KEY_FN.Status\"]", "parameters = [\"SEC_GET_KEY_FN.Status\", \"Status\"]");
     let malformed = malformed.replacen(
+        "    \"VERIFY_SIGNATURE_FN\",\n]",
+        "    \"VERIFY_SIGNATURE_FN\",\n    \"DECRYPT_MESSAGE_FN\",\n]",
+        1,
+    );
+    let malformed = malformed.replacen(
         "source = \"winnt.h: typedef CONST WCHAR *PCWSTR;\"\n",
         "source = \"winnt.h: typedef CONST WCHAR *PCWSTR;\"\n[typedef.replaces_integer]\nresults = [\"FreeContextBuffer\"]\n",
         1,
@@ -637,8 +642,10 @@ fn an_integer_said_as_its_typedef_must_be_so_where_the_spec_lists_it() {
             "typedef 'PCWSTR': `replaces_integer` says it where the metadata says its integer, but '*const u16' is no integer",
             &line_of(&malformed, "name = \"HRESULT\""),
             "typedef 'HRESULT': with `expand`, signatures spell it out as 'i32', so `replaces_integer` changes nothing",
+            &line_of(&malformed, "    \"DECRYPT_MESSAGE_FN\",\n]"),
+            "the result of 'DECRYPT_MESSAGE_FN' is listed twice",
         ],
-        3,
+        4,
     );
 }
 
