@@ -460,8 +460,7 @@ fn say_integers(
         syn::parse_str(source).map_err(|e| Error::new(format!("windows-bindgen's output does not parse: {e}")))?;
     let line_starts: Vec<usize> = std::iter::once(0).chain(source.match_indices('\n').map(|(i, _)| i + 1)).collect();
     let offset = |at: proc_macro2::LineColumn| line_starts[at.line - 1] + at.column;
-    let signatures: BTreeMap<String, (Vec<(Option<String>, syn::Type)>, Option<syn::Type>)> =
-        file.items.iter().filter_map(signature_types).collect();
+    let signatures: BTreeMap<String, SignatureTypes> = file.items.iter().filter_map(signature_types).collect();
     let mut edits: Vec<(usize, usize, &str)> = Vec::new();
     for scope in &vocabulary.integers {
         // `ty` is the typedef already, or its integer (whose span is `edits`'s), or wrong.
@@ -505,15 +504,17 @@ fn say_integers(
                         scope.typedef, scope.typedef
                     ),
                 )),
-                Some((_, None)) => errors.push(spec.error_at(
+                Some(SignatureTypes { result: None, .. }) => errors.push(spec.error_at(
                     listed,
                     format!("typedef '{}': '{name}' returns nothing in {metadata_name}", scope.typedef),
                 )),
-                Some((_, Some(result))) => said.push(say(listed, format!("the result of '{name}'"), result, false)),
+                Some(SignatureTypes { result: Some(result), .. }) => {
+                    said.push(say(listed, format!("the result of '{name}'"), result, false))
+                }
             }
         }
         for (entry, item, parameter) in &scope.parameters {
-            let Some((parameters, _)) = signatures.get(item) else {
+            let Some(SignatureTypes { parameters, .. }) = signatures.get(item) else {
                 errors.push(spec.error_at(
                     entry,
                     format!(
@@ -558,10 +559,15 @@ fn say_integers(
     Ok(out)
 }
 
-/// The name, parameters (with their names, where the output has them) and result of a function
-/// (`link!`) or function-pointer type.
-#[allow(clippy::type_complexity)]
-fn signature_types(item: &syn::Item) -> Option<(String, (Vec<(Option<String>, syn::Type)>, Option<syn::Type>))> {
+/// The types of a function (`link!`) or function-pointer type.
+struct SignatureTypes {
+    /// Each with its name, where the output has one.
+    parameters: Vec<(Option<String>, syn::Type)>,
+    result: Option<syn::Type>,
+}
+
+/// The name and types of a function or function-pointer type.
+fn signature_types(item: &syn::Item) -> Option<(String, SignatureTypes)> {
     let result = |output: &syn::ReturnType| match output {
         syn::ReturnType::Default => None,
         syn::ReturnType::Type(_, ty) => Some((**ty).clone()),
@@ -583,7 +589,7 @@ fn signature_types(item: &syn::Item) -> Option<(String, (Vec<(Option<String>, sy
                     syn::FnArg::Receiver(_) => None,
                 })
                 .collect();
-            Some((signature.ident.to_string(), (parameters, result(&signature.output))))
+            Some((signature.ident.to_string(), SignatureTypes { parameters, result: result(&signature.output) }))
         }
         syn::Item::Type(alias) if !is_plain_alias(alias) => {
             let syn::Type::Path(option) = &*alias.ty else { return None };
@@ -598,7 +604,7 @@ fn signature_types(item: &syn::Item) -> Option<(String, (Vec<(Option<String>, sy
                 .iter()
                 .map(|input| (input.name.as_ref().map(|(name, _)| name.to_string()), input.ty.clone()))
                 .collect();
-            Some((alias.ident.to_string(), (parameters, result(&function.output))))
+            Some((alias.ident.to_string(), SignatureTypes { parameters, result: result(&function.output) }))
         }
         _ => None,
     }
