@@ -187,6 +187,12 @@ fn family_type(
         Type::ValueName(name) | Type::ClassName(name) => vocabulary.spelling(&name.name),
         _ => "",
     };
+    // A result the spec says as an integer typedef (FreeContextBuffer's SECURITY_STATUS) gives
+    // the family that typedef, whatever the metadata calls it.
+    let name = match path.get_ref().strip_suffix("()") {
+        Some(function) => vocabulary.result_spelling(function, name),
+        None => name,
+    };
     match IntKind::parse(vocabulary.underlying(name)) {
         Some(kind) => Ok(Some((name.to_owned(), kind))),
         None => Err(spec.error_at(

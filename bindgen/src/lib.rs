@@ -268,8 +268,35 @@ fn coverage(spec: &Spec, unions: &BTreeMap<String, (&str, &str)>, change: &lock:
     let (kind, name) = change.key.split_once(' ').unwrap_or_default();
     let field_name = |rest: &Option<String>| rest.as_deref().and_then(|r| r.split_once(':')).map(|(n, _)| n.to_owned());
     let owner = name.split_once('.').map_or(name, |(owner, _)| owner);
+    let mut by = Vec::new();
     if let Some((typedef, union)) = unions.get(owner) {
-        return format!("the spec's [[typedef]] {typedef}: {union} is said {typedef} in the signatures its `in` lists");
+        by.push(format!(
+            "the spec's [[typedef]] {typedef}: {union} is said {typedef} in the signatures its `in` lists"
+        ));
+    }
+    // Said only where the metadata says the integer, so only a change that names it is this rule's.
+    let names_word = |word: &str| {
+        [&change.old, &change.new]
+            .into_iter()
+            .flatten()
+            .any(|rest| rest.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|w| w == word))
+    };
+    for typedef in &spec.typedefs {
+        let Some(scope) = &typedef.replaces_integer else { continue };
+        let integer = typedef.ty.get_ref();
+        let listed = scope.results.iter().any(|r| r.get_ref() == owner)
+            || scope.parameters.iter().any(|p| p.get_ref().split_once('.').is_some_and(|(item, _)| item == owner));
+        if matches!(kind, "fn" | "type") && listed && names_word(integer) {
+            by.push(format!(
+                "the spec's [[typedef]] {}: {integer} is said {} in the results and parameters its \
+                 `replaces_integer` lists",
+                typedef.name.get_ref(),
+                typedef.name.get_ref()
+            ));
+        }
+    }
+    if !by.is_empty() {
+        return by.join("; ");
     }
     match kind {
         "type" if spec.typedefs.iter().any(|t| t.name.get_ref() == name) => {

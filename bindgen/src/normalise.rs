@@ -9,6 +9,8 @@
 //! - a union the spec says as an integer (`LARGE_INTEGER` where sspi.h says TimeStamp) is replaced
 //!   in the signatures the spec lists, and dropped with the types only it needs once nothing else
 //!   names it.
+//! - an integer the spec says as its typedef (`i32` where sspi.h says SECURITY_STATUS) is replaced
+//!   in the results and parameters the spec lists, and nowhere else.
 //!
 //! Function-pointer aliases (`ACCEPT_SECURITY_CONTEXT_FN`) are types of their own, not spellings,
 //! and stay as they are.
@@ -29,6 +31,17 @@ pub struct Vocabulary {
     expanded: BTreeMap<String, String>,
     /// Unions said as an integer typedef in some signatures.
     unions: Vec<UnionScope>,
+    /// Integers said as their typedef in some results and parameters.
+    integers: Vec<IntegerScope>,
+}
+
+/// `integer` is said `typedef` in the results of `results` and in `parameters`, and nowhere else.
+struct IntegerScope {
+    typedef: String,
+    integer: String,
+    results: Vec<toml::Spanned<String>>,
+    /// (the spec's entry, its item, its parameter)
+    parameters: Vec<(toml::Spanned<String>, String, String)>,
 }
 
 /// `union` is said `typedef` (an integer) in the signatures of `items`, and nowhere else.
@@ -47,6 +60,7 @@ impl Vocabulary {
         }
         let (mut kept, mut expanded) = (BTreeMap::new(), BTreeMap::new());
         let mut unions = Vec::new();
+        let mut integers: Vec<IntegerScope> = Vec::new();
         for typedef in &spec.typedefs {
             let name = typedef.name.get_ref();
             if syn::parse_str::<syn::Type>(typedef.ty.get_ref()).is_err() {
@@ -65,6 +79,79 @@ impl Vocabulary {
             for from in &typedef.replaces {
                 if replace.insert(from.get_ref().clone(), name.clone()).is_some() {
                     errors.push(spec.error_at(from, format!("'{}' is replaced twice", from.get_ref())));
+                }
+            }
+            if let Some(replacement) = &typedef.replaces_integer {
+                let integer = typedef.ty.get_ref();
+                if IntKind::parse(integer).is_none() {
+                    errors.push(spec.error_at(
+                        &typedef.ty,
+                        format!(
+                            "typedef '{name}': `replaces_integer` says it where the metadata says its integer, but \
+                             '{integer}' is no integer"
+                        ),
+                    ));
+                } else if typedef.expand {
+                    errors.push(spec.error_at(
+                        &typedef.name,
+                        format!(
+                            "typedef '{name}': with `expand`, signatures spell it out as '{integer}', so \
+                             `replaces_integer` changes nothing: drop one of them"
+                        ),
+                    ));
+                } else if replacement.results.is_empty() && replacement.parameters.is_empty() {
+                    errors.push(spec.error_at(
+                        &typedef.name,
+                        format!(
+                            "typedef '{name}': `replaces_integer` lists no result or parameter where '{integer}' \
+                             is said {name}"
+                        ),
+                    ));
+                } else {
+                    let listed = |scope: &IntegerScope, entry: &str| {
+                        scope
+                            .results
+                            .iter()
+                            .chain(scope.parameters.iter().map(|(p, _, _)| p))
+                            .any(|e| e.get_ref() == entry)
+                    };
+                    let mut scope = IntegerScope {
+                        typedef: name.clone(),
+                        integer: integer.clone(),
+                        results: Vec::new(),
+                        parameters: Vec::new(),
+                    };
+                    for result in &replacement.results {
+                        if integers.iter().chain([&scope]).any(|s| listed(s, result.get_ref())) {
+                            errors.push(
+                                spec.error_at(result, format!("the result of '{}' is listed twice", result.get_ref())),
+                            );
+                        }
+                        scope.results.push(result.clone());
+                    }
+                    for parameter in &replacement.parameters {
+                        if integers.iter().chain([&scope]).any(|s| listed(s, parameter.get_ref())) {
+                            errors.push(
+                                spec.error_at(
+                                    parameter,
+                                    format!("parameter '{}' is listed twice", parameter.get_ref()),
+                                ),
+                            );
+                        }
+                        match parameter.get_ref().split_once('.') {
+                            Some((item, param)) if !item.is_empty() && !param.is_empty() && !param.contains('.') => {
+                                scope.parameters.push((parameter.clone(), item.to_owned(), param.to_owned()));
+                            }
+                            _ => errors.push(spec.error_at(
+                                parameter,
+                                format!(
+                                    "typedef '{name}': parameter '{}' is not `Item.Parameter` (`SEC_GET_KEY_FN.Status`)",
+                                    parameter.get_ref()
+                                ),
+                            )),
+                        }
+                    }
+                    integers.push(scope);
                 }
             }
             if let Some(replacement) = &typedef.replaces_union {
@@ -96,7 +183,16 @@ impl Vocabulary {
                 });
             }
         }
-        Self { replace, kept, expanded, unions }
+        Self { replace, kept, expanded, unions, integers }
+    }
+
+    /// The name of the result of `function`, whose metadata type is `raw`: the typedef where the
+    /// spec says that result is the typedef and the metadata says its integer, else `raw`.
+    pub fn result_spelling<'a>(&'a self, function: &str, raw: &'a str) -> &'a str {
+        self.integers
+            .iter()
+            .find(|scope| scope.integer == raw && scope.results.iter().any(|r| r.get_ref() == function))
+            .map_or(raw, |scope| scope.typedef.as_str())
     }
 
     /// Each union the spec says as an integer must be one in `metadata`: a union with a member of
@@ -174,6 +270,8 @@ pub fn normalise(
     errors: &mut Vec<Error>,
     warnings: &mut Vec<String>,
 ) -> Result<String, Error> {
+    let said = say_integers(vocabulary, spec, source, metadata_name, errors)?;
+    let source = said.as_str();
     let file: syn::File =
         syn::parse_str(source).map_err(|e| Error::new(format!("windows-bindgen's output does not parse: {e}")))?;
     let line_starts: Vec<usize> = std::iter::once(0).chain(source.match_indices('\n').map(|(i, _)| i + 1)).collect();
@@ -341,6 +439,175 @@ pub fn normalise(
     }
     out.push_str(&spelled_skipping_names(&source[at..], vocabulary, &aliases));
     Ok(out)
+}
+
+/// Says each integer typedef in the results and parameters its `replaces_integer` lists, where
+/// the metadata says its integer (windows-metadata 0.31's `i32` for SECURITY_STATUS). Where the
+/// metadata says the typedef already (or a name the spec replaces by it: HRESULT) nothing
+/// changes; anything else there, or a listed item or parameter the output lacks, is an error
+/// naming the spec's entry. Only those spans change: every other `i32` stays.
+fn say_integers(
+    vocabulary: &Vocabulary,
+    spec: &Spec,
+    source: &str,
+    metadata_name: &str,
+    errors: &mut Vec<Error>,
+) -> Result<String, Error> {
+    if vocabulary.integers.is_empty() {
+        return Ok(source.to_owned());
+    }
+    let file: syn::File =
+        syn::parse_str(source).map_err(|e| Error::new(format!("windows-bindgen's output does not parse: {e}")))?;
+    let line_starts: Vec<usize> = std::iter::once(0).chain(source.match_indices('\n').map(|(i, _)| i + 1)).collect();
+    let offset = |at: proc_macro2::LineColumn| line_starts[at.line - 1] + at.column;
+    let signatures: BTreeMap<String, SignatureTypes> = file.items.iter().filter_map(signature_types).collect();
+    let mut edits: Vec<(usize, usize, &str)> = Vec::new();
+    for scope in &vocabulary.integers {
+        // `ty` is the typedef already, or its integer (whose span is `edits`'s), or wrong.
+        let say = |entry: &toml::Spanned<String>, what: String, ty: &syn::Type, through_pointers: bool| {
+            let mut inner = ty;
+            while let (true, syn::Type::Ptr(pointer)) = (through_pointers, inner) {
+                inner = &pointer.elem;
+            }
+            let ident = match inner {
+                syn::Type::Path(path) if path.qself.is_none() => path.path.get_ident(),
+                _ => None,
+            };
+            match ident.map(ToString::to_string) {
+                Some(name) if name == scope.integer => {
+                    let span = syn::spanned::Spanned::span(inner);
+                    Ok(Some((offset(span.start()), offset(span.end()))))
+                }
+                Some(name) if vocabulary.spelling(&name) == scope.typedef => Ok(None),
+                _ => Err(spec.error_at(
+                    entry,
+                    format!(
+                        "typedef '{}': {what} is '{}' in {metadata_name}, neither {} nor {}{}",
+                        scope.typedef,
+                        canonical_type(&quote::ToTokens::to_token_stream(ty).to_string()),
+                        scope.integer,
+                        scope.typedef,
+                        if through_pointers { " (or a pointer to one)" } else { "" }
+                    ),
+                )),
+            }
+        };
+        let mut said: Vec<Result<Option<(usize, usize)>, Error>> = Vec::new();
+        for listed in &scope.results {
+            let name = listed.get_ref();
+            match signatures.get(name) {
+                None => errors.push(spec.error_at(
+                    listed,
+                    format!(
+                        "typedef '{}': '{name}', whose result is said {}, is no function or function-pointer type of \
+                         {metadata_name}",
+                        scope.typedef, scope.typedef
+                    ),
+                )),
+                Some(SignatureTypes { result: None, .. }) => errors.push(spec.error_at(
+                    listed,
+                    format!("typedef '{}': '{name}' returns nothing in {metadata_name}", scope.typedef),
+                )),
+                Some(SignatureTypes { result: Some(result), .. }) => {
+                    said.push(say(listed, format!("the result of '{name}'"), result, false))
+                }
+            }
+        }
+        for (entry, item, parameter) in &scope.parameters {
+            let Some(SignatureTypes { parameters, .. }) = signatures.get(item) else {
+                errors.push(spec.error_at(
+                    entry,
+                    format!(
+                        "typedef '{}': '{item}', whose parameter {parameter} is said {}, is no function or \
+                         function-pointer type of {metadata_name}",
+                        scope.typedef, scope.typedef
+                    ),
+                ));
+                continue;
+            };
+            let found =
+                parameters.iter().find(|(name, _)| name.as_ref().is_some_and(|n| n.eq_ignore_ascii_case(parameter)));
+            match found {
+                Some((_, ty)) => said.push(say(entry, format!("parameter {parameter} of '{item}'"), ty, true)),
+                None => {
+                    let names: Vec<&str> = parameters.iter().map(|(n, _)| n.as_deref().unwrap_or("_")).collect();
+                    errors.push(spec.error_at(
+                        entry,
+                        format!(
+                            "typedef '{}': '{item}' has no parameter {parameter} in {metadata_name} (it has: {})",
+                            scope.typedef,
+                            names.join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+        for result in said {
+            match result {
+                Ok(Some((start, end))) => edits.push((start, end, scope.typedef.as_str())),
+                Ok(None) => {}
+                Err(e) => errors.push(e),
+            }
+        }
+    }
+    edits.sort_unstable_by_key(|&(start, _, _)| start);
+    edits.dedup();
+    let mut out = source.to_owned();
+    for (start, end, typedef) in edits.into_iter().rev() {
+        out.replace_range(start..end, typedef);
+    }
+    Ok(out)
+}
+
+/// The types of a function (`link!`) or function-pointer type.
+struct SignatureTypes {
+    /// Each with its name, where the output has one.
+    parameters: Vec<(Option<String>, syn::Type)>,
+    result: Option<syn::Type>,
+}
+
+/// The name and types of a function or function-pointer type.
+fn signature_types(item: &syn::Item) -> Option<(String, SignatureTypes)> {
+    let result = |output: &syn::ReturnType| match output {
+        syn::ReturnType::Default => None,
+        syn::ReturnType::Type(_, ty) => Some((**ty).clone()),
+    };
+    match item {
+        syn::Item::Macro(m) => {
+            let signature = link_signature(m)?;
+            let parameters = signature
+                .inputs
+                .iter()
+                .filter_map(|input| match input {
+                    syn::FnArg::Typed(typed) => {
+                        let name = match &*typed.pat {
+                            syn::Pat::Ident(ident) => Some(ident.ident.to_string()),
+                            _ => None,
+                        };
+                        Some((name, (*typed.ty).clone()))
+                    }
+                    syn::FnArg::Receiver(_) => None,
+                })
+                .collect();
+            Some((signature.ident.to_string(), SignatureTypes { parameters, result: result(&signature.output) }))
+        }
+        syn::Item::Type(alias) if !is_plain_alias(alias) => {
+            let syn::Type::Path(option) = &*alias.ty else { return None };
+            let syn::PathArguments::AngleBracketed(arguments) = &option.path.segments.last()?.arguments else {
+                return None;
+            };
+            let Some(syn::GenericArgument::Type(syn::Type::BareFn(function))) = arguments.args.first() else {
+                return None;
+            };
+            let parameters = function
+                .inputs
+                .iter()
+                .map(|input| (input.name.as_ref().map(|(name, _)| name.to_string()), input.ty.clone()))
+                .collect();
+            Some((alias.ident.to_string(), SignatureTypes { parameters, result: result(&function.output) }))
+        }
+        _ => None,
+    }
 }
 
 /// Respells every type name in `text`: replaced names, then aliases spelled out (recursively),

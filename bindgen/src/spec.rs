@@ -61,6 +61,27 @@ pub struct Typedef {
     /// resolves sspi.h's TimeStamp (a SECURITY_INTEGER) to the LARGE_INTEGER union itself.
     #[serde(default)]
     pub replaces_union: Option<UnionReplacement>,
+    /// Places where some metadata says the typedef's own integer and sspi.h says the typedef:
+    /// windows-metadata 0.31 to 0.34 give plain `i32` for every SECURITY_STATUS.
+    #[serde(default)]
+    pub replaces_integer: Option<IntegerReplacement>,
+}
+
+/// Where a metadata's plain integer is the typedef: the results and parameters listed, and
+/// nowhere else (an `i32` anywhere else stays `i32`, and the lock refuses the change it makes).
+/// A family whose `type_of` is a listed result takes the typedef too.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntegerReplacement {
+    /// Functions and function-pointer types whose result sspi.h says as the typedef
+    /// (`FreeContextBuffer`, `FREE_CONTEXT_BUFFER_FN`).
+    #[serde(default)]
+    pub results: Vec<Spanned<String>>,
+    /// Parameters sspi.h says as the typedef (or a pointer to it), as `Item.Parameter`
+    /// (`SEC_GET_KEY_FN.Status`); the name is compared without case, as windows-bindgen lowercases
+    /// parameter names.
+    #[serde(default)]
+    pub parameters: Vec<Spanned<String>>,
 }
 
 /// Where a metadata union stands for the typedef's integer: in the listed signatures only, so a

@@ -508,7 +508,11 @@ fn a_union_said_as_an_integer_must_be_one_and_its_signatures_must_exist() {
     let not_union = spec_with("union = \"LARGE_INTEGER\"", "union = \"FILETIME\"");
     assert_rejected(Some(&not_union), Some(&winmd), &["typedef 'SECURITY_INTEGER'", "'FILETIME' is not a union"]);
     // A listed signature the metadata lacks is named, with its line.
-    let unknown = spec_with("    \"ADD_CREDENTIALS_FN_W\",", "    \"ADD_CREDENTIALS_FN_W\",\n    \"NO_SUCH_FN\",");
+    // (The union's `in`: the integer rule lists ADD_CREDENTIALS_FN_W too, followed by APPLY_...)
+    let unknown = spec_with(
+        "    \"ADD_CREDENTIALS_FN_W\",\n    \"INITIALIZE",
+        "    \"ADD_CREDENTIALS_FN_W\",\n    \"NO_SUCH_FN\",\n    \"INITIALIZE",
+    );
     assert_rejected(
         Some(&unknown),
         Some(&winmd),
@@ -516,6 +520,156 @@ fn a_union_said_as_an_integer_must_be_one_and_its_signatures_must_exist() {
             &line_of(&unknown, "NO_SUCH_FN"),
             "'NO_SUCH_FN', where LARGE_INTEGER is said SECURITY_INTEGER, is no function",
         ],
+    );
+}
+
+/// windows-metadata 0.31.0 (0.32.0 to 0.34.0 ship the same winmd), the classic release that says
+/// plain i32 where sspi.h says SECURITY_STATUS, or None (skipped) if cargo's registry lacks it.
+fn plain_status_release() -> Option<PathBuf> {
+    match real_crate_release("windows-metadata", "0.31.0") {
+        Ok(path) => Some(path),
+        Err(reason) if std::env::var("SECPKG_REQUIRE_PROVIDERS").as_deref() == Ok("1") => panic!("{reason}"),
+        Err(reason) => {
+            println!("skipped: plain-i32 SECURITY_STATUS metadata: {reason}");
+            None
+        }
+    }
+}
+
+#[test]
+fn plain_i32_where_sspi_says_security_status_is_the_committed_api() {
+    let Some(winmd) = plain_status_release() else { return };
+    // The input really says i32: diff shows it, and the spec's rule covers it.
+    let diff = run(&["diff".as_ref(), winmd.as_os_str()]);
+    assert!(diff.status.success(), "{}", stderr(&diff));
+    let diff = String::from_utf8_lossy(&diff.stdout).into_owned();
+    assert!(diff.contains("0 not covered by the spec"), "{diff}");
+    let covered = "the spec's [[typedef]] SECURITY_STATUS: i32 is said SECURITY_STATUS in the results and \
+                   parameters its `replaces_integer` lists";
+    for item in [
+        "covered  fn FreeContextBuffer(*mut core::ffi::c_void) -> i32  ->  fn FreeContextBuffer(*mut core::ffi::c_void) -> SECURITY_STATUS",
+        "*mut *mut core::ffi::c_void, *mut i32)>  ->  type SEC_GET_KEY_FN",
+    ] {
+        assert!(diff.contains(item), "expected {item:?} in:\n{diff}");
+    }
+    // The 5 functions, the 40 *_FN types and SEC_GET_KEY_FN.
+    assert_eq!(diff.matches(covered).count(), 46, "{diff}");
+
+    let out = tempfile::tempdir().unwrap();
+    let output = run(&["--in".as_ref(), winmd.as_os_str(), "--out".as_ref(), out.path().as_os_str()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stderr(&output), "", "no warning, no acknowledgement needed");
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "", "no change to the lock");
+    let committed = std::fs::read_to_string(secpkg_bindgen::default_out().join("API.lock")).unwrap();
+    let lock = std::fs::read_to_string(out.path().join("API.lock")).unwrap();
+    assert_eq!(without_metadata_lines(&lock), without_metadata_lines(&committed));
+    assert!(lock.contains("# metadata: windows-metadata-0.31.0/default/Windows.Win32.winmd"), "{lock}");
+    let bindings = std::fs::read_to_string(out.path().join("src/bindings.rs")).unwrap();
+    assert!(bindings.contains("fn FreeContextBuffer(pvcontextbuffer : *mut core::ffi::c_void) -> SECURITY_STATUS);"));
+    assert!(bindings.contains("status: *mut SECURITY_STATUS,"), "SEC_GET_KEY_FN's parameter");
+    assert!(bindings.contains("pub const SEC_E_INTERNAL_ERROR: SECURITY_STATUS = "), "the status family");
+    // Only the typedefs themselves still say i32.
+    let i32s: Vec<&str> =
+        bindings.lines().filter(|l| l.split(|c: char| !c.is_alphanumeric()).any(|w| w == "i32")).collect();
+    assert_eq!(i32s, ["pub type SECURITY_STATUS = i32;", "pub type HRESULT = i32;"]);
+}
+
+#[test]
+fn plain_i32_outside_the_listed_results_and_parameters_is_still_refused() {
+    let Some(winmd) = plain_status_release() else { return };
+    let spec = spec_with("    \"ENCRYPT_MESSAGE_FN\",\n", "");
+    let spec = spec.replacen("parameters = [\"SEC_GET_KEY_FN.Status\"]\n", "", 1);
+    assert_rejected(
+        Some(&spec),
+        Some(&winmd),
+        &[
+            "2 breaking change(s) to API.lock",
+            "retyped type ENCRYPT_MESSAGE_FN",
+            "retyped type SEC_GET_KEY_FN",
+            "nothing was written",
+        ],
+    );
+    // Without FreeContextBuffer the status family, whose type_of it is, says i32 too.
+    let spec = spec_with("    \"FreeContextBuffer\",\n    \"ACCEPT", "    \"ACCEPT");
+    assert_rejected(
+        Some(&spec),
+        Some(&winmd),
+        &[
+            "retyped fn FreeContextBuffer",
+            "retyped const SEC_E_OK",
+            "retyped const SEC_I_RENEGOTIATE",
+            "nothing was written",
+        ],
+    );
+}
+
+/// The rule's checks hold for every metadata: these run on the bundled one (where the results
+/// say SECURITY_STATUS already) and on the plain-i32 one.
+#[test]
+fn an_integer_said_as_its_typedef_must_be_so_where_the_spec_lists_it() {
+    let bad = spec_with(
+        "    \"FreeContextBuffer\",\n    \"ACCEPT",
+        "    \"FreeContextBuffer\",\n    \"InitSecurityInterfaceW\",\n    \"SEC_GET_KEY_FN\",\n    \"NO_SUCH_FN\",\n    \"ACCEPT",
+    );
+    let bad = bad.replacen(
+        "parameters = [\"SEC_GET_KEY_FN.Status\"]",
+        "parameters = [\"SEC_GET_KEY_FN.Status\", \"SEC_GET_KEY_FN.Key\", \"SEC_GET_KEY_FN.Nope\"]",
+        1,
+    );
+    let parameters = line_of(&bad, "parameters = [");
+    let expected = [
+        &*line_of(&bad, "\"InitSecurityInterfaceW\",\n    \"SEC_GET_KEY_FN"),
+        // (as the metadata spells it: PSecurityFunctionTableW, or *mut SecurityFunctionTableW)
+        "typedef 'SECURITY_STATUS': the result of 'InitSecurityInterfaceW' is '",
+        "SecurityFunctionTableW' in ",
+        "neither i32 nor SECURITY_STATUS",
+        &*line_of(&bad, "\"SEC_GET_KEY_FN\",\n    \"NO_SUCH"),
+        "typedef 'SECURITY_STATUS': 'SEC_GET_KEY_FN' returns nothing",
+        &*line_of(&bad, "\"NO_SUCH_FN\""),
+        "'NO_SUCH_FN', whose result is said SECURITY_STATUS, is no function or function-pointer type",
+        &*parameters,
+        "parameter Key of 'SEC_GET_KEY_FN' is '*mut *mut core::ffi::c_void'",
+        "neither i32 nor SECURITY_STATUS (or a pointer to one)",
+        "'SEC_GET_KEY_FN' has no parameter Nope",
+        "(it has: arg, principal, keyver, key, status)",
+    ];
+    assert_rejected_with_lines(Some(&bad), None, &expected, 5);
+    if let Some(winmd) = plain_status_release() {
+        assert_rejected_with_lines(Some(&bad), Some(&winmd), &expected, 5);
+    }
+
+    // Only a kept integer typedef can stand for its integer, and an entry names an item's parameter.
+    let malformed =
+        spec_with("parameters = [\"SEC_GET_KEY_FN.Status\"]", "parameters = [\"SEC_GET_KEY_FN.Status\", \"Status\"]");
+    let malformed = malformed.replacen(
+        "    \"VERIFY_SIGNATURE_FN\",\n]",
+        "    \"VERIFY_SIGNATURE_FN\",\n    \"DECRYPT_MESSAGE_FN\",\n]",
+        1,
+    );
+    let malformed = malformed.replacen(
+        "source = \"winnt.h: typedef CONST WCHAR *PCWSTR;\"\n",
+        "source = \"winnt.h: typedef CONST WCHAR *PCWSTR;\"\n[typedef.replaces_integer]\nresults = [\"FreeContextBuffer\"]\n",
+        1,
+    );
+    let malformed = malformed.replacen(
+        "source = \"winnt.h: typedef LONG HRESULT;\"\n",
+        "source = \"winnt.h: typedef LONG HRESULT;\"\n[typedef.replaces_integer]\nparameters = [\"SEC_GET_KEY_FN.Status\"]\n",
+        1,
+    );
+    assert_rejected_with_lines(
+        Some(&malformed),
+        None,
+        &[
+            &line_of(&malformed, "\"Status\"]"),
+            "typedef 'SECURITY_STATUS': parameter 'Status' is not `Item.Parameter`",
+            &line_of(&malformed, "type = \"*const u16\""),
+            "typedef 'PCWSTR': `replaces_integer` says it where the metadata says its integer, but '*const u16' is no integer",
+            &line_of(&malformed, "name = \"HRESULT\""),
+            "typedef 'HRESULT': with `expand`, signatures spell it out as 'i32', so `replaces_integer` changes nothing",
+            &line_of(&malformed, "    \"DECRYPT_MESSAGE_FN\",\n]"),
+            "the result of 'DECRYPT_MESSAGE_FN' is listed twice",
+        ],
+        4,
     );
 }
 
