@@ -169,7 +169,7 @@ fn family_type(
         spec.error_at(
             path,
             format!(
-                "family '{family_name}': type_of '{}' is no struct field or function of {}",
+                "family '{family_name}': type_of '{}' is no struct field, function or parameter of {}",
                 path.get_ref(),
                 metadata.source
             ),

@@ -188,13 +188,25 @@ impl Metadata {
         Candidates(found)
     }
 
-    /// The metadata type of `Struct.field`, or of the result of `Function()`.
+    /// The metadata type of `Struct.field`, of the result of `Function()`, or of the parameter
+    /// `Function(param)`. An out-parameter (`*mut u32`, one level of pointer) gives its pointee:
+    /// the flags a function writes back (`pfContextAttr`) are of the type they are written as.
     pub fn type_of(&self, path: &str) -> Option<Type> {
-        if let Some(function) = path.strip_suffix("()") {
+        if let Some(call) = path.strip_suffix(')') {
+            let (function, parameter) = call.split_once('(')?;
             let Some(Item::Fn(method)) = self.item(function) else {
                 return None;
             };
-            return Some(method.signature(&[]).return_type);
+            let signature = method.signature(&[]);
+            if parameter.is_empty() {
+                return Some(signature.return_type);
+            }
+            let params = method.params_by_sequence(signature.types.len()).ok()?;
+            let position = params.params().iter().position(|p| p.is_some_and(|p| p.name() == parameter))?;
+            return Some(match signature.types[position].clone() {
+                Type::PtrMut(pointee, 1) | Type::PtrConst(pointee, 1) => *pointee,
+                ty => ty,
+            });
         }
         let (strukt, field) = path.split_once('.')?;
         let Some(Item::Type(def)) = self.item(strukt) else {

@@ -437,7 +437,9 @@ fn respell(
         let is_name = skip_names
             && ((rest.starts_with(':') && !rest.starts_with("::"))
                 || matches!(previous_word, "type" | "struct" | "fn" | "const" | "union"));
-        previous_word = word;
+        // `*const T` names a pointee, not a constant: only a `const` that starts an item names one.
+        let pointer_qualifier = word == "const" && text[..start].trim_end().ends_with('*');
+        previous_word = if pointer_qualifier { "" } else { word };
         if is_name || in_string || depth > 16 {
             out.push_str(word);
             continue;
@@ -550,4 +552,50 @@ pub fn link_signature(item: &syn::ItemMacro) -> Option<syn::Signature> {
         Ok(signature)
     };
     parser.parse2(item.mac.tokens.clone()).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn vocabulary() -> Vocabulary {
+        let spec = Spec::parse(
+            Path::new("test.toml"),
+            r#"
+functions = []
+structs = []
+[[typedef]]
+name = "SEC_WCHAR"
+type = "u16"
+expand = true
+source = "sspi.h"
+"#
+            .to_owned(),
+        )
+        .expect("the spec parses");
+        let mut errors = Vec::new();
+        let vocabulary = Vocabulary::new(&spec, &mut errors);
+        assert!(errors.is_empty());
+        vocabulary
+    }
+
+    /// InitializeSecurityContextW's target name is `*const SEC_WCHAR` in the flat metadata: the
+    /// `const` of a pointer must not make the pointee read as a constant's name.
+    #[test]
+    fn an_alias_behind_a_const_pointer_is_spelled_out() {
+        let vocabulary = vocabulary();
+        let text = "fn f(name : *const SEC_WCHAR, out : *mut SEC_WCHAR) -> u32";
+        let spelled = spelled_skipping_names(text, &vocabulary, &BTreeMap::new());
+        assert_eq!(spelled, "fn f(name : *const u16, out : *mut u16) -> u32");
+    }
+
+    /// A constant's own name stays, whatever alias it shares a spelling with.
+    #[test]
+    fn a_constant_name_is_not_respelled() {
+        let vocabulary = vocabulary();
+        let text = "pub const SEC_WCHAR: SEC_WCHAR = 0;";
+        let spelled = spelled_skipping_names(text, &vocabulary, &BTreeMap::new());
+        assert_eq!(spelled, "pub const SEC_WCHAR: u16 = 0;");
+    }
 }

@@ -130,7 +130,8 @@ pub struct Family {
     pub exclude: Vec<Spanned<String>>,
     #[serde(default)]
     pub names: Vec<Spanned<String>>,
-    /// Where the family's type comes from: `Struct.field`, or `Function()` for a return type.
+    /// Where the family's type comes from: `Struct.field`, `Function()` for a return type, or
+    /// `Function(param)` for a parameter (an out-parameter's pointee).
     #[serde(default)]
     pub type_of: Option<Spanned<String>>,
     /// The namespaces of classic metadata whose items may join; items of other namespaces (the
@@ -206,8 +207,9 @@ impl Spec {
                 return Err(self.error_at(
                     &family.name,
                     format!(
-                        "family '{}' needs a `type_of`: the field it describes (`SecPkgInfoW.fCapabilities`) or \
-                         a function whose result it is (`FreeContextBuffer()`)",
+                        "family '{}' needs a `type_of`: the field it describes (`SecPkgInfoW.fCapabilities`), \
+                         a function whose result it is (`FreeContextBuffer()`) or a parameter it is passed as \
+                         (`AcquireCredentialsHandleW(fCredentialUse)`)",
                         family.name.get_ref()
                     ),
                 ));

@@ -308,7 +308,7 @@ fn a_family_type_comes_from_the_field_it_describes() {
     assert_rejected(
         Some(&spec),
         None,
-        &[&line_of(&spec, "SecPkgInfoW.wRPCIDs"), "type_of 'SecPkgInfoW.wRPCIDs' is no struct field or function"],
+        &[&line_of(&spec, "SecPkgInfoW.wRPCIDs"), "type_of 'SecPkgInfoW.wRPCIDs' is no struct field, function or parameter"],
     );
     // wVersion is a u16 like wRPCID: the same family, typed from another field, is the same API.
     let out = copy_of_generated();
