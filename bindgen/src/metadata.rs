@@ -215,6 +215,15 @@ impl Metadata {
         def.fields().find(|f| f.name() == field).map(|f| f.ty())
     }
 
+    /// The integer type of `ty` if it names an enum of the metadata.
+    pub fn enum_underlying(&self, ty: &Type) -> Option<Type> {
+        let (Type::ValueName(name) | Type::ClassName(name)) = ty else {
+            return None;
+        };
+        let def = self.index.get(&name.namespace, &name.name).next()?;
+        (def.category() == TypeCategory::Enum).then(|| def.underlying_type()).flatten()
+    }
+
     /// The fields of a struct of the metadata, in order.
     pub fn field_names(&self, strukt: &str) -> Vec<String> {
         match self.item(strukt) {
@@ -313,6 +322,9 @@ impl Metadata {
                     name.starts_with(prefix_text) && !excluded(name) && !members.iter().any(|m| &m.name == name)
                 })
                 .map(|s| supplement_member(s, kind))
+                // A supplement joins only the family whose values it lies in: a buffer type
+                // (SECBUFFER_SESSION_TICKET) is no attribute flag of the same prefix.
+                .filter(|member| in_values(&member.value))
                 .collect();
             members.extend(supplemented);
             if members.len() == before {

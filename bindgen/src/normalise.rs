@@ -29,6 +29,8 @@ pub struct Vocabulary {
     expanded: BTreeMap<String, String>,
     /// Unions said as an integer typedef in some signatures.
     unions: Vec<UnionScope>,
+    /// Pointee types whose pointers signatures always say `*mut` (sspi.h's PCtxtHandle).
+    mutable_pointees: BTreeSet<String>,
 }
 
 /// `union` is said `typedef` (an integer) in the signatures of `items`, and nowhere else.
@@ -96,7 +98,16 @@ impl Vocabulary {
                 });
             }
         }
-        Self { replace, kept, expanded, unions }
+        let mut mutable_pointees = BTreeSet::new();
+        for pointer in &spec.mutable_pointers {
+            if !mutable_pointees.insert(pointer.pointee.get_ref().clone()) {
+                errors.push(spec.error_at(
+                    &pointer.pointee,
+                    format!("mutable_pointer '{}' is given twice", pointer.pointee.get_ref()),
+                ));
+            }
+        }
+        Self { replace, kept, expanded, unions, mutable_pointees }
     }
 
     /// Each union the spec says as an integer must be one in `metadata`: a union with a member of
@@ -440,6 +451,12 @@ fn respell(
         // `*const T` names a pointee, not a constant: only a `const` that starts an item names one.
         let pointer_qualifier = word == "const" && text[..start].trim_end().ends_with('*');
         previous_word = if pointer_qualifier { "" } else { word };
+        if pointer_qualifier {
+            let pointee: String =
+                rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+            out.push_str(if vocabulary.mutable_pointees.contains(&pointee) { "mut" } else { word });
+            continue;
+        }
         if is_name || in_string || depth > 16 {
             out.push_str(word);
             continue;
@@ -570,6 +587,9 @@ name = "SEC_WCHAR"
 type = "u16"
 expand = true
 source = "sspi.h"
+[[mutable_pointer]]
+pointee = "SecHandle"
+source = "sspi.h"
 "#
             .to_owned(),
         )
@@ -597,5 +617,14 @@ source = "sspi.h"
         let text = "pub const SEC_WCHAR: SEC_WCHAR = 0;";
         let spelled = spelled_skipping_names(text, &vocabulary, &BTreeMap::new());
         assert_eq!(spelled, "pub const SEC_WCHAR: u16 = 0;");
+    }
+
+    /// Classic metadata marks in-only handles const; sspi.h's PCtxtHandle is `SecHandle *`.
+    #[test]
+    fn a_mutable_pointee_is_pointed_to_mutably_and_no_other() {
+        let vocabulary = vocabulary();
+        let text = "fn f(context : *const SecHandle, input : *const SecBufferDesc, out : *mut SecHandle)";
+        let spelled = spelled_skipping_names(text, &vocabulary, &BTreeMap::new());
+        assert_eq!(spelled, "fn f(context : *mut SecHandle, input : *const SecBufferDesc, out : *mut SecHandle)");
     }
 }

@@ -17,6 +17,7 @@ pub struct Spec {
     pub typedefs: Vec<Typedef>,
     pub retype: BTreeMap<String, Spanned<String>>,
     pub renames: Vec<FieldRename>,
+    pub mutable_pointers: Vec<MutablePointer>,
     pub acknowledged: Vec<Acknowledged>,
 }
 
@@ -31,6 +32,8 @@ struct RawSpec {
     retype: BTreeMap<String, Spanned<String>>,
     #[serde(default, rename = "rename")]
     renames: Vec<FieldRename>,
+    #[serde(default, rename = "mutable_pointer")]
+    mutable_pointers: Vec<MutablePointer>,
     #[serde(default, rename = "family")]
     families: Vec<Family>,
     #[serde(default, rename = "supplement")]
@@ -74,6 +77,15 @@ pub struct UnionReplacement {
     /// typedef (`ACCEPT_SECURITY_CONTEXT_FN`).
     #[serde(rename = "in")]
     pub items: Vec<Spanned<String>>,
+}
+
+/// A type that signatures point to with `*mut` only: sspi.h declares its pointers mutable, where
+/// some metadata says `*const` for the parameters a function only reads.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MutablePointer {
+    pub pointee: Spanned<String>,
+    pub source: String,
 }
 
 /// A struct field as sspi.h names it, and the name some metadata gives it instead.
@@ -188,6 +200,7 @@ impl Spec {
             typedefs: raw.typedefs,
             retype: raw.retype,
             renames: raw.renames,
+            mutable_pointers: raw.mutable_pointers,
             acknowledged: raw.acknowledged,
         };
         spec.validate()?;

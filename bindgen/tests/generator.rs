@@ -218,7 +218,7 @@ fn unknown_family_constant_is_named() {
 #[test]
 fn value_that_does_not_fit_the_family_type_is_named() {
     let spec = spec_with("exclude = [\"RPC_C_AUTHN_DEFAULT\"]\n", "");
-    assert_rejected(Some(&spec), None, &["RPC_C_AUTHN_DEFAULT = 4294967295 does not fit its type u16"]);
+    assert_rejected(Some(&spec), None, &["RPC_C_AUTHN_DEFAULT = 0xffffffff does not fit its type u16"]);
 }
 
 #[test]
