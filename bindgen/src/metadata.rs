@@ -88,6 +88,12 @@ impl IntKind {
         }
     }
 
+    /// Whether `value` is a value of this type (a bit pattern of it, for a signed type).
+    pub fn fits(self, value: i128) -> bool {
+        let low = if self.signed { -(1i128 << (self.bits - 1)) } else { 0 };
+        (low..1i128 << self.bits).contains(&value)
+    }
+
     pub fn pattern(self, value: i128) -> u128 {
         (value as u128) & ((1u128 << self.bits) - 1)
     }
@@ -273,6 +279,10 @@ impl Metadata {
         let kind = ty.as_ref().map(|t| t.1);
         let in_values = |value: &MemberValue| match (value, kind) {
             (MemberValue::Int(v), Some(kind)) if !family.values.is_empty() => {
+                // A value wider than the type has no bit pattern of it: it lies in no range.
+                if !kind.fits(*v) {
+                    return false;
+                }
                 let pattern = kind.pattern(*v) as i128;
                 family.values.iter().any(|[low, high]| (*low as i128..=*high as i128).contains(&pattern))
             }
