@@ -73,7 +73,8 @@ pub fn generate(spec: &Spec, metadata: &Metadata) -> Result<Output, Error> {
     }
 
     let raw = run_windows_bindgen(metadata, &filters)?;
-    let normalised = normalise(spec, &vocabulary, &raw, &metadata.source, &mut errors, &mut warnings)?;
+    let is_enum = |name: &str| metadata.is_enum(name);
+    let normalised = normalise(spec, &vocabulary, &raw, &metadata.source, &is_enum, &mut errors, &mut warnings)?;
     if !errors.is_empty() {
         return Err(Error::many(errors));
     }

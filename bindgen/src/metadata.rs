@@ -221,6 +221,10 @@ impl Metadata {
         def.fields().find(|f| f.name() == field).map(|f| f.ty())
     }
 
+    pub fn is_enum(&self, name: &str) -> bool {
+        matches!(self.item(name), Some(Item::Type(t)) if t.category() == TypeCategory::Enum)
+    }
+
     /// The integer type of `ty` if it names an enum of the metadata.
     pub fn enum_underlying(&self, ty: &Type) -> Option<Type> {
         let (Type::ValueName(name) | Type::ClassName(name)) = ty else {
