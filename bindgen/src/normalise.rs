@@ -457,8 +457,7 @@ fn respell(
         let pointer_qualifier = word == "const" && text[..start].trim_end().ends_with('*');
         previous_word = if pointer_qualifier { "" } else { word };
         if pointer_qualifier {
-            let pointee: String =
-                rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+            let pointee: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
             out.push_str(if vocabulary.mutable_pointees.contains(&pointee) { "mut" } else { word });
             continue;
         }

@@ -308,7 +308,10 @@ fn a_family_type_comes_from_the_field_it_describes() {
     assert_rejected(
         Some(&spec),
         None,
-        &[&line_of(&spec, "SecPkgInfoW.wRPCIDs"), "type_of 'SecPkgInfoW.wRPCIDs' is no struct field, function or parameter"],
+        &[
+            &line_of(&spec, "SecPkgInfoW.wRPCIDs"),
+            "type_of 'SecPkgInfoW.wRPCIDs' is no struct field, function or parameter",
+        ],
     );
     // wVersion is a u16 like wRPCID: the same family, typed from another field, is the same API.
     let out = copy_of_generated();
@@ -323,6 +326,82 @@ fn a_family_type_comes_from_the_field_it_describes() {
     let output = run(&["--spec".as_ref(), path.as_os_str(), "--out".as_ref(), out.path().as_os_str()]);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(stderr(&output).contains("retyped const RPC_C_AUTHN_WINNT"), "{}", stderr(&output));
+}
+
+#[test]
+fn a_family_type_comes_from_a_parameter_or_its_pointee() {
+    let spec = spec_with(
+        "type_of = \"AcquireCredentialsHandleW(fCredentialUse)\"",
+        "type_of = \"AcquireCredentialsHandleW(fCredentialUsage)\"",
+    );
+    assert_rejected(
+        Some(&spec),
+        None,
+        &[
+            &line_of(&spec, "fCredentialUsage"),
+            "type_of 'AcquireCredentialsHandleW(fCredentialUsage)' is no struct field, function or parameter",
+        ],
+    );
+    // The committed lock: a u32 parameter, and the u32 an out-parameter (`*mut u32`) points to.
+    let lock = std::fs::read_to_string(secpkg_bindgen::default_out().join("API.lock")).unwrap();
+    for line in [
+        "const SECPKG_CRED_INBOUND: u32 = 0x00000001 in credential_use",
+        "const ISC_RET_MUTUAL_AUTH: u32 = 0x00000002 in isc_ret",
+        "const ASC_RET_MUTUAL_AUTH: u32 = 0x00000002 in asc_ret",
+    ] {
+        assert!(lock.contains(line), "{line}");
+    }
+}
+
+/// A supplement joins only the family whose `values` it lies in: SECBUFFER_* holds buffer types
+/// below SECBUFFER_ATTRMASK (family buffer_type) and attribute bits in it (buffer_attribute, of
+/// kind flags, which would refuse 0x7F as no single bit).
+#[test]
+fn a_supplement_joins_the_family_whose_values_it_lies_in() {
+    let extra = "\n[[supplement]]\nname = \"SECBUFFER_TEST_TYPE\"\nvalue = 0x7F\nsource = \"test\"\n";
+    let spec = std::fs::read_to_string(secpkg_bindgen::default_spec()).unwrap() + extra;
+    let out = copy_of_generated();
+    let spec_dir = tempfile::tempdir().unwrap();
+    let path = spec_dir.path().join("sspi.toml");
+    std::fs::write(&path, &spec).unwrap();
+    let output = run(&["--spec".as_ref(), path.as_os_str(), "--out".as_ref(), out.path().as_os_str()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let lock = std::fs::read_to_string(out.path().join("API.lock")).unwrap();
+    assert!(lock.contains("const SECBUFFER_TEST_TYPE: u32 = 0x0000007F in buffer_type\n"), "{lock}");
+    let families = std::fs::read_to_string(out.path().join("src/families.rs")).unwrap();
+    let attribute = &families[families.find("macro_rules! buffer_attribute_family").unwrap()..];
+    let attribute = &attribute[..attribute[1..].find("macro_rules!").map_or(attribute.len(), |n| n + 1)];
+    assert!(attribute.contains("SECBUFFER_READONLY") && !attribute.contains("SECBUFFER_TEST_TYPE"), "{attribute}");
+}
+
+/// Classic metadata says `*const SecHandle` for the handles a function only reads; without the
+/// spec's [[mutable_pointer]] the lock of such a release changes.
+#[test]
+fn a_mutable_pointer_keeps_classic_handles_as_sspi_h_has_them() {
+    let Some(releases) = real_releases() else { return };
+    let original = std::fs::read_to_string(secpkg_bindgen::default_spec()).unwrap();
+    let start = original.find("[[mutable_pointer]]\npointee = \"SecHandle\"").expect("the spec has the rule");
+    let end = start + original[start..].find("\n\n").unwrap();
+    let spec = format!("{}{}", &original[..start], &original[end..]);
+    let out = copy_of_generated();
+    let spec_dir = tempfile::tempdir().unwrap();
+    let path = spec_dir.path().join("sspi.toml");
+    std::fs::write(&path, &spec).unwrap();
+    let output = run(&[
+        "--spec".as_ref(),
+        path.as_os_str(),
+        "--out".as_ref(),
+        out.path().as_os_str(),
+        "--in".as_ref(),
+        releases[1].as_os_str(),
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let err = stderr(&output);
+    for item in
+        ["retyped fn DeleteSecurityContext", "retyped fn AcceptSecurityContext", "retyped fn FreeCredentialsHandle"]
+    {
+        assert!(err.contains(item), "expected {item:?} in: {err}");
+    }
 }
 
 #[test]
