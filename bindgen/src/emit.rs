@@ -73,7 +73,8 @@ pub fn generate(spec: &Spec, metadata: &Metadata) -> Result<Output, Error> {
     }
 
     let raw = run_windows_bindgen(metadata, &filters)?;
-    let normalised = normalise(spec, &vocabulary, &raw, &metadata.source, &mut errors, &mut warnings)?;
+    let is_enum = |name: &str| metadata.is_enum(name);
+    let normalised = normalise(spec, &vocabulary, &raw, &metadata.source, &is_enum, &mut errors, &mut warnings)?;
     if !errors.is_empty() {
         return Err(Error::many(errors));
     }
@@ -169,12 +170,15 @@ fn family_type(
         spec.error_at(
             path,
             format!(
-                "family '{family_name}': type_of '{}' is no struct field or function of {}",
+                "family '{family_name}': type_of '{}' is no struct field, function or parameter of {}",
                 path.get_ref(),
                 metadata.source
             ),
         )
     })?;
+    // Classic metadata types some parameters as an enum of their flags (ISC_REQ_FLAGS for
+    // fContextReq): the family's type is then the enum's integer, which is what signatures say.
+    let ty = metadata.enum_underlying(&ty).unwrap_or(ty);
     let name = match &ty {
         Type::U8 => "u8",
         Type::U16 => "u16",
@@ -383,12 +387,13 @@ fn retype_constants(
     let file: syn::File =
         syn::parse_str(source).map_err(|e| Error::new(format!("windows-bindgen's output does not parse: {e}")))?;
     let mut pending: HashSet<&str> = HashSet::new();
+    let mut too_wide = Vec::new();
     for (member, value) in int_members(family) {
         if !ty.fits(value) {
-            return Err(spec.error_at(
+            too_wide.push(spec.error_at(
                 &family.spec.name,
                 format!(
-                    "family '{}': {} = {value} does not fit its type {type_name}",
+                    "family '{}': {} = {value:#x} does not fit its type {type_name}",
                     family.spec.name.get_ref(),
                     member.name,
                 ),
@@ -397,6 +402,9 @@ fn retype_constants(
         if matches!(member.origin, Origin::Constant { .. }) {
             pending.insert(&member.name);
         }
+    }
+    if !too_wide.is_empty() {
+        return Err(Error::many(too_wide));
     }
     let line_starts: Vec<usize> = std::iter::once(0).chain(source.match_indices('\n').map(|(i, _)| i + 1)).collect();
     let offset = |at: proc_macro2::LineColumn| line_starts[at.line - 1] + at.column;

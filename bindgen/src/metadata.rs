@@ -88,6 +88,12 @@ impl IntKind {
         }
     }
 
+    /// Whether `value` is a value of this type (a bit pattern of it, for a signed type).
+    pub fn fits(self, value: i128) -> bool {
+        let low = if self.signed { -(1i128 << (self.bits - 1)) } else { 0 };
+        (low..1i128 << self.bits).contains(&value)
+    }
+
     pub fn pattern(self, value: i128) -> u128 {
         (value as u128) & ((1u128 << self.bits) - 1)
     }
@@ -188,19 +194,44 @@ impl Metadata {
         Candidates(found)
     }
 
-    /// The metadata type of `Struct.field`, or of the result of `Function()`.
+    /// The metadata type of `Struct.field`, of the result of `Function()`, or of the parameter
+    /// `Function(param)`. An out-parameter (`*mut u32`, one level of pointer) gives its pointee:
+    /// the flags a function writes back (`pfContextAttr`) are of the type they are written as.
     pub fn type_of(&self, path: &str) -> Option<Type> {
-        if let Some(function) = path.strip_suffix("()") {
+        if let Some(call) = path.strip_suffix(')') {
+            let (function, parameter) = call.split_once('(')?;
             let Some(Item::Fn(method)) = self.item(function) else {
                 return None;
             };
-            return Some(method.signature(&[]).return_type);
+            let signature = method.signature(&[]);
+            if parameter.is_empty() {
+                return Some(signature.return_type);
+            }
+            let params = method.params_by_sequence(signature.types.len()).ok()?;
+            let position = params.params().iter().position(|p| p.is_some_and(|p| p.name() == parameter))?;
+            return Some(match signature.types[position].clone() {
+                Type::PtrMut(pointee, 1) | Type::PtrConst(pointee, 1) => *pointee,
+                ty => ty,
+            });
         }
         let (strukt, field) = path.split_once('.')?;
         let Some(Item::Type(def)) = self.item(strukt) else {
             return None;
         };
         def.fields().find(|f| f.name() == field).map(|f| f.ty())
+    }
+
+    pub fn is_enum(&self, name: &str) -> bool {
+        matches!(self.item(name), Some(Item::Type(t)) if t.category() == TypeCategory::Enum)
+    }
+
+    /// The integer type of `ty` if it names an enum of the metadata.
+    pub fn enum_underlying(&self, ty: &Type) -> Option<Type> {
+        let (Type::ValueName(name) | Type::ClassName(name)) = ty else {
+            return None;
+        };
+        let def = self.index.get(&name.namespace, &name.name).next()?;
+        (def.category() == TypeCategory::Enum).then(|| def.underlying_type()).flatten()
     }
 
     /// The fields of a struct of the metadata, in order.
@@ -252,6 +283,10 @@ impl Metadata {
         let kind = ty.as_ref().map(|t| t.1);
         let in_values = |value: &MemberValue| match (value, kind) {
             (MemberValue::Int(v), Some(kind)) if !family.values.is_empty() => {
+                // A value wider than the type has no bit pattern of it: it lies in no range.
+                if !kind.fits(*v) {
+                    return false;
+                }
                 let pattern = kind.pattern(*v) as i128;
                 family.values.iter().any(|[low, high]| (*low as i128..=*high as i128).contains(&pattern))
             }
@@ -301,6 +336,9 @@ impl Metadata {
                     name.starts_with(prefix_text) && !excluded(name) && !members.iter().any(|m| &m.name == name)
                 })
                 .map(|s| supplement_member(s, kind))
+                // A supplement joins only the family whose values it lies in: a buffer type
+                // (SECBUFFER_SESSION_TICKET) is no attribute flag of the same prefix.
+                .filter(|member| in_values(&member.value))
                 .collect();
             members.extend(supplemented);
             if members.len() == before {

@@ -33,6 +33,8 @@ pub struct Vocabulary {
     unions: Vec<UnionScope>,
     /// Integers said as their typedef in some results and parameters.
     integers: Vec<IntegerScope>,
+    /// Pointee types whose pointers signatures always say `*mut` (sspi.h's PCtxtHandle).
+    mutable_pointees: BTreeSet<String>,
 }
 
 /// `integer` is said `typedef` in the results of `results` and in `parameters`, and nowhere else.
@@ -183,7 +185,16 @@ impl Vocabulary {
                 });
             }
         }
-        Self { replace, kept, expanded, unions, integers }
+        let mut mutable_pointees = BTreeSet::new();
+        for pointer in &spec.mutable_pointers {
+            if !mutable_pointees.insert(pointer.pointee.get_ref().clone()) {
+                errors.push(spec.error_at(
+                    &pointer.pointee,
+                    format!("mutable_pointer '{}' is given twice", pointer.pointee.get_ref()),
+                ));
+            }
+        }
+        Self { replace, kept, expanded, unions, integers, mutable_pointees }
     }
 
     /// The name of the result of `function`, whose metadata type is `raw`: the typedef where the
@@ -267,6 +278,7 @@ pub fn normalise(
     vocabulary: &Vocabulary,
     source: &str,
     metadata_name: &str,
+    is_metadata_enum: &dyn Fn(&str) -> bool,
     errors: &mut Vec<Error>,
     warnings: &mut Vec<String>,
 ) -> Result<String, Error> {
@@ -324,6 +336,10 @@ pub fn normalise(
             }
             Some(_) => {}
             None if vocabulary.replace.contains_key(name) => {}
+            // Classic metadata groups constants into enums that sspi.h does not have (ISC_REQ_FLAGS
+            // for ISC_REQ_*, typed unsigned long there); windows-bindgen emits each as an alias of
+            // its integer. No SDK name is lost by spelling it out, so there is nothing to export.
+            None if is_metadata_enum(name) => {}
             None => warnings.push(format!(
                 "{metadata_name} has the alias {name} = {ty}, which the spec does not export: signatures spell it \
                  out; add a [[typedef]] to {} to export it",
@@ -704,7 +720,14 @@ fn respell(
         let is_name = skip_names
             && ((rest.starts_with(':') && !rest.starts_with("::"))
                 || matches!(previous_word, "type" | "struct" | "fn" | "const" | "union"));
-        previous_word = word;
+        // `*const T` names a pointee, not a constant: only a `const` that starts an item names one.
+        let pointer_qualifier = word == "const" && text[..start].trim_end().ends_with('*');
+        previous_word = if pointer_qualifier { "" } else { word };
+        if pointer_qualifier {
+            let pointee: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+            out.push_str(if vocabulary.mutable_pointees.contains(&pointee) { "mut" } else { word });
+            continue;
+        }
         if is_name || in_string || depth > 16 {
             out.push_str(word);
             continue;
@@ -817,4 +840,62 @@ pub fn link_signature(item: &syn::ItemMacro) -> Option<syn::Signature> {
         Ok(signature)
     };
     parser.parse2(item.mac.tokens.clone()).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn vocabulary() -> Vocabulary {
+        let spec = Spec::parse(
+            Path::new("test.toml"),
+            r#"
+functions = []
+structs = []
+[[typedef]]
+name = "SEC_WCHAR"
+type = "u16"
+expand = true
+source = "sspi.h"
+[[mutable_pointer]]
+pointee = "SecHandle"
+source = "sspi.h"
+"#
+            .to_owned(),
+        )
+        .expect("the spec parses");
+        let mut errors = Vec::new();
+        let vocabulary = Vocabulary::new(&spec, &mut errors);
+        assert!(errors.is_empty());
+        vocabulary
+    }
+
+    /// InitializeSecurityContextW's target name is `*const SEC_WCHAR` in the flat metadata: the
+    /// `const` of a pointer must not make the pointee read as a constant's name.
+    #[test]
+    fn an_alias_behind_a_const_pointer_is_spelled_out() {
+        let vocabulary = vocabulary();
+        let text = "fn f(name : *const SEC_WCHAR, out : *mut SEC_WCHAR) -> u32";
+        let spelled = spelled_skipping_names(text, &vocabulary, &BTreeMap::new());
+        assert_eq!(spelled, "fn f(name : *const u16, out : *mut u16) -> u32");
+    }
+
+    /// A constant's own name stays, whatever alias it shares a spelling with.
+    #[test]
+    fn a_constant_name_is_not_respelled() {
+        let vocabulary = vocabulary();
+        let text = "pub const SEC_WCHAR: SEC_WCHAR = 0;";
+        let spelled = spelled_skipping_names(text, &vocabulary, &BTreeMap::new());
+        assert_eq!(spelled, "pub const SEC_WCHAR: u16 = 0;");
+    }
+
+    /// Classic metadata marks in-only handles const; sspi.h's PCtxtHandle is `SecHandle *`.
+    #[test]
+    fn a_mutable_pointee_is_pointed_to_mutably_and_no_other() {
+        let vocabulary = vocabulary();
+        let text = "fn f(context : *const SecHandle, input : *const SecBufferDesc, out : *mut SecHandle)";
+        let spelled = spelled_skipping_names(text, &vocabulary, &BTreeMap::new());
+        assert_eq!(spelled, "fn f(context : *mut SecHandle, input : *const SecBufferDesc, out : *mut SecHandle)");
+    }
 }

@@ -17,6 +17,7 @@ pub struct Spec {
     pub typedefs: Vec<Typedef>,
     pub retype: BTreeMap<String, Spanned<String>>,
     pub renames: Vec<FieldRename>,
+    pub mutable_pointers: Vec<MutablePointer>,
     pub acknowledged: Vec<Acknowledged>,
 }
 
@@ -31,6 +32,8 @@ struct RawSpec {
     retype: BTreeMap<String, Spanned<String>>,
     #[serde(default, rename = "rename")]
     renames: Vec<FieldRename>,
+    #[serde(default, rename = "mutable_pointer")]
+    mutable_pointers: Vec<MutablePointer>,
     #[serde(default, rename = "family")]
     families: Vec<Family>,
     #[serde(default, rename = "supplement")]
@@ -97,6 +100,15 @@ pub struct UnionReplacement {
     pub items: Vec<Spanned<String>>,
 }
 
+/// A type that signatures point to with `*mut` only: sspi.h declares its pointers mutable, where
+/// some metadata says `*const` for the parameters a function only reads.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MutablePointer {
+    pub pointee: Spanned<String>,
+    pub source: String,
+}
+
 /// A struct field as sspi.h names it, and the name some metadata gives it instead.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -151,7 +163,8 @@ pub struct Family {
     pub exclude: Vec<Spanned<String>>,
     #[serde(default)]
     pub names: Vec<Spanned<String>>,
-    /// Where the family's type comes from: `Struct.field`, or `Function()` for a return type.
+    /// Where the family's type comes from: `Struct.field`, `Function()` for a return type, or
+    /// `Function(param)` for a parameter (an out-parameter's pointee).
     #[serde(default)]
     pub type_of: Option<Spanned<String>>,
     /// The namespaces of classic metadata whose items may join; items of other namespaces (the
@@ -208,6 +221,7 @@ impl Spec {
             typedefs: raw.typedefs,
             retype: raw.retype,
             renames: raw.renames,
+            mutable_pointers: raw.mutable_pointers,
             acknowledged: raw.acknowledged,
         };
         spec.validate()?;
@@ -227,8 +241,9 @@ impl Spec {
                 return Err(self.error_at(
                     &family.name,
                     format!(
-                        "family '{}' needs a `type_of`: the field it describes (`SecPkgInfoW.fCapabilities`) or \
-                         a function whose result it is (`FreeContextBuffer()`)",
+                        "family '{}' needs a `type_of`: the field it describes (`SecPkgInfoW.fCapabilities`), \
+                         a function whose result it is (`FreeContextBuffer()`) or a parameter it is passed as \
+                         (`AcquireCredentialsHandleW(fCredentialUse)`)",
                         family.name.get_ref()
                     ),
                 ));

@@ -218,7 +218,7 @@ fn unknown_family_constant_is_named() {
 #[test]
 fn value_that_does_not_fit_the_family_type_is_named() {
     let spec = spec_with("exclude = [\"RPC_C_AUTHN_DEFAULT\"]\n", "");
-    assert_rejected(Some(&spec), None, &["RPC_C_AUTHN_DEFAULT = 4294967295 does not fit its type u16"]);
+    assert_rejected(Some(&spec), None, &["RPC_C_AUTHN_DEFAULT = 0xffffffff does not fit its type u16"]);
 }
 
 #[test]
@@ -308,7 +308,10 @@ fn a_family_type_comes_from_the_field_it_describes() {
     assert_rejected(
         Some(&spec),
         None,
-        &[&line_of(&spec, "SecPkgInfoW.wRPCIDs"), "type_of 'SecPkgInfoW.wRPCIDs' is no struct field or function"],
+        &[
+            &line_of(&spec, "SecPkgInfoW.wRPCIDs"),
+            "type_of 'SecPkgInfoW.wRPCIDs' is no struct field, function or parameter",
+        ],
     );
     // wVersion is a u16 like wRPCID: the same family, typed from another field, is the same API.
     let out = copy_of_generated();
@@ -323,6 +326,82 @@ fn a_family_type_comes_from_the_field_it_describes() {
     let output = run(&["--spec".as_ref(), path.as_os_str(), "--out".as_ref(), out.path().as_os_str()]);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(stderr(&output).contains("retyped const RPC_C_AUTHN_WINNT"), "{}", stderr(&output));
+}
+
+#[test]
+fn a_family_type_comes_from_a_parameter_or_its_pointee() {
+    let spec = spec_with(
+        "type_of = \"AcquireCredentialsHandleW(fCredentialUse)\"",
+        "type_of = \"AcquireCredentialsHandleW(fCredentialUsage)\"",
+    );
+    assert_rejected(
+        Some(&spec),
+        None,
+        &[
+            &line_of(&spec, "fCredentialUsage"),
+            "type_of 'AcquireCredentialsHandleW(fCredentialUsage)' is no struct field, function or parameter",
+        ],
+    );
+    // The committed lock: a u32 parameter, and the u32 an out-parameter (`*mut u32`) points to.
+    let lock = std::fs::read_to_string(secpkg_bindgen::default_out().join("API.lock")).unwrap();
+    for line in [
+        "const SECPKG_CRED_INBOUND: u32 = 0x00000001 in credential_use",
+        "const ISC_RET_MUTUAL_AUTH: u32 = 0x00000002 in isc_ret",
+        "const ASC_RET_MUTUAL_AUTH: u32 = 0x00000002 in asc_ret",
+    ] {
+        assert!(lock.contains(line), "{line}");
+    }
+}
+
+/// A supplement joins only the family whose `values` it lies in: SECBUFFER_* holds buffer types
+/// below SECBUFFER_ATTRMASK (family buffer_type) and attribute bits in it (buffer_attribute, of
+/// kind flags, which would refuse 0x7F as no single bit).
+#[test]
+fn a_supplement_joins_the_family_whose_values_it_lies_in() {
+    let extra = "\n[[supplement]]\nname = \"SECBUFFER_TEST_TYPE\"\nvalue = 0x7F\nsource = \"test\"\n";
+    let spec = std::fs::read_to_string(secpkg_bindgen::default_spec()).unwrap() + extra;
+    let out = copy_of_generated();
+    let spec_dir = tempfile::tempdir().unwrap();
+    let path = spec_dir.path().join("sspi.toml");
+    std::fs::write(&path, &spec).unwrap();
+    let output = run(&["--spec".as_ref(), path.as_os_str(), "--out".as_ref(), out.path().as_os_str()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let lock = std::fs::read_to_string(out.path().join("API.lock")).unwrap();
+    assert!(lock.contains("const SECBUFFER_TEST_TYPE: u32 = 0x0000007F in buffer_type\n"), "{lock}");
+    let families = std::fs::read_to_string(out.path().join("src/families.rs")).unwrap();
+    let attribute = &families[families.find("macro_rules! buffer_attribute_family").unwrap()..];
+    let attribute = &attribute[..attribute[1..].find("macro_rules!").map_or(attribute.len(), |n| n + 1)];
+    assert!(attribute.contains("SECBUFFER_READONLY") && !attribute.contains("SECBUFFER_TEST_TYPE"), "{attribute}");
+}
+
+/// Classic metadata says `*const SecHandle` for the handles a function only reads; without the
+/// spec's [[mutable_pointer]] the lock of such a release changes.
+#[test]
+fn a_mutable_pointer_keeps_classic_handles_as_sspi_h_has_them() {
+    let Some(releases) = real_releases() else { return };
+    let original = std::fs::read_to_string(secpkg_bindgen::default_spec()).unwrap();
+    let start = original.find("[[mutable_pointer]]\npointee = \"SecHandle\"").expect("the spec has the rule");
+    let end = start + original[start..].find("\n\n").unwrap();
+    let spec = format!("{}{}", &original[..start], &original[end..]);
+    let out = copy_of_generated();
+    let spec_dir = tempfile::tempdir().unwrap();
+    let path = spec_dir.path().join("sspi.toml");
+    std::fs::write(&path, &spec).unwrap();
+    let output = run(&[
+        "--spec".as_ref(),
+        path.as_os_str(),
+        "--out".as_ref(),
+        out.path().as_os_str(),
+        "--in".as_ref(),
+        releases[1].as_os_str(),
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let err = stderr(&output);
+    for item in
+        ["retyped fn DeleteSecurityContext", "retyped fn AcceptSecurityContext", "retyped fn FreeCredentialsHandle"]
+    {
+        assert!(err.contains(item), "expected {item:?} in: {err}");
+    }
 }
 
 #[test]
@@ -454,8 +533,10 @@ fn large_integer_where_sspi_says_timestamp_is_the_committed_i64() {
     ] {
         assert!(diff.contains(item), "expected {item:?} in:\n{diff}");
     }
-    // The union, its 3 fields, its 2 anonymous structs and their 4 fields, and the 7 *_FN types.
-    assert_eq!(diff.matches(covered).count(), 17, "{diff}");
+    // The union, its 3 fields, its 2 anonymous structs and their 4 fields, the 7 *_FN types and
+    // the 3 functions with a ptsExpiry (AcquireCredentialsHandleW, InitializeSecurityContextW,
+    // AcceptSecurityContext).
+    assert_eq!(diff.matches(covered).count(), 20, "{diff}");
 
     let out = tempfile::tempdir().unwrap();
     let output = run(&["--in".as_ref(), winmd.as_os_str(), "--out".as_ref(), out.path().as_os_str()]);
@@ -552,8 +633,8 @@ fn plain_i32_where_sspi_says_security_status_is_the_committed_api() {
     ] {
         assert!(diff.contains(item), "expected {item:?} in:\n{diff}");
     }
-    // The 5 functions, the 40 *_FN types and SEC_GET_KEY_FN.
-    assert_eq!(diff.matches(covered).count(), 46, "{diff}");
+    // The 12 functions, the 40 *_FN types and SEC_GET_KEY_FN.
+    assert_eq!(diff.matches(covered).count(), 53, "{diff}");
 
     let out = tempfile::tempdir().unwrap();
     let output = run(&["--in".as_ref(), winmd.as_os_str(), "--out".as_ref(), out.path().as_os_str()]);
@@ -811,8 +892,18 @@ fn diff_reports_what_a_real_release_differs_in_and_writes_nothing() {
     assert!(differences.iter().all(|d| d["covered"] == true));
     assert!(differences.iter().any(|d| d["item"] == "const SEC_E_NOOWNER" && d["new"].is_null()));
 
-    // Two releases that agree on every item of the spec differ in nothing.
-    let same = run(&["diff".as_ref(), releases[0].as_os_str(), releases[1].as_os_str()]);
+    // Two classic releases differ only in a buffer type the older lacks, which the supplement gives.
+    let two = run(&["diff".as_ref(), releases[0].as_os_str(), releases[1].as_os_str()]);
+    let two = String::from_utf8_lossy(&two.stdout).into_owned();
+    assert!(two.contains(": 1 difference(s) in the spec's items, 0 not covered by the spec"), "{two}");
+    assert!(
+        two.contains(
+            "covered  (absent)  ->  const SECBUFFER_CHANNEL_BINDINGS_RESULT = 0x1E\n         from the spec's supplement"
+        ),
+        "{two}"
+    );
+    // A release against itself differs in nothing.
+    let same = run(&["diff".as_ref(), releases[1].as_os_str(), releases[1].as_os_str()]);
     assert!(String::from_utf8_lossy(&same.stdout).contains(": 0 difference(s)"));
     assert_eq!(snapshot(&secpkg_bindgen::default_out()), before, "diff writes nothing");
 }

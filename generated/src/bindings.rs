@@ -4,11 +4,18 @@
 //! The functions, structs, constants and type aliases windows-bindgen emits, under their SDK names: see the Windows SDK documentation of each name.
 #![allow(missing_docs)]
 
+windows_link::link!("secur32.dll" "system" fn AcceptSecurityContext(phcredential : *mut SecHandle, phcontext : *mut SecHandle, pinput : *const SecBufferDesc, fcontextreq : u32, targetdatarep : u32, phnewcontext : *mut SecHandle, poutput : *mut SecBufferDesc, pfcontextattr : *mut u32, ptsexpiry : *mut i64) -> SECURITY_STATUS);
+windows_link::link!("secur32.dll" "system" fn AcquireCredentialsHandleW(pszprincipal : PCWSTR, pszpackage : PCWSTR, fcredentialuse : u32, pvlogonid : *const core::ffi::c_void, pauthdata : *const core::ffi::c_void, pgetkeyfn : SEC_GET_KEY_FN, pvgetkeyargument : *const core::ffi::c_void, phcredential : *mut SecHandle, ptsexpiry : *mut i64) -> SECURITY_STATUS);
+windows_link::link!("secur32.dll" "system" fn CompleteAuthToken(phcontext : *mut SecHandle, ptoken : *const SecBufferDesc) -> SECURITY_STATUS);
+windows_link::link!("secur32.dll" "system" fn DeleteSecurityContext(phcontext : *mut SecHandle) -> SECURITY_STATUS);
 windows_link::link!("secur32.dll" "system" fn EnumerateSecurityPackagesA(pcpackages : *mut u32, pppackageinfo : *mut *mut SecPkgInfoA) -> SECURITY_STATUS);
 windows_link::link!("secur32.dll" "system" fn EnumerateSecurityPackagesW(pcpackages : *mut u32, pppackageinfo : *mut *mut SecPkgInfoW) -> SECURITY_STATUS);
 windows_link::link!("secur32.dll" "system" fn FreeContextBuffer(pvcontextbuffer : *mut core::ffi::c_void) -> SECURITY_STATUS);
+windows_link::link!("secur32.dll" "system" fn FreeCredentialsHandle(phcredential : *mut SecHandle) -> SECURITY_STATUS);
 windows_link::link!("secur32.dll" "system" fn InitSecurityInterfaceA() -> *mut SecurityFunctionTableA);
 windows_link::link!("secur32.dll" "system" fn InitSecurityInterfaceW() -> *mut SecurityFunctionTableW);
+windows_link::link!("secur32.dll" "system" fn InitializeSecurityContextW(phcredential : *mut SecHandle, phcontext : *mut SecHandle, psztargetname : *const u16, fcontextreq : u32, reserved1 : u32, targetdatarep : u32, pinput : *const SecBufferDesc, reserved2 : u32, phnewcontext : *mut SecHandle, poutput : *mut SecBufferDesc, pfcontextattr : *mut u32, ptsexpiry : *mut i64) -> SECURITY_STATUS);
+windows_link::link!("secur32.dll" "system" fn QueryContextAttributesW(phcontext : *mut SecHandle, ulattribute : u32, pbuffer : *mut core::ffi::c_void) -> SECURITY_STATUS);
 windows_link::link!("secur32.dll" "system" fn QuerySecurityPackageInfoA(pszpackagename : PCSTR, pppackageinfo : *mut *mut SecPkgInfoA) -> SECURITY_STATUS);
 windows_link::link!("secur32.dll" "system" fn QuerySecurityPackageInfoW(pszpackagename : PCWSTR, pppackageinfo : *mut *mut SecPkgInfoW) -> SECURITY_STATUS);
 pub type ACCEPT_SECURITY_CONTEXT_FN = Option<
@@ -76,6 +83,55 @@ pub type ADD_CREDENTIALS_FN_W = Option<
 >;
 pub type APPLY_CONTROL_TOKEN_FN =
     Option<unsafe extern "system" fn(param0: *mut SecHandle, param1: *mut SecBufferDesc) -> SECURITY_STATUS>;
+pub const ASC_REQ_ALLOCATE_MEMORY: u32 = 256;
+pub const ASC_REQ_ALLOW_CONTEXT_REPLAY: u32 = 4194304;
+pub const ASC_REQ_ALLOW_MISSING_BINDINGS: u32 = 268435456;
+pub const ASC_REQ_ALLOW_NON_USER_LOGONS: u32 = 2097152;
+pub const ASC_REQ_ALLOW_NULL_SESSION: u32 = 1048576;
+pub const ASC_REQ_CALL_LEVEL: u32 = 4096;
+pub const ASC_REQ_CONFIDENTIALITY: u32 = 16;
+pub const ASC_REQ_CONNECTION: u32 = 2048;
+pub const ASC_REQ_DATAGRAM: u32 = 1024;
+pub const ASC_REQ_DELEGATE: u32 = 1;
+pub const ASC_REQ_EXTENDED_ERROR: u32 = 32768;
+pub const ASC_REQ_FRAGMENT_SUPPLIED: u32 = 8192;
+pub const ASC_REQ_FRAGMENT_TO_FIT: u32 = 8388608;
+pub const ASC_REQ_IDENTIFY: u32 = 524288;
+pub const ASC_REQ_INTEGRITY: u32 = 131072;
+pub const ASC_REQ_LICENSING: u32 = 262144;
+pub const ASC_REQ_MUTUAL_AUTH: u32 = 2;
+pub const ASC_REQ_NO_TOKEN: u32 = 16777216;
+pub const ASC_REQ_PROXY_BINDINGS: u32 = 67108864;
+pub const ASC_REQ_REPLAY_DETECT: u32 = 4;
+pub const ASC_REQ_SEQUENCE_DETECT: u32 = 8;
+pub const ASC_REQ_SESSION_TICKET: u32 = 64;
+pub const ASC_REQ_STREAM: u32 = 65536;
+pub const ASC_REQ_USE_DCE_STYLE: u32 = 512;
+pub const ASC_REQ_USE_SESSION_KEY: u32 = 32;
+pub const ASC_RET_ALLOCATED_MEMORY: u32 = 256;
+pub const ASC_RET_ALLOW_CONTEXT_REPLAY: u32 = 4194304;
+pub const ASC_RET_ALLOW_NON_USER_LOGONS: u32 = 2097152;
+pub const ASC_RET_CALL_LEVEL: u32 = 8192;
+pub const ASC_RET_CONFIDENTIALITY: u32 = 16;
+pub const ASC_RET_CONNECTION: u32 = 2048;
+pub const ASC_RET_DATAGRAM: u32 = 1024;
+pub const ASC_RET_DELEGATE: u32 = 1;
+pub const ASC_RET_EXTENDED_ERROR: u32 = 32768;
+pub const ASC_RET_FRAGMENT_ONLY: u32 = 8388608;
+pub const ASC_RET_IDENTIFY: u32 = 524288;
+pub const ASC_RET_INTEGRITY: u32 = 131072;
+pub const ASC_RET_LICENSING: u32 = 262144;
+pub const ASC_RET_MUTUAL_AUTH: u32 = 2;
+pub const ASC_RET_NO_ADDITIONAL_TOKEN: u32 = 33554432;
+pub const ASC_RET_NO_TOKEN: u32 = 16777216;
+pub const ASC_RET_NULL_SESSION: u32 = 1048576;
+pub const ASC_RET_REPLAY_DETECT: u32 = 4;
+pub const ASC_RET_SEQUENCE_DETECT: u32 = 8;
+pub const ASC_RET_SESSION_TICKET: u32 = 64;
+pub const ASC_RET_STREAM: u32 = 65536;
+pub const ASC_RET_THIRD_LEG_FAILED: u32 = 16384;
+pub const ASC_RET_USED_DCE_STYLE: u32 = 512;
+pub const ASC_RET_USE_SESSION_KEY: u32 = 32;
 pub type CHANGE_PASSWORD_FN_A = Option<
     unsafe extern "system" fn(
         param0: *mut i8,
@@ -182,6 +238,60 @@ pub type INITIALIZE_SECURITY_CONTEXT_FN_W = Option<
         param11: *mut i64,
     ) -> SECURITY_STATUS,
 >;
+pub const ISC_REQ_ALLOCATE_MEMORY: u32 = 256;
+pub const ISC_REQ_CALL_LEVEL: u32 = 4096;
+pub const ISC_REQ_CONFIDENTIALITY: u32 = 16;
+pub const ISC_REQ_CONFIDENTIALITY_ONLY: u32 = 1073741824;
+pub const ISC_REQ_CONNECTION: u32 = 2048;
+pub const ISC_REQ_DATAGRAM: u32 = 1024;
+pub const ISC_REQ_DELEGATE: u32 = 1;
+pub const ISC_REQ_EXTENDED_ERROR: u32 = 16384;
+pub const ISC_REQ_FORWARD_CREDENTIALS: u32 = 4194304;
+pub const ISC_REQ_FRAGMENT_SUPPLIED: u32 = 8192;
+pub const ISC_REQ_FRAGMENT_TO_FIT: u32 = 2097152;
+pub const ISC_REQ_IDENTIFY: u32 = 131072;
+pub const ISC_REQ_INTEGRITY: u32 = 65536;
+pub const ISC_REQ_MANUAL_CRED_VALIDATION: u32 = 524288;
+pub const ISC_REQ_MUTUAL_AUTH: u32 = 2;
+pub const ISC_REQ_NO_INTEGRITY: u32 = 8388608;
+pub const ISC_REQ_NULL_SESSION: u32 = 262144;
+pub const ISC_REQ_PROMPT_FOR_CREDS: u32 = 64;
+pub const ISC_REQ_REPLAY_DETECT: u32 = 4;
+pub const ISC_REQ_RESERVED1: u32 = 1048576;
+pub const ISC_REQ_SEQUENCE_DETECT: u32 = 8;
+pub const ISC_REQ_STREAM: u32 = 32768;
+pub const ISC_REQ_UNVERIFIED_TARGET_NAME: u32 = 536870912;
+pub const ISC_REQ_USE_DCE_STYLE: u32 = 512;
+pub const ISC_REQ_USE_HTTP_STYLE: u32 = 16777216;
+pub const ISC_REQ_USE_SESSION_KEY: u32 = 32;
+pub const ISC_REQ_USE_SUPPLIED_CREDS: u32 = 128;
+pub const ISC_RET_ALLOCATED_MEMORY: u32 = 256;
+pub const ISC_RET_CALL_LEVEL: u32 = 8192;
+pub const ISC_RET_CONFIDENTIALITY: u32 = 16;
+pub const ISC_RET_CONFIDENTIALITY_ONLY: u32 = 1073741824;
+pub const ISC_RET_CONNECTION: u32 = 2048;
+pub const ISC_RET_DATAGRAM: u32 = 1024;
+pub const ISC_RET_DELEGATE: u32 = 1;
+pub const ISC_RET_EXTENDED_ERROR: u32 = 16384;
+pub const ISC_RET_FORWARD_CREDENTIALS: u32 = 4194304;
+pub const ISC_RET_FRAGMENT_ONLY: u32 = 2097152;
+pub const ISC_RET_IDENTIFY: u32 = 131072;
+pub const ISC_RET_INTEGRITY: u32 = 65536;
+pub const ISC_RET_INTERMEDIATE_RETURN: u32 = 4096;
+pub const ISC_RET_MANUAL_CRED_VALIDATION: u32 = 524288;
+pub const ISC_RET_MUTUAL_AUTH: u32 = 2;
+pub const ISC_RET_NO_ADDITIONAL_TOKEN: u32 = 33554432;
+pub const ISC_RET_NULL_SESSION: u32 = 262144;
+pub const ISC_RET_REAUTHENTICATION: u32 = 134217728;
+pub const ISC_RET_REPLAY_DETECT: u32 = 4;
+pub const ISC_RET_RESERVED1: u32 = 1048576;
+pub const ISC_RET_SEQUENCE_DETECT: u32 = 8;
+pub const ISC_RET_STREAM: u32 = 32768;
+pub const ISC_RET_USED_COLLECTED_CREDS: u32 = 64;
+pub const ISC_RET_USED_DCE_STYLE: u32 = 512;
+pub const ISC_RET_USED_HTTP_STYLE: u32 = 16777216;
+pub const ISC_RET_USED_SUPPLIED_CREDS: u32 = 128;
+pub const ISC_RET_USE_SESSION_KEY: u32 = 32;
 pub type MAKE_SIGNATURE_FN = Option<
     unsafe extern "system" fn(
         param0: *mut SecHandle,
@@ -263,6 +373,50 @@ pub const RPC_C_AUTHN_NONE: u16 = 0;
 pub const RPC_C_AUTHN_PKU2U: u16 = 31;
 pub const RPC_C_AUTHN_WINNT: u16 = 10;
 pub const SCHANNEL_NAME_W: PCWSTR = [83, 99, 104, 97, 110, 110, 101, 108, 0].as_ptr();
+pub const SECBUFFER_ALERT: u32 = 17;
+pub const SECBUFFER_APPLICATION_PROTOCOLS: u32 = 18;
+pub const SECBUFFER_APP_SESSION_STATE: u32 = 31;
+pub const SECBUFFER_CERTIFICATE_REQUEST_CONTEXT: u32 = 29;
+pub const SECBUFFER_CHANGE_PASS_RESPONSE: u32 = 15;
+pub const SECBUFFER_CHANNEL_BINDINGS: u32 = 14;
+pub const SECBUFFER_CHANNEL_BINDINGS_RESULT: u32 = 30;
+pub const SECBUFFER_DATA: u32 = 1;
+pub const SECBUFFER_DTLS_MTU: u32 = 24;
+pub const SECBUFFER_EMPTY: u32 = 0;
+pub const SECBUFFER_EXTRA: u32 = 5;
+pub const SECBUFFER_FLAGS: u32 = 27;
+pub const SECBUFFER_KERNEL_MAP: u32 = 536870912;
+pub const SECBUFFER_MECHLIST: u32 = 11;
+pub const SECBUFFER_MECHLIST_SIGNATURE: u32 = 12;
+pub const SECBUFFER_MISSING: u32 = 4;
+pub const SECBUFFER_NEGOTIATION_INFO: u32 = 8;
+pub const SECBUFFER_PADDING: u32 = 9;
+pub const SECBUFFER_PKG_PARAMS: u32 = 3;
+pub const SECBUFFER_PRESHARED_KEY: u32 = 22;
+pub const SECBUFFER_PRESHARED_KEY_IDENTITY: u32 = 23;
+pub const SECBUFFER_READONLY: u32 = 2147483648;
+pub const SECBUFFER_READONLY_WITH_CHECKSUM: u32 = 268435456;
+pub const SECBUFFER_SEND_GENERIC_TLS_EXTENSION: u32 = 25;
+pub const SECBUFFER_SESSION_TICKET: u32 = 32;
+pub const SECBUFFER_SRTP_MASTER_KEY_IDENTIFIER: u32 = 20;
+pub const SECBUFFER_SRTP_PROTECTION_PROFILES: u32 = 19;
+pub const SECBUFFER_STREAM: u32 = 10;
+pub const SECBUFFER_STREAM_HEADER: u32 = 7;
+pub const SECBUFFER_STREAM_TRAILER: u32 = 6;
+pub const SECBUFFER_SUBSCRIBE_GENERIC_TLS_EXTENSION: u32 = 26;
+pub const SECBUFFER_TARGET: u32 = 13;
+pub const SECBUFFER_TARGET_HOST: u32 = 16;
+pub const SECBUFFER_TOKEN: u32 = 2;
+pub const SECBUFFER_TOKEN_BINDING: u32 = 21;
+pub const SECBUFFER_TRAFFIC_SECRETS: u32 = 28;
+pub const SECBUFFER_UNMAPPED: u32 = 1073741824;
+pub const SECBUFFER_VERSION: u32 = 0;
+pub const SECPKG_ATTR_NEGOTIATION_INFO: u32 = 12;
+pub const SECPKG_ATTR_PACKAGE_INFO: u32 = 10;
+pub const SECPKG_ATTR_SIZES: u32 = 0;
+pub const SECPKG_CRED_BOTH: u32 = 3;
+pub const SECPKG_CRED_INBOUND: u32 = 1;
+pub const SECPKG_CRED_OUTBOUND: u32 = 2;
 pub const SECPKG_FLAG_ACCEPT_WIN32_NAME: u32 = 512;
 pub const SECPKG_FLAG_APPCONTAINER_CHECKS: u32 = 8388608;
 pub const SECPKG_FLAG_APPCONTAINER_PASSTHROUGH: u32 = 4194304;
@@ -290,6 +444,11 @@ pub const SECPKG_FLAG_RESTRICTED_TOKENS: u32 = 524288;
 pub const SECPKG_FLAG_STREAM: u32 = 1024;
 pub const SECPKG_FLAG_TOKEN_ONLY: u32 = 4;
 pub const SECPKG_ID_NONE: u16 = 65535;
+pub const SECPKG_NEGOTIATION_COMPLETE: u32 = 0;
+pub const SECPKG_NEGOTIATION_DIRECT: u32 = 3;
+pub const SECPKG_NEGOTIATION_IN_PROGRESS: u32 = 2;
+pub const SECPKG_NEGOTIATION_OPTIMISTIC: u32 = 1;
+pub const SECPKG_NEGOTIATION_TRY_MULTICRED: u32 = 4;
 pub const SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION: u32 = 1;
 pub const SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_2: u32 = 2;
 pub const SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_3: u32 = 3;
@@ -400,6 +559,19 @@ pub const SEC_I_NO_LSA_CONTEXT: SECURITY_STATUS = 0x90323_u32 as _;
 pub const SEC_I_NO_RENEGOTIATION: SECURITY_STATUS = 0x90360_u32 as _;
 pub const SEC_I_RENEGOTIATE: SECURITY_STATUS = 0x90321_u32 as _;
 pub const SEC_I_SIGNATURE_NEEDED: SECURITY_STATUS = 0x9035C_u32 as _;
+pub const SEC_WINNT_AUTH_IDENTITY_ANSI: u32 = 1;
+pub const SEC_WINNT_AUTH_IDENTITY_UNICODE: u32 = 2;
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct SEC_WINNT_AUTH_IDENTITY_W {
+    pub User: *mut u16,
+    pub UserLength: u32,
+    pub Domain: *mut u16,
+    pub DomainLength: u32,
+    pub Password: *mut u16,
+    pub PasswordLength: u32,
+    pub Flags: u32,
+}
 pub type SET_CONTEXT_ATTRIBUTES_FN_A = Option<
     unsafe extern "system" fn(
         param0: *mut SecHandle,
@@ -451,6 +623,25 @@ pub struct SecBufferDesc {
 pub struct SecHandle {
     pub dwLower: usize,
     pub dwUpper: usize,
+}
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct SecPkgContext_NegotiationInfoW {
+    pub PackageInfo: *mut SecPkgInfoW,
+    pub NegotiationState: u32,
+}
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct SecPkgContext_PackageInfoW {
+    pub PackageInfo: *mut SecPkgInfoW,
+}
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct SecPkgContext_Sizes {
+    pub cbMaxToken: u32,
+    pub cbMaxSignature: u32,
+    pub cbBlockSize: u32,
+    pub cbSecurityTrailer: u32,
 }
 #[repr(C)]
 #[derive(Clone, Copy, Default)]

@@ -252,3 +252,519 @@ macro_rules! interface_version_family {
         $vis struct $name(pub u32);
     };
 }
+
+/// What a client asks of a context: `fContextReq` of `InitializeSecurityContextW`.
+///
+/// Expands `$(#[meta])* $vis enum Name { extra variants }` to that enum with `#[family(repr = u32, ..)]` and one variant per member of the family (ISC_REQ_*; 27 in all, in ascending order of value), each with `#[sdk(name = "…", value = $crate::…)]` and a doc line, for `secpkg_macros::Flags`.
+#[macro_export]
+macro_rules! isc_req_family {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident { $($extra:tt)* }) => {
+        $(#[$meta])*
+        #[family(repr = u32, prefix = "ISC_REQ_")]
+        $vis enum $name {
+            #[doc = " Asks that the server may use the client's credentials (delegation)."]
+            #[sdk(name = "ISC_REQ_DELEGATE", value = $crate::ISC_REQ_DELEGATE)]
+            Delegate,
+            #[doc = " Asks that the server authenticate itself to the client too."]
+            #[sdk(name = "ISC_REQ_MUTUAL_AUTH", value = $crate::ISC_REQ_MUTUAL_AUTH)]
+            MutualAuth,
+            #[doc = " Asks that replayed messages be detected."]
+            #[sdk(name = "ISC_REQ_REPLAY_DETECT", value = $crate::ISC_REQ_REPLAY_DETECT)]
+            ReplayDetect,
+            #[doc = " Asks that messages out of sequence be detected."]
+            #[sdk(name = "ISC_REQ_SEQUENCE_DETECT", value = $crate::ISC_REQ_SEQUENCE_DETECT)]
+            SequenceDetect,
+            #[doc = " Asks that messages can be encrypted."]
+            #[sdk(name = "ISC_REQ_CONFIDENTIALITY", value = $crate::ISC_REQ_CONFIDENTIALITY)]
+            Confidentiality,
+            #[doc = " Asks that a new session key be negotiated."]
+            #[sdk(name = "ISC_REQ_USE_SESSION_KEY", value = $crate::ISC_REQ_USE_SESSION_KEY)]
+            UseSessionKey,
+            #[doc = " Asks that the user be prompted for credentials where none are given."]
+            #[sdk(name = "ISC_REQ_PROMPT_FOR_CREDS", value = $crate::ISC_REQ_PROMPT_FOR_CREDS)]
+            PromptForCreds,
+            #[doc = " Asks that the package use the credentials given, not the user's own."]
+            #[sdk(name = "ISC_REQ_USE_SUPPLIED_CREDS", value = $crate::ISC_REQ_USE_SUPPLIED_CREDS)]
+            UseSuppliedCreds,
+            #[doc = " Asks the provider to allocate the output buffers; the caller frees them with FreeContextBuffer."]
+            #[sdk(name = "ISC_REQ_ALLOCATE_MEMORY", value = $crate::ISC_REQ_ALLOCATE_MEMORY)]
+            AllocateMemory,
+            #[doc = " Asks for a three-leg DCE-style exchange."]
+            #[sdk(name = "ISC_REQ_USE_DCE_STYLE", value = $crate::ISC_REQ_USE_DCE_STYLE)]
+            UseDceStyle,
+            #[doc = " Asks for datagram semantics."]
+            #[sdk(name = "ISC_REQ_DATAGRAM", value = $crate::ISC_REQ_DATAGRAM)]
+            Datagram,
+            #[doc = " Asks for connection semantics."]
+            #[sdk(name = "ISC_REQ_CONNECTION", value = $crate::ISC_REQ_CONNECTION)]
+            Connection,
+            #[doc = " Asks for a context that lasts one call (DCE RPC)."]
+            #[sdk(name = "ISC_REQ_CALL_LEVEL", value = $crate::ISC_REQ_CALL_LEVEL)]
+            CallLevel,
+            #[doc = " The input token is a fragment of a larger one."]
+            #[sdk(name = "ISC_REQ_FRAGMENT_SUPPLIED", value = $crate::ISC_REQ_FRAGMENT_SUPPLIED)]
+            FragmentSupplied,
+            #[doc = " Asks that errors be reported to the peer too."]
+            #[sdk(name = "ISC_REQ_EXTENDED_ERROR", value = $crate::ISC_REQ_EXTENDED_ERROR)]
+            ExtendedError,
+            #[doc = " Asks for stream semantics."]
+            #[sdk(name = "ISC_REQ_STREAM", value = $crate::ISC_REQ_STREAM)]
+            Stream,
+            #[doc = " Asks that messages can be signed and verified."]
+            #[sdk(name = "ISC_REQ_INTEGRITY", value = $crate::ISC_REQ_INTEGRITY)]
+            Integrity,
+            #[doc = " Asks that the server may identify the client but not impersonate it."]
+            #[sdk(name = "ISC_REQ_IDENTIFY", value = $crate::ISC_REQ_IDENTIFY)]
+            Identify,
+            #[doc = " Asks for a null session (no authentication)."]
+            #[sdk(name = "ISC_REQ_NULL_SESSION", value = $crate::ISC_REQ_NULL_SESSION)]
+            NullSession,
+            #[doc = " Asks that the server's credentials be left for the caller to check (Schannel)."]
+            #[sdk(name = "ISC_REQ_MANUAL_CRED_VALIDATION", value = $crate::ISC_REQ_MANUAL_CRED_VALIDATION)]
+            ManualCredValidation,
+            #[doc = " Reserved."]
+            #[sdk(name = "ISC_REQ_RESERVED1", value = $crate::ISC_REQ_RESERVED1)]
+            Reserved1,
+            #[doc = " Asks that output tokens be fragmented to fit the buffers given."]
+            #[sdk(name = "ISC_REQ_FRAGMENT_TO_FIT", value = $crate::ISC_REQ_FRAGMENT_TO_FIT)]
+            FragmentToFit,
+            #[doc = " Asks that the client's credentials be forwarded to the server."]
+            #[sdk(name = "ISC_REQ_FORWARD_CREDENTIALS", value = $crate::ISC_REQ_FORWARD_CREDENTIALS)]
+            ForwardCredentials,
+            #[doc = " Asks that messages not be signed (Negotiate, for compatibility)."]
+            #[sdk(name = "ISC_REQ_NO_INTEGRITY", value = $crate::ISC_REQ_NO_INTEGRITY)]
+            NoIntegrity,
+            #[doc = " Asks for the HTTP style of Digest."]
+            #[sdk(name = "ISC_REQ_USE_HTTP_STYLE", value = $crate::ISC_REQ_USE_HTTP_STYLE)]
+            UseHttpStyle,
+            #[doc = " The target name comes from an untrusted source."]
+            #[sdk(name = "ISC_REQ_UNVERIFIED_TARGET_NAME", value = $crate::ISC_REQ_UNVERIFIED_TARGET_NAME)]
+            UnverifiedTargetName,
+            #[doc = " Asks for encryption without signatures."]
+            #[sdk(name = "ISC_REQ_CONFIDENTIALITY_ONLY", value = $crate::ISC_REQ_CONFIDENTIALITY_ONLY)]
+            ConfidentialityOnly,
+            $($extra)*
+        }
+    };
+}
+
+/// What a client's context provides: `*pfContextAttr` of `InitializeSecurityContextW`.
+///
+/// Expands `$(#[meta])* $vis enum Name { extra variants }` to that enum with `#[family(repr = u32, ..)]` and one variant per member of the family (ISC_RET_*; 27 in all, in ascending order of value), each with `#[sdk(name = "…", value = $crate::…)]` and a doc line, for `secpkg_macros::Flags`.
+#[macro_export]
+macro_rules! isc_ret_family {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident { $($extra:tt)* }) => {
+        $(#[$meta])*
+        #[family(repr = u32, prefix = "ISC_RET_")]
+        $vis enum $name {
+            #[doc = " The server may use the client's credentials (delegation)."]
+            #[sdk(name = "ISC_RET_DELEGATE", value = $crate::ISC_RET_DELEGATE)]
+            Delegate,
+            #[doc = " The server authenticated itself to the client too."]
+            #[sdk(name = "ISC_RET_MUTUAL_AUTH", value = $crate::ISC_RET_MUTUAL_AUTH)]
+            MutualAuth,
+            #[doc = " Replayed messages are detected."]
+            #[sdk(name = "ISC_RET_REPLAY_DETECT", value = $crate::ISC_RET_REPLAY_DETECT)]
+            ReplayDetect,
+            #[doc = " Messages out of sequence are detected."]
+            #[sdk(name = "ISC_RET_SEQUENCE_DETECT", value = $crate::ISC_RET_SEQUENCE_DETECT)]
+            SequenceDetect,
+            #[doc = " Messages can be encrypted."]
+            #[sdk(name = "ISC_RET_CONFIDENTIALITY", value = $crate::ISC_RET_CONFIDENTIALITY)]
+            Confidentiality,
+            #[doc = " A new session key was negotiated."]
+            #[sdk(name = "ISC_RET_USE_SESSION_KEY", value = $crate::ISC_RET_USE_SESSION_KEY)]
+            UseSessionKey,
+            #[doc = " The package used credentials it collected from the user."]
+            #[sdk(name = "ISC_RET_USED_COLLECTED_CREDS", value = $crate::ISC_RET_USED_COLLECTED_CREDS)]
+            UsedCollectedCreds,
+            #[doc = " The package used the credentials given."]
+            #[sdk(name = "ISC_RET_USED_SUPPLIED_CREDS", value = $crate::ISC_RET_USED_SUPPLIED_CREDS)]
+            UsedSuppliedCreds,
+            #[doc = " The provider allocated the output buffers; free them with FreeContextBuffer."]
+            #[sdk(name = "ISC_RET_ALLOCATED_MEMORY", value = $crate::ISC_RET_ALLOCATED_MEMORY)]
+            AllocatedMemory,
+            #[doc = " The exchange is DCE style (three legs)."]
+            #[sdk(name = "ISC_RET_USED_DCE_STYLE", value = $crate::ISC_RET_USED_DCE_STYLE)]
+            UsedDceStyle,
+            #[doc = " The context has datagram semantics."]
+            #[sdk(name = "ISC_RET_DATAGRAM", value = $crate::ISC_RET_DATAGRAM)]
+            Datagram,
+            #[doc = " The context has connection semantics."]
+            #[sdk(name = "ISC_RET_CONNECTION", value = $crate::ISC_RET_CONNECTION)]
+            Connection,
+            #[doc = " An intermediate result: the exchange goes on."]
+            #[sdk(name = "ISC_RET_INTERMEDIATE_RETURN", value = $crate::ISC_RET_INTERMEDIATE_RETURN)]
+            IntermediateReturn,
+            #[doc = " The context lasts one call (DCE RPC)."]
+            #[sdk(name = "ISC_RET_CALL_LEVEL", value = $crate::ISC_RET_CALL_LEVEL)]
+            CallLevel,
+            #[doc = " Errors are reported to the peer too."]
+            #[sdk(name = "ISC_RET_EXTENDED_ERROR", value = $crate::ISC_RET_EXTENDED_ERROR)]
+            ExtendedError,
+            #[doc = " The context has stream semantics."]
+            #[sdk(name = "ISC_RET_STREAM", value = $crate::ISC_RET_STREAM)]
+            Stream,
+            #[doc = " Messages can be signed and verified."]
+            #[sdk(name = "ISC_RET_INTEGRITY", value = $crate::ISC_RET_INTEGRITY)]
+            Integrity,
+            #[doc = " The server can identify the client but not impersonate it."]
+            #[sdk(name = "ISC_RET_IDENTIFY", value = $crate::ISC_RET_IDENTIFY)]
+            Identify,
+            #[doc = " The context is a null session."]
+            #[sdk(name = "ISC_RET_NULL_SESSION", value = $crate::ISC_RET_NULL_SESSION)]
+            NullSession,
+            #[doc = " The caller is to check the server's credentials (Schannel)."]
+            #[sdk(name = "ISC_RET_MANUAL_CRED_VALIDATION", value = $crate::ISC_RET_MANUAL_CRED_VALIDATION)]
+            ManualCredValidation,
+            #[doc = " Reserved."]
+            #[sdk(name = "ISC_RET_RESERVED1", value = $crate::ISC_RET_RESERVED1)]
+            Reserved1,
+            #[doc = " The output token is a fragment; more follow."]
+            #[sdk(name = "ISC_RET_FRAGMENT_ONLY", value = $crate::ISC_RET_FRAGMENT_ONLY)]
+            FragmentOnly,
+            #[doc = " The client's credentials are forwarded to the server."]
+            #[sdk(name = "ISC_RET_FORWARD_CREDENTIALS", value = $crate::ISC_RET_FORWARD_CREDENTIALS)]
+            ForwardCredentials,
+            #[doc = " Digest uses the HTTP style."]
+            #[sdk(name = "ISC_RET_USED_HTTP_STYLE", value = $crate::ISC_RET_USED_HTTP_STYLE)]
+            UsedHttpStyle,
+            #[doc = " No further token is to be sent."]
+            #[sdk(name = "ISC_RET_NO_ADDITIONAL_TOKEN", value = $crate::ISC_RET_NO_ADDITIONAL_TOKEN)]
+            NoAdditionalToken,
+            #[doc = " The context re-authenticates an existing one."]
+            #[sdk(name = "ISC_RET_REAUTHENTICATION", value = $crate::ISC_RET_REAUTHENTICATION)]
+            Reauthentication,
+            #[doc = " Messages are encrypted without signatures."]
+            #[sdk(name = "ISC_RET_CONFIDENTIALITY_ONLY", value = $crate::ISC_RET_CONFIDENTIALITY_ONLY)]
+            ConfidentialityOnly,
+            $($extra)*
+        }
+    };
+}
+
+/// What a server asks of a context: `fContextReq` of `AcceptSecurityContext`.
+///
+/// Expands `$(#[meta])* $vis enum Name { extra variants }` to that enum with `#[family(repr = u32, ..)]` and one variant per member of the family (ASC_REQ_*; 25 in all, in ascending order of value), each with `#[sdk(name = "…", value = $crate::…)]` and a doc line, for `secpkg_macros::Flags`.
+#[macro_export]
+macro_rules! asc_req_family {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident { $($extra:tt)* }) => {
+        $(#[$meta])*
+        #[family(repr = u32, prefix = "ASC_REQ_")]
+        $vis enum $name {
+            #[doc = " Asks that the server may use the client's credentials (delegation)."]
+            #[sdk(name = "ASC_REQ_DELEGATE", value = $crate::ASC_REQ_DELEGATE)]
+            Delegate,
+            #[doc = " Asks that the server authenticate itself to the client too."]
+            #[sdk(name = "ASC_REQ_MUTUAL_AUTH", value = $crate::ASC_REQ_MUTUAL_AUTH)]
+            MutualAuth,
+            #[doc = " Asks that replayed messages be detected."]
+            #[sdk(name = "ASC_REQ_REPLAY_DETECT", value = $crate::ASC_REQ_REPLAY_DETECT)]
+            ReplayDetect,
+            #[doc = " Asks that messages out of sequence be detected."]
+            #[sdk(name = "ASC_REQ_SEQUENCE_DETECT", value = $crate::ASC_REQ_SEQUENCE_DETECT)]
+            SequenceDetect,
+            #[doc = " Asks that messages can be encrypted."]
+            #[sdk(name = "ASC_REQ_CONFIDENTIALITY", value = $crate::ASC_REQ_CONFIDENTIALITY)]
+            Confidentiality,
+            #[doc = " Asks that a new session key be negotiated."]
+            #[sdk(name = "ASC_REQ_USE_SESSION_KEY", value = $crate::ASC_REQ_USE_SESSION_KEY)]
+            UseSessionKey,
+            #[doc = " Asks for a session ticket (Kerberos user-to-user)."]
+            #[sdk(name = "ASC_REQ_SESSION_TICKET", value = $crate::ASC_REQ_SESSION_TICKET)]
+            SessionTicket,
+            #[doc = " Asks the provider to allocate the output buffers; the caller frees them with FreeContextBuffer."]
+            #[sdk(name = "ASC_REQ_ALLOCATE_MEMORY", value = $crate::ASC_REQ_ALLOCATE_MEMORY)]
+            AllocateMemory,
+            #[doc = " Asks for a three-leg DCE-style exchange."]
+            #[sdk(name = "ASC_REQ_USE_DCE_STYLE", value = $crate::ASC_REQ_USE_DCE_STYLE)]
+            UseDceStyle,
+            #[doc = " Asks for datagram semantics."]
+            #[sdk(name = "ASC_REQ_DATAGRAM", value = $crate::ASC_REQ_DATAGRAM)]
+            Datagram,
+            #[doc = " Asks for connection semantics."]
+            #[sdk(name = "ASC_REQ_CONNECTION", value = $crate::ASC_REQ_CONNECTION)]
+            Connection,
+            #[doc = " Asks for a context that lasts one call (DCE RPC)."]
+            #[sdk(name = "ASC_REQ_CALL_LEVEL", value = $crate::ASC_REQ_CALL_LEVEL)]
+            CallLevel,
+            #[doc = " The input token is a fragment of a larger one."]
+            #[sdk(name = "ASC_REQ_FRAGMENT_SUPPLIED", value = $crate::ASC_REQ_FRAGMENT_SUPPLIED)]
+            FragmentSupplied,
+            #[doc = " Asks that errors be reported to the peer too."]
+            #[sdk(name = "ASC_REQ_EXTENDED_ERROR", value = $crate::ASC_REQ_EXTENDED_ERROR)]
+            ExtendedError,
+            #[doc = " Asks for stream semantics."]
+            #[sdk(name = "ASC_REQ_STREAM", value = $crate::ASC_REQ_STREAM)]
+            Stream,
+            #[doc = " Asks that messages can be signed and verified."]
+            #[sdk(name = "ASC_REQ_INTEGRITY", value = $crate::ASC_REQ_INTEGRITY)]
+            Integrity,
+            #[doc = " Asks for a licensing context (reserved)."]
+            #[sdk(name = "ASC_REQ_LICENSING", value = $crate::ASC_REQ_LICENSING)]
+            Licensing,
+            #[doc = " Asks that the server may identify the client but not impersonate it."]
+            #[sdk(name = "ASC_REQ_IDENTIFY", value = $crate::ASC_REQ_IDENTIFY)]
+            Identify,
+            #[doc = " Accepts null sessions."]
+            #[sdk(name = "ASC_REQ_ALLOW_NULL_SESSION", value = $crate::ASC_REQ_ALLOW_NULL_SESSION)]
+            AllowNullSession,
+            #[doc = " Accepts logons of accounts other than users' (machine accounts)."]
+            #[sdk(name = "ASC_REQ_ALLOW_NON_USER_LOGONS", value = $crate::ASC_REQ_ALLOW_NON_USER_LOGONS)]
+            AllowNonUserLogons,
+            #[doc = " Allows the context to be replayed (Kerberos)."]
+            #[sdk(name = "ASC_REQ_ALLOW_CONTEXT_REPLAY", value = $crate::ASC_REQ_ALLOW_CONTEXT_REPLAY)]
+            AllowContextReplay,
+            #[doc = " Asks that output tokens be fragmented to fit the buffers given."]
+            #[sdk(name = "ASC_REQ_FRAGMENT_TO_FIT", value = $crate::ASC_REQ_FRAGMENT_TO_FIT)]
+            FragmentToFit,
+            #[doc = " Asks that no token be returned."]
+            #[sdk(name = "ASC_REQ_NO_TOKEN", value = $crate::ASC_REQ_NO_TOKEN)]
+            NoToken,
+            #[doc = " Asks that the channel bindings be checked against a proxy's."]
+            #[sdk(name = "ASC_REQ_PROXY_BINDINGS", value = $crate::ASC_REQ_PROXY_BINDINGS)]
+            ProxyBindings,
+            #[doc = " Accepts clients that send no channel bindings."]
+            #[sdk(name = "ASC_REQ_ALLOW_MISSING_BINDINGS", value = $crate::ASC_REQ_ALLOW_MISSING_BINDINGS)]
+            AllowMissingBindings,
+            $($extra)*
+        }
+    };
+}
+
+/// What a server's context provides: `*pfContextAttr` of `AcceptSecurityContext`.
+///
+/// Expands `$(#[meta])* $vis enum Name { extra variants }` to that enum with `#[family(repr = u32, ..)]` and one variant per member of the family (ASC_RET_*; 24 in all, in ascending order of value), each with `#[sdk(name = "…", value = $crate::…)]` and a doc line, for `secpkg_macros::Flags`.
+#[macro_export]
+macro_rules! asc_ret_family {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident { $($extra:tt)* }) => {
+        $(#[$meta])*
+        #[family(repr = u32, prefix = "ASC_RET_")]
+        $vis enum $name {
+            #[doc = " The server may use the client's credentials (delegation)."]
+            #[sdk(name = "ASC_RET_DELEGATE", value = $crate::ASC_RET_DELEGATE)]
+            Delegate,
+            #[doc = " The server authenticated itself to the client too."]
+            #[sdk(name = "ASC_RET_MUTUAL_AUTH", value = $crate::ASC_RET_MUTUAL_AUTH)]
+            MutualAuth,
+            #[doc = " Replayed messages are detected."]
+            #[sdk(name = "ASC_RET_REPLAY_DETECT", value = $crate::ASC_RET_REPLAY_DETECT)]
+            ReplayDetect,
+            #[doc = " Messages out of sequence are detected."]
+            #[sdk(name = "ASC_RET_SEQUENCE_DETECT", value = $crate::ASC_RET_SEQUENCE_DETECT)]
+            SequenceDetect,
+            #[doc = " Messages can be encrypted."]
+            #[sdk(name = "ASC_RET_CONFIDENTIALITY", value = $crate::ASC_RET_CONFIDENTIALITY)]
+            Confidentiality,
+            #[doc = " A new session key was negotiated."]
+            #[sdk(name = "ASC_RET_USE_SESSION_KEY", value = $crate::ASC_RET_USE_SESSION_KEY)]
+            UseSessionKey,
+            #[doc = " A session ticket was used (Kerberos user-to-user)."]
+            #[sdk(name = "ASC_RET_SESSION_TICKET", value = $crate::ASC_RET_SESSION_TICKET)]
+            SessionTicket,
+            #[doc = " The provider allocated the output buffers; free them with FreeContextBuffer."]
+            #[sdk(name = "ASC_RET_ALLOCATED_MEMORY", value = $crate::ASC_RET_ALLOCATED_MEMORY)]
+            AllocatedMemory,
+            #[doc = " The exchange is DCE style (three legs)."]
+            #[sdk(name = "ASC_RET_USED_DCE_STYLE", value = $crate::ASC_RET_USED_DCE_STYLE)]
+            UsedDceStyle,
+            #[doc = " The context has datagram semantics."]
+            #[sdk(name = "ASC_RET_DATAGRAM", value = $crate::ASC_RET_DATAGRAM)]
+            Datagram,
+            #[doc = " The context has connection semantics."]
+            #[sdk(name = "ASC_RET_CONNECTION", value = $crate::ASC_RET_CONNECTION)]
+            Connection,
+            #[doc = " The context lasts one call (DCE RPC)."]
+            #[sdk(name = "ASC_RET_CALL_LEVEL", value = $crate::ASC_RET_CALL_LEVEL)]
+            CallLevel,
+            #[doc = " The third leg of a DCE-style exchange failed."]
+            #[sdk(name = "ASC_RET_THIRD_LEG_FAILED", value = $crate::ASC_RET_THIRD_LEG_FAILED)]
+            ThirdLegFailed,
+            #[doc = " Errors are reported to the peer too."]
+            #[sdk(name = "ASC_RET_EXTENDED_ERROR", value = $crate::ASC_RET_EXTENDED_ERROR)]
+            ExtendedError,
+            #[doc = " The context has stream semantics."]
+            #[sdk(name = "ASC_RET_STREAM", value = $crate::ASC_RET_STREAM)]
+            Stream,
+            #[doc = " Messages can be signed and verified."]
+            #[sdk(name = "ASC_RET_INTEGRITY", value = $crate::ASC_RET_INTEGRITY)]
+            Integrity,
+            #[doc = " A licensing context (reserved)."]
+            #[sdk(name = "ASC_RET_LICENSING", value = $crate::ASC_RET_LICENSING)]
+            Licensing,
+            #[doc = " The server can identify the client but not impersonate it."]
+            #[sdk(name = "ASC_RET_IDENTIFY", value = $crate::ASC_RET_IDENTIFY)]
+            Identify,
+            #[doc = " The context is a null session."]
+            #[sdk(name = "ASC_RET_NULL_SESSION", value = $crate::ASC_RET_NULL_SESSION)]
+            NullSession,
+            #[doc = " Logons of accounts other than users' are accepted."]
+            #[sdk(name = "ASC_RET_ALLOW_NON_USER_LOGONS", value = $crate::ASC_RET_ALLOW_NON_USER_LOGONS)]
+            AllowNonUserLogons,
+            #[doc = " The context may be replayed (Kerberos)."]
+            #[sdk(name = "ASC_RET_ALLOW_CONTEXT_REPLAY", value = $crate::ASC_RET_ALLOW_CONTEXT_REPLAY)]
+            AllowContextReplay,
+            #[doc = " The output token is a fragment; more follow."]
+            #[sdk(name = "ASC_RET_FRAGMENT_ONLY", value = $crate::ASC_RET_FRAGMENT_ONLY)]
+            FragmentOnly,
+            #[doc = " No token is returned."]
+            #[sdk(name = "ASC_RET_NO_TOKEN", value = $crate::ASC_RET_NO_TOKEN)]
+            NoToken,
+            #[doc = " No further token is to be sent."]
+            #[sdk(name = "ASC_RET_NO_ADDITIONAL_TOKEN", value = $crate::ASC_RET_NO_ADDITIONAL_TOKEN)]
+            NoAdditionalToken,
+            $($extra)*
+        }
+    };
+}
+
+/// Token buffer types, the type bits of `SecBuffer.BufferType`.
+///
+/// Expands `$(#[meta])* $vis struct Name;` to the newtype `#[repr(transparent)] $vis struct Name(pub u32);` with `#[family(repr = u32, ..)]` and one `#[sdk(name = "…", value = $crate::…, doc = "…")]` per member of the family (SECBUFFER_*; 33 in all, in ascending order of value), for `secpkg_macros::Values`.
+#[macro_export]
+macro_rules! buffer_type_family {
+    ($(#[$meta:meta])* $vis:vis struct $name:ident;) => {
+        $(#[$meta])*
+        #[family(repr = u32)]
+        #[sdk(name = "SECBUFFER_EMPTY", value = $crate::SECBUFFER_EMPTY, doc = " `SECBUFFER_EMPTY`.")]
+        #[sdk(name = "SECBUFFER_DATA", value = $crate::SECBUFFER_DATA, doc = " `SECBUFFER_DATA`.")]
+        #[sdk(name = "SECBUFFER_TOKEN", value = $crate::SECBUFFER_TOKEN, doc = " `SECBUFFER_TOKEN`.")]
+        #[sdk(name = "SECBUFFER_PKG_PARAMS", value = $crate::SECBUFFER_PKG_PARAMS, doc = " `SECBUFFER_PKG_PARAMS`.")]
+        #[sdk(name = "SECBUFFER_MISSING", value = $crate::SECBUFFER_MISSING, doc = " `SECBUFFER_MISSING`.")]
+        #[sdk(name = "SECBUFFER_EXTRA", value = $crate::SECBUFFER_EXTRA, doc = " `SECBUFFER_EXTRA`.")]
+        #[sdk(name = "SECBUFFER_STREAM_TRAILER", value = $crate::SECBUFFER_STREAM_TRAILER, doc = " `SECBUFFER_STREAM_TRAILER`.")]
+        #[sdk(name = "SECBUFFER_STREAM_HEADER", value = $crate::SECBUFFER_STREAM_HEADER, doc = " `SECBUFFER_STREAM_HEADER`.")]
+        #[sdk(name = "SECBUFFER_NEGOTIATION_INFO", value = $crate::SECBUFFER_NEGOTIATION_INFO, doc = " `SECBUFFER_NEGOTIATION_INFO`.")]
+        #[sdk(name = "SECBUFFER_PADDING", value = $crate::SECBUFFER_PADDING, doc = " `SECBUFFER_PADDING`.")]
+        #[sdk(name = "SECBUFFER_STREAM", value = $crate::SECBUFFER_STREAM, doc = " `SECBUFFER_STREAM`.")]
+        #[sdk(name = "SECBUFFER_MECHLIST", value = $crate::SECBUFFER_MECHLIST, doc = " `SECBUFFER_MECHLIST`.")]
+        #[sdk(name = "SECBUFFER_MECHLIST_SIGNATURE", value = $crate::SECBUFFER_MECHLIST_SIGNATURE, doc = " `SECBUFFER_MECHLIST_SIGNATURE`.")]
+        #[sdk(name = "SECBUFFER_TARGET", value = $crate::SECBUFFER_TARGET, doc = " `SECBUFFER_TARGET`.")]
+        #[sdk(name = "SECBUFFER_CHANNEL_BINDINGS", value = $crate::SECBUFFER_CHANNEL_BINDINGS, doc = " `SECBUFFER_CHANNEL_BINDINGS`.")]
+        #[sdk(name = "SECBUFFER_CHANGE_PASS_RESPONSE", value = $crate::SECBUFFER_CHANGE_PASS_RESPONSE, doc = " `SECBUFFER_CHANGE_PASS_RESPONSE`.")]
+        #[sdk(name = "SECBUFFER_TARGET_HOST", value = $crate::SECBUFFER_TARGET_HOST, doc = " `SECBUFFER_TARGET_HOST`.")]
+        #[sdk(name = "SECBUFFER_ALERT", value = $crate::SECBUFFER_ALERT, doc = " `SECBUFFER_ALERT`.")]
+        #[sdk(name = "SECBUFFER_APPLICATION_PROTOCOLS", value = $crate::SECBUFFER_APPLICATION_PROTOCOLS, doc = " `SECBUFFER_APPLICATION_PROTOCOLS`.")]
+        #[sdk(name = "SECBUFFER_SRTP_PROTECTION_PROFILES", value = $crate::SECBUFFER_SRTP_PROTECTION_PROFILES, doc = " `SECBUFFER_SRTP_PROTECTION_PROFILES`.")]
+        #[sdk(name = "SECBUFFER_SRTP_MASTER_KEY_IDENTIFIER", value = $crate::SECBUFFER_SRTP_MASTER_KEY_IDENTIFIER, doc = " `SECBUFFER_SRTP_MASTER_KEY_IDENTIFIER`.")]
+        #[sdk(name = "SECBUFFER_TOKEN_BINDING", value = $crate::SECBUFFER_TOKEN_BINDING, doc = " `SECBUFFER_TOKEN_BINDING`.")]
+        #[sdk(name = "SECBUFFER_PRESHARED_KEY", value = $crate::SECBUFFER_PRESHARED_KEY, doc = " `SECBUFFER_PRESHARED_KEY`.")]
+        #[sdk(name = "SECBUFFER_PRESHARED_KEY_IDENTITY", value = $crate::SECBUFFER_PRESHARED_KEY_IDENTITY, doc = " `SECBUFFER_PRESHARED_KEY_IDENTITY`.")]
+        #[sdk(name = "SECBUFFER_DTLS_MTU", value = $crate::SECBUFFER_DTLS_MTU, doc = " `SECBUFFER_DTLS_MTU`.")]
+        #[sdk(name = "SECBUFFER_SEND_GENERIC_TLS_EXTENSION", value = $crate::SECBUFFER_SEND_GENERIC_TLS_EXTENSION, doc = " `SECBUFFER_SEND_GENERIC_TLS_EXTENSION`.")]
+        #[sdk(name = "SECBUFFER_SUBSCRIBE_GENERIC_TLS_EXTENSION", value = $crate::SECBUFFER_SUBSCRIBE_GENERIC_TLS_EXTENSION, doc = " `SECBUFFER_SUBSCRIBE_GENERIC_TLS_EXTENSION`.")]
+        #[sdk(name = "SECBUFFER_FLAGS", value = $crate::SECBUFFER_FLAGS, doc = " `SECBUFFER_FLAGS`.")]
+        #[sdk(name = "SECBUFFER_TRAFFIC_SECRETS", value = $crate::SECBUFFER_TRAFFIC_SECRETS, doc = " `SECBUFFER_TRAFFIC_SECRETS`.")]
+        #[sdk(name = "SECBUFFER_CERTIFICATE_REQUEST_CONTEXT", value = $crate::SECBUFFER_CERTIFICATE_REQUEST_CONTEXT, doc = " `SECBUFFER_CERTIFICATE_REQUEST_CONTEXT`.")]
+        #[sdk(name = "SECBUFFER_CHANNEL_BINDINGS_RESULT", value = $crate::SECBUFFER_CHANNEL_BINDINGS_RESULT, doc = " `SECBUFFER_CHANNEL_BINDINGS_RESULT`.")]
+        #[sdk(name = "SECBUFFER_APP_SESSION_STATE", value = $crate::SECBUFFER_APP_SESSION_STATE, doc = " `SECBUFFER_APP_SESSION_STATE`.")]
+        #[sdk(name = "SECBUFFER_SESSION_TICKET", value = $crate::SECBUFFER_SESSION_TICKET, doc = " `SECBUFFER_SESSION_TICKET`.")]
+        #[repr(transparent)]
+        $vis struct $name(pub u32);
+    };
+}
+
+/// The attribute bits of `SecBuffer.BufferType` (`SECBUFFER_ATTRMASK`), or'ed with a buffer type.
+///
+/// Expands `$(#[meta])* $vis enum Name { extra variants }` to that enum with `#[family(repr = u32, ..)]` and one variant per member of the family (SECBUFFER_*; 4 in all, in ascending order of value), each with `#[sdk(name = "…", value = $crate::…)]` and a doc line, for `secpkg_macros::Flags`.
+#[macro_export]
+macro_rules! buffer_attribute_family {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident { $($extra:tt)* }) => {
+        $(#[$meta])*
+        #[family(repr = u32, prefix = "SECBUFFER_")]
+        $vis enum $name {
+            #[doc = " The provider must not write the buffer, and it is covered by the checksum."]
+            #[sdk(name = "SECBUFFER_READONLY_WITH_CHECKSUM", value = $crate::SECBUFFER_READONLY_WITH_CHECKSUM)]
+            ReadonlyWithChecksum,
+            #[doc = " Kernel mode only: the buffer is to be mapped into kernel memory (part of SECBUFFER_RESERVED)."]
+            #[sdk(name = "SECBUFFER_KERNEL_MAP", value = $crate::SECBUFFER_KERNEL_MAP)]
+            KernelMap,
+            #[doc = " Kernel mode only: the buffer is not mapped (part of SECBUFFER_RESERVED)."]
+            #[sdk(name = "SECBUFFER_UNMAPPED", value = $crate::SECBUFFER_UNMAPPED)]
+            Unmapped,
+            #[doc = " The provider must not write the buffer."]
+            #[sdk(name = "SECBUFFER_READONLY", value = $crate::SECBUFFER_READONLY)]
+            Readonly,
+            $($extra)*
+        }
+    };
+}
+
+/// Versions of `SecBufferDesc.ulVersion`.
+///
+/// Expands `$(#[meta])* $vis struct Name;` to the newtype `#[repr(transparent)] $vis struct Name(pub u32);` with `#[family(repr = u32, ..)]` and one `#[sdk(name = "…", value = $crate::…, doc = "…")]` per member of the family (SECBUFFER_VERSION; 1 in all, in ascending order of value), for `secpkg_macros::Values`.
+#[macro_export]
+macro_rules! buffer_desc_version_family {
+    ($(#[$meta:meta])* $vis:vis struct $name:ident;) => {
+        $(#[$meta])*
+        #[family(repr = u32)]
+        #[sdk(name = "SECBUFFER_VERSION", value = $crate::SECBUFFER_VERSION, doc = " `SECBUFFER_VERSION`.")]
+        #[repr(transparent)]
+        $vis struct $name(pub u32);
+    };
+}
+
+/// The context attributes secpkg reads with `QueryContextAttributesW` (`ulAttribute`).
+///
+/// Expands `$(#[meta])* $vis struct Name;` to the newtype `#[repr(transparent)] $vis struct Name(pub u32);` with `#[family(repr = u32, ..)]` and one `#[sdk(name = "…", value = $crate::…, doc = "…")]` per member of the family (SECPKG_ATTR_SIZES, SECPKG_ATTR_PACKAGE_INFO, SECPKG_ATTR_NEGOTIATION_INFO; 3 in all, in ascending order of value), for `secpkg_macros::Values`.
+#[macro_export]
+macro_rules! context_attribute_family {
+    ($(#[$meta:meta])* $vis:vis struct $name:ident;) => {
+        $(#[$meta])*
+        #[family(repr = u32)]
+        #[sdk(name = "SECPKG_ATTR_SIZES", value = $crate::SECPKG_ATTR_SIZES, doc = " `SECPKG_ATTR_SIZES`.")]
+        #[sdk(name = "SECPKG_ATTR_PACKAGE_INFO", value = $crate::SECPKG_ATTR_PACKAGE_INFO, doc = " `SECPKG_ATTR_PACKAGE_INFO`.")]
+        #[sdk(name = "SECPKG_ATTR_NEGOTIATION_INFO", value = $crate::SECPKG_ATTR_NEGOTIATION_INFO, doc = " `SECPKG_ATTR_NEGOTIATION_INFO`.")]
+        #[repr(transparent)]
+        $vis struct $name(pub u32);
+    };
+}
+
+/// What credentials are for, `fCredentialUse` of `AcquireCredentialsHandleW`.
+///
+/// Expands `$(#[meta])* $vis struct Name;` to the newtype `#[repr(transparent)] $vis struct Name(pub u32);` with `#[family(repr = u32, ..)]` and one `#[sdk(name = "…", value = $crate::…, doc = "…")]` per member of the family (SECPKG_CRED_INBOUND, SECPKG_CRED_OUTBOUND, SECPKG_CRED_BOTH; 3 in all, in ascending order of value), for `secpkg_macros::Values`.
+#[macro_export]
+macro_rules! credential_use_family {
+    ($(#[$meta:meta])* $vis:vis struct $name:ident;) => {
+        $(#[$meta])*
+        #[family(repr = u32)]
+        #[sdk(name = "SECPKG_CRED_INBOUND", value = $crate::SECPKG_CRED_INBOUND, doc = " `SECPKG_CRED_INBOUND`.")]
+        #[sdk(name = "SECPKG_CRED_OUTBOUND", value = $crate::SECPKG_CRED_OUTBOUND, doc = " `SECPKG_CRED_OUTBOUND`.")]
+        #[sdk(name = "SECPKG_CRED_BOTH", value = $crate::SECPKG_CRED_BOTH, doc = " `SECPKG_CRED_BOTH`.")]
+        #[repr(transparent)]
+        $vis struct $name(pub u32);
+    };
+}
+
+/// States of a Negotiate exchange, `SecPkgContext_NegotiationInfoW.NegotiationState`.
+///
+/// Expands `$(#[meta])* $vis struct Name;` to the newtype `#[repr(transparent)] $vis struct Name(pub u32);` with `#[family(repr = u32, ..)]` and one `#[sdk(name = "…", value = $crate::…, doc = "…")]` per member of the family (SECPKG_NEGOTIATION_*; 5 in all, in ascending order of value), for `secpkg_macros::Values`.
+#[macro_export]
+macro_rules! negotiation_state_family {
+    ($(#[$meta:meta])* $vis:vis struct $name:ident;) => {
+        $(#[$meta])*
+        #[family(repr = u32)]
+        #[sdk(name = "SECPKG_NEGOTIATION_COMPLETE", value = $crate::SECPKG_NEGOTIATION_COMPLETE, doc = " `SECPKG_NEGOTIATION_COMPLETE`.")]
+        #[sdk(name = "SECPKG_NEGOTIATION_OPTIMISTIC", value = $crate::SECPKG_NEGOTIATION_OPTIMISTIC, doc = " `SECPKG_NEGOTIATION_OPTIMISTIC`.")]
+        #[sdk(name = "SECPKG_NEGOTIATION_IN_PROGRESS", value = $crate::SECPKG_NEGOTIATION_IN_PROGRESS, doc = " `SECPKG_NEGOTIATION_IN_PROGRESS`.")]
+        #[sdk(name = "SECPKG_NEGOTIATION_DIRECT", value = $crate::SECPKG_NEGOTIATION_DIRECT, doc = " `SECPKG_NEGOTIATION_DIRECT`.")]
+        #[sdk(name = "SECPKG_NEGOTIATION_TRY_MULTICRED", value = $crate::SECPKG_NEGOTIATION_TRY_MULTICRED, doc = " `SECPKG_NEGOTIATION_TRY_MULTICRED`.")]
+        #[repr(transparent)]
+        $vis struct $name(pub u32);
+    };
+}
+
+/// The character set of an explicit identity's strings, `SEC_WINNT_AUTH_IDENTITY_W.Flags`.
+///
+/// Expands `$(#[meta])* $vis struct Name;` to the newtype `#[repr(transparent)] $vis struct Name(pub u32);` with `#[family(repr = u32, ..)]` and one `#[sdk(name = "…", value = $crate::…, doc = "…")]` per member of the family (SEC_WINNT_AUTH_IDENTITY_ANSI, SEC_WINNT_AUTH_IDENTITY_UNICODE; 2 in all, in ascending order of value), for `secpkg_macros::Values`.
+#[macro_export]
+macro_rules! identity_charset_family {
+    ($(#[$meta:meta])* $vis:vis struct $name:ident;) => {
+        $(#[$meta])*
+        #[family(repr = u32)]
+        #[sdk(name = "SEC_WINNT_AUTH_IDENTITY_ANSI", value = $crate::SEC_WINNT_AUTH_IDENTITY_ANSI, doc = " `SEC_WINNT_AUTH_IDENTITY_ANSI`.")]
+        #[sdk(name = "SEC_WINNT_AUTH_IDENTITY_UNICODE", value = $crate::SEC_WINNT_AUTH_IDENTITY_UNICODE, doc = " `SEC_WINNT_AUTH_IDENTITY_UNICODE`.")]
+        #[repr(transparent)]
+        $vis struct $name(pub u32);
+    };
+}

@@ -377,6 +377,234 @@ pub const LAYOUTS: &[StructLayout] = &[
             FieldLayout { name: "QueryCredentialsAttributesEx", offset: 248, size: 8 },
         ],
     },
+    StructLayout {
+        name: "SecHandle",
+        arch: Arch::X86,
+        size: 8,
+        align: 4,
+        fields: &[
+            FieldLayout { name: "dwLower", offset: 0, size: 4 },
+            FieldLayout { name: "dwUpper", offset: 4, size: 4 },
+        ],
+    },
+    StructLayout {
+        name: "SecHandle",
+        arch: Arch::X64,
+        size: 16,
+        align: 8,
+        fields: &[
+            FieldLayout { name: "dwLower", offset: 0, size: 8 },
+            FieldLayout { name: "dwUpper", offset: 8, size: 8 },
+        ],
+    },
+    StructLayout {
+        name: "SecHandle",
+        arch: Arch::Arm64,
+        size: 16,
+        align: 8,
+        fields: &[
+            FieldLayout { name: "dwLower", offset: 0, size: 8 },
+            FieldLayout { name: "dwUpper", offset: 8, size: 8 },
+        ],
+    },
+    StructLayout {
+        name: "SecBuffer",
+        arch: Arch::X86,
+        size: 12,
+        align: 4,
+        fields: &[
+            FieldLayout { name: "cbBuffer", offset: 0, size: 4 },
+            FieldLayout { name: "BufferType", offset: 4, size: 4 },
+            FieldLayout { name: "pvBuffer", offset: 8, size: 4 },
+        ],
+    },
+    StructLayout {
+        name: "SecBuffer",
+        arch: Arch::X64,
+        size: 16,
+        align: 8,
+        fields: &[
+            FieldLayout { name: "cbBuffer", offset: 0, size: 4 },
+            FieldLayout { name: "BufferType", offset: 4, size: 4 },
+            FieldLayout { name: "pvBuffer", offset: 8, size: 8 },
+        ],
+    },
+    StructLayout {
+        name: "SecBuffer",
+        arch: Arch::Arm64,
+        size: 16,
+        align: 8,
+        fields: &[
+            FieldLayout { name: "cbBuffer", offset: 0, size: 4 },
+            FieldLayout { name: "BufferType", offset: 4, size: 4 },
+            FieldLayout { name: "pvBuffer", offset: 8, size: 8 },
+        ],
+    },
+    StructLayout {
+        name: "SecBufferDesc",
+        arch: Arch::X86,
+        size: 12,
+        align: 4,
+        fields: &[
+            FieldLayout { name: "ulVersion", offset: 0, size: 4 },
+            FieldLayout { name: "cBuffers", offset: 4, size: 4 },
+            FieldLayout { name: "pBuffers", offset: 8, size: 4 },
+        ],
+    },
+    StructLayout {
+        name: "SecBufferDesc",
+        arch: Arch::X64,
+        size: 16,
+        align: 8,
+        fields: &[
+            FieldLayout { name: "ulVersion", offset: 0, size: 4 },
+            FieldLayout { name: "cBuffers", offset: 4, size: 4 },
+            FieldLayout { name: "pBuffers", offset: 8, size: 8 },
+        ],
+    },
+    StructLayout {
+        name: "SecBufferDesc",
+        arch: Arch::Arm64,
+        size: 16,
+        align: 8,
+        fields: &[
+            FieldLayout { name: "ulVersion", offset: 0, size: 4 },
+            FieldLayout { name: "cBuffers", offset: 4, size: 4 },
+            FieldLayout { name: "pBuffers", offset: 8, size: 8 },
+        ],
+    },
+    StructLayout {
+        name: "SEC_WINNT_AUTH_IDENTITY_W",
+        arch: Arch::X86,
+        size: 28,
+        align: 4,
+        fields: &[
+            FieldLayout { name: "User", offset: 0, size: 4 },
+            FieldLayout { name: "UserLength", offset: 4, size: 4 },
+            FieldLayout { name: "Domain", offset: 8, size: 4 },
+            FieldLayout { name: "DomainLength", offset: 12, size: 4 },
+            FieldLayout { name: "Password", offset: 16, size: 4 },
+            FieldLayout { name: "PasswordLength", offset: 20, size: 4 },
+            FieldLayout { name: "Flags", offset: 24, size: 4 },
+        ],
+    },
+    StructLayout {
+        name: "SEC_WINNT_AUTH_IDENTITY_W",
+        arch: Arch::X64,
+        size: 48,
+        align: 8,
+        fields: &[
+            FieldLayout { name: "User", offset: 0, size: 8 },
+            FieldLayout { name: "UserLength", offset: 8, size: 4 },
+            FieldLayout { name: "Domain", offset: 16, size: 8 },
+            FieldLayout { name: "DomainLength", offset: 24, size: 4 },
+            FieldLayout { name: "Password", offset: 32, size: 8 },
+            FieldLayout { name: "PasswordLength", offset: 40, size: 4 },
+            FieldLayout { name: "Flags", offset: 44, size: 4 },
+        ],
+    },
+    StructLayout {
+        name: "SEC_WINNT_AUTH_IDENTITY_W",
+        arch: Arch::Arm64,
+        size: 48,
+        align: 8,
+        fields: &[
+            FieldLayout { name: "User", offset: 0, size: 8 },
+            FieldLayout { name: "UserLength", offset: 8, size: 4 },
+            FieldLayout { name: "Domain", offset: 16, size: 8 },
+            FieldLayout { name: "DomainLength", offset: 24, size: 4 },
+            FieldLayout { name: "Password", offset: 32, size: 8 },
+            FieldLayout { name: "PasswordLength", offset: 40, size: 4 },
+            FieldLayout { name: "Flags", offset: 44, size: 4 },
+        ],
+    },
+    StructLayout {
+        name: "SecPkgContext_Sizes",
+        arch: Arch::X86,
+        size: 16,
+        align: 4,
+        fields: &[
+            FieldLayout { name: "cbMaxToken", offset: 0, size: 4 },
+            FieldLayout { name: "cbMaxSignature", offset: 4, size: 4 },
+            FieldLayout { name: "cbBlockSize", offset: 8, size: 4 },
+            FieldLayout { name: "cbSecurityTrailer", offset: 12, size: 4 },
+        ],
+    },
+    StructLayout {
+        name: "SecPkgContext_Sizes",
+        arch: Arch::X64,
+        size: 16,
+        align: 4,
+        fields: &[
+            FieldLayout { name: "cbMaxToken", offset: 0, size: 4 },
+            FieldLayout { name: "cbMaxSignature", offset: 4, size: 4 },
+            FieldLayout { name: "cbBlockSize", offset: 8, size: 4 },
+            FieldLayout { name: "cbSecurityTrailer", offset: 12, size: 4 },
+        ],
+    },
+    StructLayout {
+        name: "SecPkgContext_Sizes",
+        arch: Arch::Arm64,
+        size: 16,
+        align: 4,
+        fields: &[
+            FieldLayout { name: "cbMaxToken", offset: 0, size: 4 },
+            FieldLayout { name: "cbMaxSignature", offset: 4, size: 4 },
+            FieldLayout { name: "cbBlockSize", offset: 8, size: 4 },
+            FieldLayout { name: "cbSecurityTrailer", offset: 12, size: 4 },
+        ],
+    },
+    StructLayout {
+        name: "SecPkgContext_PackageInfoW",
+        arch: Arch::X86,
+        size: 4,
+        align: 4,
+        fields: &[FieldLayout { name: "PackageInfo", offset: 0, size: 4 }],
+    },
+    StructLayout {
+        name: "SecPkgContext_PackageInfoW",
+        arch: Arch::X64,
+        size: 8,
+        align: 8,
+        fields: &[FieldLayout { name: "PackageInfo", offset: 0, size: 8 }],
+    },
+    StructLayout {
+        name: "SecPkgContext_PackageInfoW",
+        arch: Arch::Arm64,
+        size: 8,
+        align: 8,
+        fields: &[FieldLayout { name: "PackageInfo", offset: 0, size: 8 }],
+    },
+    StructLayout {
+        name: "SecPkgContext_NegotiationInfoW",
+        arch: Arch::X86,
+        size: 8,
+        align: 4,
+        fields: &[
+            FieldLayout { name: "PackageInfo", offset: 0, size: 4 },
+            FieldLayout { name: "NegotiationState", offset: 4, size: 4 },
+        ],
+    },
+    StructLayout {
+        name: "SecPkgContext_NegotiationInfoW",
+        arch: Arch::X64,
+        size: 16,
+        align: 8,
+        fields: &[
+            FieldLayout { name: "PackageInfo", offset: 0, size: 8 },
+            FieldLayout { name: "NegotiationState", offset: 8, size: 4 },
+        ],
+    },
+    StructLayout {
+        name: "SecPkgContext_NegotiationInfoW",
+        arch: Arch::Arm64,
+        size: 16,
+        align: 8,
+        fields: &[
+            FieldLayout { name: "PackageInfo", offset: 0, size: 8 },
+            FieldLayout { name: "NegotiationState", offset: 8, size: 4 },
+        ],
+    },
 ];
 /// The size of a field's type, named through a projection.
 const fn field_size<T, F>(_: fn(&T) -> &F) -> usize {
@@ -1012,6 +1240,223 @@ const _: () = {
         field_size(|s: &crate::SecurityFunctionTableA| &s.QueryCredentialsAttributesEx) == 4,
         "SecurityFunctionTableA: size of QueryCredentialsAttributesEx differs from the metadata's layout on X86"
     );
+    assert!(size_of::<crate::SecHandle>() == 8, "SecHandle: size differs from the metadata's layout on X86");
+    assert!(align_of::<crate::SecHandle>() == 4, "SecHandle: alignment differs from the metadata's layout on X86");
+    assert!(
+        offset_of!(crate::SecHandle, dwLower) == 0,
+        "SecHandle: offset of dwLower differs from the metadata's layout on X86"
+    );
+    assert!(
+        field_size(|s: &crate::SecHandle| &s.dwLower) == 4,
+        "SecHandle: size of dwLower differs from the metadata's layout on X86"
+    );
+    assert!(
+        offset_of!(crate::SecHandle, dwUpper) == 4,
+        "SecHandle: offset of dwUpper differs from the metadata's layout on X86"
+    );
+    assert!(
+        field_size(|s: &crate::SecHandle| &s.dwUpper) == 4,
+        "SecHandle: size of dwUpper differs from the metadata's layout on X86"
+    );
+    assert!(size_of::<crate::SecBuffer>() == 12, "SecBuffer: size differs from the metadata's layout on X86");
+    assert!(align_of::<crate::SecBuffer>() == 4, "SecBuffer: alignment differs from the metadata's layout on X86");
+    assert!(
+        offset_of!(crate::SecBuffer, cbBuffer) == 0,
+        "SecBuffer: offset of cbBuffer differs from the metadata's layout on X86"
+    );
+    assert!(
+        field_size(|s: &crate::SecBuffer| &s.cbBuffer) == 4,
+        "SecBuffer: size of cbBuffer differs from the metadata's layout on X86"
+    );
+    assert!(
+        offset_of!(crate::SecBuffer, BufferType) == 4,
+        "SecBuffer: offset of BufferType differs from the metadata's layout on X86"
+    );
+    assert!(
+        field_size(|s: &crate::SecBuffer| &s.BufferType) == 4,
+        "SecBuffer: size of BufferType differs from the metadata's layout on X86"
+    );
+    assert!(
+        offset_of!(crate::SecBuffer, pvBuffer) == 8,
+        "SecBuffer: offset of pvBuffer differs from the metadata's layout on X86"
+    );
+    assert!(
+        field_size(|s: &crate::SecBuffer| &s.pvBuffer) == 4,
+        "SecBuffer: size of pvBuffer differs from the metadata's layout on X86"
+    );
+    assert!(size_of::<crate::SecBufferDesc>() == 12, "SecBufferDesc: size differs from the metadata's layout on X86");
+    assert!(
+        align_of::<crate::SecBufferDesc>() == 4,
+        "SecBufferDesc: alignment differs from the metadata's layout on X86"
+    );
+    assert!(
+        offset_of!(crate::SecBufferDesc, ulVersion) == 0,
+        "SecBufferDesc: offset of ulVersion differs from the metadata's layout on X86"
+    );
+    assert!(
+        field_size(|s: &crate::SecBufferDesc| &s.ulVersion) == 4,
+        "SecBufferDesc: size of ulVersion differs from the metadata's layout on X86"
+    );
+    assert!(
+        offset_of!(crate::SecBufferDesc, cBuffers) == 4,
+        "SecBufferDesc: offset of cBuffers differs from the metadata's layout on X86"
+    );
+    assert!(
+        field_size(|s: &crate::SecBufferDesc| &s.cBuffers) == 4,
+        "SecBufferDesc: size of cBuffers differs from the metadata's layout on X86"
+    );
+    assert!(
+        offset_of!(crate::SecBufferDesc, pBuffers) == 8,
+        "SecBufferDesc: offset of pBuffers differs from the metadata's layout on X86"
+    );
+    assert!(
+        field_size(|s: &crate::SecBufferDesc| &s.pBuffers) == 4,
+        "SecBufferDesc: size of pBuffers differs from the metadata's layout on X86"
+    );
+    assert!(
+        size_of::<crate::SEC_WINNT_AUTH_IDENTITY_W>() == 28,
+        "SEC_WINNT_AUTH_IDENTITY_W: size differs from the metadata's layout on X86"
+    );
+    assert!(
+        align_of::<crate::SEC_WINNT_AUTH_IDENTITY_W>() == 4,
+        "SEC_WINNT_AUTH_IDENTITY_W: alignment differs from the metadata's layout on X86"
+    );
+    assert!(
+        offset_of!(crate::SEC_WINNT_AUTH_IDENTITY_W, User) == 0,
+        "SEC_WINNT_AUTH_IDENTITY_W: offset of User differs from the metadata's layout on X86"
+    );
+    assert!(
+        field_size(|s: &crate::SEC_WINNT_AUTH_IDENTITY_W| &s.User) == 4,
+        "SEC_WINNT_AUTH_IDENTITY_W: size of User differs from the metadata's layout on X86"
+    );
+    assert!(
+        offset_of!(crate::SEC_WINNT_AUTH_IDENTITY_W, UserLength) == 4,
+        "SEC_WINNT_AUTH_IDENTITY_W: offset of UserLength differs from the metadata's layout on X86"
+    );
+    assert!(
+        field_size(|s: &crate::SEC_WINNT_AUTH_IDENTITY_W| &s.UserLength) == 4,
+        "SEC_WINNT_AUTH_IDENTITY_W: size of UserLength differs from the metadata's layout on X86"
+    );
+    assert!(
+        offset_of!(crate::SEC_WINNT_AUTH_IDENTITY_W, Domain) == 8,
+        "SEC_WINNT_AUTH_IDENTITY_W: offset of Domain differs from the metadata's layout on X86"
+    );
+    assert!(
+        field_size(|s: &crate::SEC_WINNT_AUTH_IDENTITY_W| &s.Domain) == 4,
+        "SEC_WINNT_AUTH_IDENTITY_W: size of Domain differs from the metadata's layout on X86"
+    );
+    assert!(
+        offset_of!(crate::SEC_WINNT_AUTH_IDENTITY_W, DomainLength) == 12,
+        "SEC_WINNT_AUTH_IDENTITY_W: offset of DomainLength differs from the metadata's layout on X86"
+    );
+    assert!(
+        field_size(|s: &crate::SEC_WINNT_AUTH_IDENTITY_W| &s.DomainLength) == 4,
+        "SEC_WINNT_AUTH_IDENTITY_W: size of DomainLength differs from the metadata's layout on X86"
+    );
+    assert!(
+        offset_of!(crate::SEC_WINNT_AUTH_IDENTITY_W, Password) == 16,
+        "SEC_WINNT_AUTH_IDENTITY_W: offset of Password differs from the metadata's layout on X86"
+    );
+    assert!(
+        field_size(|s: &crate::SEC_WINNT_AUTH_IDENTITY_W| &s.Password) == 4,
+        "SEC_WINNT_AUTH_IDENTITY_W: size of Password differs from the metadata's layout on X86"
+    );
+    assert!(
+        offset_of!(crate::SEC_WINNT_AUTH_IDENTITY_W, PasswordLength) == 20,
+        "SEC_WINNT_AUTH_IDENTITY_W: offset of PasswordLength differs from the metadata's layout on X86"
+    );
+    assert!(
+        field_size(|s: &crate::SEC_WINNT_AUTH_IDENTITY_W| &s.PasswordLength) == 4,
+        "SEC_WINNT_AUTH_IDENTITY_W: size of PasswordLength differs from the metadata's layout on X86"
+    );
+    assert!(
+        offset_of!(crate::SEC_WINNT_AUTH_IDENTITY_W, Flags) == 24,
+        "SEC_WINNT_AUTH_IDENTITY_W: offset of Flags differs from the metadata's layout on X86"
+    );
+    assert!(
+        field_size(|s: &crate::SEC_WINNT_AUTH_IDENTITY_W| &s.Flags) == 4,
+        "SEC_WINNT_AUTH_IDENTITY_W: size of Flags differs from the metadata's layout on X86"
+    );
+    assert!(
+        size_of::<crate::SecPkgContext_Sizes>() == 16,
+        "SecPkgContext_Sizes: size differs from the metadata's layout on X86"
+    );
+    assert!(
+        align_of::<crate::SecPkgContext_Sizes>() == 4,
+        "SecPkgContext_Sizes: alignment differs from the metadata's layout on X86"
+    );
+    assert!(
+        offset_of!(crate::SecPkgContext_Sizes, cbMaxToken) == 0,
+        "SecPkgContext_Sizes: offset of cbMaxToken differs from the metadata's layout on X86"
+    );
+    assert!(
+        field_size(|s: &crate::SecPkgContext_Sizes| &s.cbMaxToken) == 4,
+        "SecPkgContext_Sizes: size of cbMaxToken differs from the metadata's layout on X86"
+    );
+    assert!(
+        offset_of!(crate::SecPkgContext_Sizes, cbMaxSignature) == 4,
+        "SecPkgContext_Sizes: offset of cbMaxSignature differs from the metadata's layout on X86"
+    );
+    assert!(
+        field_size(|s: &crate::SecPkgContext_Sizes| &s.cbMaxSignature) == 4,
+        "SecPkgContext_Sizes: size of cbMaxSignature differs from the metadata's layout on X86"
+    );
+    assert!(
+        offset_of!(crate::SecPkgContext_Sizes, cbBlockSize) == 8,
+        "SecPkgContext_Sizes: offset of cbBlockSize differs from the metadata's layout on X86"
+    );
+    assert!(
+        field_size(|s: &crate::SecPkgContext_Sizes| &s.cbBlockSize) == 4,
+        "SecPkgContext_Sizes: size of cbBlockSize differs from the metadata's layout on X86"
+    );
+    assert!(
+        offset_of!(crate::SecPkgContext_Sizes, cbSecurityTrailer) == 12,
+        "SecPkgContext_Sizes: offset of cbSecurityTrailer differs from the metadata's layout on X86"
+    );
+    assert!(
+        field_size(|s: &crate::SecPkgContext_Sizes| &s.cbSecurityTrailer) == 4,
+        "SecPkgContext_Sizes: size of cbSecurityTrailer differs from the metadata's layout on X86"
+    );
+    assert!(
+        size_of::<crate::SecPkgContext_PackageInfoW>() == 4,
+        "SecPkgContext_PackageInfoW: size differs from the metadata's layout on X86"
+    );
+    assert!(
+        align_of::<crate::SecPkgContext_PackageInfoW>() == 4,
+        "SecPkgContext_PackageInfoW: alignment differs from the metadata's layout on X86"
+    );
+    assert!(
+        offset_of!(crate::SecPkgContext_PackageInfoW, PackageInfo) == 0,
+        "SecPkgContext_PackageInfoW: offset of PackageInfo differs from the metadata's layout on X86"
+    );
+    assert!(
+        field_size(|s: &crate::SecPkgContext_PackageInfoW| &s.PackageInfo) == 4,
+        "SecPkgContext_PackageInfoW: size of PackageInfo differs from the metadata's layout on X86"
+    );
+    assert!(
+        size_of::<crate::SecPkgContext_NegotiationInfoW>() == 8,
+        "SecPkgContext_NegotiationInfoW: size differs from the metadata's layout on X86"
+    );
+    assert!(
+        align_of::<crate::SecPkgContext_NegotiationInfoW>() == 4,
+        "SecPkgContext_NegotiationInfoW: alignment differs from the metadata's layout on X86"
+    );
+    assert!(
+        offset_of!(crate::SecPkgContext_NegotiationInfoW, PackageInfo) == 0,
+        "SecPkgContext_NegotiationInfoW: offset of PackageInfo differs from the metadata's layout on X86"
+    );
+    assert!(
+        field_size(|s: &crate::SecPkgContext_NegotiationInfoW| &s.PackageInfo) == 4,
+        "SecPkgContext_NegotiationInfoW: size of PackageInfo differs from the metadata's layout on X86"
+    );
+    assert!(
+        offset_of!(crate::SecPkgContext_NegotiationInfoW, NegotiationState) == 4,
+        "SecPkgContext_NegotiationInfoW: offset of NegotiationState differs from the metadata's layout on X86"
+    );
+    assert!(
+        field_size(|s: &crate::SecPkgContext_NegotiationInfoW| &s.NegotiationState) == 4,
+        "SecPkgContext_NegotiationInfoW: size of NegotiationState differs from the metadata's layout on X86"
+    );
 };
 #[cfg(target_arch = "x86_64")]
 const _: () = {
@@ -1642,6 +2087,223 @@ const _: () = {
     assert!(
         field_size(|s: &crate::SecurityFunctionTableA| &s.QueryCredentialsAttributesEx) == 8,
         "SecurityFunctionTableA: size of QueryCredentialsAttributesEx differs from the metadata's layout on X64"
+    );
+    assert!(size_of::<crate::SecHandle>() == 16, "SecHandle: size differs from the metadata's layout on X64");
+    assert!(align_of::<crate::SecHandle>() == 8, "SecHandle: alignment differs from the metadata's layout on X64");
+    assert!(
+        offset_of!(crate::SecHandle, dwLower) == 0,
+        "SecHandle: offset of dwLower differs from the metadata's layout on X64"
+    );
+    assert!(
+        field_size(|s: &crate::SecHandle| &s.dwLower) == 8,
+        "SecHandle: size of dwLower differs from the metadata's layout on X64"
+    );
+    assert!(
+        offset_of!(crate::SecHandle, dwUpper) == 8,
+        "SecHandle: offset of dwUpper differs from the metadata's layout on X64"
+    );
+    assert!(
+        field_size(|s: &crate::SecHandle| &s.dwUpper) == 8,
+        "SecHandle: size of dwUpper differs from the metadata's layout on X64"
+    );
+    assert!(size_of::<crate::SecBuffer>() == 16, "SecBuffer: size differs from the metadata's layout on X64");
+    assert!(align_of::<crate::SecBuffer>() == 8, "SecBuffer: alignment differs from the metadata's layout on X64");
+    assert!(
+        offset_of!(crate::SecBuffer, cbBuffer) == 0,
+        "SecBuffer: offset of cbBuffer differs from the metadata's layout on X64"
+    );
+    assert!(
+        field_size(|s: &crate::SecBuffer| &s.cbBuffer) == 4,
+        "SecBuffer: size of cbBuffer differs from the metadata's layout on X64"
+    );
+    assert!(
+        offset_of!(crate::SecBuffer, BufferType) == 4,
+        "SecBuffer: offset of BufferType differs from the metadata's layout on X64"
+    );
+    assert!(
+        field_size(|s: &crate::SecBuffer| &s.BufferType) == 4,
+        "SecBuffer: size of BufferType differs from the metadata's layout on X64"
+    );
+    assert!(
+        offset_of!(crate::SecBuffer, pvBuffer) == 8,
+        "SecBuffer: offset of pvBuffer differs from the metadata's layout on X64"
+    );
+    assert!(
+        field_size(|s: &crate::SecBuffer| &s.pvBuffer) == 8,
+        "SecBuffer: size of pvBuffer differs from the metadata's layout on X64"
+    );
+    assert!(size_of::<crate::SecBufferDesc>() == 16, "SecBufferDesc: size differs from the metadata's layout on X64");
+    assert!(
+        align_of::<crate::SecBufferDesc>() == 8,
+        "SecBufferDesc: alignment differs from the metadata's layout on X64"
+    );
+    assert!(
+        offset_of!(crate::SecBufferDesc, ulVersion) == 0,
+        "SecBufferDesc: offset of ulVersion differs from the metadata's layout on X64"
+    );
+    assert!(
+        field_size(|s: &crate::SecBufferDesc| &s.ulVersion) == 4,
+        "SecBufferDesc: size of ulVersion differs from the metadata's layout on X64"
+    );
+    assert!(
+        offset_of!(crate::SecBufferDesc, cBuffers) == 4,
+        "SecBufferDesc: offset of cBuffers differs from the metadata's layout on X64"
+    );
+    assert!(
+        field_size(|s: &crate::SecBufferDesc| &s.cBuffers) == 4,
+        "SecBufferDesc: size of cBuffers differs from the metadata's layout on X64"
+    );
+    assert!(
+        offset_of!(crate::SecBufferDesc, pBuffers) == 8,
+        "SecBufferDesc: offset of pBuffers differs from the metadata's layout on X64"
+    );
+    assert!(
+        field_size(|s: &crate::SecBufferDesc| &s.pBuffers) == 8,
+        "SecBufferDesc: size of pBuffers differs from the metadata's layout on X64"
+    );
+    assert!(
+        size_of::<crate::SEC_WINNT_AUTH_IDENTITY_W>() == 48,
+        "SEC_WINNT_AUTH_IDENTITY_W: size differs from the metadata's layout on X64"
+    );
+    assert!(
+        align_of::<crate::SEC_WINNT_AUTH_IDENTITY_W>() == 8,
+        "SEC_WINNT_AUTH_IDENTITY_W: alignment differs from the metadata's layout on X64"
+    );
+    assert!(
+        offset_of!(crate::SEC_WINNT_AUTH_IDENTITY_W, User) == 0,
+        "SEC_WINNT_AUTH_IDENTITY_W: offset of User differs from the metadata's layout on X64"
+    );
+    assert!(
+        field_size(|s: &crate::SEC_WINNT_AUTH_IDENTITY_W| &s.User) == 8,
+        "SEC_WINNT_AUTH_IDENTITY_W: size of User differs from the metadata's layout on X64"
+    );
+    assert!(
+        offset_of!(crate::SEC_WINNT_AUTH_IDENTITY_W, UserLength) == 8,
+        "SEC_WINNT_AUTH_IDENTITY_W: offset of UserLength differs from the metadata's layout on X64"
+    );
+    assert!(
+        field_size(|s: &crate::SEC_WINNT_AUTH_IDENTITY_W| &s.UserLength) == 4,
+        "SEC_WINNT_AUTH_IDENTITY_W: size of UserLength differs from the metadata's layout on X64"
+    );
+    assert!(
+        offset_of!(crate::SEC_WINNT_AUTH_IDENTITY_W, Domain) == 16,
+        "SEC_WINNT_AUTH_IDENTITY_W: offset of Domain differs from the metadata's layout on X64"
+    );
+    assert!(
+        field_size(|s: &crate::SEC_WINNT_AUTH_IDENTITY_W| &s.Domain) == 8,
+        "SEC_WINNT_AUTH_IDENTITY_W: size of Domain differs from the metadata's layout on X64"
+    );
+    assert!(
+        offset_of!(crate::SEC_WINNT_AUTH_IDENTITY_W, DomainLength) == 24,
+        "SEC_WINNT_AUTH_IDENTITY_W: offset of DomainLength differs from the metadata's layout on X64"
+    );
+    assert!(
+        field_size(|s: &crate::SEC_WINNT_AUTH_IDENTITY_W| &s.DomainLength) == 4,
+        "SEC_WINNT_AUTH_IDENTITY_W: size of DomainLength differs from the metadata's layout on X64"
+    );
+    assert!(
+        offset_of!(crate::SEC_WINNT_AUTH_IDENTITY_W, Password) == 32,
+        "SEC_WINNT_AUTH_IDENTITY_W: offset of Password differs from the metadata's layout on X64"
+    );
+    assert!(
+        field_size(|s: &crate::SEC_WINNT_AUTH_IDENTITY_W| &s.Password) == 8,
+        "SEC_WINNT_AUTH_IDENTITY_W: size of Password differs from the metadata's layout on X64"
+    );
+    assert!(
+        offset_of!(crate::SEC_WINNT_AUTH_IDENTITY_W, PasswordLength) == 40,
+        "SEC_WINNT_AUTH_IDENTITY_W: offset of PasswordLength differs from the metadata's layout on X64"
+    );
+    assert!(
+        field_size(|s: &crate::SEC_WINNT_AUTH_IDENTITY_W| &s.PasswordLength) == 4,
+        "SEC_WINNT_AUTH_IDENTITY_W: size of PasswordLength differs from the metadata's layout on X64"
+    );
+    assert!(
+        offset_of!(crate::SEC_WINNT_AUTH_IDENTITY_W, Flags) == 44,
+        "SEC_WINNT_AUTH_IDENTITY_W: offset of Flags differs from the metadata's layout on X64"
+    );
+    assert!(
+        field_size(|s: &crate::SEC_WINNT_AUTH_IDENTITY_W| &s.Flags) == 4,
+        "SEC_WINNT_AUTH_IDENTITY_W: size of Flags differs from the metadata's layout on X64"
+    );
+    assert!(
+        size_of::<crate::SecPkgContext_Sizes>() == 16,
+        "SecPkgContext_Sizes: size differs from the metadata's layout on X64"
+    );
+    assert!(
+        align_of::<crate::SecPkgContext_Sizes>() == 4,
+        "SecPkgContext_Sizes: alignment differs from the metadata's layout on X64"
+    );
+    assert!(
+        offset_of!(crate::SecPkgContext_Sizes, cbMaxToken) == 0,
+        "SecPkgContext_Sizes: offset of cbMaxToken differs from the metadata's layout on X64"
+    );
+    assert!(
+        field_size(|s: &crate::SecPkgContext_Sizes| &s.cbMaxToken) == 4,
+        "SecPkgContext_Sizes: size of cbMaxToken differs from the metadata's layout on X64"
+    );
+    assert!(
+        offset_of!(crate::SecPkgContext_Sizes, cbMaxSignature) == 4,
+        "SecPkgContext_Sizes: offset of cbMaxSignature differs from the metadata's layout on X64"
+    );
+    assert!(
+        field_size(|s: &crate::SecPkgContext_Sizes| &s.cbMaxSignature) == 4,
+        "SecPkgContext_Sizes: size of cbMaxSignature differs from the metadata's layout on X64"
+    );
+    assert!(
+        offset_of!(crate::SecPkgContext_Sizes, cbBlockSize) == 8,
+        "SecPkgContext_Sizes: offset of cbBlockSize differs from the metadata's layout on X64"
+    );
+    assert!(
+        field_size(|s: &crate::SecPkgContext_Sizes| &s.cbBlockSize) == 4,
+        "SecPkgContext_Sizes: size of cbBlockSize differs from the metadata's layout on X64"
+    );
+    assert!(
+        offset_of!(crate::SecPkgContext_Sizes, cbSecurityTrailer) == 12,
+        "SecPkgContext_Sizes: offset of cbSecurityTrailer differs from the metadata's layout on X64"
+    );
+    assert!(
+        field_size(|s: &crate::SecPkgContext_Sizes| &s.cbSecurityTrailer) == 4,
+        "SecPkgContext_Sizes: size of cbSecurityTrailer differs from the metadata's layout on X64"
+    );
+    assert!(
+        size_of::<crate::SecPkgContext_PackageInfoW>() == 8,
+        "SecPkgContext_PackageInfoW: size differs from the metadata's layout on X64"
+    );
+    assert!(
+        align_of::<crate::SecPkgContext_PackageInfoW>() == 8,
+        "SecPkgContext_PackageInfoW: alignment differs from the metadata's layout on X64"
+    );
+    assert!(
+        offset_of!(crate::SecPkgContext_PackageInfoW, PackageInfo) == 0,
+        "SecPkgContext_PackageInfoW: offset of PackageInfo differs from the metadata's layout on X64"
+    );
+    assert!(
+        field_size(|s: &crate::SecPkgContext_PackageInfoW| &s.PackageInfo) == 8,
+        "SecPkgContext_PackageInfoW: size of PackageInfo differs from the metadata's layout on X64"
+    );
+    assert!(
+        size_of::<crate::SecPkgContext_NegotiationInfoW>() == 16,
+        "SecPkgContext_NegotiationInfoW: size differs from the metadata's layout on X64"
+    );
+    assert!(
+        align_of::<crate::SecPkgContext_NegotiationInfoW>() == 8,
+        "SecPkgContext_NegotiationInfoW: alignment differs from the metadata's layout on X64"
+    );
+    assert!(
+        offset_of!(crate::SecPkgContext_NegotiationInfoW, PackageInfo) == 0,
+        "SecPkgContext_NegotiationInfoW: offset of PackageInfo differs from the metadata's layout on X64"
+    );
+    assert!(
+        field_size(|s: &crate::SecPkgContext_NegotiationInfoW| &s.PackageInfo) == 8,
+        "SecPkgContext_NegotiationInfoW: size of PackageInfo differs from the metadata's layout on X64"
+    );
+    assert!(
+        offset_of!(crate::SecPkgContext_NegotiationInfoW, NegotiationState) == 8,
+        "SecPkgContext_NegotiationInfoW: offset of NegotiationState differs from the metadata's layout on X64"
+    );
+    assert!(
+        field_size(|s: &crate::SecPkgContext_NegotiationInfoW| &s.NegotiationState) == 4,
+        "SecPkgContext_NegotiationInfoW: size of NegotiationState differs from the metadata's layout on X64"
     );
 };
 #[cfg(target_arch = "aarch64")]
@@ -2279,5 +2941,222 @@ const _: () = {
     assert!(
         field_size(|s: &crate::SecurityFunctionTableA| &s.QueryCredentialsAttributesEx) == 8,
         "SecurityFunctionTableA: size of QueryCredentialsAttributesEx differs from the metadata's layout on Arm64"
+    );
+    assert!(size_of::<crate::SecHandle>() == 16, "SecHandle: size differs from the metadata's layout on Arm64");
+    assert!(align_of::<crate::SecHandle>() == 8, "SecHandle: alignment differs from the metadata's layout on Arm64");
+    assert!(
+        offset_of!(crate::SecHandle, dwLower) == 0,
+        "SecHandle: offset of dwLower differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        field_size(|s: &crate::SecHandle| &s.dwLower) == 8,
+        "SecHandle: size of dwLower differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        offset_of!(crate::SecHandle, dwUpper) == 8,
+        "SecHandle: offset of dwUpper differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        field_size(|s: &crate::SecHandle| &s.dwUpper) == 8,
+        "SecHandle: size of dwUpper differs from the metadata's layout on Arm64"
+    );
+    assert!(size_of::<crate::SecBuffer>() == 16, "SecBuffer: size differs from the metadata's layout on Arm64");
+    assert!(align_of::<crate::SecBuffer>() == 8, "SecBuffer: alignment differs from the metadata's layout on Arm64");
+    assert!(
+        offset_of!(crate::SecBuffer, cbBuffer) == 0,
+        "SecBuffer: offset of cbBuffer differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        field_size(|s: &crate::SecBuffer| &s.cbBuffer) == 4,
+        "SecBuffer: size of cbBuffer differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        offset_of!(crate::SecBuffer, BufferType) == 4,
+        "SecBuffer: offset of BufferType differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        field_size(|s: &crate::SecBuffer| &s.BufferType) == 4,
+        "SecBuffer: size of BufferType differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        offset_of!(crate::SecBuffer, pvBuffer) == 8,
+        "SecBuffer: offset of pvBuffer differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        field_size(|s: &crate::SecBuffer| &s.pvBuffer) == 8,
+        "SecBuffer: size of pvBuffer differs from the metadata's layout on Arm64"
+    );
+    assert!(size_of::<crate::SecBufferDesc>() == 16, "SecBufferDesc: size differs from the metadata's layout on Arm64");
+    assert!(
+        align_of::<crate::SecBufferDesc>() == 8,
+        "SecBufferDesc: alignment differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        offset_of!(crate::SecBufferDesc, ulVersion) == 0,
+        "SecBufferDesc: offset of ulVersion differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        field_size(|s: &crate::SecBufferDesc| &s.ulVersion) == 4,
+        "SecBufferDesc: size of ulVersion differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        offset_of!(crate::SecBufferDesc, cBuffers) == 4,
+        "SecBufferDesc: offset of cBuffers differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        field_size(|s: &crate::SecBufferDesc| &s.cBuffers) == 4,
+        "SecBufferDesc: size of cBuffers differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        offset_of!(crate::SecBufferDesc, pBuffers) == 8,
+        "SecBufferDesc: offset of pBuffers differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        field_size(|s: &crate::SecBufferDesc| &s.pBuffers) == 8,
+        "SecBufferDesc: size of pBuffers differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        size_of::<crate::SEC_WINNT_AUTH_IDENTITY_W>() == 48,
+        "SEC_WINNT_AUTH_IDENTITY_W: size differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        align_of::<crate::SEC_WINNT_AUTH_IDENTITY_W>() == 8,
+        "SEC_WINNT_AUTH_IDENTITY_W: alignment differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        offset_of!(crate::SEC_WINNT_AUTH_IDENTITY_W, User) == 0,
+        "SEC_WINNT_AUTH_IDENTITY_W: offset of User differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        field_size(|s: &crate::SEC_WINNT_AUTH_IDENTITY_W| &s.User) == 8,
+        "SEC_WINNT_AUTH_IDENTITY_W: size of User differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        offset_of!(crate::SEC_WINNT_AUTH_IDENTITY_W, UserLength) == 8,
+        "SEC_WINNT_AUTH_IDENTITY_W: offset of UserLength differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        field_size(|s: &crate::SEC_WINNT_AUTH_IDENTITY_W| &s.UserLength) == 4,
+        "SEC_WINNT_AUTH_IDENTITY_W: size of UserLength differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        offset_of!(crate::SEC_WINNT_AUTH_IDENTITY_W, Domain) == 16,
+        "SEC_WINNT_AUTH_IDENTITY_W: offset of Domain differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        field_size(|s: &crate::SEC_WINNT_AUTH_IDENTITY_W| &s.Domain) == 8,
+        "SEC_WINNT_AUTH_IDENTITY_W: size of Domain differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        offset_of!(crate::SEC_WINNT_AUTH_IDENTITY_W, DomainLength) == 24,
+        "SEC_WINNT_AUTH_IDENTITY_W: offset of DomainLength differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        field_size(|s: &crate::SEC_WINNT_AUTH_IDENTITY_W| &s.DomainLength) == 4,
+        "SEC_WINNT_AUTH_IDENTITY_W: size of DomainLength differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        offset_of!(crate::SEC_WINNT_AUTH_IDENTITY_W, Password) == 32,
+        "SEC_WINNT_AUTH_IDENTITY_W: offset of Password differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        field_size(|s: &crate::SEC_WINNT_AUTH_IDENTITY_W| &s.Password) == 8,
+        "SEC_WINNT_AUTH_IDENTITY_W: size of Password differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        offset_of!(crate::SEC_WINNT_AUTH_IDENTITY_W, PasswordLength) == 40,
+        "SEC_WINNT_AUTH_IDENTITY_W: offset of PasswordLength differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        field_size(|s: &crate::SEC_WINNT_AUTH_IDENTITY_W| &s.PasswordLength) == 4,
+        "SEC_WINNT_AUTH_IDENTITY_W: size of PasswordLength differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        offset_of!(crate::SEC_WINNT_AUTH_IDENTITY_W, Flags) == 44,
+        "SEC_WINNT_AUTH_IDENTITY_W: offset of Flags differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        field_size(|s: &crate::SEC_WINNT_AUTH_IDENTITY_W| &s.Flags) == 4,
+        "SEC_WINNT_AUTH_IDENTITY_W: size of Flags differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        size_of::<crate::SecPkgContext_Sizes>() == 16,
+        "SecPkgContext_Sizes: size differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        align_of::<crate::SecPkgContext_Sizes>() == 4,
+        "SecPkgContext_Sizes: alignment differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        offset_of!(crate::SecPkgContext_Sizes, cbMaxToken) == 0,
+        "SecPkgContext_Sizes: offset of cbMaxToken differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        field_size(|s: &crate::SecPkgContext_Sizes| &s.cbMaxToken) == 4,
+        "SecPkgContext_Sizes: size of cbMaxToken differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        offset_of!(crate::SecPkgContext_Sizes, cbMaxSignature) == 4,
+        "SecPkgContext_Sizes: offset of cbMaxSignature differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        field_size(|s: &crate::SecPkgContext_Sizes| &s.cbMaxSignature) == 4,
+        "SecPkgContext_Sizes: size of cbMaxSignature differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        offset_of!(crate::SecPkgContext_Sizes, cbBlockSize) == 8,
+        "SecPkgContext_Sizes: offset of cbBlockSize differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        field_size(|s: &crate::SecPkgContext_Sizes| &s.cbBlockSize) == 4,
+        "SecPkgContext_Sizes: size of cbBlockSize differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        offset_of!(crate::SecPkgContext_Sizes, cbSecurityTrailer) == 12,
+        "SecPkgContext_Sizes: offset of cbSecurityTrailer differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        field_size(|s: &crate::SecPkgContext_Sizes| &s.cbSecurityTrailer) == 4,
+        "SecPkgContext_Sizes: size of cbSecurityTrailer differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        size_of::<crate::SecPkgContext_PackageInfoW>() == 8,
+        "SecPkgContext_PackageInfoW: size differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        align_of::<crate::SecPkgContext_PackageInfoW>() == 8,
+        "SecPkgContext_PackageInfoW: alignment differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        offset_of!(crate::SecPkgContext_PackageInfoW, PackageInfo) == 0,
+        "SecPkgContext_PackageInfoW: offset of PackageInfo differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        field_size(|s: &crate::SecPkgContext_PackageInfoW| &s.PackageInfo) == 8,
+        "SecPkgContext_PackageInfoW: size of PackageInfo differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        size_of::<crate::SecPkgContext_NegotiationInfoW>() == 16,
+        "SecPkgContext_NegotiationInfoW: size differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        align_of::<crate::SecPkgContext_NegotiationInfoW>() == 8,
+        "SecPkgContext_NegotiationInfoW: alignment differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        offset_of!(crate::SecPkgContext_NegotiationInfoW, PackageInfo) == 0,
+        "SecPkgContext_NegotiationInfoW: offset of PackageInfo differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        field_size(|s: &crate::SecPkgContext_NegotiationInfoW| &s.PackageInfo) == 8,
+        "SecPkgContext_NegotiationInfoW: size of PackageInfo differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        offset_of!(crate::SecPkgContext_NegotiationInfoW, NegotiationState) == 8,
+        "SecPkgContext_NegotiationInfoW: offset of NegotiationState differs from the metadata's layout on Arm64"
+    );
+    assert!(
+        field_size(|s: &crate::SecPkgContext_NegotiationInfoW| &s.NegotiationState) == 4,
+        "SecPkgContext_NegotiationInfoW: size of NegotiationState differs from the metadata's layout on Arm64"
     );
 };

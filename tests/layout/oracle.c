@@ -37,6 +37,15 @@ _Static_assert(NTDDI_VERSION > NTDDI_WINBLUE, "function tables would lack the *E
     F(S, ChangeAccountPassword##X) F(S, QueryContextAttributesEx##X)                             \
     F(S, QueryCredentialsAttributesEx##X)
 
+#define SECHANDLE_FIELDS(F, S) F(S, dwLower) F(S, dwUpper)
+#define SECBUFFER_FIELDS(F, S) F(S, cbBuffer) F(S, BufferType) F(S, pvBuffer)
+#define SECBUFFERDESC_FIELDS(F, S) F(S, ulVersion) F(S, cBuffers) F(S, pBuffers)
+#define SEC_WINNT_AUTH_IDENTITY_FIELDS(F, S) \
+    F(S, User) F(S, UserLength) F(S, Domain) F(S, DomainLength) F(S, Password) F(S, PasswordLength) F(S, Flags)
+#define SECPKGCONTEXT_SIZES_FIELDS(F, S) F(S, cbMaxToken) F(S, cbMaxSignature) F(S, cbBlockSize) F(S, cbSecurityTrailer)
+#define SECPKGCONTEXT_PACKAGEINFO_FIELDS(F, S) F(S, PackageInfo)
+#define SECPKGCONTEXT_NEGOTIATIONINFO_FIELDS(F, S) F(S, PackageInfo) F(S, NegotiationState)
+
 #define EMIT(text, ...) __asm__ volatile("\n@oracle " text : : __VA_ARGS__)
 
 #define STRUCT(S) EMIT("struct " #S " - %c0 %c1", "i"(sizeof(S)), "i"(_Alignof(S)));
@@ -66,4 +75,12 @@ void oracle(void) {
     SECURITY_FUNCTION_TABLE_FIELDS(FIELD, SecurityFunctionTableW, W)
     STRUCT(SecurityFunctionTableA)
     SECURITY_FUNCTION_TABLE_FIELDS(FIELD, SecurityFunctionTableA, A)
+    STRUCT(SecHandle) SECHANDLE_FIELDS(FIELD, SecHandle)
+    STRUCT(SecBuffer) SECBUFFER_FIELDS(FIELD, SecBuffer)
+    STRUCT(SecBufferDesc) SECBUFFERDESC_FIELDS(FIELD, SecBufferDesc)
+    STRUCT(SEC_WINNT_AUTH_IDENTITY_W) SEC_WINNT_AUTH_IDENTITY_FIELDS(FIELD, SEC_WINNT_AUTH_IDENTITY_W)
+    STRUCT(SecPkgContext_Sizes) SECPKGCONTEXT_SIZES_FIELDS(FIELD, SecPkgContext_Sizes)
+    STRUCT(SecPkgContext_PackageInfoW) SECPKGCONTEXT_PACKAGEINFO_FIELDS(FIELD, SecPkgContext_PackageInfoW)
+    STRUCT(SecPkgContext_NegotiationInfoW)
+    SECPKGCONTEXT_NEGOTIATIONINFO_FIELDS(FIELD, SecPkgContext_NegotiationInfoW)
 }
