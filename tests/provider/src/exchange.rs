@@ -587,6 +587,47 @@ fn negotiated(s: &Scenario, own: &Package) -> Package {
         .unwrap_or_else(|| Package { ..Package::new(name, "not listed by this provider", 0, SECPKG_ID_NONE, 65535) })
 }
 
+/// WinPR's context attribute naming the SAM file its NTLM server reads accounts from (winpr/sspi.h:
+/// `SECPKG_ATTR_AUTH_NTLM_SAM_FILE`, 1004; its buffer is a NUL-terminated path).
+pub const SECPKG_ATTR_AUTH_NTLM_SAM_FILE: u32 = 1004;
+
+/// `SetContextAttributesW`: only WinPR's [`SECPKG_ATTR_AUTH_NTLM_SAM_FILE`], whose path is
+/// recorded (see [`crate::last_sam_file`]); any other attribute is `SEC_E_UNSUPPORTED_FUNCTION`.
+///
+/// # Safety
+/// `context` is null or valid for a read; `buffer` is null or holds `size` readable bytes.
+#[allow(non_snake_case)] // the SDK function it stands in for
+pub unsafe extern "system" fn SetContextAttributesW(
+    context: *mut SecHandle,
+    attribute: u32,
+    buffer: *mut c_void,
+    size: u32,
+) -> SECURITY_STATUS {
+    guard(|| {
+        let mut st = state();
+        st.stats.set_attribute_calls += 1;
+        st.scenario()?;
+        // SAFETY: null or valid for a read (contract).
+        let id = unsafe { handle_id(context, CONTEXT_TAG) };
+        if !id.is_some_and(|id| st.contexts.contains_key(&id)) {
+            st.stats.bad_handle_uses += 1;
+            return Err(SEC_E_INVALID_HANDLE);
+        }
+        if attribute != SECPKG_ATTR_AUTH_NTLM_SAM_FILE {
+            return Err(SEC_E_UNSUPPORTED_FUNCTION);
+        }
+        if buffer.is_null() {
+            return Err(SEC_E_INVALID_PARAMETER);
+        }
+        // SAFETY: `size` readable bytes (contract).
+        let bytes = unsafe { std::slice::from_raw_parts(buffer.cast::<u8>(), size as usize) };
+        // The path ends at its NUL, which must lie within `size`, as WinPR's strdup needs.
+        let path = bytes.split(|&b| b == 0).next().filter(|p| p.len() < bytes.len()).ok_or(SEC_E_INVALID_PARAMETER)?;
+        st.last_sam_file = Some(path.to_vec());
+        Ok(SEC_E_OK)
+    })
+}
+
 /// `DeleteSecurityContext`: releases a context this provider handed out, once.
 ///
 /// # Safety

@@ -34,7 +34,8 @@ mod scenario;
 pub use exchange::{
     AcceptSecurityContext, AcquireCredentialsHandleW, CONTEXT_TAG, CREDENTIAL_TAG, CompleteAuthToken,
     DeleteSecurityContext, FreeCredentialsHandle, GARBAGE_HANDLE, Identity, InitializeSecurityContextW,
-    QueryContextAttributesW, TOY_SIGNATURE_SIZE, scenario_token, toy_token, toy_token_len,
+    QueryContextAttributesW, SECPKG_ATTR_AUTH_NTLM_SAM_FILE, SetContextAttributesW, TOY_SIGNATURE_SIZE, scenario_token,
+    toy_token, toy_token_len,
 };
 pub use scenario::{
     ENV_VAR, EXCHANGE_FUNCTIONS, Exchange, Package, Scenario, TABLE_FUNCTIONS, TOY, UNLISTED, default_packages,
@@ -110,6 +111,8 @@ pub struct Stats {
     /// `CompleteAuthToken` calls that ended a wait a `SEC_I_COMPLETE_*` status began.
     pub completions: u64,
     pub attribute_calls: u64,
+    /// All `SetContextAttributesW` calls.
+    pub set_attribute_calls: u64,
     /// Tokens written (into the caller's buffer or an allocated one).
     pub tokens: u64,
     /// The length of the longest token written.
@@ -143,6 +146,7 @@ impl Stats {
         complete_calls: 0,
         completions: 0,
         attribute_calls: 0,
+        set_attribute_calls: 0,
         tokens: 0,
         largest_token: 0,
     };
@@ -178,6 +182,8 @@ struct State {
     /// The last handle id handed out; never reset, so a handle of an earlier scenario is unknown.
     next_handle: usize,
     last_identity: Option<Identity>,
+    /// The path the last `SetContextAttributesW(SECPKG_ATTR_AUTH_NTLM_SAM_FILE)` set.
+    last_sam_file: Option<Vec<u8>>,
 }
 
 static STATE: Mutex<State> = Mutex::new(State {
@@ -188,6 +194,7 @@ static STATE: Mutex<State> = Mutex::new(State {
     contexts: BTreeMap::new(),
     next_handle: 0,
     last_identity: None,
+    last_sam_file: None,
 });
 
 /// Held by a [`ScenarioGuard`], so tests using the provider run one at a time.
@@ -363,6 +370,7 @@ pub fn install(scenario: Scenario) -> ScenarioGuard {
     st.credentials.clear();
     st.contexts.clear();
     st.last_identity = None;
+    st.last_sam_file = None;
     st.stats = Stats::default();
     ScenarioGuard { _serial: serial }
 }
@@ -384,6 +392,12 @@ pub fn last_identity() -> Option<Identity> {
     state().last_identity.clone()
 }
 
+/// The path (bytes, without the NUL) the last `SetContextAttributesW` of WinPR's
+/// `SECPKG_ATTR_AUTH_NTLM_SAM_FILE` since the last [`install`] set, if one did.
+pub fn last_sam_file() -> Option<Vec<u8>> {
+    state().last_sam_file.clone()
+}
+
 /// This provider's function table for the current scenario, functions in `missing` left `None`.
 /// (A malformed [`ENV_VAR`] gives the full table, whose functions return `SEC_E_INTERNAL_ERROR`.)
 pub fn table() -> SecurityFunctionTableW {
@@ -398,7 +412,7 @@ struct TableShape {
     /// Presence of each of [`TABLE_FUNCTIONS`], in that order.
     present: [bool; 3],
     /// Presence of each of [`EXCHANGE_FUNCTIONS`], in that order.
-    exchange: [bool; 7],
+    exchange: [bool; 8],
 }
 
 impl TableShape {
@@ -407,7 +421,7 @@ impl TableShape {
             return TableShape {
                 version: SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION,
                 present: [true; 3],
-                exchange: [true; 7],
+                exchange: [true; 8],
             };
         };
         let present = |f: &str| !s.missing.iter().any(|m| m == f);
@@ -461,10 +475,11 @@ type AcceptFn = unsafe extern "system" fn(
 ) -> SECURITY_STATUS;
 type CompleteFn = unsafe extern "system" fn(*mut SecHandle, *mut SecBufferDesc) -> SECURITY_STATUS;
 type AttributesFn = unsafe extern "system" fn(*mut SecHandle, u32, *mut c_void) -> SECURITY_STATUS;
+type SetAttributesFn = unsafe extern "system" fn(*mut SecHandle, u32, *mut c_void, u32) -> SECURITY_STATUS;
 
 fn build_table(shape: &TableShape) -> SecurityFunctionTableW {
     let [enumerate, query, free] = shape.present;
-    let [acquire, free_credentials, initialize, accept, complete, attributes, delete] = shape.exchange;
+    let [acquire, free_credentials, initialize, accept, complete, attributes, delete, set_attributes] = shape.exchange;
     SecurityFunctionTableW {
         dwVersion: shape.version,
         EnumerateSecurityPackagesW: enumerate.then_some(EnumerateSecurityPackagesW as EnumerateFn),
@@ -477,6 +492,7 @@ fn build_table(shape: &TableShape) -> SecurityFunctionTableW {
         CompleteAuthToken: complete.then_some(CompleteAuthToken as CompleteFn),
         QueryContextAttributesW: attributes.then_some(QueryContextAttributesW as AttributesFn),
         DeleteSecurityContext: delete.then_some(DeleteSecurityContext as HandleFn),
+        SetContextAttributesW: set_attributes.then_some(SetContextAttributesW as SetAttributesFn),
         ..SecurityFunctionTableW::default()
     }
 }

@@ -17,7 +17,7 @@ pub const TABLE_FUNCTIONS: [&str; 3] = ["EnumerateSecurityPackagesW", "QuerySecu
 
 /// The exchange functions this provider implements (the toy exchange of [`Exchange`]), also
 /// accepted by `Scenario::missing`.
-pub const EXCHANGE_FUNCTIONS: [&str; 7] = [
+pub const EXCHANGE_FUNCTIONS: [&str; 8] = [
     "AcquireCredentialsHandleW",
     "FreeCredentialsHandle",
     "InitializeSecurityContextW",
@@ -25,6 +25,7 @@ pub const EXCHANGE_FUNCTIONS: [&str; 7] = [
     "CompleteAuthToken",
     "QueryContextAttributesW",
     "DeleteSecurityContext",
+    "SetContextAttributesW",
 ];
 
 /// The name of [`toy_package`].

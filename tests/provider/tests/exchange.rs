@@ -4,8 +4,8 @@
 
 use secpkg_sys::{
     ISC_REQ_ALLOCATE_MEMORY, ISC_REQ_CONFIDENTIALITY, SEC_E_BUFFER_TOO_SMALL, SEC_E_INTERNAL_ERROR,
-    SEC_E_INVALID_HANDLE, SEC_E_INVALID_TOKEN, SEC_E_LOGON_DENIED, SEC_E_NO_CREDENTIALS, SEC_E_OK,
-    SEC_E_OUT_OF_SEQUENCE, SEC_E_SECPKG_NOT_FOUND, SEC_E_UNSUPPORTED_FUNCTION, SEC_I_COMPLETE_AND_CONTINUE,
+    SEC_E_INVALID_HANDLE, SEC_E_INVALID_PARAMETER, SEC_E_INVALID_TOKEN, SEC_E_LOGON_DENIED, SEC_E_NO_CREDENTIALS,
+    SEC_E_OK, SEC_E_OUT_OF_SEQUENCE, SEC_E_SECPKG_NOT_FOUND, SEC_E_UNSUPPORTED_FUNCTION, SEC_I_COMPLETE_AND_CONTINUE,
     SEC_I_COMPLETE_NEEDED, SEC_I_CONTINUE_NEEDED, SEC_WINNT_AUTH_IDENTITY_UNICODE, SEC_WINNT_AUTH_IDENTITY_W,
     SECBUFFER_DATA, SECBUFFER_EMPTY, SECBUFFER_TOKEN, SECBUFFER_VERSION, SECPKG_ATTR_NEGOTIATION_INFO,
     SECPKG_ATTR_PACKAGE_INFO, SECPKG_ATTR_SIZES, SECPKG_CRED_BOTH, SECPKG_CRED_INBOUND, SECPKG_CRED_OUTBOUND,
@@ -14,8 +14,9 @@ use secpkg_sys::{
     SecPkgInfoW, SecurityFunctionTableW,
 };
 use secpkg_test_provider::{
-    self as provider, CONTEXT_TAG, EXCHANGE_FUNCTIONS, Exchange, GARBAGE_HANDLE, Identity, Scenario, Stats, TOY,
-    TOY_SIGNATURE_SIZE, UNLISTED, scenario_token, toy_package, toy_token,
+    self as provider, CONTEXT_TAG, EXCHANGE_FUNCTIONS, Exchange, GARBAGE_HANDLE, Identity,
+    SECPKG_ATTR_AUTH_NTLM_SAM_FILE, Scenario, Stats, TOY, TOY_SIGNATURE_SIZE, UNLISTED, scenario_token, toy_package,
+    toy_token,
 };
 use std::ffi::c_void;
 use std::ptr;
@@ -674,6 +675,28 @@ fn acquire_records_the_identity_and_fails_as_told() {
 }
 
 #[test]
+fn set_context_attributes_takes_winprs_sam_file_only() {
+    let _g = provider::install(Scenario::toy(Exchange::default()));
+    let t = provider::table();
+    let (mut cred, _) = both(&t);
+    let leg1 = call(&t, true, &mut cred, None, None, Some(&mut vec![0u8; 300]), 0);
+    let set = |mut context: SecHandle, attribute, bytes: &[u8]| {
+        let mut bytes = bytes.to_vec();
+        // SAFETY: `bytes.len()` readable bytes; a valid local handle.
+        unsafe {
+            t.SetContextAttributesW.unwrap()(&mut context, attribute, bytes.as_mut_ptr().cast(), bytes.len() as u32)
+        }
+    };
+    assert_eq!(set(leg1.context, SECPKG_ATTR_AUTH_NTLM_SAM_FILE, b"/tmp/SAM\0"), SEC_E_OK);
+    assert_eq!(provider::last_sam_file().as_deref(), Some(&b"/tmp/SAM"[..]));
+    assert_eq!(set(leg1.context, SECPKG_ATTR_AUTH_NTLM_SAM_FILE, b"/no/nul"), SEC_E_INVALID_PARAMETER);
+    assert_eq!(set(leg1.context, SECPKG_ATTR_SIZES, b"\0"), SEC_E_UNSUPPORTED_FUNCTION);
+    assert_eq!(set(GARBAGE_HANDLE, SECPKG_ATTR_AUTH_NTLM_SAM_FILE, b"x\0"), SEC_E_INVALID_HANDLE);
+    assert_eq!(provider::stats().set_attribute_calls, 4);
+    assert_eq!(delete(&t, leg1.context), SEC_E_OK);
+}
+
+#[test]
 fn missing_exchange_functions_are_none() {
     for missing in EXCHANGE_FUNCTIONS {
         let _g = provider::install(Scenario { missing: vec![missing.into()], ..Scenario::toy(Exchange::default()) });
@@ -686,6 +709,7 @@ fn missing_exchange_functions_are_none() {
             t.CompleteAuthToken.is_some(),
             t.QueryContextAttributesW.is_some(),
             t.DeleteSecurityContext.is_some(),
+            t.SetContextAttributesW.is_some(),
         ];
         assert_eq!(present, EXCHANGE_FUNCTIONS.map(|f| f != missing), "{missing}");
         assert!(t.EnumerateSecurityPackagesW.is_some() && t.FreeContextBuffer.is_some());

@@ -301,10 +301,10 @@ fn cdylib_runs_the_exchange_with_faults_from_json() {
     let lines = stdout_lines(&out);
     let symbols: Vec<String> =
         secpkg_test_provider::EXCHANGE_FUNCTIONS.iter().map(|f| format!("symbol {f} true")).collect();
-    assert_eq!(lines[..7], symbols[..]);
+    assert_eq!(lines[..8], symbols[..]);
     // Call 1: a 40-byte token (cbMaxToken), as SECBUFFER_DATA (1), claiming 65 bytes of a 64-byte buffer.
     assert_eq!(
-        lines[7..],
+        lines[8..],
         [
             format!("leg1 0 {} type 1 length 65 TOY1:NEGOTIATE:", secpkg_sys::SEC_I_CONTINUE_NEEDED),
             "freed (0, 0)".into()

@@ -210,6 +210,21 @@ pub unsafe extern "system" fn DeleteSecurityContext(context: *mut SecHandle) -> 
     unsafe { provider::DeleteSecurityContext(context) }
 }
 
+/// See [`secpkg_test_provider::SetContextAttributesW`].
+///
+/// # Safety
+/// As there.
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn SetContextAttributesW(
+    context: *mut SecHandle,
+    attribute: u32,
+    buffer: *mut c_void,
+    size: u32,
+) -> SECURITY_STATUS {
+    // SAFETY: the caller upholds the same contract.
+    unsafe { provider::SetContextAttributesW(context, attribute, buffer, size) }
+}
+
 /// The environment variable naming a file that loading this library creates (from an ELF
 /// constructor, before any function is called), holding the `Uid:` line of the loading process
 /// (real, effective, saved, filesystem): how a test sees that, and as whom, a process loaded
