@@ -101,6 +101,20 @@ fn step_by_step(gssapi: &Gssapi, service: &str, user: &str) -> Vec<usize> {
     vec![ap_req.len(), ap_rep.len()]
 }
 
+/// An initiator of one library and an acceptor of another, each with its default credential.
+fn across(initiating: &Gssapi, accepting: &Gssapi, user: &str) -> Vec<usize> {
+    let target = Name::import(initiating, "host@localhost", NameType::HostBasedService).unwrap();
+    let initiator = Context::initiator(initiating, &target, None, Some(KRB5), DEFAULT_FLAGS).unwrap();
+    let acceptor = Context::acceptor(accepting, None).unwrap();
+    let Leg::Continue(initiator, ap_req) = initiator.step(&[]).unwrap() else { panic!("no AP-REP asked for") };
+    let Leg::Complete(accepted, ap_rep) = acceptor.step(&ap_req).unwrap() else { panic!("the acceptor needs more") };
+    let Leg::Complete(initiated, rest) = initiator.step(&ap_rep).unwrap() else { panic!("the initiator needs more") };
+    assert!(rest.is_empty());
+    assert_eq!((initiated.mechanism().oid.as_str(), accepted.mechanism().oid.as_str()), (KRB5, KRB5));
+    assert_eq!(accepted.initiator_name(), Some(user));
+    vec![ap_req.len(), ap_rep.len()]
+}
+
 #[test]
 fn kerberos_against_a_real_kdc() {
     if std::env::var_os("SECPKG_KDC_DIR").is_none() && !kdc::installed() {
@@ -158,6 +172,15 @@ fn kerberos_against_a_real_kdc() {
         // Heimdal reads the same krb5.conf, MIT's ticket cache and the keytab.
         let krb5 = heimdal.exchange("host@localhost", NameType::HostBasedService, Some(KRB5)).unwrap();
         assert_kerberos("Heimdal krb5", &krb5, &user);
+        // One library's initiator and the other's acceptor speak the same protocol.
+        if let Some(mit) = load(MIT, "libgssapi-krb5-2") {
+            for (initiator, acceptor, what) in [(&mit, &heimdal, "MIT to Heimdal"), (&heimdal, &mit, "Heimdal to MIT")]
+            {
+                let sizes = across(initiator, acceptor, &user);
+                println!("{what}: {sizes:?}");
+                assert!(sizes.iter().all(|&size| size > 0), "{what}: {sizes:?}");
+            }
+        }
     }
 
     drop(kdc);
