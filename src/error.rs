@@ -254,10 +254,7 @@ impl fmt::Display for Error {
             }
             Self::InvalidName { name, reason } => write!(f, "invalid security package name {name:?}: {reason}"),
             Self::Unsupported { function } if function.starts_with("gss_") => {
-                write!(
-                    f,
-                    "the GSSAPI library was given without {function} (Gssapi::from_functions takes no context functions)"
-                )
+                write!(f, "the GSSAPI library was given without {function} (see Gssapi::with_context_functions)")
             }
             Self::Unsupported { function } => {
                 write!(f, "the provider does not implement {function} (its function table has a null pointer there)")

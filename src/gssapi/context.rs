@@ -15,17 +15,26 @@ use secpkg_gssapi_sys::{OM_uint32, gss_OID, gss_OID_desc, gss_OID_set_desc, gss_
 use std::ffi::c_void;
 use std::ptr::{self, null_mut};
 
-/// The RFC 2744 functions of a context exchange, loaded with the rest by [`Gssapi::load`].
+/// The RFC 2744 functions of a context exchange: loaded with the rest by [`Gssapi::load`], or
+/// given with [`Gssapi::with_context_functions`].
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct ContextFunctions {
-    pub(crate) import_name: ffi::ImportNameFn,
-    pub(crate) release_name: ffi::ReleaseNameFn,
-    pub(crate) display_name: ffi::DisplayNameFn,
-    pub(crate) acquire_cred: ffi::AcquireCredFn,
-    pub(crate) release_cred: ffi::ReleaseCredFn,
-    pub(crate) init_sec_context: ffi::InitSecContextFn,
-    pub(crate) accept_sec_context: ffi::AcceptSecContextFn,
-    pub(crate) delete_sec_context: ffi::DeleteSecContextFn,
+pub struct ContextFunctions {
+    /// `gss_import_name`.
+    pub import_name: ffi::ImportNameFn,
+    /// `gss_release_name`.
+    pub release_name: ffi::ReleaseNameFn,
+    /// `gss_display_name`.
+    pub display_name: ffi::DisplayNameFn,
+    /// `gss_acquire_cred`.
+    pub acquire_cred: ffi::AcquireCredFn,
+    /// `gss_release_cred`.
+    pub release_cred: ffi::ReleaseCredFn,
+    /// `gss_init_sec_context`.
+    pub init_sec_context: ffi::InitSecContextFn,
+    /// `gss_accept_sec_context`.
+    pub accept_sec_context: ffi::AcceptSecContextFn,
+    /// `gss_delete_sec_context`.
+    pub delete_sec_context: ffi::DeleteSecContextFn,
 }
 
 /// The context flags [`Context::initiator`] requests: mutual authentication, replay and sequence
@@ -449,6 +458,22 @@ pub struct Exchange {
 }
 
 impl Gssapi {
+    /// This library with the context functions `functions`, for tests and embedders that link
+    /// GSSAPI themselves (a library from [`Gssapi::from_functions`] has none).
+    ///
+    /// # Safety
+    /// As [`Gssapi::from_functions`], for these functions too: each behaves as RFC 2744 says,
+    /// and after any call, success or failure, each output (name, credential, context, token
+    /// buffer) holds the null or empty value secpkg put there, or what the library allocated
+    /// and the matching release function (`release_name`, `release_cred`,
+    /// `delete_sec_context`, the base `release_buffer`) frees; a context handle secpkg passes
+    /// back is left as it was or replaced by one of the library's. A mechanism OID the library
+    /// returns stays valid while the context lives.
+    pub unsafe fn with_context_functions(mut self, functions: ContextFunctions) -> Gssapi {
+        self.context = Some(functions);
+        self
+    }
+
     /// Runs a whole exchange between an initiator and an acceptor of this process, each with
     /// its default credential (for Kerberos: `KRB5CCNAME`'s ticket, `KRB5_KTNAME`'s keys), for
     /// the service `target` named as `kind`, over the mechanism `mechanism` (a dotted OID; None:

@@ -22,8 +22,8 @@ mod sys;
 
 pub use attributes::{ATTRIBUTE_CAPABILITIES, UNMAPPED_ATTRIBUTES, capabilities_of};
 pub use context::{
-    Context, Credential, DEFAULT_FLAGS, Direction, Established, Exchange, Leg, MAX_LEGS, Name, NameType, TokenSize,
-    Usage,
+    Context, ContextFunctions, Credential, DEFAULT_FLAGS, Direction, Established, Exchange, Leg, MAX_LEGS, Name,
+    NameType, TokenSize, Usage,
 };
 
 use crate::error::{InvalidItem, LoadError};
