@@ -12,6 +12,20 @@
 //! # Ok::<(), secpkg::Error>(())
 //! ```
 //!
+//! A context exchange, here both sides in one process (for Kerberos, the initiator's ticket
+//! comes from `KRB5CCNAME`, the acceptor's key from `KRB5_KTNAME`); [`Context::step`] runs one
+//! side's legs where the tokens travel between processes:
+//!
+//! ```no_run
+//! use secpkg::gssapi::{Gssapi, NameType};
+//! let exchange = Gssapi::system()?.exchange("host@server.example", NameType::HostBasedService, None)?;
+//! for token in &exchange.tokens {
+//!     println!("{:?}: {} bytes", token.direction, token.size);
+//! }
+//! println!("{:?} authenticated by {}", exchange.initiator_name, exchange.acceptor_mechanism.oid);
+//! # Ok::<(), secpkg::Error>(())
+//! ```
+//!
 //! The library is loaded at run time ([`Gssapi::system`]); nothing is needed to build.
 //! Unlike SSPI's `cbMaxToken`, GSSAPI has no static maximum token size (a mechanism's tokens
 //! grow with tickets, PACs and group lists), so none is reported.
