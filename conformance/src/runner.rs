@@ -80,33 +80,13 @@ impl<F> std::fmt::Debug for ChildProcess<F> {
 impl<F: Fn(&Target, Probe) -> Command> ProbeRunner for ChildProcess<F> {
     fn run(&self, target: &Target, probe: Probe) -> ProbeOutcome {
         let mut command = (self.command)(target, probe);
-        command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-        // Starting a process can fail for a moment for reasons that say nothing about the
-        // provider (Wine's CreateProcess, with many processes starting, once answered
-        // ERROR_INTERNAL_ERROR in CI), so a failed start is tried again, a few times.
-        let mut attempt = 1;
-        let mut child = loop {
-            match command.spawn() {
-                Ok(child) => break child,
-                Err(_) if attempt < SPAWN_ATTEMPTS => {
-                    std::thread::sleep(Duration::from_millis(100 * u64::from(attempt)));
-                    attempt += 1;
-                }
-                Err(error) => {
-                    let why = format!("process could not be started ({attempt} attempts): {error}");
-                    return ProbeOutcome::failed(probe, &why);
-                }
-            }
+        let finished = match run_child(&mut command, self.timeout) {
+            Ok(finished) => finished,
+            Err(why) => return ProbeOutcome::failed(probe, &format!("process {why}")),
         };
-        let stdout = drain(child.stdout.take());
-        let stderr = drain(child.stderr.take());
-        let status = wait(&mut child, self.timeout);
-        let stdout = String::from_utf8_lossy(&stdout.join().unwrap_or_default()).into_owned();
-        let stderr = String::from_utf8_lossy(&stderr.join().unwrap_or_default()).into_owned();
-        let status = match status {
-            Ok(status) => status,
-            Err(why) => return ProbeOutcome::failed(probe, &format!("process {why}{}", crash_note(&stderr))),
-        };
+        let stdout = String::from_utf8_lossy(&finished.stdout);
+        let stderr = String::from_utf8_lossy(&finished.stderr);
+        let status = finished.status;
         // The last line holding an outcome; text before it on the line (something the provider
         // or a test harness wrote without a newline) is skipped.
         let answer = stdout.lines().rev().find_map(|line| {
@@ -129,6 +109,60 @@ impl<F: Fn(&Target, Probe) -> Command> ProbeRunner for ChildProcess<F> {
             }
             None => ProbeOutcome::failed(probe, &format!("process {}{}", describe(status), crash_note(&stderr))),
         }
+    }
+}
+
+/// A child process that [`run_child`] saw to its end.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Finished {
+    /// How it ended.
+    pub status: ExitStatus,
+    /// Everything it wrote to its standard output.
+    pub stdout: Vec<u8>,
+    /// Everything it wrote to its standard error.
+    pub stderr: Vec<u8>,
+}
+
+impl Finished {
+    /// `None` when the process exited with a status of its own; else how it died, with the
+    /// panic that led there when its stderr holds one: `crashed: killed by signal 6 (SIGABRT),
+    /// after it panicked at FILE:LINE:COL: MESSAGE`.
+    pub fn crash(&self) -> Option<String> {
+        let crashed = describe(self.status);
+        crashed.starts_with("crashed: ").then(|| crashed + &crash_note(&String::from_utf8_lossy(&self.stderr)))
+    }
+}
+
+/// Runs `command` as [`ChildProcess`] runs a probe: standard input empty, standard output and
+/// error collected, a failed start tried again (a few times), the process killed after
+/// `timeout`. `secpkg list` and `secpkg show` run themselves this way, so that a provider that
+/// crashes ends the child, not the command. The error says why there is no [`Finished`]
+/// (`could not be started (3 attempts): …`, `timed out after 60 s and was killed, …`).
+pub fn run_child(command: &mut Command, timeout: Duration) -> Result<Finished, String> {
+    command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    // Starting a process can fail for a moment for reasons that say nothing about the
+    // provider (Wine's CreateProcess, with many processes starting, once answered
+    // ERROR_INTERNAL_ERROR in CI), so a failed start is tried again, a few times.
+    let mut attempt = 1;
+    let mut child = loop {
+        match command.spawn() {
+            Ok(child) => break child,
+            Err(_) if attempt < SPAWN_ATTEMPTS => {
+                std::thread::sleep(Duration::from_millis(100 * u64::from(attempt)));
+                attempt += 1;
+            }
+            Err(error) => return Err(format!("could not be started ({attempt} attempts): {error}")),
+        }
+    };
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
+    let status = wait(&mut child, timeout);
+    let stdout = stdout.join().unwrap_or_default();
+    let stderr = stderr.join().unwrap_or_default();
+    match status {
+        Ok(status) => Ok(Finished { status, stdout, stderr }),
+        Err(why) => Err(format!("{why}{}", crash_note(&String::from_utf8_lossy(&stderr)))),
     }
 }
 
