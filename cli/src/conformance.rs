@@ -18,7 +18,8 @@ pub struct Args {
 
 #[derive(Debug, clap::Args)]
 pub struct ProbeArgs {
-    /// The probe to run: table, enumerate, query-listed, query-case, query-unknown, query-empty
+    /// The probe to run: table, enumerate, query-listed, query-case, query-unknown, query-empty,
+    /// ansi, ansi-query-unknown
     probe: String,
 }
 

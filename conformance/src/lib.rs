@@ -157,12 +157,25 @@ pub enum Probe {
     QueryUnknown,
     /// `QuerySecurityPackageInfoW` of the empty name.
     QueryEmpty,
+    /// The ANSI entry points: `InitSecurityInterfaceA`'s table, `EnumerateSecurityPackagesA`,
+    /// and `QuerySecurityPackageInfoA` of every listed name.
+    Ansi,
+    /// `QuerySecurityPackageInfoA` of a name no provider has.
+    AnsiQueryUnknown,
 }
 
 impl Probe {
     /// Every probe, in the order [`check`] runs them.
-    pub const ALL: [Probe; 6] =
-        [Probe::Table, Probe::Enumerate, Probe::QueryListed, Probe::QueryCase, Probe::QueryUnknown, Probe::QueryEmpty];
+    pub const ALL: [Probe; 8] = [
+        Probe::Table,
+        Probe::Enumerate,
+        Probe::QueryListed,
+        Probe::QueryCase,
+        Probe::QueryUnknown,
+        Probe::QueryEmpty,
+        Probe::Ansi,
+        Probe::AnsiQueryUnknown,
+    ];
 
     /// The probe's name, as given to `secpkg __conformance-probe`.
     pub const fn name(self) -> &'static str {
@@ -173,6 +186,8 @@ impl Probe {
             Probe::QueryCase => "query-case",
             Probe::QueryUnknown => "query-unknown",
             Probe::QueryEmpty => "query-empty",
+            Probe::Ansi => "ansi",
+            Probe::AnsiQueryUnknown => "ansi-query-unknown",
         }
     }
 
@@ -360,6 +375,24 @@ check_ids! {
     QueryEmptyName = "query-empty-name", Some(Probe::QueryEmpty), Fail,
         "a failure status for the empty name, and no record to free",
         "Microsoft Learn: QuerySecurityPackageInfoW (no package has an empty name)";
+    /// `InitSecurityInterfaceA` gives a table with the ANSI package functions.
+    AnsiTable = "ansi-table", Some(Probe::Ansi), Fail,
+        "InitSecurityInterfaceA returns a SecurityFunctionTableA with EnumerateSecurityPackagesA, \
+         QuerySecurityPackageInfoA and FreeContextBuffer non-null",
+        "Microsoft Learn: InitSecurityInterfaceA, SecurityFunctionTableA";
+    /// `EnumerateSecurityPackagesA` lists what `EnumerateSecurityPackagesW` lists.
+    AnsiEnumerate = "ansi-enumerate", Some(Probe::Ansi), Fail,
+        "EnumerateSecurityPackagesA returns SEC_E_OK and the packages EnumerateSecurityPackagesW lists, \
+         in order, with the same records (names and comments as ANSI strings)",
+        "Microsoft Learn: EnumerateSecurityPackagesA (the ANSI form of EnumerateSecurityPackages)";
+    /// `QuerySecurityPackageInfoA` of each listed name returns its record.
+    AnsiQueryListed = "ansi-query-listed", Some(Probe::Ansi), Fail,
+        "QuerySecurityPackageInfoA of each name EnumerateSecurityPackagesA lists returns SEC_E_OK and that record",
+        "Microsoft Learn: QuerySecurityPackageInfoA";
+    /// `QuerySecurityPackageInfoA` of an unknown name fails with `SEC_E_SECPKG_NOT_FOUND`.
+    AnsiQueryUnknown = "ansi-query-unknown", Some(Probe::AnsiQueryUnknown), Warn,
+        "SEC_E_SECPKG_NOT_FOUND from QuerySecurityPackageInfoA for a name no package has, the out-pointer untouched",
+        "observed on Windows 10/11; SDK winerror.h: SEC_E_SECPKG_NOT_FOUND";
     /// `FreeContextBuffer` succeeds for every buffer the provider returned.
     FreeContextBuffer = "free-context-buffer", None, Fail,
         "SEC_E_OK from FreeContextBuffer for every buffer the provider returned",
@@ -509,6 +542,15 @@ impl Frees {
                 Some(status) => format!("{what}: {}", status_text(status)),
                 None => format!("{what}: {error}"),
             }),
+        }
+    }
+
+    /// Counts the status a `FreeContextBuffer` called directly (not through secpkg) returned.
+    pub(crate) fn record_status(&mut self, what: &str, status: i32) {
+        if status == secpkg_sys::SEC_E_OK {
+            self.ok += 1;
+        } else {
+            self.failed.push(format!("{what}: {}", status_text(Status::from_value(status))));
         }
     }
 

@@ -1,5 +1,7 @@
 //! The probes themselves: the provider calls and the checks on what comes back.
 
+mod ansi;
+
 use super::{Check, CheckId, Frees, Probe, ProbeOutcome, Target, TargetKind, Verdict, status_text};
 use secpkg::{Capabilities, Error, Package, PackageId, Packages, Provider, QueriedPackage, Status};
 use secpkg_sys::{SEC_E_OK, SEC_E_SECPKG_NOT_FOUND, SecPkgInfoW};
@@ -31,6 +33,8 @@ struct Opened {
     table: Table,
     provider: Provider,
     origin: String,
+    /// The library to find `InitSecurityInterfaceA` in: the one loaded, if the target is one.
+    library: Option<std::path::PathBuf>,
 }
 
 /// Opens `target` as secpkg opens providers: [`Provider::system`], [`Provider::load`], or the
@@ -49,7 +53,11 @@ fn open(target: &Target) -> Result<Opened, Error> {
         free: raw.free_context_buffer.is_some(),
     });
     let origin = provider.origin().display().to_string();
-    Ok(Opened { table, provider, origin })
+    let library = match &target.0 {
+        TargetKind::Table(_) => None,
+        TargetKind::Library(_) | TargetKind::System => Some(provider.origin().to_owned()),
+    };
+    Ok(Opened { table, provider, origin, library })
 }
 
 /// `error` and each error under it, joined by ": " (a load error's source says why).
@@ -206,6 +214,8 @@ pub fn run_probe(target: &Target, probe: Probe) -> ProbeOutcome {
                 Probe::QueryCase => query_case(&opened, &mut frees),
                 Probe::QueryUnknown => query_unknown(&opened, &mut frees),
                 Probe::QueryEmpty => query_empty(&opened, &mut frees),
+                Probe::Ansi => ansi::checks(&opened, &mut frees),
+                Probe::AnsiQueryUnknown => ansi::query_unknown(&opened, &mut frees),
             };
             (Some(opened.origin.clone()), checks)
         }
