@@ -32,9 +32,11 @@ library named by SECPKG_GSSAPI_LIB, else MIT Kerberos's, else Heimdal's. When ne
 --provider nor SECPKG_PROVIDER is given and WinPR is missing, list and show fall back to them,
 saying so on stderr.
 
+list and show run in a child process, so that a provider that crashes ends the child, not them.
+
 Exit status: 0 success; 1 the named package does not exist, or no package has every capability
-list --require names; 2 usage, provider or I/O error; 3 audit found differences; 4 conformance
-found failing checks.";
+list --require names; 2 usage, provider or I/O error, no provider to check, or a provider that
+crashed list or show; 3 audit found differences; 4 conformance found failing checks.";
 
 /// Lists the security packages of an SSPI provider and what each can do
 ///
@@ -90,9 +92,11 @@ enum Command {
     Audit(audit::Args),
     /// Check the provider against Windows behaviour: PASS, FAIL or WARN for each check
     ///
-    /// Each check prints what was observed, what Windows does, and the source of that
-    /// expectation. Each probe runs in a child process, so a provider that crashes fails the
-    /// checks of that probe. Exit status 0 when no check fails (warnings allowed), 4 when one does.
+    /// FAIL for documented behaviour or real harm, WARN for behaviour only observed on Windows.
+    /// A FAIL or WARN says what was observed and what Windows does; --verbose adds the source,
+    /// for every check. Each probe runs in a child process, so a provider that crashes fails the
+    /// checks of that probe, with its panic's message and location. Exit status 0 when no check
+    /// fails (warnings allowed), 4 when one does, 2 when there is no provider to check.
     Conformance(conformance::Args),
     /// Run one conformance probe and print its outcome as one JSON line (for `conformance`)
     #[command(name = conformance::PROBE_COMMAND, hide = true)]

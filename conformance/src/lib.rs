@@ -34,40 +34,54 @@
 //! one JSON line ([`ProbeOutcome::to_json_line`]), so that a provider that crashes or hangs fails
 //! the checks of that probe instead of killing the checker. The `secpkg` command re-executes
 //! itself as `secpkg __conformance-probe PROBE [--provider PATH]` for this, calling
-//! [`run_probe`] in the child.
+//! [`run_probe`] in the child. What the child wrote to stderr is kept: each Rust panic's message
+//! and location (not the `note: run with RUST_BACKTRACE=1` line after it) in the failed checks
+//! of a probe that crashed, and in [`Report::stderr`] for one that survived. [`run_child`] is the
+//! same child-process machinery for other commands (`secpkg list` and `show` use it).
 //!
 //! # The checks
 //!
-//! | check | probe | expected | source |
-//! |---|---|---|---|
-//! | `init-table` | `table` | `InitSecurityInterfaceW` returns a function table | Microsoft Learn: InitSecurityInterfaceW |
-//! | `table-version` | `table` | `dwVersion` is a `SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION*` (1 to 5) | SDK sspi.h |
-//! | `table-functions` | `table` | `EnumerateSecurityPackagesW`, `QuerySecurityPackageInfoW`, `FreeContextBuffer` present | Microsoft Learn: SecurityFunctionTableW |
-//! | `enumerate-status` | `enumerate` | `EnumerateSecurityPackagesW` returns `SEC_E_OK` | Microsoft Learn: EnumerateSecurityPackagesW |
-//! | `enumerate-count` | `enumerate` | at least one package | observed on Windows 10/11 |
-//! | `enumerate-array` | `enumerate` | the array is non-null exactly when the count is non-zero | Microsoft Learn: EnumerateSecurityPackagesW |
-//! | `package-name` | `enumerate` | every `Name` non-null, non-empty, valid UTF-16 | Microsoft Learn: SecPkgInfoW |
-//! | `package-comment` | `enumerate` | every `Comment` non-null, valid UTF-16 | Microsoft Learn: SecPkgInfoW |
-//! | `package-version` | `enumerate` | every `wVersion` is 1 | Microsoft Learn: SecPkgInfoW ("Must be 1") |
-//! | `package-capabilities` | `enumerate` | no `fCapabilities` bit outside `SECPKG_FLAG_*` | SDK sspi.h |
-//! | `package-capabilities-nonzero` | `enumerate` | every package has some capability (a `WARN` only) | observed on Windows 10/11 |
-//! | `package-names-unique` | `enumerate` | no two names equal ignoring case | Microsoft Learn: QuerySecurityPackageInfoW; observed on Windows 10/11 |
-//! | `schannel-alias` | `enumerate` | "Schannel" and "Microsoft Unified Security Protocol Provider", when both listed, have one record apart from the name | observed on Windows 10/11; SDK schannel.h |
-//! | `package-id` | `enumerate` | well-known packages carry their SDK id (Negotiate 9, NTLM 10, Schannel 14, Kerberos 16, WDigest 21, …) | SDK rpcdce.h `RPC_C_AUTHN_*`; observed on Windows 10/11 |
-//! | `package-max-token` | `enumerate` | well-known packages that issue tokens have a non-zero `cbMaxToken` | observed on Windows 10/11 |
-//! | `negotiate-max-token` | `enumerate` | Negotiate's `cbMaxToken` is at least that of each listed package it negotiates (Kerberos, NTLM); passes when Negotiate or both of those are not listed | Microsoft Learn: Microsoft Negotiate; observed on Windows 10/11 |
-//! | `query-listed` | `query-listed` | querying each listed name returns the listed record | Microsoft Learn: QuerySecurityPackageInfoW |
-//! | `query-case` | `query-case` | the name in upper and lower case returns the same record | observed on Windows 10/11 |
-//! | `query-unknown-status` | `query-unknown` | an unknown name gives `SEC_E_SECPKG_NOT_FOUND` | observed on Windows 10/11; SDK winerror.h |
-//! | `query-unknown-out` | `query-unknown` | an unknown name leaves the out-pointer untouched | observed Windows behaviour |
-//! | `query-empty-name` | `query-empty` | an empty name fails, returning nothing to free | Microsoft Learn: QuerySecurityPackageInfoW |
-//! | `free-context-buffer` | (all) | `FreeContextBuffer` returns `SEC_E_OK` for every buffer the provider returned | Microsoft Learn: FreeContextBuffer |
+//! A check **fails** ([`Verdict::Fail`]) when the provider deviates from documented behaviour
+//! (Microsoft Learn, an SDK header, an RFC) or the deviation does real harm (a token that cannot
+//! fit, a wrong record, a success for a package that does not exist, a buffer not given back, a
+//! crash); it **warns** ([`Verdict::Warn`]) when only behaviour observed on Windows backs the
+//! expectation. [`CheckId::deviation`] gives each check's verdict; the last column says why.
+//!
+//! | check | probe | expected | source | deviation |
+//! |---|---|---|---|---|
+//! | `init-table` | `table` | `InitSecurityInterfaceW` returns a function table | Microsoft Learn: InitSecurityInterfaceW | FAIL: documented |
+//! | `table-version` | `table` | `dwVersion` is a `SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION*` (1 to 5) | SDK sspi.h | FAIL: documented |
+//! | `table-functions` | `table` | `EnumerateSecurityPackagesW`, `QuerySecurityPackageInfoW`, `FreeContextBuffer` present | Microsoft Learn: SecurityFunctionTableW | FAIL: documented |
+//! | `enumerate-status` | `enumerate` | `EnumerateSecurityPackagesW` returns `SEC_E_OK` | Microsoft Learn: EnumerateSecurityPackagesW | FAIL: documented |
+//! | `enumerate-count` | `enumerate` | at least one package | observed on Windows 10/11 | WARN: observed only |
+//! | `enumerate-array` | `enumerate` | the array is non-null exactly when the count is non-zero | Microsoft Learn: EnumerateSecurityPackagesW | FAIL: documented |
+//! | `package-name` | `enumerate` | every `Name` non-null, non-empty, valid UTF-16 | Microsoft Learn: SecPkgInfoW | FAIL: documented |
+//! | `package-comment` | `enumerate` | every `Comment` non-null, valid UTF-16 | Microsoft Learn: SecPkgInfoW | FAIL: documented |
+//! | `package-version` | `enumerate` | every `wVersion` is 1 | Microsoft Learn: SecPkgInfoW ("Must be 1") | FAIL: documented |
+//! | `package-capabilities` | `enumerate` | no `fCapabilities` bit outside `SECPKG_FLAG_*` | SDK sspi.h | FAIL: documented |
+//! | `package-capabilities-nonzero` | `enumerate` | every package has some capability | observed on Windows 10/11 | WARN: observed only (the SDK allows 0) |
+//! | `package-names-unique` | `enumerate` | no two names equal ignoring case | Microsoft Learn: QuerySecurityPackageInfoW; observed on Windows 10/11 | FAIL: harm (a query cannot tell them apart) |
+//! | `schannel-alias` | `enumerate` | "Schannel" and "Microsoft Unified Security Protocol Provider", when both listed, have one record apart from the name | observed on Windows 10/11; SDK schannel.h | WARN: observed only |
+//! | `package-id` | `enumerate` | well-known packages carry their SDK id (Negotiate 9, NTLM 10, Schannel 14, Kerberos 16, WDigest 21, …) | SDK rpcdce.h `RPC_C_AUTHN_*`; observed on Windows 10/11 | FAIL: documented |
+//! | `package-max-token` | `enumerate` | well-known packages that issue tokens have a non-zero `cbMaxToken` | observed on Windows 10/11 | FAIL: harm (no room for a token) |
+//! | `negotiate-max-token` | `enumerate` | Negotiate's `cbMaxToken` exceeds that of each listed package it negotiates (Kerberos, NTLM), whose tokens SPNEGO wraps; passes when Negotiate or both of those are not listed | Microsoft Learn: Microsoft Negotiate; RFC 4178; observed on Windows 10/11 (48256 > 48000) | FAIL: harm (the largest wrapped token is truncated) |
+//! | `query-listed` | `query-listed` | querying each listed name returns the listed record | Microsoft Learn: QuerySecurityPackageInfoW | FAIL: documented |
+//! | `query-case` | `query-case` | the name in upper and lower case returns the same record | observed on Windows 10/11 | WARN: observed only |
+//! | `query-unknown-status` | `query-unknown` | an unknown name gives `SEC_E_SECPKG_NOT_FOUND` | observed on Windows 10/11; SDK winerror.h | WARN; FAIL for `SEC_E_OK` (harm) |
+//! | `query-unknown-out` | `query-unknown` | an unknown name leaves the out-pointer untouched | observed Windows behaviour | WARN: observed only |
+//! | `query-empty-name` | `query-empty` | an empty name fails, returning nothing to free | Microsoft Learn: QuerySecurityPackageInfoW | FAIL: documented |
+//! | `ansi-table` | `ansi` | `InitSecurityInterfaceA` returns a table with the three A functions | Microsoft Learn: InitSecurityInterfaceA | FAIL: documented (not run, a WARN, when not exported) |
+//! | `ansi-enumerate` | `ansi` | `EnumerateSecurityPackagesA` lists the W records, in order | Microsoft Learn: EnumerateSecurityPackagesA | FAIL: documented |
+//! | `ansi-query-listed` | `ansi` | `QuerySecurityPackageInfoA` of each listed name returns its record | Microsoft Learn: QuerySecurityPackageInfoA | FAIL: documented |
+//! | `ansi-query-unknown` | `ansi-query-unknown` | an unknown name gives `SEC_E_SECPKG_NOT_FOUND`, the out-pointer untouched | observed on Windows 10/11; SDK winerror.h | WARN; FAIL for `SEC_E_OK` (harm) |
+//! | `free-context-buffer` | (all) | `FreeContextBuffer` returns `SEC_E_OK` for every buffer the provider returned | Microsoft Learn: FreeContextBuffer | FAIL: documented |
 //!
 //! A check that cannot run (its function is missing, an earlier call failed) is a `WARN` whose
-//! observed value starts with `not run:`, naming the check that explains why. The unknown name,
-//! the empty name and the case variants are the unusual inputs; the `query-*` probes are also
-//! the only ones calling `QuerySecurityPackageInfoW`, so a provider that crashes there fails
-//! exactly those checks.
+//! observed value starts with `not run:`, naming the check that explains why; a probe that
+//! crashed fails all its checks. The unknown name, the empty name and the case variants are the
+//! unusual inputs; the `query-*` and `ansi*` probes are also the only ones calling
+//! `QuerySecurityPackageInfo*`, so a provider that crashes there fails exactly those checks.
+//! When no probe could open a provider at all, [`Report::unavailable`] says why.
 //!
 //! # JSON
 //!
@@ -79,15 +93,17 @@
 //!   "checks": [
 //!     {"check": "init-table", "status": "PASS", "observed": "…", "expected": "…", "source": "…"}
 //!   ],
-//!   "passed": 19,
-//!   "failed": 3,
-//!   "warned": 0
+//!   "stderr": [{"probe": "query-unknown", "line": "panicked at src/lib.rs:10:5: …"}],
+//!   "passed": 22,
+//!   "failed": 1,
+//!   "warned": 3
 //! }
 //! ```
 //!
 //! `provider` is the library loaded (or the target's description if none could be); `checks`
-//! lists every check above, in that order; `status` is `"PASS"`, `"FAIL"` or `"WARN"`; the three
-//! counts add up to the number of checks. [`Report::from_json`] reads it back. [`Report`],
+//! lists every check above, in that order; `status` is `"PASS"`, `"FAIL"` or `"WARN"`; `stderr`
+//! is [`Report::stderr`] (`unavailable`, [`Report::unavailable`], is there only when set); the
+//! three counts add up to the number of checks. [`Report::from_json`] reads it back. [`Report`],
 //! [`Check`] and [`ProbeOutcome`] implement serde's `Serialize` and `Deserialize` in these
 //! shapes, so a report can also be part of a larger document.
 

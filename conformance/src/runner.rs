@@ -236,8 +236,8 @@ const MAX_NOTES: usize = 4;
 /// function that cannot unwind`, which says where it was stopped, not where it happened.
 pub(crate) fn stderr_notes(stderr: &str) -> Vec<String> {
     let lines: Vec<&str> = stderr.lines().map(str::trim_end).collect();
-    let mut notes: Vec<String> = Vec::new();
-    let mut panics = 0;
+    // Each distinct panic, and how many times it happened.
+    let mut panics: Vec<(String, usize)> = Vec::new();
     let mut i = 0;
     while i < lines.len() {
         let Some(panic) = panic_header(lines[i]) else {
@@ -262,14 +262,19 @@ pub(crate) fn stderr_notes(stderr: &str) -> Vec<String> {
         if message.starts_with("panic in a function that cannot unwind") {
             continue;
         }
-        panics += 1;
         let note = escape(&format!("panicked at {location}: {message}"));
-        if notes.len() < MAX_NOTES && !notes.contains(&note) {
-            notes.push(note);
+        match panics.iter_mut().find(|(seen, _)| *seen == note) {
+            Some((_, times)) => *times += 1,
+            None => panics.push((note, 1)),
         }
     }
-    if panics > notes.len() {
-        notes.push(format!("and {} more panics", panics - notes.len()));
+    let mut notes: Vec<String> = panics
+        .iter()
+        .take(MAX_NOTES)
+        .map(|(note, times)| if *times == 1 { note.clone() } else { format!("{note} ({times} times)") })
+        .collect();
+    if panics.len() > MAX_NOTES {
+        notes.push(format!("and {} other panics", panics.len() - MAX_NOTES));
     }
     if notes.is_empty() {
         notes.extend(lines.iter().rev().map(|l| l.trim()).find(|l| !l.is_empty()).map(escape));
@@ -334,6 +339,8 @@ mod tests {
         assert_eq!(stderr_notes(aborted), ["panicked at src/lib.rs:10:5: no package named \"x\""]);
         let old = "thread 'main' panicked at 'boom', src/a.rs:1:2\nnote: run with `RUST_BACKTRACE=1`\n";
         assert_eq!(stderr_notes(old), ["panicked at src/a.rs:1:2: boom"]);
+        let twice = format!("{old}{old}thread 'x' panicked at b.rs:1:1:\nother\n");
+        assert_eq!(stderr_notes(&twice), ["panicked at src/a.rs:1:2: boom (2 times)", "panicked at b.rs:1:1: other"]);
         assert_eq!(stderr_notes("a warning\n\nlast\tline\n  \n"), ["last\\tline"]);
         assert!(stderr_notes("").is_empty());
     }
