@@ -275,10 +275,11 @@ fn main() -> ExitCode {
     let context = Context { provider: cli.global.provider, json: cli.global.json, gssapi };
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    if matches!(cli.command, Command::List(_) | Command::Show(_)) && !cli.global.in_process {
-        if let Some(exit) = in_child(&cli.command, &mut out) {
-            return exit;
-        }
+    if matches!(cli.command, Command::List(_) | Command::Show(_))
+        && !cli.global.in_process
+        && let Some(exit) = in_child(&cli.command, &mut out)
+    {
+        return exit;
     }
     let result = run(&cli.command, &context, &mut out).and_then(|exit| {
         out.flush()?;

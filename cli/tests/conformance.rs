@@ -138,7 +138,7 @@ fn a_panic_in_the_provider_is_reported_with_its_location() {
     assert_eq!(run.code, Some(4), "{}", run.stderr);
     // The crash, then where and why it panicked, wrapped onto the lines that follow.
     let text = run.stdout.replace("\n     ", " ");
-    assert!(text.contains(&format!("FAIL query-unknown-status: the probe process crashed: ")), "{text}");
+    assert!(text.contains("FAIL query-unknown-status: the probe process crashed: "), "{text}");
     assert!(text.contains(&format!(", after it {panic}")) && text.contains(message), "{text}");
     assert!(!text.contains("RUST_BACKTRACE"), "{text}");
 
@@ -169,7 +169,11 @@ fn no_provider_is_one_line_and_status_2() {
         let run = secpkg(args, Some(&missing), None);
         assert_eq!((run.code, run.stdout.as_str()), (Some(2), ""), "{}", run.stderr);
         assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
-        assert!(run.stderr.starts_with(&format!("secpkg: cannot load the SSPI provider {}:", missing.display())), "{}", run.stderr);
+        assert!(
+            run.stderr.starts_with(&format!("secpkg: cannot load the SSPI provider {}:", missing.display())),
+            "{}",
+            run.stderr
+        );
     }
 }
 
@@ -222,7 +226,10 @@ fn the_text_report_is_short_and_names_what_failed() {
     let text = run.stdout.replace("\n     ", " ");
     let negotiate = CheckId::NegotiateMaxToken;
     assert!(
-        text.contains(&format!("FAIL {negotiate}: Negotiate 12256 < Kerberos 48000 expected: {}\n", negotiate.expected())),
+        text.contains(&format!(
+            "FAIL {negotiate}: Negotiate 12256 < Kerberos 48000 expected: {}\n",
+            negotiate.expected()
+        )),
         "{text}"
     );
 
@@ -237,12 +244,16 @@ fn the_text_report_is_short_and_names_what_failed() {
     // Wrapped lines joined again: each check's expectation and source, whole.
     let joined = run.stdout.replace("\n     ", " ");
     for id in CheckId::ALL {
-        assert!(joined.contains(&format!(" expected: {} source:   {}\n", id.expected(), id.source())), "{id}: {joined}");
+        assert!(
+            joined.contains(&format!(" expected: {} source:   {}\n", id.expected(), id.source())),
+            "{id}: {joined}"
+        );
     }
 
     let run = secpkg(&["conformance"], Some(&library), None);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
-    let end = format!("{} passed, 0 failed, 4 warned ({})\n", CheckId::ALL.len() - 4, deviations::ANSI_CHECKS.join(", "));
+    let end =
+        format!("{} passed, 0 failed, 4 warned ({})\n", CheckId::ALL.len() - 4, deviations::ANSI_CHECKS.join(", "));
     assert!(run.stdout.ends_with(&end), "{}", run.stdout);
 }
 
@@ -268,7 +279,8 @@ fn the_hidden_probe_command_prints_one_json_line() {
 #[cfg(not(windows))]
 fn real_provider(provider: Option<&Path>, what: &str) -> Option<Report> {
     let run = secpkg(&["conformance", "--json"], provider, None);
-    let missing = run.stderr.starts_with("secpkg: cannot load") || run.stderr.starts_with("secpkg: no SSPI provider found");
+    let missing =
+        run.stderr.starts_with("secpkg: cannot load") || run.stderr.starts_with("secpkg: no SSPI provider found");
     if run.code == Some(2) && missing {
         assert!(!common::providers_required(), "SECPKG_REQUIRE_PROVIDERS=1, but {what} is missing: {}", run.stderr);
         eprintln!("skipped: {what} is not installed: {}", run.stderr.trim_end());

@@ -1005,7 +1005,10 @@ mod tests {
         let tampered = report.to_json().replace("\"failed\": 1", "\"failed\": 0");
         assert!(Report::from_json(&tampered).unwrap_err().to_string().contains("\"failed\" is 0"));
         let text = report.to_string();
-        assert!(text.starts_with("PASS init-table: a table\nWARN table-version: not run: why\n     expected: dwVersion"), "{text}");
+        assert!(
+            text.starts_with("PASS init-table: a table\nWARN table-version: not run: why\n     expected: dwVersion"),
+            "{text}"
+        );
         assert!(
             text.ends_with(
                 "stderr of probe table: panicked at a.rs:1:1: x\n\

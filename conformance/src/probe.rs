@@ -377,12 +377,10 @@ fn record_checks(records: &[Record]) -> Vec<Check> {
         (unknown != 0)
             .then(|| format!("{l}: bits {unknown:#x} outside SECPKG_FLAG_* (fCapabilities {:#x})", r.capabilities))
     });
-    let caps_check =
-        verdict(CheckId::PackageCapabilities, problems.collect(), "only SECPKG_FLAG_* bits".to_owned());
+    let caps_check = verdict(CheckId::PackageCapabilities, problems.collect(), "only SECPKG_FLAG_* bits".to_owned());
 
     let problems = labelled().filter(|(_, r)| r.capabilities == 0).map(|(l, _)| format!("{l}: fCapabilities 0"));
-    let nonzero_check =
-        verdict(CheckId::PackageCapabilitiesNonzero, problems.collect(), "non-zero for every package");
+    let nonzero_check = verdict(CheckId::PackageCapabilitiesNonzero, problems.collect(), "non-zero for every package");
 
     let mut groups: Vec<(Vec<u16>, Vec<String>)> = Vec::new();
     for (label, r) in labelled() {
@@ -397,8 +395,7 @@ fn record_checks(records: &[Record]) -> Vec<Check> {
         .iter()
         .filter(|(_, labels)| labels.len() > 1)
         .map(|(_, labels)| format!("{} listed {} times", labels.join(" and "), labels.len()));
-    let unique_check =
-        verdict(CheckId::PackageNamesUnique, problems.collect(), format!("{n} distinct names"));
+    let unique_check = verdict(CheckId::PackageNamesUnique, problems.collect(), format!("{n} distinct names"));
 
     vec![
         name_check,
@@ -623,8 +620,12 @@ fn query_unknown(opened: &Opened, frees: &mut Frees) -> Vec<Check> {
         }
         // Another failure status is only not what Windows returns; success for a name no
         // package has is harm: the caller takes whatever came back for that package's record.
-        failed @ Answer::Failed { .. } => fail(CheckId::QueryUnknownStatus, format!("{UNKNOWN_NAME:?}: {}", failed.text())),
-        succeeded => Check::new(CheckId::QueryUnknownStatus, Verdict::Fail, format!("{UNKNOWN_NAME:?}: {}", succeeded.text())),
+        failed @ Answer::Failed { .. } => {
+            fail(CheckId::QueryUnknownStatus, format!("{UNKNOWN_NAME:?}: {}", failed.text()))
+        }
+        succeeded => {
+            Check::new(CheckId::QueryUnknownStatus, Verdict::Fail, format!("{UNKNOWN_NAME:?}: {}", succeeded.text()))
+        }
     };
     let out_check = match answer {
         Answer::Failed { out: SENTINEL, .. } => {

@@ -26,13 +26,18 @@ struct AnsiTable {
 /// exports no such function, a deviation when what it returns is no usable table).
 fn table(opened: &Opened) -> Result<(AnsiTable, Check), Check> {
     let Some(path) = &opened.library else {
-        return Err(Check::not_run(CheckId::AnsiTable, "a function table, not a library: no InitSecurityInterfaceA to call"));
+        return Err(Check::not_run(
+            CheckId::AnsiTable,
+            "a function table, not a library: no InitSecurityInterfaceA to call",
+        ));
     };
     // SAFETY: the library is the provider secpkg already loaded from this path (so its
     // initialisers have run); loading it again only counts a reference.
     let library = match unsafe { libloading::Library::new(path) } {
         Ok(library) => library,
-        Err(error) => return Err(Check::not_run(CheckId::AnsiTable, &format!("cannot load {}: {error}", path.display()))),
+        Err(error) => {
+            return Err(Check::not_run(CheckId::AnsiTable, &format!("cannot load {}: {error}", path.display())));
+        }
     };
     type Init = unsafe extern "system" fn() -> *mut SecurityFunctionTableA;
     // SAFETY: an SSPI provider that exports InitSecurityInterfaceA exports it with this signature.
@@ -126,9 +131,9 @@ fn enumerate(provider: &Provider, t: &AnsiTable, frees: &mut Frees) -> Result<Ve
     if array.is_null() {
         return if count == 0 { Ok(Vec::new()) } else { Err(format!("count {count} and a null array")) };
     }
-    let fits = (count as usize).checked_mul(size_of::<SecPkgInfoA>()).is_some_and(|size| {
-        size <= isize::MAX as usize && array.addr().checked_add(size).is_some()
-    });
+    let fits = (count as usize)
+        .checked_mul(size_of::<SecPkgInfoA>())
+        .is_some_and(|size| size <= isize::MAX as usize && array.addr().checked_add(size).is_some());
     let records = if !array.is_aligned() {
         Err(format!("an array at {array:p}, which is misaligned"))
     } else if !fits {
@@ -186,7 +191,10 @@ pub(super) fn checks(opened: &Opened, frees: &mut Frees) -> Vec<Check> {
         Ok(records) => records,
         Err(why) => {
             checks.push(fail(CheckId::AnsiEnumerate, format!("EnumerateSecurityPackagesA: {why}")));
-            checks.push(Check::not_run(CheckId::AnsiQueryListed, "EnumerateSecurityPackagesA failed (see ansi-enumerate)"));
+            checks.push(Check::not_run(
+                CheckId::AnsiQueryListed,
+                "EnumerateSecurityPackagesA failed (see ansi-enumerate)",
+            ));
             return checks;
         }
     };
@@ -205,7 +213,11 @@ pub(super) fn checks(opened: &Opened, frees: &mut Frees) -> Vec<Check> {
                     problems.push(format!("{}: {differences}", a.label(i)));
                 }
             }
-            verdict(CheckId::AnsiEnumerate, problems, format!("the {} records EnumerateSecurityPackagesW lists", ansi.len()))
+            verdict(
+                CheckId::AnsiEnumerate,
+                problems,
+                format!("the {} records EnumerateSecurityPackagesW lists", ansi.len()),
+            )
         }
     });
     let mut problems = Vec::new();

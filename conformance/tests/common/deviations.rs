@@ -94,7 +94,12 @@ pub fn deviations() -> Vec<Deviation> {
             &["query-unknown-status", "query-empty-name"],
             &["query-unknown-out"],
         ),
-        d("case-sensitive names (observed only: a warning)", with(|s| s.query_case_sensitive = true), &[], &["query-case"]),
+        d(
+            "case-sensitive names (observed only: a warning)",
+            with(|s| s.query_case_sensitive = true),
+            &[],
+            &["query-case"],
+        ),
         d(
             "a package with no capability bit (a warning: the SDK allows it)",
             with(|s| package(s, "Kerberos").capabilities = 0),
