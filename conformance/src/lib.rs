@@ -852,7 +852,8 @@ impl TryFrom<ReportJson> for Report {
 }
 
 /// Each check in its short form ([`Check`]'s `Display`), what the provider wrote to stderr, then
-/// the closing line: `PROVIDER: N passed, N failed (CHECK, …), N warned (CHECK, …)`.
+/// the closing line (wrapped as the others are): `PROVIDER: N passed, N failed (CHECK, …), N
+/// warned (CHECK, …)`.
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for check in &self.checks {
@@ -887,8 +888,7 @@ impl Report {
             let names: Vec<&str> = self.with_status(verdict).map(CheckId::name).collect();
             if names.is_empty() { String::new() } else { format!(" ({})", names.join(", ")) }
         };
-        writeln!(
-            f,
+        let end = format!(
             "{}: {} passed, {} failed{}, {} warned{}",
             self.provider,
             self.passed(),
@@ -896,7 +896,9 @@ impl Report {
             named(Verdict::Fail),
             self.warned(),
             named(Verdict::Warn)
-        )
+        );
+        write_wrapped(f, &end, "")?;
+        f.write_str("\n")
     }
 }
 
