@@ -137,14 +137,45 @@ struct ContextReport {
     /// The side's token buffer, in bytes (null for GSSAPI, which allocates its tokens).
     token_buffer_size: Option<usize>,
     /// `SECPKG_ATTR_PACKAGE_INFO` as a PACKAGE (GSSAPI: the context's mechanism).
-    context_package: Option<serde_json::Value>,
+    context_package: Option<PackageRecord>,
     context_package_error: Option<String>,
     /// For Negotiate (and SPNEGO), the package it chose, checked against the provider's list.
-    negotiated_package: Option<serde_json::Value>,
+    negotiated_package: Option<PackageRecord>,
     negotiated_package_error: Option<String>,
     /// `SECPKG_ATTR_SIZES`.
     sizes: Option<Sizes>,
     sizes_error: Option<String>,
+}
+
+/// A PACKAGE of the command's JSON: an SSPI package's, or a GSSAPI mechanism's.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+enum PackageRecord {
+    Sspi(json::Package),
+    #[cfg(all(unix, feature = "gssapi"))]
+    Gssapi(json::GssapiPackage),
+}
+
+impl PackageRecord {
+    /// `NTLM (id 10, max token 2888)`, `krb5 (id 16, oid 1.2.840.113554.1.2.2)`.
+    fn describe(&self) -> String {
+        let (name, id, max, oid) = match self {
+            PackageRecord::Sspi(p) => (&p.name, Some(p.rpc_id), Some(p.max_token), None),
+            #[cfg(all(unix, feature = "gssapi"))]
+            PackageRecord::Gssapi(p) => (&p.name, p.rpc_id, p.max_token, Some(&p.oid)),
+        };
+        let mut facts = Vec::new();
+        if let Some(id) = id {
+            facts.push(format!("id {id}"));
+        }
+        if let Some(max) = max {
+            facts.push(format!("max token {max}"));
+        }
+        if let Some(oid) = oid {
+            facts.push(format!("oid {oid}"));
+        }
+        if facts.is_empty() { name.clone() } else { format!("{name} ({})", facts.join(", ")) }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -619,8 +650,8 @@ fn attribute_error(attribute: &str, error: secpkg::Error) -> String {
     format!("{attribute}: {}", Failure::from(error).message())
 }
 
-fn package_value(info: &PackageInfo) -> serde_json::Value {
-    serde_json::to_value(json::Package::from(info)).unwrap_or(serde_json::Value::Null)
+fn package_value(info: &PackageInfo) -> PackageRecord {
+    PackageRecord::Sspi(json::Package::from(info))
 }
 
 impl Sides for Sspi<'_> {
@@ -808,8 +839,8 @@ fn write_text(report: &Report, out: &mut Output<'_>) -> Result<(), Failure> {
         if let Some(size) = context.token_buffer_size {
             table.row(vec!["token buffer".into(), format!("{size} bytes")]);
         }
-        let describe = |value: &Option<serde_json::Value>, error: &Option<String>| match (value, error) {
-            (Some(value), _) => describe_package(value),
+        let describe = |value: &Option<PackageRecord>, error: &Option<String>| match (value, error) {
+            (Some(value), _) => value.describe(),
             (None, Some(error)) => format!("not reported: {error}"),
             (None, None) => "-".to_owned(),
         };
@@ -848,24 +879,6 @@ fn write_text(report: &Report, out: &mut Output<'_>) -> Result<(), Failure> {
         }
     }
     Ok(())
-}
-
-/// `NTLM (id 10, max token 2888)` from a PACKAGE value.
-fn describe_package(value: &serde_json::Value) -> String {
-    let name = value.get("name").and_then(serde_json::Value::as_str).unwrap_or("?");
-    let max = value.get("max_token").and_then(serde_json::Value::as_u64);
-    let id = value.get("rpc_id").and_then(serde_json::Value::as_u64);
-    let mut facts = Vec::new();
-    if let Some(id) = id {
-        facts.push(format!("id {id}"));
-    }
-    if let Some(max) = max {
-        facts.push(format!("max token {max}"));
-    }
-    if let Some(oid) = value.get("oid").and_then(serde_json::Value::as_str) {
-        facts.push(format!("oid {oid}"));
-    }
-    if facts.is_empty() { name.to_owned() } else { format!("{name} ({})", facts.join(", ")) }
 }
 
 #[cfg(all(unix, feature = "gssapi"))]
@@ -977,12 +990,12 @@ mod gssapi_side {
     }
 
     fn established_report(package: &str, established: &secpkg::gssapi::Established<'_>, spnego: bool) -> ContextReport {
-        let mechanism = serde_json::to_value(crate::gssapi::package(established.mechanism())).ok();
+        let record = || PackageRecord::Gssapi(crate::gssapi::package(established.mechanism()));
         ContextReport {
             package: package.to_owned(),
             token_buffer_size: None,
-            context_package: mechanism.clone(),
-            negotiated_package: if spnego { mechanism } else { None },
+            context_package: Some(record()),
+            negotiated_package: spnego.then(record),
             sizes_error: Some("GSSAPI reports no context sizes".to_owned()),
             ..ContextReport::default()
         }
