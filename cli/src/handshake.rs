@@ -302,7 +302,8 @@ pub fn run(args: &Args, context: &Context, out: &mut Output<'_>) -> Result<Exit,
         _ => server_packages(args, &provider, &listed, client_package.as_ref().map_or(package, |p| &p.name))?,
     };
     let sides = Sspi { provider: &provider, listed: &listed, args, account: account.as_ref() };
-    let (address, client, server) = connect_sides(args, mode, &sides, client_package.as_ref(), &offered)?;
+    let named = client_package.as_ref().map(|p| (p.name.as_str(), Some(p.max_token)));
+    let (address, client, server) = connect(args, mode, &sides, named, &offered)?;
     let name = client_package.as_ref().map_or_else(|| offered.join(", "), |p| p.name.clone());
     let source = Some(match &client_package {
         Some(info) => format!("cbMaxToken of {}", info.name),
@@ -347,19 +348,10 @@ trait Sides: Sync {
     fn server(&self, offered: &[String], stream: TcpStream) -> Outcome;
 }
 
-/// Binds, connects and runs the sides of `mode`: the address, then the client's and the
-/// server's outcomes (`None` for a side this process does not run).
-fn connect_sides(
-    args: &Args,
-    mode: Mode,
-    sides: &dyn Sides,
-    client_package: Option<&PackageInfo>,
-    offered: &[String],
-) -> Result<(SocketAddr, Option<Outcome>, Option<Outcome>), Failure> {
-    connect_named(args, mode, sides, client_package.map(|p| (p.name.as_str(), Some(p.max_token))), offered)
-}
-
-fn connect_named(
+/// Binds, connects and runs the sides of `mode`, the client with its package's name and
+/// `cbMaxToken`: the address, then the client's and the server's outcomes (`None` for a side
+/// this process does not run).
+fn connect(
     args: &Args,
     mode: Mode,
     sides: &dyn Sides,
@@ -971,7 +963,7 @@ mod gssapi_side {
         };
         let name = crate::gssapi::name(&client).to_owned();
         let (address, client_outcome, server_outcome) =
-            connect_named(args, mode, &sides, Some((name.as_str(), max_token)), &offered)?;
+            connect(args, mode, &sides, Some((name.as_str(), max_token)), &offered)?;
         finish(
             crate::gssapi::origin(&gssapi),
             mode,

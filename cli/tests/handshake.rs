@@ -432,7 +432,8 @@ fn listen_and_connect_run_the_sides_as_two_processes() {
 #[cfg(all(unix, feature = "gssapi"))]
 #[cfg_attr(secpkg_no_krb5kdc, ignore = "needs MIT's KDC (Debian: apt install krb5-kdc krb5-admin-server krb5-user)")]
 fn kerberos_over_gssapi_against_the_local_kdc() {
-    if std::env::var_os("SECPKG_KDC_DIR").is_none() && !common::kdc::installed() {
+    // scripts/with-kdc below makes a realm of its own, so the programs must be here.
+    if !common::kdc::installed() {
         skip("krb5kdc is not installed (Debian: apt install krb5-kdc krb5-admin-server krb5-user)");
         return;
     }
