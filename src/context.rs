@@ -705,3 +705,58 @@ impl Drop for Exchange<'_> {
         self.delete();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::check_output;
+    use crate::error::{InvalidItem, Operation};
+    use crate::{Error, Step};
+    use secpkg_sys::{SECBUFFER_DATA, SECBUFFER_TOKEN, SecBuffer, SecBufferDesc};
+
+    /// What a leg's output check says of a provider that wrote `written` into the buffer,
+    /// with `moved` the pointer it left (None: ours), `count` buffers in the descriptor.
+    fn check(written: SecBuffer, moved: Option<*mut core::ffi::c_void>, count: u32) -> Result<usize, InvalidItem> {
+        let mut memory = [0u8; 16];
+        let ours = memory.as_mut_ptr().cast();
+        let mut buffer = SecBuffer { pvBuffer: moved.unwrap_or(ours), ..written };
+        let buffer_ptr: *mut SecBuffer = &mut buffer;
+        let desc = SecBufferDesc { ulVersion: 0, cBuffers: count, pBuffers: buffer_ptr };
+        // check_output reads the structs only, never the memory they point to.
+        check_output(Operation::InitializeSecurityContext, &desc, buffer_ptr, &buffer, ours, memory.len()).map_err(
+            |error| match error {
+                Error::InvalidData { item, what } => {
+                    assert!(what.starts_with("InitializeSecurityContextW "), "{what}");
+                    item
+                }
+                other => panic!("{other}"),
+            },
+        )
+    }
+
+    #[test]
+    fn a_token_within_the_buffer_passes_and_anything_else_is_named() {
+        let token = |len| SecBuffer { cbBuffer: len, BufferType: SECBUFFER_TOKEN, pvBuffer: std::ptr::null_mut() };
+        assert_eq!(check(token(0), None, 1), Ok(0));
+        assert_eq!(check(token(16), None, 1), Ok(16));
+        // Longer than the buffer: never read past it.
+        assert_eq!(check(token(17), None, 1), Err(InvalidItem::OutputToken));
+        assert_eq!(check(token(u32::MAX), None, 1), Err(InvalidItem::OutputToken));
+        // Moved to memory secpkg did not give (an ALLOCATE_MEMORY reflex).
+        let elsewhere = std::ptr::dangling_mut::<u64>().cast();
+        assert_eq!(check(token(4), Some(elsewhere), 1), Err(InvalidItem::OutputToken));
+        // Another type than the token asked for.
+        let data = SecBuffer { BufferType: SECBUFFER_DATA, ..token(4) };
+        assert_eq!(check(data, None, 1), Err(InvalidItem::OutputBufferType));
+        // A descriptor the provider changed.
+        assert_eq!(check(token(4), None, 2), Err(InvalidItem::OutputBufferDesc));
+        assert_eq!(check(token(4), None, 0), Err(InvalidItem::OutputBufferDesc));
+    }
+
+    #[test]
+    fn a_step_says_what_to_send() {
+        assert_eq!(Step::Continue(b"abc").token(), Some(&b"abc"[..]));
+        assert!(!Step::Continue(b"").is_done());
+        assert_eq!(Step::Done(None).token(), None);
+        assert!(Step::Done(Some(b"x")).is_done());
+    }
+}
