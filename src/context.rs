@@ -313,6 +313,8 @@ impl<'c> Exchange<'c> {
     }
 
     fn package_info(&mut self) -> Result<PackageInfo, Error> {
+        // The record is the provider's to free: no query without a way to give it back.
+        Operation::FreeContextBuffer.require(self.credentials.provider().functions().free)?;
         let mut raw = SecPkgContext_PackageInfoW::default();
         self.query(SECPKG_ATTR_PACKAGE_INFO, &mut raw)?;
         let provider = self.credentials.provider();
@@ -330,6 +332,7 @@ impl<'c> Exchange<'c> {
     }
 
     fn negotiation_info(&mut self) -> Result<NegotiationInfo, Error> {
+        Operation::FreeContextBuffer.require(self.credentials.provider().functions().free)?;
         let mut raw = SecPkgContext_NegotiationInfoW::default();
         self.query(SECPKG_ATTR_NEGOTIATION_INFO, &mut raw)?;
         let provider = self.credentials.provider();
@@ -417,6 +420,10 @@ pub const DEFAULT_MAX_LEGS: u32 = 16;
 /// ([`with_token_buffer_size`](ClientContext::with_token_buffer_size)); the provider writes the
 /// tokens there (secpkg never asks for `ISC_REQ_ALLOCATE_MEMORY`), and a token that claims more,
 /// lies elsewhere or is of another type than `SECBUFFER_TOKEN` is [`Error::InvalidData`].
+///
+/// It is `Send` and `Sync`: a context may move to another thread between legs (SSPI contexts
+/// are not tied to a thread), legs take `&mut self`, and every call holds the provider library's
+/// lock.
 ///
 /// ```no_run
 /// use secpkg::{ClientContext, CredentialUse, Step};
