@@ -631,10 +631,13 @@ impl<'c> ServerContext<'c> {
     /// WinPR's extension: the SAM file that WinPR's NTLM server (directly, or under Negotiate)
     /// reads the client's account from, instead of its default.
     ///
-    /// WinPR 2.11's NTLM server looks the user up in a SAM file when the client's AUTHENTICATE
-    /// message arrives (`ntlm_fetch_ntlm_v2_hash` in winpr/libwinpr/sspi/NTLM/ntlm_compute.c
-    /// calls `SamOpen(context->SamFile, TRUE)`), and `SamOpen` opens `/etc/winpr/SAM` when given
-    /// none (`WINPR_SAM_FILE` in winpr/libwinpr/utils/sam.c; `C:\SAM` on Windows). The context's
+    /// WinPR 2.11's NTLM server looks the user up in a SAM file when it completes the client's
+    /// AUTHENTICATE message: `AcceptSecurityContext` reads the message and returns
+    /// `SEC_I_COMPLETE_NEEDED`, and the `CompleteAuthToken` that secpkg then calls runs
+    /// `ntlm_server_AuthenticateComplete` (winpr/libwinpr/sspi/NTLM/ntlm_message.c), whose
+    /// `ntlm_fetch_ntlm_v2_hash` (ntlm_compute.c) calls `SamOpen(context->SamFile, TRUE)`; a wrong
+    /// password or an unknown account is that leg's error. `SamOpen` opens `/etc/winpr/SAM` when
+    /// given none (`WINPR_SAM_FILE` in winpr/libwinpr/utils/sam.c; `C:\SAM` on Windows). The context's
     /// file is set by `SetContextAttributes(SECPKG_ATTR_AUTH_NTLM_SAM_FILE = 1004, const char*
     /// path)` (ntlm.c, `ntlm_SetContextAttributesW`, which copies the string), on a context that
     /// exists: after the first `AcceptSecurityContext`. So secpkg keeps the path and sets it right
