@@ -146,6 +146,25 @@ fn kerberos_against_a_real_kdc() {
         assert_eq!(sizes.len(), 2, "{sizes:?}");
         assert_eq!(sizes, krb5.tokens.iter().map(|t| t.size).collect::<Vec<_>>(), "the same ticket, the same sizes");
 
+        // Several threads at once, each with its own names and contexts (they are neither Send
+        // nor Sync), over the one library, as `Gssapi: Sync` allows.
+        std::thread::scope(|scope| {
+            let runs: Vec<_> = (0..4)
+                .map(|_| {
+                    scope.spawn(|| {
+                        (0..3)
+                            .map(|_| mit.exchange("host@localhost", NameType::HostBasedService, Some(KRB5)))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            for run in runs {
+                for exchange in run.join().unwrap() {
+                    assert_kerberos("MIT krb5, 4 threads", &exchange.unwrap(), &user);
+                }
+            }
+        });
+
         if mit.mechanisms().unwrap().iter().any(|m| m.oid == SPNEGO) {
             let spnego = mit.exchange("host@localhost", NameType::HostBasedService, Some(SPNEGO)).unwrap();
             // The context reports the mechanism SPNEGO negotiated, Kerberos, as SSPI's
