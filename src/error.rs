@@ -140,6 +140,15 @@ pub enum Error {
         /// Why loading failed (its message names the missing symbol).
         source: LoadError,
     },
+    /// A name or credential of one GSSAPI library was given to another, which would read it as
+    /// its own: refused before any call.
+    #[cfg(all(unix, feature = "gssapi"))]
+    GssapiForeign {
+        /// What was given: `"name"` or `"credential"`.
+        object: &'static str,
+        /// The library it was given to ([`crate::gssapi::Gssapi::library_name`]).
+        library: String,
+    },
     /// No GSSAPI library was found on this system: none of the libraries tried loads.
     #[cfg(all(unix, feature = "gssapi"))]
     NoGssapi {
@@ -277,6 +286,10 @@ impl fmt::Display for Error {
             #[cfg(all(unix, feature = "gssapi"))]
             Self::GssapiLoad { path, .. } => write!(f, "cannot load the GSSAPI library {}", path.display()),
             #[cfg(all(unix, feature = "gssapi"))]
+            Self::GssapiForeign { object, library } => {
+                write!(f, "the {object} belongs to another GSSAPI library than {library}")
+            }
+            #[cfg(all(unix, feature = "gssapi"))]
             Self::NoGssapi { tried } => write!(
                 f,
                 "no GSSAPI library found: install MIT Kerberos (Debian: apt install libgssapi-krb5-2) or Heimdal \
@@ -331,6 +344,8 @@ impl From<Error> for std::io::Error {
             #[cfg(all(unix, feature = "gssapi"))]
             Error::NoGssapi { .. } => ErrorKind::NotFound,
             Error::InvalidName { .. } => ErrorKind::InvalidInput,
+            #[cfg(all(unix, feature = "gssapi"))]
+            Error::GssapiForeign { .. } => ErrorKind::InvalidInput,
             Error::Unsupported { .. } => ErrorKind::Unsupported,
             Error::InvalidData { .. } => ErrorKind::InvalidData,
             _ => ErrorKind::Other,

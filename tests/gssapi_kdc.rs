@@ -198,6 +198,13 @@ fn kerberos_against_a_real_kdc() {
         kerberos_tokens.extend(krb5.tokens.iter().map(|t| t.size));
         // One library's initiator and the other's acceptor speak the same protocol.
         if let Some(mit) = load(MIT, "libgssapi-krb5-2") {
+            // But neither reads the other's objects.
+            let name = Name::import(&mit, "host@localhost", NameType::HostBasedService).unwrap();
+            let error = Context::initiator(&heimdal, &name, None, None, DEFAULT_FLAGS).unwrap_err();
+            assert!(
+                matches!(&error, Error::GssapiForeign { object: "name", library } if library == HEIMDAL),
+                "{error:?}"
+            );
             for (initiator, acceptor, what) in [(&mit, &heimdal, "MIT to Heimdal"), (&heimdal, &mit, "Heimdal to MIT")]
             {
                 let sizes = across(initiator, acceptor, &user);

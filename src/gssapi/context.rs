@@ -93,12 +93,24 @@ pub enum Direction {
 /// release function, on drop.
 struct Handle {
     raw: *mut c_void,
-    release: unsafe extern "C" fn(*mut OM_uint32, *mut *mut c_void) -> OM_uint32,
+    release: ReleaseFn,
 }
 
+type ReleaseFn = unsafe extern "C" fn(*mut OM_uint32, *mut *mut c_void) -> OM_uint32;
+
 impl Handle {
-    fn new(release: unsafe extern "C" fn(*mut OM_uint32, *mut *mut c_void) -> OM_uint32) -> Handle {
+    fn new(release: ReleaseFn) -> Handle {
         Handle { raw: null_mut(), release }
+    }
+
+    /// Refuses a handle that `gssapi`'s `release` would not release: another library's, whose
+    /// object this one would read as its own.
+    fn owned_by(&self, release: ReleaseFn, gssapi: &Gssapi, object: &'static str) -> Result<(), Error> {
+        if std::ptr::fn_addr_eq(self.release, release) {
+            Ok(())
+        } else {
+            Err(Error::GssapiForeign { object, library: gssapi.library_name().to_owned() })
+        }
     }
 }
 
@@ -204,6 +216,9 @@ impl<'a> Credential<'a> {
             Usage::Initiate => ffi::GSS_C_INITIATE,
             Usage::Accept => ffi::GSS_C_ACCEPT,
         };
+        if let Some(name) = name {
+            name.handle.owned_by(functions.release_name, gssapi, "name")?;
+        }
         let desired = name.map_or(null_mut(), |name| name.handle.raw);
         let mut credential = Credential { gssapi, handle: Handle::new(functions.release_cred) };
         let mut minor = 0;
@@ -324,6 +339,9 @@ impl<'a> Context<'a> {
     /// An initiator's context for `target`, with `credential` (None: `GSS_C_NO_CREDENTIAL`, the
     /// default one), for the mechanism with the dotted OID `mechanism` (None: the library's
     /// default, Kerberos for MIT and Heimdal), requesting `flags` (see [`DEFAULT_FLAGS`]).
+    ///
+    /// `target` and `credential` must be of the same library as `gssapi` (loaded once or
+    /// several times): another library's is an [`Error::GssapiForeign`].
     pub fn initiator(
         gssapi: &'a Gssapi,
         target: &'a Name<'a>,
@@ -332,12 +350,21 @@ impl<'a> Context<'a> {
         flags: u32,
     ) -> Result<Context<'a>, Error> {
         let mechanism = mechanism.map(oid_der).transpose()?;
+        let functions = gssapi.context_functions("gss_init_sec_context")?;
+        target.handle.owned_by(functions.release_name, gssapi, "name")?;
+        if let Some(credential) = credential {
+            credential.handle.owned_by(functions.release_cred, gssapi, "credential")?;
+        }
         Self::new(gssapi, Side::Initiator { target, credential, mechanism }, flags, "gss_init_sec_context")
     }
 
     /// An acceptor's context, with `credential` (None: `GSS_C_NO_CREDENTIAL`, any key of the
-    /// default keytab).
+    /// default keytab), which must be of the same library as `gssapi`, as for the initiator.
     pub fn acceptor(gssapi: &'a Gssapi, credential: Option<&'a Credential<'a>>) -> Result<Context<'a>, Error> {
+        if let Some(credential) = credential {
+            let functions = gssapi.context_functions("gss_accept_sec_context")?;
+            credential.handle.owned_by(functions.release_cred, gssapi, "credential")?;
+        }
         Self::new(gssapi, Side::Acceptor { credential }, 0, "gss_accept_sec_context")
     }
 
