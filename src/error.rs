@@ -131,6 +131,9 @@ pub enum Error {
         major: u32,
         /// Its minor (mechanism-specific) status.
         minor: u32,
+        /// The library's words for the status (`gss_display_status`: the minor status's, else
+        /// the major's), where it was asked: for the context exchange's calls.
+        message: Option<String>,
     },
     /// A GSSAPI library could not be loaded, or lacks a required function.
     #[cfg(all(unix, feature = "gssapi"))]
@@ -280,8 +283,12 @@ impl fmt::Display for Error {
                 tried_text(tried)
             ),
             #[cfg(all(unix, feature = "gssapi"))]
-            Self::Gssapi { call, major, minor } => {
+            Self::Gssapi { call, major, minor, message: None } => {
                 write!(f, "{call} failed: major status {major:#010x}, minor status {minor:#x}")
+            }
+            #[cfg(all(unix, feature = "gssapi"))]
+            Self::Gssapi { call, major, minor, message: Some(message) } => {
+                write!(f, "{call} failed: {message} (major status {major:#010x}, minor status {minor:#x})")
             }
             #[cfg(all(unix, feature = "gssapi"))]
             Self::GssapiLoad { path, .. } => write!(f, "cannot load the GSSAPI library {}", path.display()),

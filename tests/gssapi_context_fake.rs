@@ -334,7 +334,29 @@ fn context_functions() -> ContextFunctions {
         init_sec_context,
         accept_sec_context,
         delete_sec_context,
+        display_status: Some(display_status),
     }
+}
+
+/// A status's words in two messages: "status N", then "(fake)".
+unsafe extern "C" fn display_status(
+    minor: *mut u32,
+    value: u32,
+    kind: i32,
+    _: gss_OID,
+    message_context: *mut u32,
+    out: gss_buffer_t,
+) -> u32 {
+    with(|s| {
+        // SAFETY: secpkg passes valid minor, message context and output buffer pointers.
+        unsafe {
+            *minor = 0;
+            let text = if *message_context == 0 { format!("{kind}: status {value:#x}") } else { "(fake)".into() };
+            s.token(out, text.as_bytes());
+            *message_context = if *message_context == 0 { 1 } else { 0 };
+        }
+    });
+    GSS_S_COMPLETE
 }
 
 /// # Safety
@@ -423,6 +445,12 @@ fn a_failing_leg_releases_its_error_token_and_deletes_the_context() {
         "{error:?}"
     );
     assert_eq!(released[&Kind::Context], 2, "the initiator's, left after its failed second leg, and the acceptor's");
+    // The major status's words (the minor is 0), both messages, their buffers released too.
+    assert_eq!(
+        error.to_string(),
+        "gss_init_sec_context failed: 1: status 0x90000; (fake) (major status 0x00090000, minor status 0x0)"
+    );
+    assert_eq!(released[&Kind::Buffer], 6, "the request, the answer, the displayed name, the error token, 2 messages");
 
     for (call, fault) in [
         (Call::ImportName, Fault::FailAfterWork(GSS_S_FAILURE)),

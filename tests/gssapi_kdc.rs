@@ -183,6 +183,9 @@ fn kerberos_against_a_real_kdc() {
         // A service the realm does not have: the KDC refuses the ticket, and the error names the call.
         let error = mit.exchange("nosuch@localhost", NameType::HostBasedService, Some(KRB5)).unwrap_err();
         assert!(matches!(error, Error::Gssapi { call: "gss_init_sec_context", .. }), "{error:?}");
+        // MIT's words for the minor status, with the principal it looked up.
+        let text = error.to_string();
+        assert!(text.contains("nosuch/localhost@SECPKG.TEST not found in Kerberos database"), "{text}");
         println!("MIT, unknown service: {error}");
         // A name type's text it cannot hold is refused before any call.
         let error = Name::import(&mit, "host\0@localhost", NameType::HostBasedService).unwrap_err();

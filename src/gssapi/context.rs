@@ -11,6 +11,7 @@ use super::{Gssapi, Mechanism, as_oid};
 use crate::Error;
 use crate::error::InvalidItem;
 use secpkg_gssapi_sys as ffi;
+use secpkg_gssapi_sys::GSS_ERROR;
 use secpkg_gssapi_sys::{OM_uint32, gss_OID, gss_OID_desc, gss_OID_set_desc, gss_buffer_desc};
 use std::ffi::c_void;
 use std::ptr::{self, null_mut};
@@ -35,6 +36,8 @@ pub struct ContextFunctions {
     pub accept_sec_context: ffi::AcceptSecContextFn,
     /// `gss_delete_sec_context`.
     pub delete_sec_context: ffi::DeleteSecContextFn,
+    /// `gss_display_status`, for the words of an [`Error::Gssapi`]; without it, there are none.
+    pub display_status: Option<ffi::DisplayStatusFn>,
 }
 
 /// The context flags [`Context::initiator`] requests: mutual authentication, replay and sequence
@@ -160,7 +163,7 @@ impl<'a> Name<'a> {
         // valid for writes, and what the library writes there is released by `name`'s handle.
         let major =
             unsafe { (functions.import_name)(&mut minor, &mut buffer, as_oid(&type_oid), &mut name.handle.raw) };
-        check("gss_import_name", major, minor)?;
+        gssapi.check_status("gss_import_name", major, minor)?;
         Ok(name)
     }
 
@@ -178,7 +181,7 @@ fn display(gssapi: &Gssapi, name: ffi::gss_name_t) -> Result<String, Error> {
     // SAFETY: `name` is a live name of this library (its owner outlives this borrow); the
     // buffer is valid for writes and releases what is written; RFC 2744 lets the type be null.
     let major = unsafe { (functions.display_name)(&mut minor, name, text.slot(), null_mut()) };
-    check("gss_display_name", major, minor)?;
+    gssapi.check_status("gss_display_name", major, minor)?;
     let shown = text.text().unwrap_or_default();
     text.release()?;
     Ok(shown)
@@ -238,7 +241,7 @@ impl<'a> Credential<'a> {
                 null_mut(),
             )
         };
-        check("gss_acquire_cred", major, minor)?;
+        gssapi.check_status("gss_acquire_cred", major, minor)?;
         Ok(credential)
     }
 }
@@ -437,7 +440,7 @@ impl<'a> Context<'a> {
                 (major, "gss_accept_sec_context")
             }
         };
-        check(call, major, minor)?;
+        self.gssapi.check_status(call, major, minor)?;
         let output = token.bytes(call)?;
         token.release()?;
         if major & ffi::GSS_S_CONTINUE_NEEDED != 0 {
@@ -485,6 +488,42 @@ pub struct Exchange {
 }
 
 impl Gssapi {
+    /// [`check`], with the library's words for a failure's status.
+    fn check_status(&self, call: &'static str, major: OM_uint32, minor: OM_uint32) -> Result<(), Error> {
+        check(call, major, minor).map_err(|error| match error {
+            Error::Gssapi { call, major, minor, .. } => {
+                Error::Gssapi { call, major, minor, message: self.status_text(major, minor) }
+            }
+            other => other,
+        })
+    }
+
+    /// `gss_display_status` of the minor status (the mechanism's reason) when there is one, else
+    /// of the major; None when the library has no words for it.
+    fn status_text(&self, major: OM_uint32, minor: OM_uint32) -> Option<String> {
+        let display = self.context.as_ref()?.display_status?;
+        let (value, kind) = if minor != 0 { (minor, ffi::GSS_C_MECH_CODE) } else { (major, ffi::GSS_C_GSS_CODE) };
+        let mut parts = Vec::new();
+        let mut message_context = 0;
+        // A status may take several messages; a library that never ends them is cut short.
+        for _ in 0..8 {
+            let mut text = Buffer::new(self.functions.release_buffer);
+            let mut status_minor = 0;
+            // SAFETY: the out-pointers are valid for writes, `text` releases what is written, and
+            // GSS_C_NO_OID asks for the default mechanism's words (RFC 2744).
+            let status =
+                unsafe { display(&mut status_minor, value, kind, null_mut(), &mut message_context, text.slot()) };
+            if GSS_ERROR(status) {
+                break;
+            }
+            parts.extend(text.text());
+            if message_context == 0 {
+                break;
+            }
+        }
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+
     /// This library with the context functions `functions`, for tests and embedders that link
     /// GSSAPI themselves (a library from [`Gssapi::from_functions`] has none).
     ///
