@@ -19,8 +19,8 @@
 
 use crate::{Context, Exit, Failure, Output, json, list, text};
 use secpkg::{
-    Capabilities, Capability, ClientContext, ContextSizes, CredentialUse, Identity, PackageInfo, Provider,
-    ServerContext, Step,
+    Capabilities, Capability, ClientContext, ClientRequests, ContextSizes, CredentialUse, Identity, PackageInfo,
+    Provider, ServerContext, ServerRequests, Step,
 };
 use serde::Serialize;
 use std::io::{self, BufRead, Read, Write};
@@ -32,6 +32,25 @@ use zeroize::Zeroizing;
 /// The largest frame either side accepts: 1 MiB, twenty times Windows' largest `MaxTokenSize`
 /// default (48000, for Kerberos tokens with large PACs). Anything longer is no token.
 pub const MAX_FRAME: u32 = 1 << 20;
+
+/// What the client asks of its context: what a client that signs and seals over a connection
+/// asks, and what `--gssapi` requests too (`secpkg::gssapi::DEFAULT_FLAGS`). Mutual
+/// authentication makes a Kerberos server answer with its AP-REP, so both of its tokens are
+/// measured (without it, Wine's secur32 sends the AP-REQ alone).
+const CLIENT_REQUESTS: ClientRequests = ClientRequests::MUTUAL_AUTH
+    .union(ClientRequests::REPLAY_DETECT)
+    .union(ClientRequests::SEQUENCE_DETECT)
+    .union(ClientRequests::CONFIDENTIALITY)
+    .union(ClientRequests::INTEGRITY)
+    .union(ClientRequests::CONNECTION);
+
+/// The server's side of [`CLIENT_REQUESTS`].
+const SERVER_REQUESTS: ServerRequests = ServerRequests::MUTUAL_AUTH
+    .union(ServerRequests::REPLAY_DETECT)
+    .union(ServerRequests::SEQUENCE_DETECT)
+    .union(ServerRequests::CONFIDENTIALITY)
+    .union(ServerRequests::INTEGRITY)
+    .union(ServerRequests::CONNECTION);
 
 /// How long a side waits for its peer's next frame, or for a client to connect.
 const PEER_TIMEOUT: Duration = Duration::from_secs(60);
@@ -660,6 +679,7 @@ impl Sides for Sspi<'_> {
                 .acquire_credentials(package, CredentialUse::SECPKG_CRED_OUTBOUND, identity.as_ref())
                 .map_err(|error| refuse(&mut stream, Failure::from(error).message()))?;
             let mut context = ClientContext::new(&credentials, self.args.target.as_deref())
+                .and_then(|context| context.with_requests(CLIENT_REQUESTS))
                 .and_then(|context| match self.args.token_buffer {
                     Some(bytes) => context.with_token_buffer_size(bytes),
                     None => Ok(context),
@@ -685,6 +705,7 @@ impl Sides for Sspi<'_> {
                 .acquire_credentials(package.as_str(), CredentialUse::SECPKG_CRED_INBOUND, None)
                 .map_err(|error| refuse(&mut stream, Failure::from(error).message()))?;
             let mut context = ServerContext::new(&credentials)
+                .and_then(|context| context.with_requests(SERVER_REQUESTS))
                 .and_then(|context| match &self.args.sam_file {
                     Some(path) => context.with_winpr_sam_file(path),
                     None => Ok(context),
