@@ -3,6 +3,8 @@
 //! NTLM and Negotiate with a SAM file this test writes, and over GSSAPI against the throw-away
 //! realm of scripts/with-kdc.
 
+#![cfg_attr(windows, allow(dead_code, unused_imports))] // The WinPR tests and helpers are Unix only.
+
 mod common;
 
 use common::{bare, failure_of};
@@ -344,6 +346,7 @@ fn winpr_report(package: &str, sam: &Path, password: &Path, stdin: bool) -> Valu
 }
 
 #[test]
+#[cfg(unix)] // WinPR's SAM file and winpr-hash; under Wine, secur32 has neither.
 #[cfg_attr(secpkg_no_winpr, ignore = "needs WinPR (Debian: apt install libwinpr2-2)")]
 fn ntlm_and_negotiate_authenticate_on_winpr() {
     let dir = TempDir::new("winpr");
@@ -389,6 +392,7 @@ fn ntlm_and_negotiate_authenticate_on_winpr() {
 
 /// The same as two processes: `--listen 127.0.0.1:0` prints its address, `--connect` uses it.
 #[test]
+#[cfg(unix)]
 #[cfg_attr(secpkg_no_winpr, ignore = "needs WinPR (Debian: apt install libwinpr2-2)")]
 fn listen_and_connect_run_the_sides_as_two_processes() {
     let dir = TempDir::new("processes");
@@ -477,5 +481,38 @@ fn kerberos_over_gssapi_against_the_local_kdc() {
     for side in ["client", "server"] {
         assert_eq!(report[side]["context_package"]["oid"], "1.2.840.113554.1.2.2", "{side}");
         assert_eq!(report[side]["sizes"], Value::Null);
+    }
+}
+
+// ---- Kerberos through an SSPI provider: Wine's secur32 ----
+
+/// Wine 8.0's secur32 runs Kerberos on the host's MIT krb5, which reads KRB5_CONFIG and
+/// KRB5CCNAME from the environment Wine passes on: run under scripts/with-kdc (SECPKG_KDC_DIR
+/// set), Kerberos and Negotiate authenticate against its realm. Skipped outside it, failed
+/// then under SECPKG_REQUIRE_PROVIDERS=1.
+#[test]
+#[cfg(windows)]
+fn kerberos_and_negotiate_through_secur32_against_the_local_kdc() {
+    if std::env::var_os("SECPKG_KDC_DIR").is_none() {
+        skip("no KDC: run the Windows tests under scripts/with-kdc");
+        return;
+    }
+    let service = std::env::var("SECPKG_KDC_SERVICE").unwrap();
+    let target = service.split('@').next().unwrap().to_owned();
+    for package in ["Kerberos", "Negotiate"] {
+        let (report, stderr) = json_of(bare().args(["handshake", "--package", package, "--target", &target]), 0);
+        eprintln!("{package}: {report}\n{stderr}");
+        assert_shape(&report);
+        assert_eq!(report["provider"], "secur32.dll");
+        assert_eq!(report["authenticated"], true);
+        assert_eq!(report["tokens_within_max_token"], true);
+        // AP-REQ, then AP-REP (the client asks for mutual authentication).
+        let directions: Vec<String> = legs(&report).into_iter().map(|leg| leg.0).collect();
+        assert_eq!(directions, [C2S, S2C], "{report:#}");
+        if package == "Negotiate" {
+            for side in ["client", "server"] {
+                assert_eq!(report[side]["negotiated_package"]["name"], "Kerberos", "{side}: {report:#}");
+            }
+        }
     }
 }
