@@ -390,6 +390,36 @@ fn ntlm_and_negotiate_authenticate_on_winpr() {
     }
 }
 
+/// A wrong password: WinPR's server checks the AUTHENTICATE message against the SAM file's hash,
+/// and the handshake fails with status 2 and the server's reason.
+#[test]
+#[cfg(unix)]
+#[cfg_attr(secpkg_no_winpr, ignore = "needs WinPR (Debian: apt install libwinpr2-2)")]
+fn a_wrong_password_fails_the_handshake_on_winpr() {
+    let dir = TempDir::new("wrong");
+    let Some((sam, _)) = winpr(&dir.0) else { return };
+    let output = bare()
+        .args(["handshake", "--package", "NTLM", "--user", USER, "--domain", DOMAIN, "--password-stdin", "--sam-file"])
+        .arg(&sam)
+        .write_stdin("not-the-password\n")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    // WinPR logs lines of its own ("[time] [pid:tid] [ERROR]…") before the command's one line.
+    let ours: Vec<&str> = stderr.lines().filter(|line| line.starts_with("secpkg: ")).collect();
+    assert_eq!(
+        ours,
+        [
+            "secpkg: the handshake failed: the server failed: CompleteAuthToken failed: SEC_E_MESSAGE_ALTERED (0x8009030f)"
+        ],
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("not-the-password") && !String::from_utf8_lossy(&output.stdout).contains("not-the-password")
+    );
+}
+
 /// The same as two processes: `--listen 127.0.0.1:0` prints its address, `--connect` uses it.
 #[test]
 #[cfg(unix)]
