@@ -169,7 +169,7 @@ fn fault_a_token_longer_than_max_token_in_a_buffer_of_max_token() {
     assert_balanced();
 }
 
-/// SAFE-LAYER GAP, found by this test: src/context.rs `check_output` (line 400) bounds the
+/// SAFE-LAYER GAP, found by this test: src/context.rs `check_output` bounds the
 /// written length by the buffer's capacity only, so with `with_token_buffer_size(512)` a
 /// 257-byte token from a package of cbMaxToken 256 comes back as `Step::Continue`. Run with
 /// `--ignored` to see it fail; drop the `ignore` once the token is also checked against
