@@ -170,6 +170,19 @@ fn a_token_longer_than_max_token_gives_status_5() {
     assert!(stderr.contains("SEC_E_BUFFER_TOO_SMALL"), "{stderr}");
 }
 
+/// A token of exactly cbMaxToken bytes is within it: the toy's tokens are capped at the package's
+/// figure, so a cbMaxToken of 104 gives 64, 104 and 104 bytes.
+#[test]
+fn a_token_of_exactly_max_token_is_within_it() {
+    let mut package = toy_package();
+    package.max_token = 104;
+    let scenario = Scenario { packages: vec![package], ..Scenario::toy(Exchange::default()) };
+    let (report, _) = json_of(toy(&scenario).args(["--package", "Toy"]), 0);
+    let expected = [(C2S, 64), (S2C, 104), (C2S, 104)].map(|(d, n)| (d.to_owned(), n, Some(104), false));
+    assert_eq!(legs(&report), expected);
+    assert_eq!(report["tokens_within_max_token"], true);
+}
+
 /// As WinPR lists them: Negotiate's cbMaxToken below that of Kerberos, which it can choose.
 /// The buffer (Provider::token_buffer_size) holds a Kerberos-sized token; a token above
 /// Negotiate's own figure fits, authenticates, and is reported.
