@@ -45,7 +45,7 @@ pub use credentials::{Credentials, Identity};
 pub use error::{Error, InvalidItem, LoadError, Operation};
 pub use name::PackageName;
 pub use packages::{Iter, Package, Packages, QueriedPackage};
-pub use provider::{PROVIDER_VAR, Provider, RawFunctions, UNIX_PROVIDERS};
+pub use provider::{PROVIDER_VAR, Provider, RawFunctions, SPNEGO_WRAPPING, UNIX_PROVIDERS};
 /// What the typed items' signatures name from the derives' runtime: the SDK facts of a member
 /// (`Capability::member`), the parse error behind `Parse*Error`, the iterator of
 /// `Capabilities::flags`, the traits the families implement (`Family` for each, `Flag` for

@@ -685,9 +685,10 @@ impl Provider {
 
 impl Provider {
     /// The size of a buffer that holds any token of the package named `name`, in bytes: its
-    /// `cbMaxToken`, except for Negotiate, where it is the largest `cbMaxToken` of Negotiate and
-    /// of every listed package that Negotiate can choose (flagged `SECPKG_FLAG_NEGOTIABLE`,
-    /// `SECPKG_FLAG_NEGOTIABLE2` or `SECPKG_FLAG_NEGO_EXTENDER`).
+    /// `cbMaxToken`, except for Negotiate, where it is the largest of Negotiate's own
+    /// `cbMaxToken` and, for every other listed package that Negotiate can choose (flagged
+    /// `SECPKG_FLAG_NEGOTIABLE`, `SECPKG_FLAG_NEGOTIABLE2` or `SECPKG_FLAG_NEGO_EXTENDER`), that
+    /// package's `cbMaxToken` plus [`SPNEGO_WRAPPING`], since Negotiate sends its token wrapped.
     ///
     /// Negotiate's own `cbMaxToken` does not bound the tokens of the package it picks: WinPR
     /// 2.11 lists Negotiate with 12256 bytes and Kerberos, which Negotiate tries first, with
@@ -722,12 +723,19 @@ impl Provider {
         let largest = packages
             .iter()
             .filter(|package| package.capabilities().intersects(choosable))
-            .map(|package| package.max_token())
+            .filter(|package| !equal_ignoring_case(package.name().as_units(), &negotiate))
+            .map(|package| package.max_token().saturating_add(SPNEGO_WRAPPING))
             .fold(info.max_token, u32::max);
         packages.close()?;
         Ok((info.name, largest))
     }
 }
+
+/// What Negotiate may add around the token of the package it chose: SPNEGO (RFC 4178) wraps it
+/// in a NegTokenInit or NegTokenResp with the mechanism list and its own DER headers. Windows
+/// leaves this margin itself (Negotiate 48256 over Kerberos' 48000 on Windows 10 and 11); the
+/// wrapping of a token under 64 KiB with a few mechanisms listed is about 100 bytes.
+pub const SPNEGO_WRAPPING: u32 = 256;
 
 /// Whether two names are equal ignoring case as Windows compares package names: unit by unit,
 /// each UTF-16 unit that is a character with a one-unit simple uppercase taken as that
