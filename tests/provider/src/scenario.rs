@@ -204,7 +204,7 @@ pub struct Scenario {
     pub free_status: Option<SECURITY_STATUS>,
     /// `FreeContextBuffer` returns `SEC_E_INVALID_HANDLE` without freeing (the provider leaks).
     pub free_rejects: bool,
-    /// Table functions left `None`: any of [`TABLE_FUNCTIONS`].
+    /// Table functions left `None`: any of [`TABLE_FUNCTIONS`] and [`EXCHANGE_FUNCTIONS`].
     pub missing: Vec<String>,
     /// The table's `dwVersion`.
     pub table_version: u32,
@@ -212,6 +212,10 @@ pub struct Scenario {
     pub null_table: bool,
     /// `QuerySecurityPackageInfoW` aborts the process.
     pub crash_on_query: bool,
+    /// `QuerySecurityPackageInfoW` of a name no package has panics, as sspi-rs's lookup does:
+    /// the panic message and location go to stderr, then the provider either catches it
+    /// (`"unwind"`: `SEC_E_INTERNAL_ERROR`) or lets it reach the C boundary (`"abort"`).
+    pub unknown_query_panics: Option<PanicMode>,
     /// Contract breach: enumeration returns its array one byte past an aligned address (the
     /// records are written there unaligned; `FreeContextBuffer` takes that address back).
     pub enumerate_misaligned: bool,
@@ -248,6 +252,7 @@ impl Default for Scenario {
             table_version: SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION,
             null_table: false,
             crash_on_query: false,
+            unknown_query_panics: None,
             enumerate_misaligned: false,
             enumerate_count: None,
             enumerate_array_address: None,
@@ -255,6 +260,16 @@ impl Default for Scenario {
             exchange: Exchange::default(),
         }
     }
+}
+
+/// How [`Scenario::unknown_query_panics`] ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PanicMode {
+    /// Caught by the provider's guard: the call returns `SEC_E_INTERNAL_ERROR`.
+    Unwind,
+    /// Not caught: it reaches an `extern "C"` function, and the process aborts.
+    Abort,
 }
 
 impl Scenario {
