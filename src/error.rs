@@ -229,6 +229,13 @@ pub enum InvalidItem {
     /// An OID set a GSSAPI function returned: null elements with a count, or too large.
     #[cfg(all(unix, feature = "gssapi"))]
     GssapiOidSet,
+    /// A buffer a GSSAPI function returned (a token): null with a length, or too large.
+    #[cfg(all(unix, feature = "gssapi"))]
+    GssapiBuffer,
+    /// A GSSAPI context exchange that breaks RFC 2743: a side that needs a token it did not
+    /// ask for, a token for a peer that had completed, no end within `gssapi::MAX_LEGS` tokens.
+    #[cfg(all(unix, feature = "gssapi"))]
+    GssapiContext,
 }
 
 impl InvalidItem {
@@ -250,6 +257,10 @@ impl InvalidItem {
             InvalidItem::GssapiOid => "gss_OID",
             #[cfg(all(unix, feature = "gssapi"))]
             InvalidItem::GssapiOidSet => "gss_OID_set",
+            #[cfg(all(unix, feature = "gssapi"))]
+            InvalidItem::GssapiBuffer => "gss_buffer_desc",
+            #[cfg(all(unix, feature = "gssapi"))]
+            InvalidItem::GssapiContext => "gss_ctx_id_t",
         }
     }
 }
@@ -309,6 +320,9 @@ impl fmt::Display for Error {
                 write!(f, "the exchange did not end within {limit} legs: the provider kept asking for more")
             }
             Self::ExchangeOver { reason } => write!(f, "the context takes no further token: {reason}"),
+            Self::Unsupported { function } if function.starts_with("gss_") => {
+                write!(f, "the GSSAPI library was given without {function} (see Gssapi::with_context_functions)")
+            }
             Self::Unsupported { function } => {
                 write!(f, "the provider does not implement {function} (its function table has a null pointer there)")
             }
