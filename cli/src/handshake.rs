@@ -160,7 +160,7 @@ impl PackageRecord {
     /// `NTLM (id 10, max token 2888)`, `krb5 (id 16, oid 1.2.840.113554.1.2.2)`.
     fn describe(&self) -> String {
         let (name, id, max, oid) = match self {
-            PackageRecord::Sspi(p) => (&p.name, Some(p.rpc_id), Some(p.max_token), None),
+            PackageRecord::Sspi(p) => (&p.name, Some(p.rpc_id), Some(p.max_token), None::<&String>),
             #[cfg(all(unix, feature = "gssapi"))]
             PackageRecord::Gssapi(p) => (&p.name, p.rpc_id, p.max_token, Some(&p.oid)),
         };
