@@ -1,7 +1,8 @@
 /* Evidence for which SSPI provider runs Kerberos against scripts/kdc's realm (ARCHITECTURE.md,
  * "Kerberos against a real KDC"): AcquireCredentialsHandleW(PACKAGE, OUTBOUND), then
  * InitializeSecurityContextW to TARGET, printing each status and the token's size; with a 4th
- * argument, the whole exchange with an INBOUND credential (the keytab) as acceptor.
+ * argument, the whole exchange with an INBOUND credential (the keytab) as acceptor. Exit 0 when
+ * the exchange completes, 3 when a token exceeded the package's cbMaxToken, 1 on a failure.
  *
  *   usage: probe TARGET LIBRARY PACKAGE [full]
  *   Windows (Wine's secur32; LIBRARY is ignored):
@@ -55,6 +56,7 @@ int main(int argc, char** argv) {
   SecPkgInfoW* info = NULL;
   SECURITY_STATUS s = t->QuerySecurityPackageInfoW(wide(package), &info);
   printf("QuerySecurityPackageInfoW(%s): 0x%08x cbMaxToken %lu\n", package, (unsigned)s, s == 0 ? (unsigned long)info->cbMaxToken : 0ul);
+  unsigned long max_token = s == 0 ? (unsigned long)info->cbMaxToken : 0ul, largest = 0;
   CredHandle cred; memset(&cred, 0, sizeof cred); TimeStamp expiry;
   s = t->AcquireCredentialsHandleW(NULL, wide(package), SECPKG_CRED_OUTBOUND, NULL, NULL, NULL, NULL, &cred, &expiry);
   printf("AcquireCredentialsHandleW(%s, OUTBOUND): 0x%08x\n", package, (unsigned)s);
@@ -67,6 +69,7 @@ int main(int argc, char** argv) {
   printf("InitializeSecurityContextW(%s): 0x%08x token %lu bytes", target, (unsigned)s, (unsigned long)ob.cbBuffer);
   if (ob.cbBuffer >= 2 && (s == 0 || s == 0x00090312)) { printf(", bytes 0-14:"); for (int i = 0; i < 15 && i < (int)ob.cbBuffer; i++) printf(" %02x", out[i]); }
   printf("\n");
+  if (s == 0 || s == 0x00090312) largest = ob.cbBuffer;
   if (s != 0x00090312 || argc < 5) return (s == 0 || s == 0x00090312) ? 0 : 1;
   /* The whole exchange: an acceptor with the service's credentials (the keytab). */
   CredHandle scred; memset(&scred, 0, sizeof scred);
@@ -84,6 +87,7 @@ int main(int argc, char** argv) {
     have_sctx = 1;
     printf("AcceptSecurityContext: 0x%08x token %lu bytes\n", (unsigned)s, (unsigned long)bb.cbBuffer);
     if (s != 0 && s != 0x00090312) return 1;
+    if (bb.cbBuffer > largest) largest = bb.cbBuffer;
     if (bb.cbBuffer == 0) break;
     SecBuffer rb = { bb.cbBuffer, SECBUFFER_TOKEN, back };
     SecBufferDesc rd = { SECBUFFER_VERSION, 1, &rb };
@@ -91,8 +95,9 @@ int main(int argc, char** argv) {
     s = t->InitializeSecurityContextW(&cred, &ctx, wide(target), ISC_REQ_MUTUAL_AUTH, 0, 0, &rd, 0, &ctx, &od, &attrs, &expiry);
     printf("InitializeSecurityContextW: 0x%08x token %lu bytes\n", (unsigned)s, (unsigned long)ob.cbBuffer);
     if (s != 0 && s != 0x00090312) return 1;
+    if (ob.cbBuffer > largest) largest = ob.cbBuffer;
     if (s == 0 && ob.cbBuffer == 0) break;
   }
-  printf("exchange complete\n");
-  return 0;
+  printf("exchange complete; largest token %lu bytes, cbMaxToken %lu\n", largest, max_token);
+  return largest <= max_token ? 0 : 3;
 }

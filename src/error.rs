@@ -174,6 +174,9 @@ pub enum Error {
         major: u32,
         /// Its minor (mechanism-specific) status.
         minor: u32,
+        /// The library's words for the status (`gss_display_status`: the minor status's, else
+        /// the major's), where it was asked: for the context exchange's calls.
+        message: Option<String>,
     },
     /// A GSSAPI library could not be loaded, or lacks a required function.
     #[cfg(all(unix, feature = "gssapi"))]
@@ -182,6 +185,15 @@ pub enum Error {
         path: PathBuf,
         /// Why loading failed (its message names the missing symbol).
         source: LoadError,
+    },
+    /// A name or credential of one GSSAPI library was given to another, which would read it as
+    /// its own: refused before any call.
+    #[cfg(all(unix, feature = "gssapi"))]
+    GssapiForeign {
+        /// What was given: `"name"` or `"credential"`.
+        object: &'static str,
+        /// The library it was given to ([`crate::gssapi::Gssapi::library_name`]).
+        library: String,
     },
     /// No GSSAPI library was found on this system: none of the libraries tried loads.
     #[cfg(all(unix, feature = "gssapi"))]
@@ -338,11 +350,19 @@ impl fmt::Display for Error {
                 tried_text(tried)
             ),
             #[cfg(all(unix, feature = "gssapi"))]
-            Self::Gssapi { call, major, minor } => {
+            Self::Gssapi { call, major, minor, message: None } => {
                 write!(f, "{call} failed: major status {major:#010x}, minor status {minor:#x}")
             }
             #[cfg(all(unix, feature = "gssapi"))]
+            Self::Gssapi { call, major, minor, message: Some(message) } => {
+                write!(f, "{call} failed: {message} (major status {major:#010x}, minor status {minor:#x})")
+            }
+            #[cfg(all(unix, feature = "gssapi"))]
             Self::GssapiLoad { path, .. } => write!(f, "cannot load the GSSAPI library {}", path.display()),
+            #[cfg(all(unix, feature = "gssapi"))]
+            Self::GssapiForeign { object, library } => {
+                write!(f, "the {object} belongs to another GSSAPI library than {library}")
+            }
             #[cfg(all(unix, feature = "gssapi"))]
             Self::NoGssapi { tried } => write!(
                 f,
@@ -398,6 +418,8 @@ impl From<Error> for std::io::Error {
             #[cfg(all(unix, feature = "gssapi"))]
             Error::NoGssapi { .. } => ErrorKind::NotFound,
             Error::InvalidName { .. } | Error::InvalidArgument { .. } => ErrorKind::InvalidInput,
+            #[cfg(all(unix, feature = "gssapi"))]
+            Error::GssapiForeign { .. } => ErrorKind::InvalidInput,
             Error::Unsupported { .. } => ErrorKind::Unsupported,
             Error::InvalidData { .. } => ErrorKind::InvalidData,
             _ => ErrorKind::Other,

@@ -320,7 +320,12 @@ fn base() -> Functions {
 }
 
 fn fake() -> Gssapi {
-    let functions = ContextFunctions {
+    // SAFETY: as in `with_functions`.
+    unsafe { with_functions(context_functions()) }
+}
+
+fn context_functions() -> ContextFunctions {
+    ContextFunctions {
         import_name,
         release_name,
         display_name,
@@ -329,10 +334,48 @@ fn fake() -> Gssapi {
         init_sec_context,
         accept_sec_context,
         delete_sec_context,
-    };
+        display_status: Some(display_status),
+    }
+}
+
+/// A status's words in two messages: "status N", then "(fake)".
+unsafe extern "C" fn display_status(
+    minor: *mut u32,
+    value: u32,
+    kind: i32,
+    _: gss_OID,
+    message_context: *mut u32,
+    out: gss_buffer_t,
+) -> u32 {
+    with(|s| {
+        // SAFETY: secpkg passes valid minor, message context and output buffer pointers.
+        unsafe {
+            *minor = 0;
+            let text = if *message_context == 0 { format!("{kind}: status {value:#x}") } else { "(fake)".into() };
+            s.token(out, text.as_bytes());
+            *message_context = if *message_context == 0 { 1 } else { 0 };
+        }
+    });
+    GSS_S_COMPLETE
+}
+
+/// # Safety
+/// `functions` are the fake's, or release what the fake allocated as the fake's do.
+unsafe fn with_functions(functions: ContextFunctions) -> Gssapi {
     // SAFETY: the fake allocates only what its release functions free, leaves an output empty
     // or allocated, and lives for the whole program.
     unsafe { Gssapi::from_functions(base(), "fake").with_context_functions(functions) }
+}
+
+/// Another library's release functions: the same fake underneath, at other addresses.
+unsafe extern "C" fn other_release_name(minor: *mut u32, name: *mut gss_name_t) -> u32 {
+    // SAFETY: the caller's, as for release_name.
+    unsafe { release_name(minor, name) }
+}
+
+unsafe extern "C" fn other_release_cred(minor: *mut u32, cred: *mut gss_cred_id_t) -> u32 {
+    // SAFETY: the caller's, as for release_cred.
+    unsafe { release_cred(minor, cred) }
 }
 
 /// Runs `body` over a fresh fake with `faults`; checks that every allocation was released once,
@@ -402,6 +445,12 @@ fn a_failing_leg_releases_its_error_token_and_deletes_the_context() {
         "{error:?}"
     );
     assert_eq!(released[&Kind::Context], 2, "the initiator's, left after its failed second leg, and the acceptor's");
+    // The major status's words (the minor is 0), both messages, their buffers released too.
+    assert_eq!(
+        error.to_string(),
+        "gss_init_sec_context failed: 1: status 0x90000; (fake) (major status 0x00090000, minor status 0x0)"
+    );
+    assert_eq!(released[&Kind::Buffer], 6, "the request, the answer, the displayed name, the error token, 2 messages");
 
     for (call, fault) in [
         (Call::ImportName, Fault::FailAfterWork(GSS_S_FAILURE)),
@@ -456,6 +505,36 @@ fn bad_input_is_refused_before_any_call() {
     assert!(result[3].to_string().contains("\"9.1\""), "{}", result[3]);
     // Only the last one's target name was imported before its mechanism was refused.
     assert_eq!(released, HashMap::from([(Kind::Name, 1)]));
+}
+
+#[test]
+fn another_librarys_names_and_credentials_are_refused_before_any_call() {
+    let ((), released) = run(&[], |g| {
+        let other_functions = ContextFunctions {
+            release_name: other_release_name,
+            release_cred: other_release_cred,
+            ..context_functions()
+        };
+        // SAFETY: the fake's functions, with release functions that release what the fake made.
+        let other = unsafe { with_functions(other_functions) };
+        let name = Name::import(g, "host@localhost", NameType::HostBasedService).unwrap();
+        let credential = Credential::acquire(g, Usage::Initiate, None, None).unwrap();
+        let errors = [
+            Credential::acquire(&other, Usage::Accept, Some(&name), None).map(|_| ()),
+            Context::initiator(&other, &name, None, None, 0).map(|_| ()),
+            Context::acceptor(&other, Some(&credential)).map(|_| ()),
+        ];
+        for (error, object) in errors.into_iter().zip(["name", "name", "credential"]) {
+            let error = error.unwrap_err();
+            assert!(matches!(&error, Error::GssapiForeign { object: o, library } if *o == object && library == "fake"));
+            assert_eq!(error.to_string(), format!("the {object} belongs to another GSSAPI library than fake"));
+        }
+        // The same library's objects work with a second `Gssapi` of it.
+        // SAFETY: the fake's own functions.
+        let again = unsafe { with_functions(context_functions()) };
+        assert!(Context::initiator(&again, &name, Some(&credential), None, 0).is_ok());
+    });
+    assert_eq!(released, HashMap::from([(Kind::Name, 1), (Kind::Cred, 1)]), "nothing was made for the refused calls");
 }
 
 #[test]

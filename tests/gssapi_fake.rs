@@ -400,7 +400,7 @@ fn mit_like() -> State {
 
 fn gss_error(result: Result<Vec<Mechanism>, Error>) -> (&'static str, u32, u32) {
     match result {
-        Err(Error::Gssapi { call, major, minor }) => (call, major, minor),
+        Err(Error::Gssapi { call, major, minor, .. }) => (call, major, minor),
         other => panic!("expected a GSSAPI status error, got {other:?}"),
     }
 }

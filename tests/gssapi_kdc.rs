@@ -146,6 +146,25 @@ fn kerberos_against_a_real_kdc() {
         assert_eq!(sizes.len(), 2, "{sizes:?}");
         assert_eq!(sizes, krb5.tokens.iter().map(|t| t.size).collect::<Vec<_>>(), "the same ticket, the same sizes");
 
+        // Several threads at once, each with its own names and contexts (they are neither Send
+        // nor Sync), over the one library, as `Gssapi: Sync` allows.
+        std::thread::scope(|scope| {
+            let runs: Vec<_> = (0..4)
+                .map(|_| {
+                    scope.spawn(|| {
+                        (0..3)
+                            .map(|_| mit.exchange("host@localhost", NameType::HostBasedService, Some(KRB5)))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            for run in runs {
+                for exchange in run.join().unwrap() {
+                    assert_kerberos("MIT krb5, 4 threads", &exchange.unwrap(), &user);
+                }
+            }
+        });
+
         if mit.mechanisms().unwrap().iter().any(|m| m.oid == SPNEGO) {
             let spnego = mit.exchange("host@localhost", NameType::HostBasedService, Some(SPNEGO)).unwrap();
             // The context reports the mechanism SPNEGO negotiated, Kerberos, as SSPI's
@@ -164,6 +183,9 @@ fn kerberos_against_a_real_kdc() {
         // A service the realm does not have: the KDC refuses the ticket, and the error names the call.
         let error = mit.exchange("nosuch@localhost", NameType::HostBasedService, Some(KRB5)).unwrap_err();
         assert!(matches!(error, Error::Gssapi { call: "gss_init_sec_context", .. }), "{error:?}");
+        // MIT's words for the minor status, with the principal it looked up.
+        let text = error.to_string();
+        assert!(text.contains("nosuch/localhost@SECPKG.TEST not found in Kerberos database"), "{text}");
         println!("MIT, unknown service: {error}");
         // A name type's text it cannot hold is refused before any call.
         let error = Name::import(&mit, "host\0@localhost", NameType::HostBasedService).unwrap_err();
@@ -179,6 +201,13 @@ fn kerberos_against_a_real_kdc() {
         kerberos_tokens.extend(krb5.tokens.iter().map(|t| t.size));
         // One library's initiator and the other's acceptor speak the same protocol.
         if let Some(mit) = load(MIT, "libgssapi-krb5-2") {
+            // But neither reads the other's objects.
+            let name = Name::import(&mit, "host@localhost", NameType::HostBasedService).unwrap();
+            let error = Context::initiator(&heimdal, &name, None, None, DEFAULT_FLAGS).unwrap_err();
+            assert!(
+                matches!(&error, Error::GssapiForeign { object: "name", library } if library == HEIMDAL),
+                "{error:?}"
+            );
             for (initiator, acceptor, what) in [(&mit, &heimdal, "MIT to Heimdal"), (&heimdal, &mit, "Heimdal to MIT")]
             {
                 let sizes = across(initiator, acceptor, &user);

@@ -134,6 +134,16 @@ pub type AcceptSecContextFn = unsafe extern "C" fn(
 /// `gss_delete_sec_context(minor, &context_handle, output_token)`.
 pub type DeleteSecContextFn = unsafe extern "C" fn(*mut OM_uint32, *mut gss_ctx_id_t, gss_buffer_t) -> OM_uint32;
 
+/// `gss_display_status(minor, status_value, status_type, mech_type, &message_context,
+/// status_string)`.
+pub type DisplayStatusFn =
+    unsafe extern "C" fn(*mut OM_uint32, OM_uint32, i32, gss_OID, *mut OM_uint32, gss_buffer_t) -> OM_uint32;
+
+/// `gss_display_status` of a major status.
+pub const GSS_C_GSS_CODE: i32 = 1;
+/// `gss_display_status` of a minor (mechanism) status.
+pub const GSS_C_MECH_CODE: i32 = 2;
+
 /// `gss_acquire_cred` for both initiating and accepting.
 pub const GSS_C_BOTH: gss_cred_usage_t = 0;
 /// `gss_acquire_cred` for initiating contexts only.

@@ -11,6 +11,7 @@ use super::{Gssapi, Mechanism, as_oid};
 use crate::Error;
 use crate::error::InvalidItem;
 use secpkg_gssapi_sys as ffi;
+use secpkg_gssapi_sys::GSS_ERROR;
 use secpkg_gssapi_sys::{OM_uint32, gss_OID, gss_OID_desc, gss_OID_set_desc, gss_buffer_desc};
 use std::ffi::c_void;
 use std::ptr::{self, null_mut};
@@ -35,6 +36,8 @@ pub struct ContextFunctions {
     pub accept_sec_context: ffi::AcceptSecContextFn,
     /// `gss_delete_sec_context`.
     pub delete_sec_context: ffi::DeleteSecContextFn,
+    /// `gss_display_status`, for the words of an [`Error::Gssapi`]; without it, there are none.
+    pub display_status: Option<ffi::DisplayStatusFn>,
 }
 
 /// The context flags [`Context::initiator`] requests: mutual authentication, replay and sequence
@@ -93,12 +96,24 @@ pub enum Direction {
 /// release function, on drop.
 struct Handle {
     raw: *mut c_void,
-    release: unsafe extern "C" fn(*mut OM_uint32, *mut *mut c_void) -> OM_uint32,
+    release: ReleaseFn,
 }
 
+type ReleaseFn = unsafe extern "C" fn(*mut OM_uint32, *mut *mut c_void) -> OM_uint32;
+
 impl Handle {
-    fn new(release: unsafe extern "C" fn(*mut OM_uint32, *mut *mut c_void) -> OM_uint32) -> Handle {
+    fn new(release: ReleaseFn) -> Handle {
         Handle { raw: null_mut(), release }
+    }
+
+    /// Refuses a handle that `gssapi`'s `release` would not release: another library's, whose
+    /// object this one would read as its own.
+    fn owned_by(&self, release: ReleaseFn, gssapi: &Gssapi, object: &'static str) -> Result<(), Error> {
+        if std::ptr::fn_addr_eq(self.release, release) {
+            Ok(())
+        } else {
+            Err(Error::GssapiForeign { object, library: gssapi.library_name().to_owned() })
+        }
     }
 }
 
@@ -148,7 +163,7 @@ impl<'a> Name<'a> {
         // valid for writes, and what the library writes there is released by `name`'s handle.
         let major =
             unsafe { (functions.import_name)(&mut minor, &mut buffer, as_oid(&type_oid), &mut name.handle.raw) };
-        check("gss_import_name", major, minor)?;
+        gssapi.check_status("gss_import_name", major, minor)?;
         Ok(name)
     }
 
@@ -166,7 +181,7 @@ fn display(gssapi: &Gssapi, name: ffi::gss_name_t) -> Result<String, Error> {
     // SAFETY: `name` is a live name of this library (its owner outlives this borrow); the
     // buffer is valid for writes and releases what is written; RFC 2744 lets the type be null.
     let major = unsafe { (functions.display_name)(&mut minor, name, text.slot(), null_mut()) };
-    check("gss_display_name", major, minor)?;
+    gssapi.check_status("gss_display_name", major, minor)?;
     let shown = text.text().unwrap_or_default();
     text.release()?;
     Ok(shown)
@@ -204,6 +219,9 @@ impl<'a> Credential<'a> {
             Usage::Initiate => ffi::GSS_C_INITIATE,
             Usage::Accept => ffi::GSS_C_ACCEPT,
         };
+        if let Some(name) = name {
+            name.handle.owned_by(functions.release_name, gssapi, "name")?;
+        }
         let desired = name.map_or(null_mut(), |name| name.handle.raw);
         let mut credential = Credential { gssapi, handle: Handle::new(functions.release_cred) };
         let mut minor = 0;
@@ -223,7 +241,7 @@ impl<'a> Credential<'a> {
                 null_mut(),
             )
         };
-        check("gss_acquire_cred", major, minor)?;
+        gssapi.check_status("gss_acquire_cred", major, minor)?;
         Ok(credential)
     }
 }
@@ -324,6 +342,9 @@ impl<'a> Context<'a> {
     /// An initiator's context for `target`, with `credential` (None: `GSS_C_NO_CREDENTIAL`, the
     /// default one), for the mechanism with the dotted OID `mechanism` (None: the library's
     /// default, Kerberos for MIT and Heimdal), requesting `flags` (see [`DEFAULT_FLAGS`]).
+    ///
+    /// `target` and `credential` must be of the same library as `gssapi` (loaded once or
+    /// several times): another library's is an [`Error::GssapiForeign`].
     pub fn initiator(
         gssapi: &'a Gssapi,
         target: &'a Name<'a>,
@@ -332,12 +353,21 @@ impl<'a> Context<'a> {
         flags: u32,
     ) -> Result<Context<'a>, Error> {
         let mechanism = mechanism.map(oid_der).transpose()?;
+        let functions = gssapi.context_functions("gss_init_sec_context")?;
+        target.handle.owned_by(functions.release_name, gssapi, "name")?;
+        if let Some(credential) = credential {
+            credential.handle.owned_by(functions.release_cred, gssapi, "credential")?;
+        }
         Self::new(gssapi, Side::Initiator { target, credential, mechanism }, flags, "gss_init_sec_context")
     }
 
     /// An acceptor's context, with `credential` (None: `GSS_C_NO_CREDENTIAL`, any key of the
-    /// default keytab).
+    /// default keytab), which must be of the same library as `gssapi`, as for the initiator.
     pub fn acceptor(gssapi: &'a Gssapi, credential: Option<&'a Credential<'a>>) -> Result<Context<'a>, Error> {
+        if let Some(credential) = credential {
+            let functions = gssapi.context_functions("gss_accept_sec_context")?;
+            credential.handle.owned_by(functions.release_cred, gssapi, "credential")?;
+        }
         Self::new(gssapi, Side::Acceptor { credential }, 0, "gss_accept_sec_context")
     }
 
@@ -410,7 +440,7 @@ impl<'a> Context<'a> {
                 (major, "gss_accept_sec_context")
             }
         };
-        check(call, major, minor)?;
+        self.gssapi.check_status(call, major, minor)?;
         let output = token.bytes(call)?;
         token.release()?;
         if major & ffi::GSS_S_CONTINUE_NEEDED != 0 {
@@ -458,6 +488,42 @@ pub struct Exchange {
 }
 
 impl Gssapi {
+    /// [`check`], with the library's words for a failure's status.
+    fn check_status(&self, call: &'static str, major: OM_uint32, minor: OM_uint32) -> Result<(), Error> {
+        check(call, major, minor).map_err(|error| match error {
+            Error::Gssapi { call, major, minor, .. } => {
+                Error::Gssapi { call, major, minor, message: self.status_text(major, minor) }
+            }
+            other => other,
+        })
+    }
+
+    /// `gss_display_status` of the minor status (the mechanism's reason) when there is one, else
+    /// of the major; None when the library has no words for it.
+    fn status_text(&self, major: OM_uint32, minor: OM_uint32) -> Option<String> {
+        let display = self.context.as_ref()?.display_status?;
+        let (value, kind) = if minor != 0 { (minor, ffi::GSS_C_MECH_CODE) } else { (major, ffi::GSS_C_GSS_CODE) };
+        let mut parts = Vec::new();
+        let mut message_context = 0;
+        // A status may take several messages; a library that never ends them is cut short.
+        for _ in 0..8 {
+            let mut text = Buffer::new(self.functions.release_buffer);
+            let mut status_minor = 0;
+            // SAFETY: the out-pointers are valid for writes, `text` releases what is written, and
+            // GSS_C_NO_OID asks for the default mechanism's words (RFC 2744).
+            let status =
+                unsafe { display(&mut status_minor, value, kind, null_mut(), &mut message_context, text.slot()) };
+            if GSS_ERROR(status) {
+                break;
+            }
+            parts.extend(text.text());
+            if message_context == 0 {
+                break;
+            }
+        }
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+
     /// This library with the context functions `functions`, for tests and embedders that link
     /// GSSAPI themselves (a library from [`Gssapi::from_functions`] has none).
     ///

@@ -227,6 +227,7 @@ impl Gssapi {
                     init_sec_context: symbol(&library, "gss_init_sec_context").ok()?,
                     accept_sec_context: symbol(&library, "gss_accept_sec_context").ok()?,
                     delete_sec_context: symbol(&library, "gss_delete_sec_context").ok()?,
+                    display_status: symbol(&library, "gss_display_status").ok(),
                 })
             })()
         };

@@ -9,7 +9,7 @@ use std::ptr;
 
 /// `Ok` unless `GSS_ERROR(major)`; then the error names the call and both codes.
 pub(crate) fn check(call: &'static str, major: OM_uint32, minor: OM_uint32) -> Result<(), Error> {
-    if GSS_ERROR(major) { Err(Error::Gssapi { call, major, minor }) } else { Ok(()) }
+    if GSS_ERROR(major) { Err(Error::Gssapi { call, major, minor, message: None }) } else { Ok(()) }
 }
 
 /// The routine errors by which a library says it has no answer for this mechanism or attribute
