@@ -243,9 +243,12 @@ impl Account {
             }
             (None, true) => {
                 let mut line = Zeroizing::new(String::new());
-                io::stdin().lock().read_line(&mut line).map_err(|error| {
+                let read = io::stdin().lock().read_line(&mut line).map_err(|error| {
                     Failure::usage(format!("cannot read the password from standard input: {error}"))
                 })?;
+                if read == 0 {
+                    return Err(Failure::usage("--password-stdin: standard input is empty (no password line)"));
+                }
                 first_line(&line)
             }
             (None, false) => {

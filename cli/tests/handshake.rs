@@ -260,6 +260,8 @@ fn bad_usage_gives_status_2_and_one_clear_line() {
         let stderr = failure_of(toy(&scenario).args(args), code);
         assert!(stderr.starts_with(start), "{args:?}: {stderr}");
     }
+    let stderr = failure_of(toy(&scenario).args(["--user", "a", "--password-stdin"]).write_stdin(""), 2);
+    assert_eq!(stderr, "secpkg: --password-stdin: standard input is empty (no password line)\n");
     let missing = std::env::temp_dir().join("secpkg-handshake-no-such-password-file");
     let stderr = failure_of(toy(&scenario).args(["--user", "a", "--password-file"]).arg(&missing), 2);
     assert!(stderr.starts_with(&format!("secpkg: cannot read the password file {}", missing.display())), "{stderr}");

@@ -38,8 +38,8 @@ pub use exchange::{
     toy_token, toy_token_len,
 };
 pub use scenario::{
-    ENV_VAR, EXCHANGE_FUNCTIONS, Exchange, Package, PanicMode, Scenario, TABLE_FUNCTIONS, TOY, UNLISTED, default_packages,
-    toy_package,
+    ENV_VAR, EXCHANGE_FUNCTIONS, Exchange, Package, PanicMode, Scenario, TABLE_FUNCTIONS, TOY, UNLISTED,
+    default_packages, toy_package,
 };
 
 use secpkg_sys::{
