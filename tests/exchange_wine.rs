@@ -13,7 +13,9 @@
 //!   password on its stdin, which needs no daemon; the server side as `ntlm_auth
 //!   --helper-protocol=squid-2.5-ntlmssp`, which asks winbindd to check the AUTHENTICATE
 //!   message (without one: `BH NT_STATUS_UNSUCCESSFUL`). `scripts/with-winbind` runs a private
-//!   standalone winbindd whose SAM holds one account, and names it in `SECPKG_NTLM_*`.
+//!   standalone winbindd whose SAM holds one account, and names it in `SECPKG_NTLM_*`. secpkg's
+//!   client runs against a server of raw calls here: secpkg's `ServerContext` refuses Wine's
+//!   NTLM server, which returns its CHALLENGE as SECBUFFER_DATA (asserted below).
 //!
 //! Without those scripts' environment a test prints one `skipped:` line, and fails under
 //! SECPKG_REQUIRE_PROVIDERS=1. Unix paths in that environment (the password files) are read
