@@ -249,8 +249,8 @@ fn in_child(command: &Command, out: &mut BufWriter<io::StdoutLock<'_>>) -> Optio
     child.arg("--in-process").args(std::env::args_os().skip(1));
     let finished = match secpkg_conformance::run_child(&mut child, CHILD_TIMEOUT) {
         Ok(finished) => finished,
-        Err(why) if why.starts_with("could not be started") => return None,
-        Err(why) => return Some(provider_crashed(command, &format!("its child process {why}"))),
+        Err(secpkg_conformance::ChildError::NotStarted { .. }) => return None,
+        Err(error) => return Some(provider_crashed(command, &format!("its child process {error}"))),
     };
     let written = out.write_all(&finished.stdout).and_then(|()| out.flush());
     if let Some(crash) = finished.crash() {
@@ -263,7 +263,7 @@ fn in_child(command: &Command, out: &mut BufWriter<io::StdoutLock<'_>>) -> Optio
     }
 }
 
-/// `secpkg: the provider ended `secpkg show`: …`, status 2.
+/// `secpkg: the provider ended secpkg show, which ran in a child process: …`, status 2.
 fn provider_crashed(command: &Command, why: &str) -> ExitCode {
     let name = if matches!(command, Command::Show(_)) { "show" } else { "list" };
     Failure::usage(format!("the provider ended secpkg {name}, which ran in a child process: {why}")).report()

@@ -113,7 +113,7 @@ mod probe;
 mod runner;
 
 pub use probe::run_probe;
-pub use runner::{ChildProcess, Finished, InProcess, ProbeRunner, run_child};
+pub use runner::{ChildError, ChildProcess, Finished, InProcess, ProbeRunner, run_child};
 
 use secpkg::{Error, Provider, Status};
 use secpkg_sys::SecurityFunctionTableW;

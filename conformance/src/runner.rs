@@ -82,7 +82,7 @@ impl<F: Fn(&Target, Probe) -> Command> ProbeRunner for ChildProcess<F> {
         let mut command = (self.command)(target, probe);
         let finished = match run_child(&mut command, self.timeout) {
             Ok(finished) => finished,
-            Err(why) => return ProbeOutcome::failed(probe, &format!("process {why}")),
+            Err(error) => return ProbeOutcome::failed(probe, &format!("process {error}")),
         };
         let stdout = String::from_utf8_lossy(&finished.stdout);
         let stderr = String::from_utf8_lossy(&finished.stderr);
@@ -134,12 +134,41 @@ impl Finished {
     }
 }
 
+/// Why [`run_child`] has no [`Finished`] process to give.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ChildError {
+    /// The process could not be started, after `attempts` tries.
+    NotStarted {
+        /// How many starts were tried.
+        attempts: u32,
+        /// Why the last failed.
+        error: std::io::Error,
+    },
+    /// It took longer than the timeout and was killed, or could not be waited for: why, with the
+    /// panic (or last line) its stderr held.
+    Ended(String),
+}
+
+impl std::fmt::Display for ChildError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ChildError::NotStarted { attempts, error } => {
+                write!(f, "could not be started ({attempts} attempts): {error}")
+            }
+            ChildError::Ended(why) => f.write_str(why),
+        }
+    }
+}
+
+impl std::error::Error for ChildError {}
+
 /// Runs `command` as [`ChildProcess`] runs a probe: standard input empty, standard output and
 /// error collected, a failed start tried again (a few times), the process killed after
 /// `timeout`. `secpkg list` and `secpkg show` run themselves this way, so that a provider that
 /// crashes ends the child, not the command. The error says why there is no [`Finished`]
 /// (`could not be started (3 attempts): …`, `timed out after 60 s and was killed, …`).
-pub fn run_child(command: &mut Command, timeout: Duration) -> Result<Finished, String> {
+pub fn run_child(command: &mut Command, timeout: Duration) -> Result<Finished, ChildError> {
     command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     // Starting a process can fail for a moment for reasons that say nothing about the
     // provider (Wine's CreateProcess, with many processes starting, once answered
@@ -152,7 +181,7 @@ pub fn run_child(command: &mut Command, timeout: Duration) -> Result<Finished, S
                 std::thread::sleep(Duration::from_millis(100 * u64::from(attempt)));
                 attempt += 1;
             }
-            Err(error) => return Err(format!("could not be started ({attempt} attempts): {error}")),
+            Err(error) => return Err(ChildError::NotStarted { attempts: attempt, error }),
         }
     };
     let stdout = drain(child.stdout.take());
@@ -162,7 +191,7 @@ pub fn run_child(command: &mut Command, timeout: Duration) -> Result<Finished, S
     let stderr = stderr.join().unwrap_or_default();
     match status {
         Ok(status) => Ok(Finished { status, stdout, stderr }),
-        Err(why) => Err(format!("{why}{}", crash_note(&String::from_utf8_lossy(&stderr)))),
+        Err(why) => Err(ChildError::Ended(format!("{why}{}", crash_note(&String::from_utf8_lossy(&stderr))))),
     }
 }
 
