@@ -19,8 +19,8 @@
 
 use crate::{Context, Exit, Failure, Output, json, list, text};
 use secpkg::{
-    Capabilities, Capability, ClientContext, ContextSizes, CredentialUse, Identity, PackageInfo, Provider,
-    ServerContext, Step,
+    Capabilities, Capability, ClientContext, ClientRequests, ContextSizes, CredentialUse, Identity, PackageInfo,
+    Provider, ServerContext, ServerRequests, Step,
 };
 use serde::Serialize;
 use std::io::{self, BufRead, Read, Write};
@@ -32,6 +32,25 @@ use zeroize::Zeroizing;
 /// The largest frame either side accepts: 1 MiB, twenty times Windows' largest `MaxTokenSize`
 /// default (48000, for Kerberos tokens with large PACs). Anything longer is no token.
 pub const MAX_FRAME: u32 = 1 << 20;
+
+/// What the client asks of its context: what a client that signs and seals over a connection
+/// asks, and what `--gssapi` requests too (`secpkg::gssapi::DEFAULT_FLAGS`). Mutual
+/// authentication makes a Kerberos server answer with its AP-REP, so both of its tokens are
+/// measured (without it, Wine's secur32 sends the AP-REQ alone).
+const CLIENT_REQUESTS: ClientRequests = ClientRequests::MUTUAL_AUTH
+    .union(ClientRequests::REPLAY_DETECT)
+    .union(ClientRequests::SEQUENCE_DETECT)
+    .union(ClientRequests::CONFIDENTIALITY)
+    .union(ClientRequests::INTEGRITY)
+    .union(ClientRequests::CONNECTION);
+
+/// The server's side of [`CLIENT_REQUESTS`].
+const SERVER_REQUESTS: ServerRequests = ServerRequests::MUTUAL_AUTH
+    .union(ServerRequests::REPLAY_DETECT)
+    .union(ServerRequests::SEQUENCE_DETECT)
+    .union(ServerRequests::CONFIDENTIALITY)
+    .union(ServerRequests::INTEGRITY)
+    .union(ServerRequests::CONNECTION);
 
 /// How long a side waits for its peer's next frame, or for a client to connect.
 const PEER_TIMEOUT: Duration = Duration::from_secs(60);
@@ -302,7 +321,8 @@ pub fn run(args: &Args, context: &Context, out: &mut Output<'_>) -> Result<Exit,
         _ => server_packages(args, &provider, &listed, client_package.as_ref().map_or(package, |p| &p.name))?,
     };
     let sides = Sspi { provider: &provider, listed: &listed, args, account: account.as_ref() };
-    let (address, client, server) = connect_sides(args, mode, &sides, client_package.as_ref(), &offered)?;
+    let named = client_package.as_ref().map(|p| (p.name.as_str(), Some(p.max_token)));
+    let (address, client, server) = connect(args, mode, &sides, named, &offered)?;
     let name = client_package.as_ref().map_or_else(|| offered.join(", "), |p| p.name.clone());
     let source = Some(match &client_package {
         Some(info) => format!("cbMaxToken of {}", info.name),
@@ -347,19 +367,10 @@ trait Sides: Sync {
     fn server(&self, offered: &[String], stream: TcpStream) -> Outcome;
 }
 
-/// Binds, connects and runs the sides of `mode`: the address, then the client's and the
-/// server's outcomes (`None` for a side this process does not run).
-fn connect_sides(
-    args: &Args,
-    mode: Mode,
-    sides: &dyn Sides,
-    client_package: Option<&PackageInfo>,
-    offered: &[String],
-) -> Result<(SocketAddr, Option<Outcome>, Option<Outcome>), Failure> {
-    connect_named(args, mode, sides, client_package.map(|p| (p.name.as_str(), Some(p.max_token))), offered)
-}
-
-fn connect_named(
+/// Binds, connects and runs the sides of `mode`, the client with its package's name and
+/// `cbMaxToken`: the address, then the client's and the server's outcomes (`None` for a side
+/// this process does not run).
+fn connect(
     args: &Args,
     mode: Mode,
     sides: &dyn Sides,
@@ -668,6 +679,7 @@ impl Sides for Sspi<'_> {
                 .acquire_credentials(package, CredentialUse::SECPKG_CRED_OUTBOUND, identity.as_ref())
                 .map_err(|error| refuse(&mut stream, Failure::from(error).message()))?;
             let mut context = ClientContext::new(&credentials, self.args.target.as_deref())
+                .and_then(|context| context.with_requests(CLIENT_REQUESTS))
                 .and_then(|context| match self.args.token_buffer {
                     Some(bytes) => context.with_token_buffer_size(bytes),
                     None => Ok(context),
@@ -693,6 +705,7 @@ impl Sides for Sspi<'_> {
                 .acquire_credentials(package.as_str(), CredentialUse::SECPKG_CRED_INBOUND, None)
                 .map_err(|error| refuse(&mut stream, Failure::from(error).message()))?;
             let mut context = ServerContext::new(&credentials)
+                .and_then(|context| context.with_requests(SERVER_REQUESTS))
                 .and_then(|context| match &self.args.sam_file {
                     Some(path) => context.with_winpr_sam_file(path),
                     None => Ok(context),
@@ -971,7 +984,7 @@ mod gssapi_side {
         };
         let name = crate::gssapi::name(&client).to_owned();
         let (address, client_outcome, server_outcome) =
-            connect_named(args, mode, &sides, Some((name.as_str(), max_token)), &offered)?;
+            connect(args, mode, &sides, Some((name.as_str(), max_token)), &offered)?;
         finish(
             crate::gssapi::origin(&gssapi),
             mode,
