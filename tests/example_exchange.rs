@@ -65,6 +65,7 @@ const DOMAIN: &str = "EXAMPLE";
 const PASSWORD: &str = "Pa55-example-secpkg";
 
 #[test]
+#[cfg(unix)] // WinPR's SAM file and winpr-hash; under Wine, secur32 has neither.
 #[cfg_attr(secpkg_no_winpr, ignore = "needs WinPR (Debian: apt install libwinpr2-2)")]
 fn the_example_authenticates_on_winpr() {
     if secpkg::Provider::system().is_err() {
