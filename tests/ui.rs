@@ -1,4 +1,5 @@
-//! What the compiler refuses: provider buffers outliving their provider, and loading code
+//! What the compiler refuses: provider buffers and credentials outliving their provider, contexts
+//! outliving their credentials, and loading code
 //! outside `unsafe`. The messages are rustc's, pinned with trybuild.
 #![cfg(all(unix, feature = "gssapi"))]
 
