@@ -313,6 +313,8 @@ impl<'c> Exchange<'c> {
     }
 
     fn package_info(&mut self) -> Result<PackageInfo, Error> {
+        // The record is the provider's to free: no query without a way to give it back.
+        Operation::FreeContextBuffer.require(self.credentials.provider().functions().free)?;
         let mut raw = SecPkgContext_PackageInfoW::default();
         self.query(SECPKG_ATTR_PACKAGE_INFO, &mut raw)?;
         let provider = self.credentials.provider();
@@ -330,6 +332,7 @@ impl<'c> Exchange<'c> {
     }
 
     fn negotiation_info(&mut self) -> Result<NegotiationInfo, Error> {
+        Operation::FreeContextBuffer.require(self.credentials.provider().functions().free)?;
         let mut raw = SecPkgContext_NegotiationInfoW::default();
         self.query(SECPKG_ATTR_NEGOTIATION_INFO, &mut raw)?;
         let provider = self.credentials.provider();
@@ -417,6 +420,10 @@ pub const DEFAULT_MAX_LEGS: u32 = 16;
 /// ([`with_token_buffer_size`](ClientContext::with_token_buffer_size)); the provider writes the
 /// tokens there (secpkg never asks for `ISC_REQ_ALLOCATE_MEMORY`), and a token that claims more,
 /// lies elsewhere or is of another type than `SECBUFFER_TOKEN` is [`Error::InvalidData`].
+///
+/// It is `Send` and `Sync`: a context may move to another thread between legs (SSPI contexts
+/// are not tied to a thread), legs take `&mut self`, and every call holds the provider library's
+/// lock.
 ///
 /// ```no_run
 /// use secpkg::{ClientContext, CredentialUse, Step};
@@ -624,10 +631,13 @@ impl<'c> ServerContext<'c> {
     /// WinPR's extension: the SAM file that WinPR's NTLM server (directly, or under Negotiate)
     /// reads the client's account from, instead of its default.
     ///
-    /// WinPR 2.11's NTLM server looks the user up in a SAM file when the client's AUTHENTICATE
-    /// message arrives (`ntlm_fetch_ntlm_v2_hash` in winpr/libwinpr/sspi/NTLM/ntlm_compute.c
-    /// calls `SamOpen(context->SamFile, TRUE)`), and `SamOpen` opens `/etc/winpr/SAM` when given
-    /// none (`WINPR_SAM_FILE` in winpr/libwinpr/utils/sam.c; `C:\SAM` on Windows). The context's
+    /// WinPR 2.11's NTLM server looks the user up in a SAM file when it completes the client's
+    /// AUTHENTICATE message: `AcceptSecurityContext` reads the message and returns
+    /// `SEC_I_COMPLETE_NEEDED`, and the `CompleteAuthToken` that secpkg then calls runs
+    /// `ntlm_server_AuthenticateComplete` (winpr/libwinpr/sspi/NTLM/ntlm_message.c), whose
+    /// `ntlm_fetch_ntlm_v2_hash` (ntlm_compute.c) calls `SamOpen(context->SamFile, TRUE)`; a wrong
+    /// password or an unknown account is that leg's error. `SamOpen` opens `/etc/winpr/SAM` when
+    /// given none (`WINPR_SAM_FILE` in winpr/libwinpr/utils/sam.c; `C:\SAM` on Windows). The context's
     /// file is set by `SetContextAttributes(SECPKG_ATTR_AUTH_NTLM_SAM_FILE = 1004, const char*
     /// path)` (ntlm.c, `ntlm_SetContextAttributesW`, which copies the string), on a context that
     /// exists: after the first `AcceptSecurityContext`. So secpkg keeps the path and sets it right
@@ -703,5 +713,60 @@ impl Drop for Exchange<'_> {
     fn drop(&mut self) {
         // A failure cannot be reported from drop; `close` reports it.
         self.delete();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_output;
+    use crate::error::{InvalidItem, Operation};
+    use crate::{Error, Step};
+    use secpkg_sys::{SECBUFFER_DATA, SECBUFFER_TOKEN, SecBuffer, SecBufferDesc};
+
+    /// What a leg's output check says of a provider that wrote `written` into the buffer,
+    /// with `moved` the pointer it left (None: ours), `count` buffers in the descriptor.
+    fn check(written: SecBuffer, moved: Option<*mut core::ffi::c_void>, count: u32) -> Result<usize, InvalidItem> {
+        let mut memory = [0u8; 16];
+        let ours = memory.as_mut_ptr().cast();
+        let mut buffer = SecBuffer { pvBuffer: moved.unwrap_or(ours), ..written };
+        let buffer_ptr: *mut SecBuffer = &mut buffer;
+        let desc = SecBufferDesc { ulVersion: 0, cBuffers: count, pBuffers: buffer_ptr };
+        // check_output reads the structs only, never the memory they point to.
+        check_output(Operation::InitializeSecurityContext, &desc, buffer_ptr, &buffer, ours, memory.len()).map_err(
+            |error| match error {
+                Error::InvalidData { item, what } => {
+                    assert!(what.starts_with("InitializeSecurityContextW "), "{what}");
+                    item
+                }
+                other => panic!("{other}"),
+            },
+        )
+    }
+
+    #[test]
+    fn a_token_within_the_buffer_passes_and_anything_else_is_named() {
+        let token = |len| SecBuffer { cbBuffer: len, BufferType: SECBUFFER_TOKEN, pvBuffer: std::ptr::null_mut() };
+        assert_eq!(check(token(0), None, 1), Ok(0));
+        assert_eq!(check(token(16), None, 1), Ok(16));
+        // Longer than the buffer: never read past it.
+        assert_eq!(check(token(17), None, 1), Err(InvalidItem::OutputToken));
+        assert_eq!(check(token(u32::MAX), None, 1), Err(InvalidItem::OutputToken));
+        // Moved to memory secpkg did not give (an ALLOCATE_MEMORY reflex).
+        let elsewhere = std::ptr::dangling_mut::<u64>().cast();
+        assert_eq!(check(token(4), Some(elsewhere), 1), Err(InvalidItem::OutputToken));
+        // Another type than the token asked for.
+        let data = SecBuffer { BufferType: SECBUFFER_DATA, ..token(4) };
+        assert_eq!(check(data, None, 1), Err(InvalidItem::OutputBufferType));
+        // A descriptor the provider changed.
+        assert_eq!(check(token(4), None, 2), Err(InvalidItem::OutputBufferDesc));
+        assert_eq!(check(token(4), None, 0), Err(InvalidItem::OutputBufferDesc));
+    }
+
+    #[test]
+    fn a_step_says_what_to_send() {
+        assert_eq!(Step::Continue(b"abc").token(), Some(&b"abc"[..]));
+        assert!(!Step::Continue(b"").is_done());
+        assert_eq!(Step::Done(None).token(), None);
+        assert!(Step::Done(Some(b"x")).is_done());
     }
 }

@@ -234,3 +234,26 @@ impl Drop for Credentials<'_> {
         self.free();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Identity, WideSecret};
+
+    #[test]
+    fn the_password_is_not_in_debug() {
+        let identity = Identity::new("alice", "EXAMPLE", "hunter2-secret");
+        let debug = format!("{identity:?} {identity:#?}");
+        assert!(!debug.contains("hunter2"), "{debug}");
+        assert!(debug.contains("alice") && debug.contains("EXAMPLE"), "{debug}");
+    }
+
+    #[test]
+    fn identity_strings_are_utf16_with_their_length_and_a_nul() {
+        let mut secret = WideSecret::new("pé🔒", "identity password").unwrap();
+        // p, é, and the lock as a surrogate pair: the length counts UTF-16 units, as sspi.h's does.
+        assert_eq!(secret.len, 4);
+        // SAFETY: `len + 1` units were written, the last a NUL.
+        let units = unsafe { std::slice::from_raw_parts(secret.ptr(), 5) };
+        assert_eq!(units, [0x70, 0xE9, 0xD83D, 0xDD12, 0]);
+    }
+}

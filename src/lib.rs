@@ -17,6 +17,12 @@
 //! # Ok::<(), secpkg::Error>(())
 //! ```
 //!
+//! It also runs the exchange those answers exist for: credentials
+//! ([`Provider::acquire_credentials`]), a client's and a server's context ([`ClientContext`],
+//! [`ServerContext`]: one [`step`](ClientContext::step) per leg) with token buffers that hold
+//! every token of the package ([`Provider::token_buffer_size`]), and what a context says of its
+//! sizes and package.
+//!
 //! On Windows the provider is secur32.dll. Elsewhere it is any library that exports the SSPI
 //! ABI's `InitSecurityInterfaceW`: FreeRDP's WinPR by default ([`Provider::system`]), or one you
 //! name ([`Provider::load`], or `SECPKG_PROVIDER` through [`Provider::from_env`]).

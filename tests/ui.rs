@@ -1,6 +1,6 @@
 //! What the compiler refuses: provider buffers and credentials outliving their provider, contexts
-//! outliving their credentials, and loading code
-//! outside `unsafe`. The messages are rustc's, pinned with trybuild.
+//! outliving their credentials, and loading code outside `unsafe`. The messages are rustc's,
+//! pinned with trybuild.
 #![cfg(all(unix, feature = "gssapi"))]
 
 #[test]
