@@ -9,6 +9,9 @@
 //! | `raw_query` | `QuerySecurityPackageInfoW`, read every field, `FreeContextBuffer` |
 //! | `query` | `Provider::query()`: the record, owned |
 //!
+//! A complete NTLM exchange on WinPR, raw and safe, is the other workload
+//! ([`ExchangeSubject`], bench binary `benches/exchange.rs`).
+//!
 //! "Read every field" means: the UTF-16 units of `Name` and `Comment` up to their NUL and the
 //! integer fields, summed into a value that goes through [`black_box`]. The two sides of a pair
 //! compute the same sum ([`Subject::check`] asserts it before anything is measured).
