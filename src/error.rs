@@ -174,6 +174,9 @@ pub enum Error {
         major: u32,
         /// Its minor (mechanism-specific) status.
         minor: u32,
+        /// The library's words for the status (`gss_display_status`: the minor status's, else
+        /// the major's), where it was asked: for the context exchange's calls.
+        message: Option<String>,
     },
     /// A GSSAPI library could not be loaded, or lacks a required function.
     #[cfg(all(unix, feature = "gssapi"))]
@@ -182,6 +185,15 @@ pub enum Error {
         path: PathBuf,
         /// Why loading failed (its message names the missing symbol).
         source: LoadError,
+    },
+    /// A name or credential of one GSSAPI library was given to another, which would read it as
+    /// its own: refused before any call.
+    #[cfg(all(unix, feature = "gssapi"))]
+    GssapiForeign {
+        /// What was given: `"name"` or `"credential"`.
+        object: &'static str,
+        /// The library it was given to ([`crate::gssapi::Gssapi::library_name`]).
+        library: String,
     },
     /// No GSSAPI library was found on this system: none of the libraries tried loads.
     #[cfg(all(unix, feature = "gssapi"))]
@@ -229,6 +241,13 @@ pub enum InvalidItem {
     /// An OID set a GSSAPI function returned: null elements with a count, or too large.
     #[cfg(all(unix, feature = "gssapi"))]
     GssapiOidSet,
+    /// A buffer a GSSAPI function returned (a token): null with a length, or too large.
+    #[cfg(all(unix, feature = "gssapi"))]
+    GssapiBuffer,
+    /// A GSSAPI context exchange that breaks RFC 2743: a side that needs a token it did not
+    /// ask for, a token for a peer that had completed, no end within `gssapi::MAX_LEGS` tokens.
+    #[cfg(all(unix, feature = "gssapi"))]
+    GssapiContext,
 }
 
 impl InvalidItem {
@@ -250,6 +269,10 @@ impl InvalidItem {
             InvalidItem::GssapiOid => "gss_OID",
             #[cfg(all(unix, feature = "gssapi"))]
             InvalidItem::GssapiOidSet => "gss_OID_set",
+            #[cfg(all(unix, feature = "gssapi"))]
+            InvalidItem::GssapiBuffer => "gss_buffer_desc",
+            #[cfg(all(unix, feature = "gssapi"))]
+            InvalidItem::GssapiContext => "gss_ctx_id_t",
         }
     }
 }
@@ -309,6 +332,9 @@ impl fmt::Display for Error {
                 write!(f, "the exchange did not end within {limit} legs: the provider kept asking for more")
             }
             Self::ExchangeOver { reason } => write!(f, "the context takes no further token: {reason}"),
+            Self::Unsupported { function } if function.starts_with("gss_") => {
+                write!(f, "the GSSAPI library was given without {function} (see Gssapi::with_context_functions)")
+            }
             Self::Unsupported { function } => {
                 write!(f, "the provider does not implement {function} (its function table has a null pointer there)")
             }
@@ -324,11 +350,19 @@ impl fmt::Display for Error {
                 tried_text(tried)
             ),
             #[cfg(all(unix, feature = "gssapi"))]
-            Self::Gssapi { call, major, minor } => {
+            Self::Gssapi { call, major, minor, message: None } => {
                 write!(f, "{call} failed: major status {major:#010x}, minor status {minor:#x}")
             }
             #[cfg(all(unix, feature = "gssapi"))]
+            Self::Gssapi { call, major, minor, message: Some(message) } => {
+                write!(f, "{call} failed: {message} (major status {major:#010x}, minor status {minor:#x})")
+            }
+            #[cfg(all(unix, feature = "gssapi"))]
             Self::GssapiLoad { path, .. } => write!(f, "cannot load the GSSAPI library {}", path.display()),
+            #[cfg(all(unix, feature = "gssapi"))]
+            Self::GssapiForeign { object, library } => {
+                write!(f, "the {object} belongs to another GSSAPI library than {library}")
+            }
             #[cfg(all(unix, feature = "gssapi"))]
             Self::NoGssapi { tried } => write!(
                 f,
@@ -384,6 +418,8 @@ impl From<Error> for std::io::Error {
             #[cfg(all(unix, feature = "gssapi"))]
             Error::NoGssapi { .. } => ErrorKind::NotFound,
             Error::InvalidName { .. } | Error::InvalidArgument { .. } => ErrorKind::InvalidInput,
+            #[cfg(all(unix, feature = "gssapi"))]
+            Error::GssapiForeign { .. } => ErrorKind::InvalidInput,
             Error::Unsupported { .. } => ErrorKind::Unsupported,
             Error::InvalidData { .. } => ErrorKind::InvalidData,
             _ => ErrorKind::Other,

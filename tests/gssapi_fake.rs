@@ -6,7 +6,8 @@
 #![cfg(all(unix, feature = "gssapi"))]
 
 use secpkg::gssapi::{
-    ATTRIBUTE_CAPABILITIES, Functions, Gssapi, Mechanism, UNMAPPED_ATTRIBUTES, capabilities_of, oid_to_string,
+    ATTRIBUTE_CAPABILITIES, Functions, Gssapi, Mechanism, UNMAPPED_ATTRIBUTES, capabilities_of, oid_from_string,
+    oid_to_string,
 };
 use secpkg::{Capabilities, Capability, Error, InvalidItem, PackageId};
 use secpkg_gssapi_sys::*;
@@ -399,7 +400,7 @@ fn mit_like() -> State {
 
 fn gss_error(result: Result<Vec<Mechanism>, Error>) -> (&'static str, u32, u32) {
     match result {
-        Err(Error::Gssapi { call, major, minor }) => (call, major, minor),
+        Err(Error::Gssapi { call, major, minor, .. }) => (call, major, minor),
         other => panic!("expected a GSSAPI status error, got {other:?}"),
     }
 }
@@ -601,6 +602,23 @@ fn oids_with_multi_byte_arcs_decode() {
     assert_eq!(der(KRB5), [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02]);
     assert_eq!(der("2.999.1"), [0x88, 0x37, 0x01]);
     assert_eq!(oid_to_string(&[0x2b, 0x06, 0x01, 0x05, 0x05, 0x02]).as_deref(), Some(SPNEGO));
+}
+
+#[test]
+fn oid_from_string_encodes_what_oid_to_string_decodes() {
+    let huge = format!("2.25.{}", u128::MAX);
+    for oid in [KRB5, SPNEGO, NTLM, IAKERB, "2.999.1", "0.0", "1.39.4294967296", "2.25.0.128", huge.as_str()] {
+        let encoded = oid_from_string(oid).unwrap_or_else(|| panic!("{oid} refused"));
+        assert_eq!(encoded, der(oid), "{oid}");
+        assert_eq!(oid_to_string(&encoded).as_deref(), Some(oid));
+    }
+    let past_u128 = format!("2.25.{}0", u128::MAX);
+    let first_past_u128 = format!("2.{}", u128::MAX);
+    for bad in ["", "1", "1.", ".1", "1..2", "3.1", "0.40", "1.40", "1.2.x", "1.2.-3", "1.2.+3", " 1.2", &past_u128] {
+        assert_eq!(oid_from_string(bad), None, "{bad:?}");
+    }
+    assert_eq!(oid_from_string(&first_past_u128), None, "the first subidentifier, 80 + arc, overflows");
+    assert_eq!(oid_from_string("2.40").as_deref(), Some(&[0x78][..]), "arcs under 2 may pass 39");
 }
 
 #[test]

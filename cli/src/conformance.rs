@@ -10,11 +10,16 @@ use std::process::Command;
 pub const PROBE_COMMAND: &str = "__conformance-probe";
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Print every check in full: what was observed, what Windows does, and the source
+    #[arg(short, long)]
+    verbose: bool,
+}
 
 #[derive(Debug, clap::Args)]
 pub struct ProbeArgs {
-    /// The probe to run: table, enumerate, query-listed, query-case, query-unknown, query-empty
+    /// The probe to run: table, enumerate, query-listed, query-case, query-unknown, query-empty,
+    /// ansi, ansi-query-unknown
     probe: String,
 }
 
@@ -31,7 +36,7 @@ fn target(context: &Context) -> Result<Target, Failure> {
     }
 }
 
-pub fn run(_args: &Args, context: &Context, out: &mut Output<'_>) -> Result<Exit, Failure> {
+pub fn run(args: &Args, context: &Context, out: &mut Output<'_>) -> Result<Exit, Failure> {
     let target = target(context)?;
     let exe = std::env::current_exe()
         .map_err(|error| Failure::usage(format!("cannot find the secpkg executable to run the probes: {error}")))?;
@@ -44,10 +49,16 @@ pub fn run(_args: &Args, context: &Context, out: &mut Output<'_>) -> Result<Exit
         command
     });
     let report = conformance::check(&target, &runner);
+    // No provider to check: one line and status 2, as every other subcommand gives, not a
+    // report of checks that could not run.
+    if let Some(why) = &report.unavailable {
+        return Err(Failure::usage(why.clone()));
+    }
     if context.json() {
         out.write_all(report.to_json().as_bytes())?;
     } else {
-        for line in report.to_string().lines() {
+        let text = if args.verbose { report.verbose().to_string() } else { report.to_string() };
+        for line in text.lines() {
             writeln!(out, "{}", text::clean(line))?;
         }
     }

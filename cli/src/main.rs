@@ -32,9 +32,11 @@ library named by SECPKG_GSSAPI_LIB, else MIT Kerberos's, else Heimdal's. When ne
 --provider nor SECPKG_PROVIDER is given and WinPR is missing, list and show fall back to them,
 saying so on stderr.
 
+list and show run in a child process, so that a provider that crashes ends the child, not them.
+
 Exit status: 0 success; 1 the named package does not exist, or no package has every capability
-list --require names; 2 usage, provider or I/O error; 3 audit found differences; 4 conformance
-found failing checks.";
+list --require names; 2 usage, provider or I/O error, no provider to check, or a provider that
+crashed list or show; 3 audit found differences; 4 conformance found failing checks.";
 
 /// Lists the security packages of an SSPI provider and what each can do
 ///
@@ -63,6 +65,9 @@ struct Global {
     /// Print JSON instead of text (the shapes are documented in cli/README.md)
     #[arg(long, global = true)]
     json: bool,
+    /// Run list or show in this process, not in a child process (what the child runs)
+    #[arg(long, global = true, hide = true)]
+    in_process: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -87,9 +92,11 @@ enum Command {
     Audit(audit::Args),
     /// Check the provider against Windows behaviour: PASS, FAIL or WARN for each check
     ///
-    /// Each check prints what was observed, what Windows does, and the source of that
-    /// expectation. Each probe runs in a child process, so a provider that crashes fails the
-    /// checks of that probe. Exit status 0 when no check fails (warnings allowed), 4 when one does.
+    /// FAIL for documented behaviour or real harm, WARN for behaviour only observed on Windows.
+    /// A FAIL or WARN says what was observed and what Windows does; --verbose adds the source,
+    /// for every check. Each probe runs in a child process, so a provider that crashes fails the
+    /// checks of that probe, with its panic's message and location. Exit status 0 when no check
+    /// fails (warnings allowed), 4 when one does, 2 when there is no provider to check.
     Conformance(conformance::Args),
     /// Run one conformance probe and print its outcome as one JSON line (for `conformance`)
     #[command(name = conformance::PROBE_COMMAND, hide = true)]
@@ -213,6 +220,41 @@ fn check_gssapi(command: &Command, context: &Context) -> Result<(), Failure> {
     Ok(())
 }
 
+/// How long `list` or `show` may take in its child process before it is killed.
+const CHILD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Runs `list` or `show` in a child process, this program again with `--in-process`, with
+/// secpkg-conformance's runner (as the conformance probes run), so that a provider that crashes
+/// or hangs ends the child, and this process says so in one line with status 2. The child's
+/// output, messages and status are passed on as they are. `None` when the child cannot be
+/// started at all: the command then runs in this process.
+fn in_child(command: &Command, out: &mut BufWriter<io::StdoutLock<'_>>) -> Option<ExitCode> {
+    let exe = std::env::current_exe().ok()?;
+    let mut child = std::process::Command::new(exe);
+    // First, so that it stays an option whatever follows (even after `--`).
+    child.arg("--in-process").args(std::env::args_os().skip(1));
+    let finished = match secpkg_conformance::run_child(&mut child, CHILD_TIMEOUT) {
+        Ok(finished) => finished,
+        Err(secpkg_conformance::ChildError::NotStarted { .. }) => return None,
+        Err(error) => return Some(provider_crashed(command, &format!("its child process {error}"))),
+    };
+    let written = out.write_all(&finished.stdout).and_then(|()| out.flush());
+    if let Some(crash) = finished.crash() {
+        return Some(provider_crashed(command, &format!("its child process {crash}")));
+    }
+    let _ = io::stderr().write_all(&finished.stderr);
+    match written {
+        Err(error) => Some(Failure::Output(error).report()),
+        Ok(()) => Some(ExitCode::from(finished.status.code().map_or(2, |code| u8::try_from(code).unwrap_or(2)))),
+    }
+}
+
+/// `secpkg: the provider ended secpkg show, which ran in a child process: …`, status 2.
+fn provider_crashed(command: &Command, why: &str) -> ExitCode {
+    let name = if matches!(command, Command::Show(_)) { "show" } else { "list" };
+    Failure::usage(format!("the provider ended secpkg {name}, which ran in a child process: {why}")).report()
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -233,6 +275,12 @@ fn main() -> ExitCode {
     let context = Context { provider: cli.global.provider, json: cli.global.json, gssapi };
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
+    if matches!(cli.command, Command::List(_) | Command::Show(_))
+        && !cli.global.in_process
+        && let Some(exit) = in_child(&cli.command, &mut out)
+    {
+        return exit;
+    }
     let result = run(&cli.command, &context, &mut out).and_then(|exit| {
         out.flush()?;
         Ok(exit)

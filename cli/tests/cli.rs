@@ -435,6 +435,36 @@ fn show_of_a_missing_name_exits_1() {
     assert_eq!(stderr, "secpkg: no security package named 'Bogus'\n");
 }
 
+/// `show` and `list` run in a child process: a provider that aborts on a name it does not list
+/// (as sspi-rs built with its production profile, `panic = "abort"`, does) ends the child, and
+/// `show` says so on one line, with the panic's message and location, and status 2.
+#[test]
+fn show_survives_a_provider_that_aborts_on_an_unknown_name() {
+    let aborts = r#"{"unknown_query_panics": "abort"}"#;
+    let output = secpkg(aborts).args(["show", "NoSuchPackage"]).env_remove("RUST_BACKTRACE").output().unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(output.stdout.is_empty(), "{}", String::from_utf8_lossy(&output.stdout));
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    let expected = "secpkg: the provider ended secpkg show, which ran in a child process: its child process crashed: ";
+    assert!(stderr.starts_with(expected), "{stderr}");
+    assert!(stderr.contains(", after it panicked at tests/provider/src/lib.rs:"), "{stderr}");
+    if cfg!(unix) {
+        assert!(stderr.contains("crashed: killed by signal 6 (SIGABRT), after"), "{stderr}");
+    }
+    assert!(stderr.ends_with(": secpkg-test-provider: no package named \"NoSuchPackage\"\n"), "{stderr}");
+
+    // A listed name is found through the child as ever, and `list` never queries.
+    let shown = stdout_of(secpkg(aborts).args(["show", "Negotiate"]));
+    assert!(shown.starts_with("name          Negotiate\n"), "{shown}");
+    assert!(stdout_of(secpkg(aborts).arg("list")).starts_with("NAME "));
+    let show_json: Value = serde_json::from_str(&stdout_of(secpkg(aborts).args(["show", "--json", "NTLM"]))).unwrap();
+    assert_eq!(show_json["name"], "NTLM");
+    // Without the child (its own `--in-process`), the provider takes the command with it.
+    let output = secpkg(aborts).args(["--in-process", "show", "NoSuchPackage"]).output().unwrap();
+    assert!(output.status.code().is_none_or(|code| code != 1 && code != 2), "{:?}", output.status);
+}
+
 #[test]
 fn show_of_an_empty_name_is_a_usage_error() {
     let stderr = failure_of(secpkg(DEFAULT).args(["show", ""]), 2);

@@ -507,6 +507,25 @@ mod gssapi {
         Some(output)
     }
 
+    /// With no provider at all, `conformance` gives the one line `audit` gives, and status 2,
+    /// not a report of checks that could not run.
+    #[test]
+    fn without_an_sspi_provider_conformance_is_audits_one_line() {
+        let Some(conformance) = run_hidden(secpkg::UNIX_PROVIDERS, &["conformance"], &[]) else {
+            return;
+        };
+        let baseline = std::env::temp_dir().join(format!("secpkg-empty-baseline-{}.json", std::process::id()));
+        std::fs::write(&baseline, r#"{"packages": []}"#).unwrap();
+        let audit = run_hidden(secpkg::UNIX_PROVIDERS, &["audit", "--baseline", baseline.to_str().unwrap()], &[]);
+        std::fs::remove_file(&baseline).unwrap();
+        let Some(audit) = audit else { return };
+        let stderr = String::from_utf8(conformance.stderr).unwrap();
+        assert_eq!((conformance.status.code(), conformance.stdout.len()), (Some(2), 0), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.starts_with("secpkg: no SSPI provider found: install FreeRDP's WinPR"), "{stderr}");
+        assert_eq!((audit.status.code(), String::from_utf8(audit.stderr).unwrap()), (Some(2), stderr));
+    }
+
     /// The note gives the hint `audit`'s error gives: what to install for the SSPI packages.
     const FALLBACK_NOTE: &str = "secpkg: no SSPI provider found (SECPKG_PROVIDER is not set and WinPR was not found: \
                                  install FreeRDP's WinPR (Debian: apt install libwinpr2-2), or set SECPKG_PROVIDER \

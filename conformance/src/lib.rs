@@ -34,40 +34,54 @@
 //! one JSON line ([`ProbeOutcome::to_json_line`]), so that a provider that crashes or hangs fails
 //! the checks of that probe instead of killing the checker. The `secpkg` command re-executes
 //! itself as `secpkg __conformance-probe PROBE [--provider PATH]` for this, calling
-//! [`run_probe`] in the child.
+//! [`run_probe`] in the child. What the child wrote to stderr is kept: each Rust panic's message
+//! and location (not the `note: run with RUST_BACKTRACE=1` line after it) in the failed checks
+//! of a probe that crashed, and in [`Report::stderr`] for one that survived. [`run_child`] is the
+//! same child-process machinery for other commands (`secpkg list` and `show` use it).
 //!
 //! # The checks
 //!
-//! | check | probe | expected | source |
-//! |---|---|---|---|
-//! | `init-table` | `table` | `InitSecurityInterfaceW` returns a function table | Microsoft Learn: InitSecurityInterfaceW |
-//! | `table-version` | `table` | `dwVersion` is a `SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION*` (1 to 5) | SDK sspi.h |
-//! | `table-functions` | `table` | `EnumerateSecurityPackagesW`, `QuerySecurityPackageInfoW`, `FreeContextBuffer` present | Microsoft Learn: SecurityFunctionTableW |
-//! | `enumerate-status` | `enumerate` | `EnumerateSecurityPackagesW` returns `SEC_E_OK` | Microsoft Learn: EnumerateSecurityPackagesW |
-//! | `enumerate-count` | `enumerate` | at least one package | observed on Windows 10/11 |
-//! | `enumerate-array` | `enumerate` | the array is non-null exactly when the count is non-zero | Microsoft Learn: EnumerateSecurityPackagesW |
-//! | `package-name` | `enumerate` | every `Name` non-null, non-empty, valid UTF-16 | Microsoft Learn: SecPkgInfoW |
-//! | `package-comment` | `enumerate` | every `Comment` non-null, valid UTF-16 | Microsoft Learn: SecPkgInfoW |
-//! | `package-version` | `enumerate` | every `wVersion` is 1 | Microsoft Learn: SecPkgInfoW ("Must be 1") |
-//! | `package-capabilities` | `enumerate` | no `fCapabilities` bit outside `SECPKG_FLAG_*` | SDK sspi.h |
-//! | `package-capabilities-nonzero` | `enumerate` | every package has some capability (a `WARN` only) | observed on Windows 10/11 |
-//! | `package-names-unique` | `enumerate` | no two names equal ignoring case | Microsoft Learn: QuerySecurityPackageInfoW; observed on Windows 10/11 |
-//! | `schannel-alias` | `enumerate` | "Schannel" and "Microsoft Unified Security Protocol Provider", when both listed, have one record apart from the name | observed on Windows 10/11; SDK schannel.h |
-//! | `package-id` | `enumerate` | well-known packages carry their SDK id (Negotiate 9, NTLM 10, Schannel 14, Kerberos 16, WDigest 21, …) | SDK rpcdce.h `RPC_C_AUTHN_*`; observed on Windows 10/11 |
-//! | `package-max-token` | `enumerate` | well-known packages that issue tokens have a non-zero `cbMaxToken` | observed on Windows 10/11 |
-//! | `negotiate-max-token` | `enumerate` | Negotiate's `cbMaxToken` is at least that of each listed package it negotiates (Kerberos, NTLM); passes when Negotiate or both of those are not listed | Microsoft Learn: Microsoft Negotiate; observed on Windows 10/11 |
-//! | `query-listed` | `query-listed` | querying each listed name returns the listed record | Microsoft Learn: QuerySecurityPackageInfoW |
-//! | `query-case` | `query-case` | the name in upper and lower case returns the same record | observed on Windows 10/11 |
-//! | `query-unknown-status` | `query-unknown` | an unknown name gives `SEC_E_SECPKG_NOT_FOUND` | observed on Windows 10/11; SDK winerror.h |
-//! | `query-unknown-out` | `query-unknown` | an unknown name leaves the out-pointer untouched | observed Windows behaviour |
-//! | `query-empty-name` | `query-empty` | an empty name fails, returning nothing to free | Microsoft Learn: QuerySecurityPackageInfoW |
-//! | `free-context-buffer` | (all) | `FreeContextBuffer` returns `SEC_E_OK` for every buffer the provider returned | Microsoft Learn: FreeContextBuffer |
+//! A check **fails** ([`Verdict::Fail`]) when the provider deviates from documented behaviour
+//! (Microsoft Learn, an SDK header, an RFC) or the deviation does real harm (a token that cannot
+//! fit, a wrong record, a success for a package that does not exist, a buffer not given back, a
+//! crash); it **warns** ([`Verdict::Warn`]) when only behaviour observed on Windows backs the
+//! expectation. [`CheckId::deviation`] gives each check's verdict; the last column says why.
+//!
+//! | check | probe | expected | source | deviation |
+//! |---|---|---|---|---|
+//! | `init-table` | `table` | `InitSecurityInterfaceW` returns a function table | Microsoft Learn: InitSecurityInterfaceW | FAIL: documented |
+//! | `table-version` | `table` | `dwVersion` is a `SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION*` (1 to 5) | SDK sspi.h | FAIL: documented |
+//! | `table-functions` | `table` | `EnumerateSecurityPackagesW`, `QuerySecurityPackageInfoW`, `FreeContextBuffer` present | Microsoft Learn: SecurityFunctionTableW | FAIL: documented |
+//! | `enumerate-status` | `enumerate` | `EnumerateSecurityPackagesW` returns `SEC_E_OK` | Microsoft Learn: EnumerateSecurityPackagesW | FAIL: documented |
+//! | `enumerate-count` | `enumerate` | at least one package | observed on Windows 10/11 | WARN: observed only |
+//! | `enumerate-array` | `enumerate` | the array is non-null exactly when the count is non-zero | Microsoft Learn: EnumerateSecurityPackagesW | FAIL: documented |
+//! | `package-name` | `enumerate` | every `Name` non-null, non-empty, valid UTF-16 | Microsoft Learn: SecPkgInfoW | FAIL: documented |
+//! | `package-comment` | `enumerate` | every `Comment` non-null, valid UTF-16 | Microsoft Learn: SecPkgInfoW | FAIL: documented |
+//! | `package-version` | `enumerate` | every `wVersion` is 1 | Microsoft Learn: SecPkgInfoW ("Must be 1") | FAIL: documented |
+//! | `package-capabilities` | `enumerate` | no `fCapabilities` bit outside `SECPKG_FLAG_*` | SDK sspi.h | FAIL: documented |
+//! | `package-capabilities-nonzero` | `enumerate` | every package has some capability | observed on Windows 10/11 | WARN: observed only (the SDK allows 0) |
+//! | `package-names-unique` | `enumerate` | no two names equal ignoring case | Microsoft Learn: QuerySecurityPackageInfoW; observed on Windows 10/11 | FAIL: harm (a query cannot tell them apart) |
+//! | `schannel-alias` | `enumerate` | "Schannel" and "Microsoft Unified Security Protocol Provider", when both listed, have one record apart from the name | observed on Windows 10/11; SDK schannel.h | WARN: observed only |
+//! | `package-id` | `enumerate` | well-known packages carry their SDK id (Negotiate 9, NTLM 10, Schannel 14, Kerberos 16, WDigest 21, …) | SDK rpcdce.h `RPC_C_AUTHN_*`; observed on Windows 10/11 | FAIL: documented |
+//! | `package-max-token` | `enumerate` | well-known packages that issue tokens have a non-zero `cbMaxToken` | observed on Windows 10/11 | FAIL: harm (no room for a token) |
+//! | `negotiate-max-token` | `enumerate` | Negotiate's `cbMaxToken` exceeds that of each listed package it negotiates (Kerberos, NTLM), whose tokens SPNEGO wraps; passes when Negotiate or both of those are not listed | Microsoft Learn: Microsoft Negotiate; RFC 4178; observed on Windows 10/11 (48256 > 48000) | FAIL: harm (the largest wrapped token is truncated) |
+//! | `query-listed` | `query-listed` | querying each listed name returns the listed record | Microsoft Learn: QuerySecurityPackageInfoW | FAIL: documented |
+//! | `query-case` | `query-case` | the name in upper and lower case returns the same record | observed on Windows 10/11 | WARN: observed only |
+//! | `query-unknown-status` | `query-unknown` | an unknown name gives `SEC_E_SECPKG_NOT_FOUND` | observed on Windows 10/11; SDK winerror.h | WARN; FAIL for `SEC_E_OK` (harm) |
+//! | `query-unknown-out` | `query-unknown` | an unknown name leaves the out-pointer untouched | observed Windows behaviour | WARN: observed only |
+//! | `query-empty-name` | `query-empty` | an empty name fails, returning nothing to free | Microsoft Learn: QuerySecurityPackageInfoW | FAIL: documented |
+//! | `ansi-table` | `ansi` | `InitSecurityInterfaceA` returns a table with the three A functions | Microsoft Learn: InitSecurityInterfaceA | FAIL: documented (not run, a WARN, when not exported) |
+//! | `ansi-enumerate` | `ansi` | `EnumerateSecurityPackagesA` lists the W records, in order | Microsoft Learn: EnumerateSecurityPackagesA | FAIL: documented |
+//! | `ansi-query-listed` | `ansi` | `QuerySecurityPackageInfoA` of each listed name returns its record | Microsoft Learn: QuerySecurityPackageInfoA | FAIL: documented |
+//! | `ansi-query-unknown` | `ansi-query-unknown` | an unknown name gives `SEC_E_SECPKG_NOT_FOUND`, the out-pointer untouched | observed on Windows 10/11; SDK winerror.h | WARN; FAIL for `SEC_E_OK` (harm) |
+//! | `free-context-buffer` | (all) | `FreeContextBuffer` returns `SEC_E_OK` for every buffer the provider returned | Microsoft Learn: FreeContextBuffer | FAIL: documented |
 //!
 //! A check that cannot run (its function is missing, an earlier call failed) is a `WARN` whose
-//! observed value starts with `not run:`, naming the check that explains why. The unknown name,
-//! the empty name and the case variants are the unusual inputs; the `query-*` probes are also
-//! the only ones calling `QuerySecurityPackageInfoW`, so a provider that crashes there fails
-//! exactly those checks.
+//! observed value starts with `not run:`, naming the check that explains why; a probe that
+//! crashed fails all its checks. The unknown name, the empty name and the case variants are the
+//! unusual inputs; the `query-*` and `ansi*` probes are also the only ones calling
+//! `QuerySecurityPackageInfo*`, so a provider that crashes there fails exactly those checks.
+//! When no probe could open a provider at all, [`Report::unavailable`] says why.
 //!
 //! # JSON
 //!
@@ -79,15 +93,17 @@
 //!   "checks": [
 //!     {"check": "init-table", "status": "PASS", "observed": "…", "expected": "…", "source": "…"}
 //!   ],
-//!   "passed": 19,
-//!   "failed": 3,
-//!   "warned": 0
+//!   "stderr": [{"probe": "query-unknown", "line": "panicked at src/lib.rs:10:5: …"}],
+//!   "passed": 22,
+//!   "failed": 1,
+//!   "warned": 3
 //! }
 //! ```
 //!
 //! `provider` is the library loaded (or the target's description if none could be); `checks`
-//! lists every check above, in that order; `status` is `"PASS"`, `"FAIL"` or `"WARN"`; the three
-//! counts add up to the number of checks. [`Report::from_json`] reads it back. [`Report`],
+//! lists every check above, in that order; `status` is `"PASS"`, `"FAIL"` or `"WARN"`; `stderr`
+//! is [`Report::stderr`] (`unavailable`, [`Report::unavailable`], is there only when set); the
+//! three counts add up to the number of checks. [`Report::from_json`] reads it back. [`Report`],
 //! [`Check`] and [`ProbeOutcome`] implement serde's `Serialize` and `Deserialize` in these
 //! shapes, so a report can also be part of a larger document.
 
@@ -97,7 +113,7 @@ mod probe;
 mod runner;
 
 pub use probe::run_probe;
-pub use runner::{ChildProcess, InProcess, ProbeRunner};
+pub use runner::{ChildError, ChildProcess, Finished, InProcess, ProbeRunner, run_child};
 
 use secpkg::{Error, Provider, Status};
 use secpkg_sys::SecurityFunctionTableW;
@@ -157,12 +173,25 @@ pub enum Probe {
     QueryUnknown,
     /// `QuerySecurityPackageInfoW` of the empty name.
     QueryEmpty,
+    /// The ANSI entry points: `InitSecurityInterfaceA`'s table, `EnumerateSecurityPackagesA`,
+    /// and `QuerySecurityPackageInfoA` of every listed name.
+    Ansi,
+    /// `QuerySecurityPackageInfoA` of a name no provider has.
+    AnsiQueryUnknown,
 }
 
 impl Probe {
     /// Every probe, in the order [`check`] runs them.
-    pub const ALL: [Probe; 6] =
-        [Probe::Table, Probe::Enumerate, Probe::QueryListed, Probe::QueryCase, Probe::QueryUnknown, Probe::QueryEmpty];
+    pub const ALL: [Probe; 8] = [
+        Probe::Table,
+        Probe::Enumerate,
+        Probe::QueryListed,
+        Probe::QueryCase,
+        Probe::QueryUnknown,
+        Probe::QueryEmpty,
+        Probe::Ansi,
+        Probe::AnsiQueryUnknown,
+    ];
 
     /// The probe's name, as given to `secpkg __conformance-probe`.
     pub const fn name(self) -> &'static str {
@@ -173,6 +202,8 @@ impl Probe {
             Probe::QueryCase => "query-case",
             Probe::QueryUnknown => "query-unknown",
             Probe::QueryEmpty => "query-empty",
+            Probe::Ansi => "ansi",
+            Probe::AnsiQueryUnknown => "ansi-query-unknown",
         }
     }
 
@@ -212,7 +243,7 @@ impl fmt::Display for Probe {
 }
 
 macro_rules! check_ids {
-    ($($(#[$doc:meta])* $variant:ident = $name:literal, $probe:expr, $expected:literal, $source:literal;)*) => {
+    ($($(#[$doc:meta])* $variant:ident = $name:literal, $probe:expr, $deviation:ident, $expected:literal, $source:literal;)*) => {
         /// One conformance check. The crate documentation lists them.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[non_exhaustive]
@@ -239,6 +270,18 @@ macro_rules! check_ids {
                 }
             }
 
+            /// The verdict when the provider deviates: [`Verdict::Fail`] when documentation
+            /// (Microsoft Learn, an SDK header, an RFC) backs the expectation or the deviation
+            /// does real harm (a truncated token, a wrong record, memory not given back),
+            /// [`Verdict::Warn`] when only behaviour observed on Windows backs it. A check may
+            /// fail harder for a worse deviation (`query-unknown-status` fails when the query
+            /// succeeds); the crate documentation gives each check's and why.
+            pub const fn deviation(self) -> Verdict {
+                match self {
+                    $(CheckId::$variant => Verdict::$deviation,)*
+                }
+            }
+
             /// What Windows does.
             pub const fn expected(self) -> &'static str {
                 match self {
@@ -258,98 +301,116 @@ macro_rules! check_ids {
 
 check_ids! {
     /// `InitSecurityInterfaceW` returns a function table.
-    InitTable = "init-table", Some(Probe::Table),
+    InitTable = "init-table", Some(Probe::Table), Fail,
         "InitSecurityInterfaceW returns a SecurityFunctionTableW",
         "Microsoft Learn: InitSecurityInterfaceW";
     /// The table's `dwVersion` is a known one.
-    TableVersion = "table-version", Some(Probe::Table),
+    TableVersion = "table-version", Some(Probe::Table), Fail,
         "dwVersion is a SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION* value (1 to 5)",
         "SDK sspi.h: SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION*";
     /// The table has the three package functions.
-    TableFunctions = "table-functions", Some(Probe::Table),
+    TableFunctions = "table-functions", Some(Probe::Table), Fail,
         "EnumerateSecurityPackagesW, QuerySecurityPackageInfoW and FreeContextBuffer are non-null",
         "Microsoft Learn: SecurityFunctionTableW";
     /// Enumeration succeeds.
-    EnumerateStatus = "enumerate-status", Some(Probe::Enumerate),
+    EnumerateStatus = "enumerate-status", Some(Probe::Enumerate), Fail,
         "EnumerateSecurityPackagesW returns SEC_E_OK",
         "Microsoft Learn: EnumerateSecurityPackagesW";
     /// At least one package is listed.
-    EnumerateCount = "enumerate-count", Some(Probe::Enumerate),
+    EnumerateCount = "enumerate-count", Some(Probe::Enumerate), Warn,
         "at least 1 package",
         "observed on Windows 10/11 (Negotiate, Kerberos, NTLM and Schannel are always listed)";
     /// The array is non-null exactly when the count is non-zero.
-    EnumerateArray = "enumerate-array", Some(Probe::Enumerate),
+    EnumerateArray = "enumerate-array", Some(Probe::Enumerate), Fail,
         "a non-null array exactly when the count is non-zero",
         "Microsoft Learn: EnumerateSecurityPackagesW";
     /// Every `Name` is a non-null, non-empty, valid UTF-16 string.
-    PackageName = "package-name", Some(Probe::Enumerate),
+    PackageName = "package-name", Some(Probe::Enumerate), Fail,
         "every Name is a non-null, non-empty, valid UTF-16 string",
         "Microsoft Learn: SecPkgInfoW (Name: a null-terminated string with the package's name)";
     /// Every `Comment` is a non-null, valid UTF-16 string.
-    PackageComment = "package-comment", Some(Probe::Enumerate),
+    PackageComment = "package-comment", Some(Probe::Enumerate), Fail,
         "every Comment is a non-null, valid UTF-16 string",
         "Microsoft Learn: SecPkgInfoW (Comment: a pointer to a null-terminated string)";
     /// Every `wVersion` is 1.
-    PackageVersion = "package-version", Some(Probe::Enumerate),
+    PackageVersion = "package-version", Some(Probe::Enumerate), Fail,
         "wVersion 1 for every package",
         "Microsoft Learn: SecPkgInfoW (wVersion: must be 1)";
     /// No capability bit outside the SDK's `SECPKG_FLAG_*`.
-    PackageCapabilities = "package-capabilities", Some(Probe::Enumerate),
+    PackageCapabilities = "package-capabilities", Some(Probe::Enumerate), Fail,
         "no fCapabilities bit outside the SDK's SECPKG_FLAG_* set",
         "SDK sspi.h: SECPKG_FLAG_*";
     /// Every package claims some capability (a `WARN`, never a `FAIL`: the SDK allows 0).
-    PackageCapabilitiesNonzero = "package-capabilities-nonzero", Some(Probe::Enumerate),
+    PackageCapabilitiesNonzero = "package-capabilities-nonzero", Some(Probe::Enumerate), Warn,
         "fCapabilities non-zero for every package",
         "observed on Windows 10/11 (every package sets some SECPKG_FLAG_*)";
     /// No two names are equal ignoring case.
-    PackageNamesUnique = "package-names-unique", Some(Probe::Enumerate),
+    PackageNamesUnique = "package-names-unique", Some(Probe::Enumerate), Fail,
         "no two names equal ignoring case (the Schannel alias has a name of its own)",
         "Microsoft Learn: QuerySecurityPackageInfoW (one package per name); observed on Windows 10/11 (names match \
          ignoring case)";
     /// The Schannel alias, when listed, is the Schannel record under another name.
-    SchannelAlias = "schannel-alias", Some(Probe::Enumerate),
+    SchannelAlias = "schannel-alias", Some(Probe::Enumerate), Warn,
         "\"Schannel\" and \"Microsoft Unified Security Protocol Provider\", when both listed, have the same record \
          apart from the name",
         "observed on Windows 10/11; SDK schannel.h: SCHANNEL_NAME, UNISP_NAME";
     /// Well-known packages carry the id of their SDK constant.
-    PackageId = "package-id", Some(Probe::Enumerate),
+    PackageId = "package-id", Some(Probe::Enumerate), Fail,
         "wRPCID of each well-known package is its SDK id: Negotiate 9, NTLM 10, Schannel, Microsoft Unified Security \
          Protocol Provider and Default TLS SSP 14, Kerberos 16, WDigest and Digest 21, NegoExtender 30, pku2u 31, \
          CloudAP 36",
         "SDK rpcdce.h: RPC_C_AUTHN_*; observed on Windows 10/11";
     /// Well-known packages that issue tokens have a non-zero `cbMaxToken`.
-    PackageMaxToken = "package-max-token", Some(Probe::Enumerate),
+    PackageMaxToken = "package-max-token", Some(Probe::Enumerate), Fail,
         "a non-zero cbMaxToken for each well-known package that issues tokens (all of package-id's but CloudAP)",
         "observed on Windows 10/11";
     /// Negotiate's `cbMaxToken` covers every listed package it negotiates.
-    NegotiateMaxToken = "negotiate-max-token", Some(Probe::Enumerate),
-        "Negotiate's cbMaxToken at least that of each package it negotiates that is listed (Kerberos, NTLM): a \
-         Negotiate client sizes its buffers by Negotiate's figure",
-        "Microsoft Learn: Microsoft Negotiate (Negotiate selects Kerberos or NTLM); observed on Windows 10/11 \
-         (Negotiate 48256, Kerberos 48000, NTLM 2888)";
+    NegotiateMaxToken = "negotiate-max-token", Some(Probe::Enumerate), Fail,
+        "Negotiate's cbMaxToken above that of each listed package it negotiates (Kerberos, NTLM): its client \
+         sizes buffers by it, and gets their tokens wrapped in SPNEGO",
+        "Microsoft Learn: Microsoft Negotiate (selects Kerberos or NTLM); RFC 4178 (SPNEGO wraps the mechanism's \
+         token); observed on Windows 10/11 (Negotiate 48256, Kerberos 48000, NTLM 2888)";
     /// Querying each listed name returns the listed record.
-    QueryListed = "query-listed", Some(Probe::QueryListed),
+    QueryListed = "query-listed", Some(Probe::QueryListed), Fail,
         "QuerySecurityPackageInfoW of each listed name returns SEC_E_OK and the listed record",
         "Microsoft Learn: QuerySecurityPackageInfoW";
     /// Querying a listed name in other letter case returns the same record.
-    QueryCase = "query-case", Some(Probe::QueryCase),
+    QueryCase = "query-case", Some(Probe::QueryCase), Warn,
         "each listed name in upper and in lower case returns SEC_E_OK and the same record as the name as listed",
         "observed on Windows 10/11 (package names match ignoring case)";
     /// An unknown name is `SEC_E_SECPKG_NOT_FOUND`.
-    QueryUnknownStatus = "query-unknown-status", Some(Probe::QueryUnknown),
+    QueryUnknownStatus = "query-unknown-status", Some(Probe::QueryUnknown), Warn,
         "SEC_E_SECPKG_NOT_FOUND for a name no package has",
         "observed on Windows 10/11; SDK winerror.h: SEC_E_SECPKG_NOT_FOUND (the requested security package does \
          not exist)";
     /// An unknown name leaves the out-pointer untouched.
-    QueryUnknownOut = "query-unknown-out", Some(Probe::QueryUnknown),
+    QueryUnknownOut = "query-unknown-out", Some(Probe::QueryUnknown), Warn,
         "the out-pointer left untouched when the name is not found",
         "observed Windows behaviour (secur32 writes *ppPackageInfo only on success)";
     /// The empty name fails cleanly.
-    QueryEmptyName = "query-empty-name", Some(Probe::QueryEmpty),
+    QueryEmptyName = "query-empty-name", Some(Probe::QueryEmpty), Fail,
         "a failure status for the empty name, and no record to free",
         "Microsoft Learn: QuerySecurityPackageInfoW (no package has an empty name)";
+    /// `InitSecurityInterfaceA` gives a table with the ANSI package functions.
+    AnsiTable = "ansi-table", Some(Probe::Ansi), Fail,
+        "InitSecurityInterfaceA returns a SecurityFunctionTableA with EnumerateSecurityPackagesA, \
+         QuerySecurityPackageInfoA and FreeContextBuffer non-null",
+        "Microsoft Learn: InitSecurityInterfaceA, SecurityFunctionTableA";
+    /// `EnumerateSecurityPackagesA` lists what `EnumerateSecurityPackagesW` lists.
+    AnsiEnumerate = "ansi-enumerate", Some(Probe::Ansi), Fail,
+        "EnumerateSecurityPackagesA returns SEC_E_OK and the packages EnumerateSecurityPackagesW lists, \
+         in order, with the same records (names and comments as ANSI strings)",
+        "Microsoft Learn: EnumerateSecurityPackagesA (the ANSI form of EnumerateSecurityPackages)";
+    /// `QuerySecurityPackageInfoA` of each listed name returns its record.
+    AnsiQueryListed = "ansi-query-listed", Some(Probe::Ansi), Fail,
+        "QuerySecurityPackageInfoA of each name EnumerateSecurityPackagesA lists returns SEC_E_OK and that record",
+        "Microsoft Learn: QuerySecurityPackageInfoA";
+    /// `QuerySecurityPackageInfoA` of an unknown name fails with `SEC_E_SECPKG_NOT_FOUND`.
+    AnsiQueryUnknown = "ansi-query-unknown", Some(Probe::AnsiQueryUnknown), Warn,
+        "SEC_E_SECPKG_NOT_FOUND from QuerySecurityPackageInfoA for a name no package has, the out-pointer untouched",
+        "observed on Windows 10/11; SDK winerror.h: SEC_E_SECPKG_NOT_FOUND";
     /// `FreeContextBuffer` succeeds for every buffer the provider returned.
-    FreeContextBuffer = "free-context-buffer", None,
+    FreeContextBuffer = "free-context-buffer", None, Fail,
         "SEC_E_OK from FreeContextBuffer for every buffer the provider returned",
         "Microsoft Learn: FreeContextBuffer";
 }
@@ -401,15 +462,80 @@ impl Check {
     }
 }
 
-/// `PASS check: observed …; expected … [source]`.
+/// The widest line of the text report, in characters, where words allow.
+pub const TEXT_WIDTH: usize = 100;
+
+/// How far a check's continuation lines are indented: past `FAIL `.
+const INDENT: &str = "     ";
+
+/// The short form, as the report prints it: `PASS check: observed` on one line of at most
+/// [`TEXT_WIDTH`] characters (cut with `…`); a `FAIL` or `WARN` with all it observed, wrapped,
+/// then `expected: …`. [`Check::verbose`] adds the source.
 impl fmt::Display for Check {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} {}: observed {}; expected {} [{}]",
-            self.status, self.check, self.observed, self.expected, self.source
-        )
+        let head = format!("{} {}: {}", self.status, self.check, self.observed);
+        if self.status == Verdict::Pass {
+            return f.write_str(&cut(&head, TEXT_WIDTH));
+        }
+        write_wrapped(f, &head, "")?;
+        f.write_str("\n")?;
+        write_wrapped(f, &format!("expected: {}", self.expected), INDENT)
     }
+}
+
+impl Check {
+    /// The full form: the verdict and the check, then `observed:`, `expected:` and `source:`
+    /// each on lines of their own, wrapped to [`TEXT_WIDTH`] (`secpkg conformance --verbose`).
+    pub fn verbose(&self) -> impl fmt::Display + '_ {
+        struct Verbose<'c>(&'c Check);
+        impl fmt::Display for Verbose<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                let c = self.0;
+                writeln!(f, "{} {}", c.status, c.check)?;
+                write_wrapped(f, &format!("observed: {}", c.observed), INDENT)?;
+                f.write_str("\n")?;
+                write_wrapped(f, &format!("expected: {}", c.expected), INDENT)?;
+                f.write_str("\n")?;
+                write_wrapped(f, &format!("source:   {}", c.source), INDENT)
+            }
+        }
+        Verbose(self)
+    }
+}
+
+/// `text` cut to `width` characters, the last of them `…` when cut.
+fn cut(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(width - 1).collect();
+    out.push('…');
+    out
+}
+
+/// `indent` then `text`, wrapped at spaces so that each line (continuations indented by
+/// [`INDENT`]) has at most [`TEXT_WIDTH`] characters where the words allow; no final newline.
+fn write_wrapped(f: &mut fmt::Formatter<'_>, text: &str, indent: &str) -> fmt::Result {
+    let mut line = String::from(indent);
+    let mut width = indent.chars().count();
+    let mut empty = true;
+    for word in text.split(' ') {
+        let word_width = word.chars().count();
+        if !empty && width + 1 + word_width > TEXT_WIDTH {
+            writeln!(f, "{line}")?;
+            line = String::from(INDENT);
+            width = INDENT.chars().count();
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+            width += 1;
+        }
+        line.push_str(word);
+        width += word_width;
+        empty = false;
+    }
+    f.write_str(&line)
 }
 
 /// What happened to the buffers a probe got from the provider, each given back once to its
@@ -432,6 +558,15 @@ impl Frees {
                 Some(status) => format!("{what}: {}", status_text(status)),
                 None => format!("{what}: {error}"),
             }),
+        }
+    }
+
+    /// Counts the status a `FreeContextBuffer` called directly (not through secpkg) returned.
+    pub(crate) fn record_status(&mut self, what: &str, status: i32) {
+        if status == secpkg_sys::SEC_E_OK {
+            self.ok += 1;
+        } else {
+            self.failed.push(format!("{what}: {}", status_text(Status::from_value(status))));
         }
     }
 
@@ -462,6 +597,16 @@ pub struct ProbeOutcome {
     pub checks: Vec<Check>,
     /// The buffers it freed.
     pub frees: Frees,
+    /// Why the probe could not open the provider at all (no library at the path, or one that
+    /// exports no `InitSecurityInterfaceW`), in secpkg's words; `None` when it opened one, or
+    /// when what it opened failed a check (a null or invalid table fails `init-table`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unavailable: Option<String>,
+    /// What the provider wrote to stderr in a probe that gave its answer: each panic as
+    /// `panicked at FILE:LINE:COL: MESSAGE`, else the last line. Empty when it wrote nothing, or
+    /// when the probe ran in process. (A probe that gave no answer has it in its checks.)
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stderr: Vec<String>,
 }
 
 impl ProbeOutcome {
@@ -473,6 +618,8 @@ impl ProbeOutcome {
             provider: None,
             checks: probe.checks().map(|c| Check::new(c, Verdict::Fail, format!("the probe {why}"))).collect(),
             frees: Frees::default(),
+            unavailable: None,
+            stderr: Vec::new(),
         }
     }
 
@@ -576,6 +723,23 @@ pub struct Report {
     pub provider: String,
     /// The checks.
     pub checks: Vec<Check>,
+    /// What the provider wrote to stderr in the probes that gave their answer
+    /// ([`ProbeOutcome::stderr`]), probe by probe.
+    pub stderr: Vec<StderrNote>,
+    /// Why no provider could be opened at all ([`ProbeOutcome::unavailable`] of the `table`
+    /// probe): the checks then say nothing about a provider, and `secpkg conformance` prints
+    /// this instead, with exit status 2.
+    pub unavailable: Option<String>,
+}
+
+/// A line of what the provider wrote to stderr during a probe.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct StderrNote {
+    /// The probe.
+    pub probe: Probe,
+    /// A panic, `panicked at FILE:LINE:COL: MESSAGE`, or the last line written.
+    pub line: String,
 }
 
 impl Report {
@@ -650,6 +814,10 @@ impl std::iter::FusedIterator for WithStatus<'_> {}
 struct ReportJson {
     provider: String,
     checks: Vec<Check>,
+    #[serde(default)]
+    stderr: Vec<StderrNote>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    unavailable: Option<String>,
     passed: usize,
     failed: usize,
     warned: usize,
@@ -658,7 +826,8 @@ struct ReportJson {
 impl From<Report> for ReportJson {
     fn from(report: Report) -> ReportJson {
         let (passed, failed, warned) = (report.passed(), report.failed(), report.warned());
-        ReportJson { provider: report.provider, checks: report.checks, passed, failed, warned }
+        let Report { provider, checks, stderr, unavailable } = report;
+        ReportJson { provider, checks, stderr, unavailable, passed, failed, warned }
     }
 }
 
@@ -666,7 +835,8 @@ impl TryFrom<ReportJson> for Report {
     type Error = String;
 
     fn try_from(json: ReportJson) -> Result<Report, String> {
-        let report = Report { provider: json.provider, checks: json.checks };
+        let report =
+            Report { provider: json.provider, checks: json.checks, stderr: json.stderr, unavailable: json.unavailable };
         let counts = [
             ("passed", json.passed, report.passed()),
             ("failed", json.failed, report.failed()),
@@ -681,13 +851,54 @@ impl TryFrom<ReportJson> for Report {
     }
 }
 
-/// One line per check, then `PROVIDER: N passed, N failed, N warned`.
+/// Each check in its short form ([`Check`]'s `Display`), what the provider wrote to stderr, then
+/// the closing line (wrapped as the others are): `PROVIDER: N passed, N failed (CHECK, …), N
+/// warned (CHECK, …)`.
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for check in &self.checks {
             writeln!(f, "{check}")?;
         }
-        writeln!(f, "{}: {} passed, {} failed, {} warned", self.provider, self.passed(), self.failed(), self.warned())
+        self.write_end(f)
+    }
+}
+
+impl Report {
+    /// The report with every check in its full form ([`Check::verbose`]).
+    pub fn verbose(&self) -> impl fmt::Display + '_ {
+        struct Verbose<'r>(&'r Report);
+        impl fmt::Display for Verbose<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                for check in &self.0.checks {
+                    writeln!(f, "{}", check.verbose())?;
+                }
+                self.0.write_end(f)
+            }
+        }
+        Verbose(self)
+    }
+
+    /// The stderr notes and the closing line.
+    fn write_end(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for note in &self.stderr {
+            write_wrapped(f, &format!("stderr of probe {}: {}", note.probe, note.line), "")?;
+            f.write_str("\n")?;
+        }
+        let named = |verdict: Verdict| {
+            let names: Vec<&str> = self.with_status(verdict).map(CheckId::name).collect();
+            if names.is_empty() { String::new() } else { format!(" ({})", names.join(", ")) }
+        };
+        let end = format!(
+            "{}: {} passed, {} failed{}, {} warned{}",
+            self.provider,
+            self.passed(),
+            self.failed(),
+            named(Verdict::Fail),
+            self.warned(),
+            named(Verdict::Warn)
+        );
+        write_wrapped(f, &end, "")?;
+        f.write_str("\n")
     }
 }
 
@@ -696,14 +907,20 @@ pub fn check(target: &Target, runner: &dyn ProbeRunner) -> Report {
     let mut provider = None;
     let mut checks = Vec::new();
     let mut frees = Frees::default();
+    let mut stderr = Vec::new();
+    let mut unavailable = None;
     for probe in Probe::ALL {
         let outcome = validate(probe, runner.run(target, probe));
         provider = provider.or(outcome.provider);
         checks.extend(outcome.checks);
         frees.merge(outcome.frees);
+        stderr.extend(outcome.stderr.into_iter().map(|line| StderrNote { probe, line }));
+        if probe == Probe::Table {
+            unavailable = outcome.unavailable;
+        }
     }
     checks.push(free_check(&frees));
-    Report { provider: provider.unwrap_or_else(|| target.description()), checks }
+    Report { provider: provider.unwrap_or_else(|| target.description()), checks, stderr, unavailable }
 }
 
 /// The runner's outcome if it is one of `probe` with exactly its checks, else a failed one.
@@ -781,6 +998,8 @@ mod tests {
                 Check::not_run(CheckId::TableVersion, "why"),
                 free_check(&frees),
             ],
+            stderr: vec![StderrNote { probe: Probe::Table, line: "panicked at a.rs:1:1: x".into() }],
+            unavailable: None,
         };
         assert_eq!((report.passed(), report.failed(), report.warned()), (1, 1, 1));
         assert!(!report.is_conformant());
@@ -788,8 +1007,25 @@ mod tests {
         let tampered = report.to_json().replace("\"failed\": 1", "\"failed\": 0");
         assert!(Report::from_json(&tampered).unwrap_err().to_string().contains("\"failed\" is 0"));
         let text = report.to_string();
-        assert!(text.starts_with("PASS init-table: observed a table; expected InitSecurityInterfaceW"), "{text}");
-        assert!(text.ends_with("p: 1 passed, 1 failed, 1 warned\n"), "{text}");
+        assert!(
+            text.starts_with("PASS init-table: a table\nWARN table-version: not run: why\n     expected: dwVersion"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with(
+                "stderr of probe table: panicked at a.rs:1:1: x\n\
+                 p: 1 passed, 1 failed (free-context-buffer), 1 warned (table-version)\n"
+            ),
+            "{text}"
+        );
+        let verbose = report.verbose().to_string();
+        assert!(
+            verbose.starts_with(
+                "PASS init-table\n     observed: a table\n     expected: InitSecurityInterfaceW returns a \
+                 SecurityFunctionTableW\n     source:   Microsoft Learn: InitSecurityInterfaceW\n"
+            ),
+            "{verbose}"
+        );
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! The probes themselves: the provider calls and the checks on what comes back.
 
+mod ansi;
+
 use super::{Check, CheckId, Frees, Probe, ProbeOutcome, Target, TargetKind, Verdict, status_text};
 use secpkg::{Capabilities, Error, Package, PackageId, Packages, Provider, QueriedPackage, Status};
 use secpkg_sys::{SEC_E_OK, SEC_E_SECPKG_NOT_FOUND, SecPkgInfoW};
@@ -31,6 +33,8 @@ struct Opened {
     table: Table,
     provider: Provider,
     origin: String,
+    /// The library to find `InitSecurityInterfaceA` in: the one loaded, if the target is one.
+    library: Option<std::path::PathBuf>,
 }
 
 /// Opens `target` as secpkg opens providers: [`Provider::system`], [`Provider::load`], or the
@@ -49,7 +53,11 @@ fn open(target: &Target) -> Result<Opened, Error> {
         free: raw.free_context_buffer.is_some(),
     });
     let origin = provider.origin().display().to_string();
-    Ok(Opened { table, provider, origin })
+    let library = match &target.0 {
+        TargetKind::Table(_) => None,
+        TargetKind::Library(_) | TargetKind::System => Some(provider.origin().to_owned()),
+    };
+    Ok(Opened { table, provider, origin, library })
 }
 
 /// `error` and each error under it, joined by ": " (a load error's source says why).
@@ -187,8 +195,16 @@ fn id_text(id: u16) -> String {
 /// this in a child instead.
 pub fn run_probe(target: &Target, probe: Probe) -> ProbeOutcome {
     let mut frees = Frees::default();
+    let mut unavailable = None;
     let (provider, checks) = match open(target) {
-        Err(error) if probe == Probe::Table => (None, table_checks(Err(chain(&error)))),
+        Err(error) if probe == Probe::Table => {
+            // No library, or not a provider: nothing to check. A table the provider gave but
+            // secpkg refused (null, misaligned, dwVersion 0) is the provider's to fail.
+            if matches!(error, Error::Load { .. } | Error::NotAProvider { .. } | Error::NoProvider { .. }) {
+                unavailable = Some(chain(&error));
+            }
+            (None, table_checks(Err(chain(&error))))
+        }
         Err(_) => (None, not_run(probe, "the provider has no function table (see init-table)")),
         Ok(opened) => {
             let checks = match probe {
@@ -198,11 +214,13 @@ pub fn run_probe(target: &Target, probe: Probe) -> ProbeOutcome {
                 Probe::QueryCase => query_case(&opened, &mut frees),
                 Probe::QueryUnknown => query_unknown(&opened, &mut frees),
                 Probe::QueryEmpty => query_empty(&opened, &mut frees),
+                Probe::Ansi => ansi::checks(&opened, &mut frees),
+                Probe::AnsiQueryUnknown => ansi::query_unknown(&opened, &mut frees),
             };
             (Some(opened.origin.clone()), checks)
         }
     };
-    ProbeOutcome { probe, provider, checks, frees }
+    ProbeOutcome { probe, provider, checks, frees, unavailable, stderr: Vec::new() }
 }
 
 fn not_run(probe: Probe, why: &str) -> Vec<Check> {
@@ -213,13 +231,14 @@ fn pass(check: CheckId, observed: impl Into<String>) -> Check {
     Check::new(check, Verdict::Pass, observed)
 }
 
+/// A deviation: `FAIL` or `WARN` as the check's classification says ([`CheckId::deviation`]).
 fn fail(check: CheckId, observed: impl Into<String>) -> Check {
-    Check::new(check, Verdict::Fail, observed)
+    Check::new(check, check.deviation(), observed)
 }
 
-/// PASS with `ok` when `problems` is empty, else `verdict` listing them.
-fn verdict(check: CheckId, problems: Vec<String>, bad: Verdict, ok: impl Into<String>) -> Check {
-    if problems.is_empty() { pass(check, ok) } else { Check::new(check, bad, problems.join("; ")) }
+/// PASS with `ok` when `problems` is empty, else a deviation listing them.
+fn verdict(check: CheckId, problems: Vec<String>, ok: impl Into<String>) -> Check {
+    if problems.is_empty() { pass(check, ok) } else { fail(check, problems.join("; ")) }
 }
 
 fn table_checks(table: Result<&Table, String>) -> Vec<Check> {
@@ -246,7 +265,7 @@ fn table_checks(table: Result<&Table, String>) -> Vec<Check> {
     vec![
         pass(CheckId::InitTable, "a SecurityFunctionTableW"),
         version_check,
-        verdict(CheckId::TableFunctions, missing, Verdict::Fail, "all three non-null"),
+        verdict(CheckId::TableFunctions, missing, "all three non-null"),
     ]
 }
 
@@ -335,7 +354,7 @@ fn record_checks(records: &[Record]) -> Vec<Check> {
         }
     }
     let names: Vec<String> = labelled().map(|(l, _)| l).collect();
-    let name_check = verdict(CheckId::PackageName, problems, Verdict::Fail, names.join(", "));
+    let name_check = verdict(CheckId::PackageName, problems, names.join(", "));
 
     let mut problems = Vec::new();
     for (label, r) in labelled() {
@@ -347,23 +366,21 @@ fn record_checks(records: &[Record]) -> Vec<Check> {
             Some(_) => {}
         }
     }
-    let comment_check = verdict(CheckId::PackageComment, problems, Verdict::Fail, format!("{n} valid comments"));
+    let comment_check = verdict(CheckId::PackageComment, problems, format!("{n} valid comments"));
 
     let problems = labelled().filter(|(_, r)| r.version != 1).map(|(l, r)| format!("{l}: wVersion {}", r.version));
     let version_check =
-        verdict(CheckId::PackageVersion, problems.collect(), Verdict::Fail, format!("wVersion 1 for all {n} packages"));
+        verdict(CheckId::PackageVersion, problems.collect(), format!("wVersion 1 for all {n} packages"));
 
     let problems = labelled().filter_map(|(l, r)| {
         let unknown = Capabilities::from_bits_retain(r.capabilities).unknown_bits();
         (unknown != 0)
             .then(|| format!("{l}: bits {unknown:#x} outside SECPKG_FLAG_* (fCapabilities {:#x})", r.capabilities))
     });
-    let caps_check =
-        verdict(CheckId::PackageCapabilities, problems.collect(), Verdict::Fail, "only SECPKG_FLAG_* bits".to_owned());
+    let caps_check = verdict(CheckId::PackageCapabilities, problems.collect(), "only SECPKG_FLAG_* bits".to_owned());
 
     let problems = labelled().filter(|(_, r)| r.capabilities == 0).map(|(l, _)| format!("{l}: fCapabilities 0"));
-    let nonzero_check =
-        verdict(CheckId::PackageCapabilitiesNonzero, problems.collect(), Verdict::Warn, "non-zero for every package");
+    let nonzero_check = verdict(CheckId::PackageCapabilitiesNonzero, problems.collect(), "non-zero for every package");
 
     let mut groups: Vec<(Vec<u16>, Vec<String>)> = Vec::new();
     for (label, r) in labelled() {
@@ -378,8 +395,7 @@ fn record_checks(records: &[Record]) -> Vec<Check> {
         .iter()
         .filter(|(_, labels)| labels.len() > 1)
         .map(|(_, labels)| format!("{} listed {} times", labels.join(" and "), labels.len()));
-    let unique_check =
-        verdict(CheckId::PackageNamesUnique, problems.collect(), Verdict::Fail, format!("{n} distinct names"));
+    let unique_check = verdict(CheckId::PackageNamesUnique, problems.collect(), format!("{n} distinct names"));
 
     vec![
         name_check,
@@ -411,7 +427,6 @@ fn schannel_alias(records: &[Record]) -> Check {
             verdict(
                 CheckId::SchannelAlias,
                 differences.map(|d| format!("{observed} {d}")).collect(),
-                Verdict::Fail,
                 "both listed, with the same record apart from the name",
             )
         }
@@ -437,7 +452,7 @@ fn well_known_ids(records: &[Record]) -> Check {
         }
     }
     let ok = if seen.is_empty() { "no well-known package listed".to_owned() } else { seen.join(", ") };
-    verdict(CheckId::PackageId, problems, Verdict::Fail, ok)
+    verdict(CheckId::PackageId, problems, ok)
 }
 
 fn well_known_tokens(records: &[Record]) -> Check {
@@ -452,7 +467,7 @@ fn well_known_tokens(records: &[Record]) -> Check {
         }
     }
     let ok = if seen.is_empty() { "no well-known token-issuing package listed".to_owned() } else { seen.join(", ") };
-    verdict(CheckId::PackageMaxToken, problems, Verdict::Fail, ok)
+    verdict(CheckId::PackageMaxToken, problems, ok)
 }
 
 /// What a raw `QuerySecurityPackageInfoW` gave.
@@ -550,7 +565,7 @@ fn query_listed(opened: &Opened, frees: &mut Frees) -> Vec<Check> {
         }
     }
     let ok = format!("the listed record for each of the {} names", listed.len());
-    vec![verdict(CheckId::QueryListed, problems, Verdict::Fail, ok)]
+    vec![verdict(CheckId::QueryListed, problems, ok)]
 }
 
 fn query_case(opened: &Opened, frees: &mut Frees) -> Vec<Check> {
@@ -586,7 +601,7 @@ fn query_case(opened: &Opened, frees: &mut Frees) -> Vec<Check> {
         return not_run(Probe::QueryCase, "no listed name has letters in another case that its own query found");
     }
     let ok = format!("{compared} case variants, each the record of the name as listed");
-    vec![verdict(CheckId::QueryCase, problems, Verdict::Fail, ok)]
+    vec![verdict(CheckId::QueryCase, problems, ok)]
 }
 
 fn has_query_functions(table: &Table) -> bool {
@@ -603,7 +618,14 @@ fn query_unknown(opened: &Opened, frees: &mut Frees) -> Vec<Check> {
         Answer::Failed { status, .. } if status.value() == SEC_E_SECPKG_NOT_FOUND => {
             pass(CheckId::QueryUnknownStatus, format!("{UNKNOWN_NAME:?}: {}", answer.text()))
         }
-        other => fail(CheckId::QueryUnknownStatus, format!("{UNKNOWN_NAME:?}: {}", other.text())),
+        // Another failure status is only not what Windows returns; success for a name no
+        // package has is harm: the caller takes whatever came back for that package's record.
+        failed @ Answer::Failed { .. } => {
+            fail(CheckId::QueryUnknownStatus, format!("{UNKNOWN_NAME:?}: {}", failed.text()))
+        }
+        succeeded => {
+            Check::new(CheckId::QueryUnknownStatus, Verdict::Fail, format!("{UNKNOWN_NAME:?}: {}", succeeded.text()))
+        }
     };
     let out_check = match answer {
         Answer::Failed { out: SENTINEL, .. } => {
@@ -635,7 +657,9 @@ fn query_empty(opened: &Opened, frees: &mut Frees) -> Vec<Check> {
 }
 
 /// A Negotiate client allocates Negotiate's `cbMaxToken`, and gets the token of the package it
-/// negotiated: a smaller figure truncates that token.
+/// negotiated inside SPNEGO's wrapping (RFC 4178: the mechanism's token is an OCTET STRING in a
+/// NegTokenInit or NegTokenResp): a figure no larger than that package's leaves no room for the
+/// wrapping of its largest token, which is then truncated. A FAIL: harm, from documented framing.
 fn negotiate_tokens(records: &[Record]) -> Check {
     let Some(negotiate) = find(records, "Negotiate") else {
         return pass(CheckId::NegotiateMaxToken, "Negotiate not listed");
@@ -648,18 +672,17 @@ fn negotiate_tokens(records: &[Record]) -> Check {
             format!("Negotiate {}, and none of {} listed", negotiate.max_token, NEGOTIATED.join(", ")),
         );
     }
+    let ours = negotiate.max_token;
     let problems = negotiated
         .iter()
-        .filter(|&&(_, max_token)| negotiate.max_token < max_token)
-        .map(|(name, max_token)| format!("Negotiate {} < {name} {max_token}", negotiate.max_token))
+        .filter(|&&(_, max_token)| ours <= max_token)
+        .map(|&(name, max_token)| match ours.cmp(&max_token) {
+            std::cmp::Ordering::Equal => format!("Negotiate {ours} = {name} {max_token}, no room for SPNEGO"),
+            _ => format!("Negotiate {ours} < {name} {max_token}"),
+        })
         .collect();
     let others: Vec<String> = negotiated.iter().map(|(name, max_token)| format!("{name} {max_token}")).collect();
-    verdict(
-        CheckId::NegotiateMaxToken,
-        problems,
-        Verdict::Fail,
-        format!("Negotiate {} >= {}", negotiate.max_token, others.join(", ")),
-    )
+    verdict(CheckId::NegotiateMaxToken, problems, format!("Negotiate {ours} > {}", others.join(", ")))
 }
 
 #[cfg(test)]

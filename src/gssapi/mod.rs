@@ -12,14 +12,33 @@
 //! # Ok::<(), secpkg::Error>(())
 //! ```
 //!
+//! A context exchange, here both sides in one process (for Kerberos, the initiator's ticket
+//! comes from `KRB5CCNAME`, the acceptor's key from `KRB5_KTNAME`); [`Context::step`] runs one
+//! side's legs where the tokens travel between processes:
+//!
+//! ```no_run
+//! use secpkg::gssapi::{Gssapi, NameType};
+//! let exchange = Gssapi::system()?.exchange("host@server.example", NameType::HostBasedService, None)?;
+//! for token in &exchange.tokens {
+//!     println!("{:?}: {} bytes", token.direction, token.size);
+//! }
+//! println!("{:?} authenticated by {}", exchange.initiator_name, exchange.acceptor_mechanism.oid);
+//! # Ok::<(), secpkg::Error>(())
+//! ```
+//!
 //! The library is loaded at run time ([`Gssapi::system`]); nothing is needed to build.
 //! Unlike SSPI's `cbMaxToken`, GSSAPI has no static maximum token size (a mechanism's tokens
 //! grow with tickets, PACs and group lists), so none is reported.
 
 mod attributes;
+mod context;
 mod sys;
 
 pub use attributes::{ATTRIBUTE_CAPABILITIES, UNMAPPED_ATTRIBUTES, capabilities_of};
+pub use context::{
+    Context, ContextFunctions, Credential, DEFAULT_FLAGS, Direction, Established, Exchange, Leg, MAX_LEGS, Name,
+    NameType, TokenSize, Usage,
+};
 
 use crate::error::{InvalidItem, LoadError};
 use crate::{Capabilities, Error, PackageId};
@@ -116,6 +135,9 @@ pub struct Functions {
 /// global and thread-local state that unloading would leave dangling.
 pub struct Gssapi {
     functions: Functions,
+    /// The context functions ([`Gssapi::exchange`]): loaded by [`Gssapi::load`] when the library
+    /// has them all, never given by [`Gssapi::from_functions`].
+    context: Option<context::ContextFunctions>,
     name: String,
 }
 
@@ -193,8 +215,24 @@ impl Gssapi {
                 display_mech_attr: symbol(&library, "gss_display_mech_attr").ok(),
             }
         };
+        // SAFETY: as above, for the RFC 2744 context functions; all of them or none.
+        let context = unsafe {
+            (|| {
+                Some(context::ContextFunctions {
+                    import_name: symbol(&library, "gss_import_name").ok()?,
+                    release_name: symbol(&library, "gss_release_name").ok()?,
+                    display_name: symbol(&library, "gss_display_name").ok()?,
+                    acquire_cred: symbol(&library, "gss_acquire_cred").ok()?,
+                    release_cred: symbol(&library, "gss_release_cred").ok()?,
+                    init_sec_context: symbol(&library, "gss_init_sec_context").ok()?,
+                    accept_sec_context: symbol(&library, "gss_accept_sec_context").ok()?,
+                    delete_sec_context: symbol(&library, "gss_delete_sec_context").ok()?,
+                    display_status: symbol(&library, "gss_display_status").ok(),
+                })
+            })()
+        };
         std::mem::forget(library);
-        Ok(Gssapi { functions, name: path.display().to_string() })
+        Ok(Gssapi { functions, context, name: path.display().to_string() })
     }
 
     /// A library from its functions, for tests and embedders that link GSSAPI themselves.
@@ -221,7 +259,13 @@ impl Gssapi {
     /// output). The functions must be callable from any thread and stay callable for the life
     /// of the returned value.
     pub unsafe fn from_functions(functions: Functions, name: impl Into<String>) -> Gssapi {
-        Gssapi { functions, name: name.into() }
+        Gssapi { functions, context: None, name: name.into() }
+    }
+
+    /// The context functions, or [`Error::Unsupported`] naming `call` when the library was
+    /// given without them.
+    fn context_functions(&self, call: &'static str) -> Result<&context::ContextFunctions, Error> {
+        self.context.as_ref().ok_or(Error::Unsupported { function: call })
     }
 
     /// The library's path or soname as it was loaded, or the `from_functions` name.
@@ -240,13 +284,15 @@ impl Gssapi {
         // SAFETY: both out-pointers are valid for writes; the set is released by `set`.
         let major = unsafe { (self.functions.indicate_mechs)(&mut minor, set.slot()) };
         check("gss_indicate_mechs", major, minor)?;
-        let mechanisms = set.oids("gss_indicate_mechs")?.iter().map(|oid| self.describe(oid)).collect();
+        let mechanisms =
+            set.oids("gss_indicate_mechs")?.iter().map(|oid| self.describe(oid, "gss_indicate_mechs")).collect();
         set.release()?;
         mechanisms
     }
 
-    fn describe(&self, oid: &gss_OID_desc) -> Result<Mechanism, Error> {
-        let dotted = dotted(oid, "gss_indicate_mechs")?;
+    /// The mechanism `oid`, which `call` returned.
+    fn describe(&self, oid: &gss_OID_desc, call: &str) -> Result<Mechanism, Error> {
+        let dotted = dotted(oid, call)?;
         let [sasl_name, mech_name, description] = self.sasl_names(oid)?;
         let attributes = self.attributes(oid)?;
         let sspi = SSPI_EQUIVALENTS.iter().find(|(known, ..)| *known == dotted);
@@ -353,6 +399,37 @@ fn dotted(oid: &gss_OID_desc, call: &str) -> Result<String, Error> {
         item: InvalidItem::GssapiOid,
         what: format!("{call} returned the invalid OID {bytes:02x?}"),
     })
+}
+
+/// The DER contents octets of a dotted OID (`1.2.840.113554.1.2.2` → `2a 86 48 86 f7 12 01 02
+/// 02`), the inverse of [`oid_to_string`], or None when it is not one: fewer than two arcs, a
+/// first arc above 2, a second above 39 under 0 or 1, an empty or non-decimal arc, or an arc
+/// above `u128::MAX`.
+pub fn oid_from_string(dotted: &str) -> Option<Vec<u8>> {
+    let arcs: Vec<u128> = dotted
+        .split('.')
+        .map(|arc| arc.bytes().all(|b| b.is_ascii_digit()).then(|| arc.parse().ok()).flatten())
+        .collect::<Option<_>>()?;
+    let [first, second, rest @ ..] = arcs.as_slice() else {
+        return None;
+    };
+    if *first > 2 || (*first < 2 && *second >= 40) {
+        return None;
+    }
+    let mut der = Vec::new();
+    for arc in std::iter::once(first * 40).map(|head| head.checked_add(*second)).chain(rest.iter().copied().map(Some)) {
+        let arc = arc?;
+        // Base 128, most significant group first, every group but the last with its top bit set.
+        let groups = (0..=18).rev().map(|shift| (arc >> (7 * shift)) as u8 & 0x7f);
+        let start = der.len();
+        der.extend(groups.skip_while(|&group| group == 0));
+        if der.len() == start {
+            der.push(0);
+        }
+        let last = der.len() - 1;
+        der[start..last].iter_mut().for_each(|byte| *byte |= 0x80);
+    }
+    Some(der)
 }
 
 /// The dotted form of an OID's DER contents octets (`2a 86 48 86 f7 12 01 02 02` →

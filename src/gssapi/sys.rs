@@ -9,7 +9,7 @@ use std::ptr;
 
 /// `Ok` unless `GSS_ERROR(major)`; then the error names the call and both codes.
 pub(crate) fn check(call: &'static str, major: OM_uint32, minor: OM_uint32) -> Result<(), Error> {
-    if GSS_ERROR(major) { Err(Error::Gssapi { call, major, minor }) } else { Ok(()) }
+    if GSS_ERROR(major) { Err(Error::Gssapi { call, major, minor, message: None }) } else { Ok(()) }
 }
 
 /// The routine errors by which a library says it has no answer for this mechanism or attribute
@@ -112,6 +112,22 @@ impl OidSet {
 }
 
 impl Buffer {
+    /// The bytes, copied (a token); empty when the library wrote nothing. A null value with a
+    /// length, or a length no allocation can have, is [`Error::InvalidData`].
+    pub(crate) fn bytes(&self, call: &str) -> Result<Vec<u8>, Error> {
+        let gss_buffer_desc { length, value } = self.value;
+        if length == 0 {
+            return Ok(Vec::new());
+        }
+        if value.is_null() || length > isize::MAX as usize {
+            let what = format!("{call} returned a buffer of {length} bytes at {value:p}");
+            return Err(Error::InvalidData { item: InvalidItem::GssapiBuffer, what });
+        }
+        // SAFETY: the library wrote `length` bytes at `value` (the size was checked to be
+        // addressable), valid until released.
+        Ok(unsafe { std::slice::from_raw_parts(value.cast::<u8>(), length) }.to_vec())
+    }
+
     /// The text, or None when empty. Bytes that are not UTF-8 are replaced, never trusted.
     pub(crate) fn text(&self) -> Option<String> {
         let gss_buffer_desc { length, value } = self.value;

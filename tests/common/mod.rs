@@ -3,6 +3,7 @@
 #![allow(dead_code)] // Each test binary uses part of it.
 
 pub mod child;
+pub mod kdc;
 
 use std::path::PathBuf;
 

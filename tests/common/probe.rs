@@ -25,18 +25,22 @@ const PROBES: [(&str, &[&str]); 3] = [
     ("secpkg_no_heimdal_gssapi", &["libgssapi.so.3"]),
 ];
 
+/// Where Debian's krb5-kdc puts the KDC that scripts/kdc runs (tests/gssapi_kdc.rs).
+const KDC_PROGRAMS: [&str; 2] = ["/usr/sbin/krb5kdc", "/usr/local/sbin/krb5kdc"];
+
 /// gss-ntlmssp's OID, as its /etc/gss/mech.d entry names it for MIT.
 const NTLMSSP_OID: &str = "1.3.6.1.4.1.311.2.2.10";
 
 /// Prints the build script's instructions to cargo.
 pub fn emit() {
     println!("cargo::rerun-if-env-changed=SECPKG_REQUIRE_PROVIDERS");
-    for cache in ["/etc/ld.so.cache", "/etc/gss/mech.d"] {
+    // /usr/sbin changes when krb5-kdc is installed or removed.
+    for cache in ["/etc/ld.so.cache", "/etc/gss/mech.d", "/usr/sbin"] {
         if Path::new(cache).exists() {
             println!("cargo::rerun-if-changed={cache}");
         }
     }
-    let cfgs = PROBES.iter().map(|(cfg, _)| *cfg).chain(["secpkg_no_ntlmssp"]);
+    let cfgs = PROBES.iter().map(|(cfg, _)| *cfg).chain(["secpkg_no_ntlmssp", "secpkg_no_krb5kdc"]);
     for cfg in cfgs.clone() {
         println!("cargo::rustc-check-cfg=cfg({cfg})");
     }
@@ -55,6 +59,9 @@ pub fn emit() {
     }
     if !ntlmssp_configured() {
         println!("cargo::rustc-cfg=secpkg_no_ntlmssp");
+    }
+    if !KDC_PROGRAMS.iter().any(|path| is_elf(Path::new(path))) {
+        println!("cargo::rustc-cfg=secpkg_no_krb5kdc");
     }
 }
 

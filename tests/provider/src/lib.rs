@@ -24,7 +24,7 @@
 mod racy;
 mod scenario;
 
-pub use scenario::{ENV_VAR, Package, Scenario, TABLE_FUNCTIONS, default_packages};
+pub use scenario::{ENV_VAR, Package, PanicMode, Scenario, TABLE_FUNCTIONS, default_packages};
 
 use secpkg_sys::{
     SEC_E_INSUFFICIENT_MEMORY, SEC_E_INTERNAL_ERROR, SEC_E_INVALID_HANDLE, SEC_E_INVALID_PARAMETER, SEC_E_OK,
@@ -404,6 +404,13 @@ pub unsafe extern "system" fn EnumerateSecurityPackagesW(
     })
 }
 
+/// Panics inside a function that cannot unwind, so the process aborts after the panic hook has
+/// printed the message and location, as a provider's panic that reaches its C entry point does.
+#[allow(improper_ctypes_definitions)] // called from Rust only: the ABI is for its no-unwind rule
+extern "C" fn panic_into_c(name: &str) -> ! {
+    panic!("secpkg-test-provider: no package named {name:?}")
+}
+
 /// `QuerySecurityPackageInfoW` as the scenario says.
 ///
 /// # Safety
@@ -432,10 +439,16 @@ pub unsafe extern "system" fn QuerySecurityPackageInfoW(
         }
         // SAFETY: non-null, so NUL-terminated UTF-16 by this fn's contract.
         let wanted = (!name.is_null()).then(|| unsafe { read_wide(name) });
-        let found = wanted.and_then(|wanted| {
-            s.packages.iter().find(|p| names_match(&p.name_units(), &wanted, s.query_case_sensitive))
+        let found = wanted.as_ref().and_then(|wanted| {
+            s.packages.iter().find(|p| names_match(&p.name_units(), wanted, s.query_case_sensitive))
         });
         let Some(package) = found else {
+            let unknown = wanted.as_deref().map(String::from_utf16_lossy).unwrap_or_default();
+            match s.unknown_query_panics {
+                Some(PanicMode::Unwind) => panic!("secpkg-test-provider: no package named {unknown:?}"),
+                Some(PanicMode::Abort) => panic_into_c(&unknown),
+                None => {}
+            }
             if s.unknown_query_writes_out {
                 // SAFETY: checked non-null above, valid for a write by this fn's contract.
                 unsafe { info.write(garbage_pointer()) };

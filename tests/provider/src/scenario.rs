@@ -111,6 +111,10 @@ pub struct Scenario {
     pub null_table: bool,
     /// `QuerySecurityPackageInfoW` aborts the process.
     pub crash_on_query: bool,
+    /// `QuerySecurityPackageInfoW` of a name no package has panics, as sspi-rs's lookup does:
+    /// the panic message and location go to stderr, then the provider either catches it
+    /// (`"unwind"`: `SEC_E_INTERNAL_ERROR`) or lets it reach the C boundary (`"abort"`).
+    pub unknown_query_panics: Option<PanicMode>,
     /// Contract breach: enumeration returns its array one byte past an aligned address (the
     /// records are written there unaligned; `FreeContextBuffer` takes that address back).
     pub enumerate_misaligned: bool,
@@ -145,12 +149,23 @@ impl Default for Scenario {
             table_version: SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION,
             null_table: false,
             crash_on_query: false,
+            unknown_query_panics: None,
             enumerate_misaligned: false,
             enumerate_count: None,
             enumerate_array_address: None,
             racy_bookkeeping: false,
         }
     }
+}
+
+/// How [`Scenario::unknown_query_panics`] ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PanicMode {
+    /// Caught by the provider's guard: the call returns `SEC_E_INTERNAL_ERROR`.
+    Unwind,
+    /// Not caught: it reaches an `extern "C"` function, and the process aborts.
+    Abort,
 }
 
 impl Scenario {
