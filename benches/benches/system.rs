@@ -4,36 +4,7 @@
 mod common;
 
 use secpkg::{Error, PackageName, Provider};
-use secpkg_bench::{Raw, Subject};
-use secpkg_sys::SecurityFunctionTableW;
-
-/// The raw table of the provider `Provider::system()` loaded: on Windows secur32's, elsewhere
-/// the one `InitSecurityInterfaceW` of the same library returns (the library stays loaded).
-fn raw_table(provider: &Provider) -> SecurityFunctionTableW {
-    #[cfg(windows)]
-    let table = {
-        let _ = provider;
-        // SAFETY: secur32's InitSecurityInterfaceW takes no argument and returns its static
-        // table, the one Provider::system() uses.
-        unsafe { secpkg_sys::InitSecurityInterfaceW() }
-    };
-    #[cfg(not(windows))]
-    let table = {
-        // SAFETY: the library Provider::system() already loaded (so its initialisers have run);
-        // this only takes another reference to it, kept for the life of the process.
-        let library = unsafe { libloading::Library::new(provider.origin()) }
-            .unwrap_or_else(|e| panic!("loading {}: {e}", provider.origin().display()));
-        type Init = unsafe extern "system" fn() -> *mut SecurityFunctionTableW;
-        // SAFETY: an SSPI provider exports InitSecurityInterfaceW with this signature.
-        let init = unsafe { library.get::<Init>(b"InitSecurityInterfaceW\0") }.expect("InitSecurityInterfaceW");
-        // SAFETY: as above; it takes no argument.
-        let table = unsafe { init() };
-        std::mem::forget(library);
-        table
-    };
-    // SAFETY: a non-null table from the provider is valid while its library is loaded (forever).
-    *unsafe { table.as_ref() }.expect("InitSecurityInterfaceW returned no table")
-}
+use secpkg_bench::{Raw, Subject, system_table};
 
 fn main() {
     let provider = match Provider::system() {
@@ -44,7 +15,7 @@ fn main() {
         }
         Err(error) => panic!("the system provider failed: {error}"),
     };
-    let table = raw_table(&provider);
+    let table = system_table(&provider);
     // SAFETY: the system provider's functions follow the SSPI contract and stay loaded.
     let raw = unsafe { Raw::new(&table) }.expect("the system provider's table is incomplete");
     let label = if cfg!(windows) {

@@ -9,6 +9,9 @@
 //! | `raw_query` | `QuerySecurityPackageInfoW`, read every field, `FreeContextBuffer` |
 //! | `query` | `Provider::query()`: the record, owned |
 //!
+//! A complete NTLM exchange on WinPR, raw and safe, is the other workload
+//! ([`ExchangeSubject`], bench binary `benches/exchange.rs`).
+//!
 //! "Read every field" means: the UTF-16 units of `Name` and `Comment` up to their NUL and the
 //! integer fields, summed into a value that goes through [`black_box`]. The two sides of a pair
 //! compute the same sum ([`Subject::check`] asserts it before anything is measured).
@@ -20,6 +23,12 @@
 //! Nothing here asserts a timing.
 #![deny(unsafe_op_in_unsafe_fn)]
 
+mod exchange;
+
+pub use exchange::{
+    DOMAIN, ExchangeCase, ExchangeSubject, PASSWORD, RawExchange, TARGET, Transcript, USER, counted_exchange,
+    run_exchange_mode,
+};
 use secpkg::{PackageInfo, PackageName, Provider};
 use secpkg_sys::{SEC_E_OK, SecPkgInfoW, SecurityFunctionTableW};
 use std::ffi::c_void;
@@ -50,6 +59,34 @@ impl Raw {
             free: table.FreeContextBuffer?,
         })
     }
+}
+
+/// The raw table of the provider `Provider::system()` loaded: on Windows secur32's, elsewhere
+/// the one `InitSecurityInterfaceW` of the same library returns (the library stays loaded).
+pub fn system_table(provider: &Provider) -> SecurityFunctionTableW {
+    #[cfg(windows)]
+    let table = {
+        let _ = provider;
+        // SAFETY: secur32's InitSecurityInterfaceW takes no argument and returns its static
+        // table, the one Provider::system() uses.
+        unsafe { secpkg_sys::InitSecurityInterfaceW() }
+    };
+    #[cfg(not(windows))]
+    let table = {
+        // SAFETY: the library Provider::system() already loaded (so its initialisers have run);
+        // this only takes another reference to it, kept for the life of the process.
+        let library = unsafe { libloading::Library::new(provider.origin()) }
+            .unwrap_or_else(|e| panic!("loading {}: {e}", provider.origin().display()));
+        type Init = unsafe extern "system" fn() -> *mut SecurityFunctionTableW;
+        // SAFETY: an SSPI provider exports InitSecurityInterfaceW with this signature.
+        let init = unsafe { library.get::<Init>(b"InitSecurityInterfaceW\0") }.expect("InitSecurityInterfaceW");
+        // SAFETY: as above; it takes no argument.
+        let table = unsafe { init() };
+        std::mem::forget(library);
+        table
+    };
+    // SAFETY: a non-null table from the provider is valid while its library is loaded (forever).
+    *unsafe { table.as_ref() }.expect("InitSecurityInterfaceW returned no table")
 }
 
 /// The integer fields of a record, summed.
@@ -402,9 +439,9 @@ pub fn counted(subject: &Subject, case: Case, iterations: u64) {
 
 /// Timing of one pair by the self-timed harness ([`paired`]).
 #[derive(Clone, Debug)]
-pub struct PairTiming {
-    pub raw: Case,
-    pub safe: Case,
+pub struct PairTiming<C = Case> {
+    pub raw: C,
+    pub safe: C,
     /// Median nanoseconds per run of each side.
     pub raw_ns: f64,
     pub safe_ns: f64,
@@ -416,10 +453,10 @@ pub struct PairTiming {
     pub batch: u64,
 }
 
-fn time_batch(subject: &Subject, case: Case, batch: u64) -> f64 {
+fn time_batch<C: Copy>(run: &impl Fn(C), case: C, batch: u64) -> f64 {
     let start = Instant::now();
     for _ in 0..batch {
-        subject.run(case);
+        run(case);
     }
     start.elapsed().as_secs_f64() * 1e9 / batch as f64
 }
@@ -437,23 +474,31 @@ fn median(values: &mut [f64]) -> f64 {
 
 /// A self-timed harness that alternates the two sides of a pair in batches of about
 /// `batch_time` (ABBA order), `rounds` times, so that a change of load on the machine hits both
-/// sides alike; the ratio is the median of the per-round ratios.
-pub fn paired(subject: &Subject, raw: Case, safe: Case, rounds: usize, batch_time: Duration) -> PairTiming {
+/// sides alike; the ratio is the median of the per-round ratios. `warm_up` runs of each side
+/// come first, and `warm_up` runs of each size the batch.
+pub fn paired<C: Copy>(
+    run: &impl Fn(C),
+    raw: C,
+    safe: C,
+    rounds: usize,
+    batch_time: Duration,
+    warm_up: u64,
+) -> PairTiming<C> {
     // Warm up, then size the batch on the slower side.
-    for _ in 0..1000 {
-        subject.run(raw);
-        subject.run(safe);
+    for _ in 0..warm_up {
+        run(raw);
+        run(safe);
     }
-    let per_run = time_batch(subject, raw, 1000).max(time_batch(subject, safe, 1000));
+    let per_run = time_batch(run, raw, warm_up).max(time_batch(run, safe, warm_up));
     let batch = ((batch_time.as_secs_f64() * 1e9 / per_run) as u64).max(1);
     let (mut raws, mut safes, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..rounds.max(1) {
         let (r, s) = if round % 2 == 0 {
-            let r = time_batch(subject, raw, batch);
-            (r, time_batch(subject, safe, batch))
+            let r = time_batch(run, raw, batch);
+            (r, time_batch(run, safe, batch))
         } else {
-            let s = time_batch(subject, safe, batch);
-            (time_batch(subject, raw, batch), s)
+            let s = time_batch(run, safe, batch);
+            (time_batch(run, raw, batch), s)
         };
         raws.push(r);
         safes.push(s);
@@ -473,7 +518,7 @@ pub fn paired(subject: &Subject, raw: Case, safe: Case, rounds: usize, batch_tim
     }
 }
 
-fn env_number<T: std::str::FromStr>(name: &str, default: T) -> T {
+pub(crate) fn env_number<T: std::str::FromStr>(name: &str, default: T) -> T {
     match std::env::var(name) {
         Ok(value) => value.parse().unwrap_or_else(|_| panic!("{name}={value:?} is not a number")),
         Err(_) => default,
@@ -510,7 +555,7 @@ pub fn run_mode(subject: &Subject) -> bool {
         let rounds = env_number("SECPKG_BENCH_ROUNDS", 41);
         let batch = Duration::from_secs_f64(env_number("SECPKG_BENCH_BATCH_MS", 5.0) / 1000.0);
         for (raw, safe) in Case::PAIRS {
-            let t = paired(subject, raw, safe, rounds, batch);
+            let t = paired(&|case| subject.run(case), raw, safe, rounds, batch, 1000);
             println!(
                 "paired {} {} {} raw_ns={:.1} safe_ns={:.1} ratio={:.4} q1={:.4} q3={:.4} rounds={} batch={}",
                 subject.label,
