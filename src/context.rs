@@ -576,7 +576,12 @@ impl<'c> ClientContext<'c> {
             Some(target) if target.contains('\0') => {
                 return Err(Error::InvalidArgument { argument: "target", reason: format!("{target:?} holds a NUL") });
             }
-            Some(target) => target.encode_utf16().chain([0]).collect(),
+            Some(target) => {
+                // At most one unit per byte, and the NUL: one allocation, no regrowth.
+                let mut wide = Vec::with_capacity(target.len() + 1);
+                wide.extend(target.encode_utf16().chain([0]));
+                wide
+            }
         };
         let exchange = Exchange::new(credentials, Operation::InitializeSecurityContext)?;
         Ok(ClientContext { exchange, target, requests: ClientRequests::empty() })

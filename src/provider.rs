@@ -713,9 +713,9 @@ impl Provider {
     /// The package's name as the provider lists it, and [`Provider::token_buffer_size`].
     pub(crate) fn token_buffer_size_of(&self, name: PackageName<'_>) -> Result<(String, u32), Error> {
         let info = self.query_named(name)?.into_info()?;
-        let negotiate: Vec<u16> = "Negotiate".encode_utf16().collect();
+        let negotiate = &NEGOTIATE_UTF16;
         let listed: Vec<u16> = info.name.encode_utf16().collect();
-        if !equal_ignoring_case(&listed, &negotiate) {
+        if !equal_ignoring_case(&listed, negotiate) {
             return Ok((info.name, info.max_token));
         }
         let choosable = Capabilities::NEGOTIABLE | Capabilities::NEGOTIABLE2 | Capabilities::NEGO_EXTENDER;
@@ -723,13 +723,25 @@ impl Provider {
         let largest = packages
             .iter()
             .filter(|package| package.capabilities().intersects(choosable))
-            .filter(|package| !equal_ignoring_case(package.name().as_units(), &negotiate))
+            .filter(|package| !equal_ignoring_case(package.name().as_units(), negotiate))
             .map(|package| package.max_token().saturating_add(SPNEGO_WRAPPING))
             .fold(info.max_token, u32::max);
         packages.close()?;
         Ok((info.name, largest))
     }
 }
+
+/// `Negotiate` in UTF-16 (ASCII, so unit by unit), without building it per call.
+const NEGOTIATE_UTF16: [u16; 9] = {
+    let text = b"Negotiate";
+    let mut units = [0u16; 9];
+    let mut at = 0;
+    while at < text.len() {
+        units[at] = text[at] as u16;
+        at += 1;
+    }
+    units
+};
 
 /// What Negotiate may add around the token of the package it chose: SPNEGO (RFC 4178) wraps it
 /// in a NegTokenInit or NegTokenResp with the mechanism list and its own DER headers. Windows
