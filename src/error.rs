@@ -16,6 +16,22 @@ pub enum Operation {
     QuerySecurityPackageInfo,
     /// `FreeContextBuffer`.
     FreeContextBuffer,
+    /// `AcquireCredentialsHandleW`.
+    AcquireCredentialsHandle,
+    /// `FreeCredentialsHandle`.
+    FreeCredentialsHandle,
+    /// `InitializeSecurityContextW`: a client's leg.
+    InitializeSecurityContext,
+    /// `AcceptSecurityContext`: a server's leg.
+    AcceptSecurityContext,
+    /// `CompleteAuthToken`.
+    CompleteAuthToken,
+    /// `QueryContextAttributesW`.
+    QueryContextAttributes,
+    /// `SetContextAttributesW`.
+    SetContextAttributes,
+    /// `DeleteSecurityContext`.
+    DeleteSecurityContext,
 }
 
 impl Operation {
@@ -27,6 +43,14 @@ impl Operation {
             Operation::EnumerateSecurityPackages => "EnumerateSecurityPackagesW",
             Operation::QuerySecurityPackageInfo => "QuerySecurityPackageInfoW",
             Operation::FreeContextBuffer => "FreeContextBuffer",
+            Operation::AcquireCredentialsHandle => "AcquireCredentialsHandleW",
+            Operation::FreeCredentialsHandle => "FreeCredentialsHandle",
+            Operation::InitializeSecurityContext => "InitializeSecurityContextW",
+            Operation::AcceptSecurityContext => "AcceptSecurityContext",
+            Operation::CompleteAuthToken => "CompleteAuthToken",
+            Operation::QueryContextAttributes => "QueryContextAttributesW",
+            Operation::SetContextAttributes => "SetContextAttributesW",
+            Operation::DeleteSecurityContext => "DeleteSecurityContext",
         }
     }
 
@@ -88,6 +112,25 @@ pub enum Error {
         /// The name given.
         name: String,
         /// Why it was refused.
+        reason: &'static str,
+    },
+    /// An argument cannot be passed to the provider as it is (a string with a NUL inside, a token
+    /// buffer smaller than the package's largest token, a request secpkg does not offer).
+    InvalidArgument {
+        /// Which argument, as the method's documentation names it.
+        argument: &'static str,
+        /// Why it was refused, in words (its wording is not part of the API).
+        reason: String,
+    },
+    /// The provider still asked for another leg after the most an exchange may take (a
+    /// context's `max_legs`): an exchange that does not end is stopped rather than run for ever.
+    TooManyLegs {
+        /// The most legs the context was to take.
+        limit: u32,
+    },
+    /// The context takes no further leg: its exchange is complete, or an earlier leg failed.
+    ExchangeOver {
+        /// Which, in words.
         reason: &'static str,
     },
     /// The provider's function table lacks a function the operation needs.
@@ -178,6 +221,20 @@ pub enum InvalidItem {
     PackageName,
     /// A record's `Comment`: misaligned, or not UTF-16.
     PackageComment,
+    /// The output token of a leg: longer than the buffer given, or moved to memory secpkg did
+    /// not give (without `ISC_REQ_ALLOCATE_MEMORY`, which secpkg does not ask for).
+    OutputToken,
+    /// The output buffer's `BufferType`: another type than the `SECBUFFER_TOKEN` asked for.
+    OutputBufferType,
+    /// The output `SecBufferDesc`: its buffer count or buffer array changed by the provider.
+    OutputBufferDesc,
+    /// The record of `SECPKG_ATTR_PACKAGE_INFO` (`SecPkgContext_PackageInfoW.PackageInfo`):
+    /// null or misaligned on success.
+    ContextPackage,
+    /// The record of `SECPKG_ATTR_NEGOTIATION_INFO`
+    /// (`SecPkgContext_NegotiationInfoW.PackageInfo`): null or misaligned on success, or naming
+    /// a package the provider does not list.
+    NegotiatedPackage,
     /// An OID a GSSAPI function returned: truncated, null with a length, or not an OID.
     #[cfg(all(unix, feature = "gssapi"))]
     GssapiOid,
@@ -203,6 +260,11 @@ impl InvalidItem {
             InvalidItem::PackageRecord => "SecPkgInfoW",
             InvalidItem::PackageName => "SecPkgInfoW.Name",
             InvalidItem::PackageComment => "SecPkgInfoW.Comment",
+            InvalidItem::OutputToken => "SecBuffer (output token)",
+            InvalidItem::OutputBufferType => "SecBuffer.BufferType",
+            InvalidItem::OutputBufferDesc => "SecBufferDesc (output)",
+            InvalidItem::ContextPackage => "SecPkgContext_PackageInfoW.PackageInfo",
+            InvalidItem::NegotiatedPackage => "SecPkgContext_NegotiationInfoW.PackageInfo",
             #[cfg(all(unix, feature = "gssapi"))]
             InvalidItem::GssapiOid => "gss_OID",
             #[cfg(all(unix, feature = "gssapi"))]
@@ -265,6 +327,11 @@ impl fmt::Display for Error {
                 )
             }
             Self::InvalidName { name, reason } => write!(f, "invalid security package name {name:?}: {reason}"),
+            Self::InvalidArgument { argument, reason } => write!(f, "invalid {argument}: {reason}"),
+            Self::TooManyLegs { limit } => {
+                write!(f, "the exchange did not end within {limit} legs: the provider kept asking for more")
+            }
+            Self::ExchangeOver { reason } => write!(f, "the context takes no further token: {reason}"),
             Self::Unsupported { function } if function.starts_with("gss_") => {
                 write!(f, "the GSSAPI library was given without {function} (see Gssapi::with_context_functions)")
             }
@@ -350,7 +417,7 @@ impl From<Error> for std::io::Error {
             Error::NotFound { .. } | Error::Ambiguous { .. } | Error::NoProvider { .. } => ErrorKind::NotFound,
             #[cfg(all(unix, feature = "gssapi"))]
             Error::NoGssapi { .. } => ErrorKind::NotFound,
-            Error::InvalidName { .. } => ErrorKind::InvalidInput,
+            Error::InvalidName { .. } | Error::InvalidArgument { .. } => ErrorKind::InvalidInput,
             #[cfg(all(unix, feature = "gssapi"))]
             Error::GssapiForeign { .. } => ErrorKind::InvalidInput,
             Error::Unsupported { .. } => ErrorKind::Unsupported,

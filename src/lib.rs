@@ -17,11 +17,19 @@
 //! # Ok::<(), secpkg::Error>(())
 //! ```
 //!
+//! It also runs the exchange those answers exist for: credentials
+//! ([`Provider::acquire_credentials`]), a client's and a server's context ([`ClientContext`],
+//! [`ServerContext`]: one [`step`](ClientContext::step) per leg) with token buffers that hold
+//! every token of the package ([`Provider::token_buffer_size`]), and what a context says of its
+//! sizes and package.
+//!
 //! On Windows the provider is secur32.dll. Elsewhere it is any library that exports the SSPI
 //! ABI's `InitSecurityInterfaceW`: FreeRDP's WinPR by default ([`Provider::system`]), or one you
 //! name ([`Provider::load`], or `SECPKG_PROVIDER` through [`Provider::from_env`]).
 #![deny(missing_docs, missing_debug_implementations, unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 
+mod context;
+mod credentials;
 mod env;
 mod error;
 #[cfg(all(unix, feature = "gssapi"))]
@@ -32,6 +40,8 @@ mod provider;
 mod types;
 mod wide;
 
+pub use context::{ClientContext, DEFAULT_MAX_LEGS, ServerContext, Step};
+pub use credentials::{Credentials, Identity};
 pub use error::{Error, InvalidItem, LoadError, Operation};
 pub use name::PackageName;
 pub use packages::{Iter, Package, Packages, QueriedPackage};
@@ -43,8 +53,11 @@ pub use provider::{PROVIDER_VAR, Provider, RawFunctions, UNIX_PROVIDERS};
 /// (whose `Flags` trait `Capabilities` implements).
 pub use secpkg_family::{Family, Flag, FlagIter, Member, ParseError, Values, bitflags};
 pub use types::{
-    Capabilities, Capability, InterfaceVersion, PackageId, PackageInfo, ParseCapabilityError,
-    ParseInterfaceVersionError, ParsePackageIdError, ParseStatusError, Status,
+    Capabilities, Capability, ClientAttribute, ClientAttributes, ClientRequest, ClientRequests, ContextSizes,
+    CredentialUse, InterfaceVersion, NegotiationInfo, NegotiationState, PackageId, PackageInfo, ParseCapabilityError,
+    ParseClientAttributeError, ParseClientRequestError, ParseCredentialUseError, ParseInterfaceVersionError,
+    ParseNegotiationStateError, ParsePackageIdError, ParseServerAttributeError, ParseServerRequestError,
+    ParseStatusError, ServerAttribute, ServerAttributes, ServerRequest, ServerRequests, Status,
 };
 pub use wide::{Chars, WideStr};
 
@@ -70,8 +83,12 @@ pub fn query<'n>(name: impl Into<PackageName<'n>>) -> Result<PackageInfo, Error>
     system_provider()?.query(name)
 }
 
-/// The largest token package `name` produces, in bytes: the buffer size a client of that
-/// package (an HTTP Negotiate client, a database driver) needs.
+/// The largest token package `name` produces, in bytes, as the provider says (`cbMaxToken`).
+///
+/// For Negotiate this need not hold the token of the package Negotiate picks (on WinPR 2.11,
+/// Negotiate says 12256 and Kerberos 48000): size token buffers with
+/// [`Provider::token_buffer_size`], which for Negotiate is the largest `cbMaxToken` of every
+/// package it can choose, and for any other package this value.
 pub fn max_token<'n>(name: impl Into<PackageName<'n>>) -> Result<u32, Error> {
     Ok(query(name)?.max_token)
 }

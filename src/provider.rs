@@ -3,10 +3,12 @@
 
 use crate::error::{InvalidItem, LoadError};
 use crate::packages::{Packages, ProviderBuffer, QueriedPackage};
-use crate::{Error, InterfaceVersion, Operation, PackageInfo, PackageName};
+use crate::{Capabilities, Error, InterfaceVersion, Operation, PackageInfo, PackageName};
 use secpkg_sys::{
-    ENUMERATE_SECURITY_PACKAGES_FN_W, FREE_CONTEXT_BUFFER_FN, QUERY_SECURITY_PACKAGE_INFO_FN_W, SEC_E_OK,
-    SEC_E_SECPKG_NOT_FOUND, SecPkgInfoW, SecurityFunctionTableW,
+    ACCEPT_SECURITY_CONTEXT_FN, ACQUIRE_CREDENTIALS_HANDLE_FN_W, COMPLETE_AUTH_TOKEN_FN, DELETE_SECURITY_CONTEXT_FN,
+    ENUMERATE_SECURITY_PACKAGES_FN_W, FREE_CONTEXT_BUFFER_FN, FREE_CREDENTIALS_HANDLE_FN,
+    INITIALIZE_SECURITY_CONTEXT_FN_W, QUERY_CONTEXT_ATTRIBUTES_FN_W, QUERY_SECURITY_PACKAGE_INFO_FN_W, SEC_E_OK,
+    SEC_E_SECPKG_NOT_FOUND, SET_CONTEXT_ATTRIBUTES_FN_W, SecPkgInfoW, SecurityFunctionTableW,
 };
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock, PoisonError};
@@ -30,7 +32,19 @@ const _: () = {
     assert!(offset_of!(Table, EnumerateSecurityPackagesW) + POINTER <= VERSION_1_SIZE);
     assert!(offset_of!(Table, QuerySecurityPackageInfoW) + POINTER <= VERSION_1_SIZE);
     assert!(offset_of!(Table, FreeContextBuffer) + POINTER <= VERSION_1_SIZE);
+    assert!(offset_of!(Table, AcquireCredentialsHandleW) + POINTER <= VERSION_1_SIZE);
+    assert!(offset_of!(Table, FreeCredentialsHandle) + POINTER <= VERSION_1_SIZE);
+    assert!(offset_of!(Table, InitializeSecurityContextW) + POINTER <= VERSION_1_SIZE);
+    assert!(offset_of!(Table, AcceptSecurityContext) + POINTER <= VERSION_1_SIZE);
+    assert!(offset_of!(Table, CompleteAuthToken) + POINTER <= VERSION_1_SIZE);
+    assert!(offset_of!(Table, DeleteSecurityContext) + POINTER <= VERSION_1_SIZE);
+    assert!(offset_of!(Table, QueryContextAttributesW) + POINTER <= VERSION_1_SIZE);
+    assert!(offset_of!(Table, SetContextAttributesW) + POINTER == VERSION_2_SIZE);
 };
+
+/// The bytes of a version-2 table: sspi.h's "Interface has all routines through
+/// SetContextAttributes", the one field secpkg reads beyond version 1.
+const VERSION_2_SIZE: usize = std::mem::offset_of!(SecurityFunctionTableW, SetCredentialsAttributesW);
 
 /// One SSPI provider: the functions of its `SecurityFunctionTableW` that secpkg calls.
 ///
@@ -54,10 +68,36 @@ const _: () = {
 ///    every call into a library that is not known to be thread-safe (see below).
 /// 6. **No callbacks.** The functions do not call back into secpkg (a call would wait for the
 ///    lock its caller holds).
+/// 7. **Arguments read, not kept.** `AcquireCredentialsHandleW` reads the package name and the
+///    explicit identity (`SEC_WINNT_AUTH_IDENTITY_W`: each string of its length, NUL after)
+///    only during the call, copying what it keeps; a library exporting `SetContextAttributesW`
+///    beside `InitSecurityInterfaceW` exports it with sspi.h's signature, acting on the handles
+///    of the table `InitSecurityInterfaceW` returns (WinPR's sspi_export.c forwards to that
+///    table).
+/// 8. **Handles and token buffers.** A handle written by a successful
+///    `AcquireCredentialsHandleW` stays valid until given to `FreeCredentialsHandle`, and a
+///    context written by a first `InitializeSecurityContextW` or `AcceptSecurityContext` that
+///    did not fail stays valid until given to `DeleteSecurityContext`, while its credentials'
+///    handle is valid; secpkg frees and deletes each exactly once. A leg reads the input token
+///    (one `SECBUFFER_TOKEN`, never written), and writes the output token only inside the
+///    output buffer secpkg gives (without `ISC_REQ_ALLOCATE_MEMORY`, which secpkg never asks
+///    for), setting the buffer's `cbBuffer` to the length written; `CompleteAuthToken` works
+///    on that buffer in place. The output buffer, its descriptor and every out-parameter are
+///    valid for the call only.
+/// 9. **Context attributes.** `QueryContextAttributesW` returning `SEC_E_OK` has written the
+///    attribute's struct (`SecPkgContext_Sizes`, `SecPkgContext_PackageInfoW`,
+///    `SecPkgContext_NegotiationInfoW`), whose `PackageInfo` points to one `SecPkgInfoW` that
+///    obligations 3 and 4 govern (freed with `FreeContextBuffer`, once, by secpkg).
+/// 10. **WinPR's SAM file.** `SetContextAttributesW(SECPKG_ATTR_AUTH_NTLM_SAM_FILE)` reads its
+///     buffer as a NUL-terminated path during the call and copies it (WinPR's ntlm.c
+///     `_strdup`s it); a provider that does not know the attribute returns a failure.
 ///
 /// What secpkg checks rather than trusts: a null array with a non-zero count, a record array
 /// that is misaligned or whose byte size overflows `isize` or the address space, a null record
 /// on success, misaligned strings and invalid UTF-16 are [`Error::InvalidData`], never a read.
+/// So are an output token longer than its buffer, moved elsewhere or of another type than
+/// `SECBUFFER_TOKEN`, a changed output descriptor, and a null or misaligned context attribute
+/// record; an exchange that asks for legs for ever ends in [`Error::TooManyLegs`].
 ///
 /// # Threads
 ///
@@ -96,9 +136,13 @@ const _: () = {
 /// to a whole `SecurityFunctionTableW` (256 bytes, the size of version 5): the versions grew
 /// the table at its end, and older headers and providers have shorter ones (version 1 ends
 /// after `DecryptMessage`: 216 bytes on 64-bit targets). secpkg reads the `dwVersion`, then
-/// the three pointers it calls, each at its own offset; all three lie in version 1's size,
-/// within its first 144 bytes (asserted at compile time), so every version from 1 on holds
-/// them. A null table, a misaligned one and one of version 0 (which defines no size) are
+/// the pointers it calls, each at its own offset; all but one lie in version 1's size
+/// (asserted at compile time), so every version from 1 on holds them. `SetContextAttributesW`
+/// ends version 2 ("Interface has all routines through SetContextAttributes") and is read only
+/// from tables of version 2 and later. WinPR 2.11 fills that field but reports version 1
+/// (`winpr_SecurityFunctionTableW` in winpr/libwinpr/sspi/sspi_winpr.c), so for a table of
+/// version 1 a library that [`Provider::load`] loads is asked for its export of that name
+/// instead (WinPR's sspi_export.c forwards it to the same table; obligation 7). A null table, a misaligned one and one of version 0 (which defines no size) are
 /// [`Error::InvalidData`], with nothing read but the version of the last.
 ///
 /// Misalignment is refused rather than read around with unaligned reads: a provider's table is
@@ -130,15 +174,40 @@ pub struct RawFunctions {
     pub query_security_package_info: QUERY_SECURITY_PACKAGE_INFO_FN_W,
     /// `FreeContextBuffer`.
     pub free_context_buffer: FREE_CONTEXT_BUFFER_FN,
+    /// `AcquireCredentialsHandleW`.
+    pub acquire_credentials_handle: ACQUIRE_CREDENTIALS_HANDLE_FN_W,
+    /// `FreeCredentialsHandle`.
+    pub free_credentials_handle: FREE_CREDENTIALS_HANDLE_FN,
+    /// `InitializeSecurityContextW`.
+    pub initialize_security_context: INITIALIZE_SECURITY_CONTEXT_FN_W,
+    /// `AcceptSecurityContext`.
+    pub accept_security_context: ACCEPT_SECURITY_CONTEXT_FN,
+    /// `CompleteAuthToken`.
+    pub complete_auth_token: COMPLETE_AUTH_TOKEN_FN,
+    /// `DeleteSecurityContext`.
+    pub delete_security_context: DELETE_SECURITY_CONTEXT_FN,
+    /// `QueryContextAttributesW`.
+    pub query_context_attributes: QUERY_CONTEXT_ATTRIBUTES_FN_W,
+    /// `SetContextAttributesW`: the table's when its `dwVersion` is 2 or more, else the
+    /// library's export of that name (see "The function table" on [`Provider`]).
+    pub set_context_attributes: SET_CONTEXT_ATTRIBUTES_FN_W,
 }
 
 /// What secpkg calls of a provider's function table, read as "The function table" says.
 #[derive(Clone, Copy, Debug)]
-struct Functions {
+pub(crate) struct Functions {
     version: u32,
     enumerate: ENUMERATE_SECURITY_PACKAGES_FN_W,
     query: QUERY_SECURITY_PACKAGE_INFO_FN_W,
-    free: FREE_CONTEXT_BUFFER_FN,
+    pub(crate) free: FREE_CONTEXT_BUFFER_FN,
+    pub(crate) acquire: ACQUIRE_CREDENTIALS_HANDLE_FN_W,
+    pub(crate) free_credentials: FREE_CREDENTIALS_HANDLE_FN,
+    pub(crate) initialize: INITIALIZE_SECURITY_CONTEXT_FN_W,
+    pub(crate) accept: ACCEPT_SECURITY_CONTEXT_FN,
+    pub(crate) complete: COMPLETE_AUTH_TOKEN_FN,
+    pub(crate) delete: DELETE_SECURITY_CONTEXT_FN,
+    pub(crate) query_context: QUERY_CONTEXT_ATTRIBUTES_FN_W,
+    pub(crate) set_context: SET_CONTEXT_ATTRIBUTES_FN_W,
 }
 
 impl Functions {
@@ -148,6 +217,15 @@ impl Functions {
             enumerate: table.EnumerateSecurityPackagesW,
             query: table.QuerySecurityPackageInfoW,
             free: table.FreeContextBuffer,
+            acquire: table.AcquireCredentialsHandleW,
+            free_credentials: table.FreeCredentialsHandle,
+            initialize: table.InitializeSecurityContextW,
+            accept: table.AcceptSecurityContext,
+            complete: table.CompleteAuthToken,
+            delete: table.DeleteSecurityContext,
+            query_context: table.QueryContextAttributesW,
+            // A reference is a whole table: the field is there whatever dwVersion says.
+            set_context: if table.dwVersion >= 2 { table.SetContextAttributesW } else { None },
         }
     }
 
@@ -172,24 +250,49 @@ impl Functions {
             return Err("a table of dwVersion 0, which sspi.h does not define (nor, so, its size)".into());
         }
         // SAFETY: every version from 1 on defines at least VERSION_1_SIZE bytes, which hold the
-        // three fields (asserted where it is defined), so each read lies within what the caller
-        // promised; each is aligned, as the table is and the offset is the field's.
-        unsafe {
-            Ok(Functions {
+        // fields read here (asserted where it is defined), so each read lies within what the
+        // caller promised; each is aligned, as the table is and the offset is the field's.
+        let mut functions = unsafe {
+            Functions {
                 version,
                 enumerate: (&raw const (*table).EnumerateSecurityPackagesW).read(),
                 query: (&raw const (*table).QuerySecurityPackageInfoW).read(),
                 free: (&raw const (*table).FreeContextBuffer).read(),
-            })
+                acquire: (&raw const (*table).AcquireCredentialsHandleW).read(),
+                free_credentials: (&raw const (*table).FreeCredentialsHandle).read(),
+                initialize: (&raw const (*table).InitializeSecurityContextW).read(),
+                accept: (&raw const (*table).AcceptSecurityContext).read(),
+                complete: (&raw const (*table).CompleteAuthToken).read(),
+                delete: (&raw const (*table).DeleteSecurityContext).read(),
+                query_context: (&raw const (*table).QueryContextAttributesW).read(),
+                set_context: None,
+            }
+        };
+        if version >= 2 {
+            // SAFETY: version 2 and later define VERSION_2_SIZE bytes, which end with this field
+            // (asserted where it is defined); aligned as above.
+            functions.set_context = unsafe { (&raw const (*table).SetContextAttributesW).read() };
         }
+        Ok(functions)
     }
 
     /// The addresses of the functions present.
     fn addresses(&self) -> impl Iterator<Item = usize> {
-        let enumerate = self.enumerate.map(|f| f as usize);
-        let query = self.query.map(|f| f as usize);
-        let free = self.free.map(|f| f as usize);
-        [enumerate, query, free].into_iter().flatten()
+        [
+            self.enumerate.map(|f| f as usize),
+            self.query.map(|f| f as usize),
+            self.free.map(|f| f as usize),
+            self.acquire.map(|f| f as usize),
+            self.free_credentials.map(|f| f as usize),
+            self.initialize.map(|f| f as usize),
+            self.accept.map(|f| f as usize),
+            self.complete.map(|f| f as usize),
+            self.delete.map(|f| f as usize),
+            self.query_context.map(|f| f as usize),
+            self.set_context.map(|f| f as usize),
+        ]
+        .into_iter()
+        .flatten()
     }
 }
 
@@ -290,11 +393,21 @@ impl Provider {
         // what loading one means.
         let library = unsafe { libloading::Library::new(path) }.map_err(load_error)?;
         type InitSecurityInterfaceW = unsafe extern "system" fn() -> *mut SecurityFunctionTableW;
+        type SetContextAttributesW =
+            unsafe extern "system" fn(*mut secpkg_sys::SecHandle, u32, *mut std::ffi::c_void, u32) -> i32;
         // SAFETY: an SSPI provider exports InitSecurityInterfaceW with exactly this signature
         // (obligation 1, vouched for by the caller).
         let init = unsafe { library.get::<InitSecurityInterfaceW>(b"InitSecurityInterfaceW\0") }
             .map(|init| *init)
             .map_err(|source| Error::NotAProvider { path: path.to_owned(), source: LoadError::new(source) })?;
+        // WinPR 2.11 fills its table's SetContextAttributesW but says dwVersion 1, which ends
+        // before it (sspi_winpr.c: `winpr_SecurityFunctionTableW = { 1, ...,
+        // winpr_SetContextAttributesW }`), so the table's field is not read; its export of that
+        // name (sspi_export.c, forwarding to the same table) is used instead (obligation 7).
+        // SAFETY: obligation 7, vouched for by the caller: an export of this name has sspi.h's
+        // signature.
+        let exported_set_context =
+            unsafe { library.get::<SetContextAttributesW>(b"SetContextAttributesW\0") }.ok().map(|set| *set);
         std::mem::forget(library);
         /// What one InitSecurityInterfaceW gave: the functions and their lock, or why its table
         /// was refused.
@@ -313,7 +426,12 @@ impl Provider {
                 // SAFETY: the table is null or the provider's, of the size its dwVersion defines
                 // (the caller's promise), valid while the library stays loaded, which is for good
                 // since its handle was just leaked.
-                let functions = unsafe { Functions::read(table) };
+                let functions = unsafe { Functions::read(table) }.map(|mut functions| {
+                    if functions.set_context.is_none() {
+                        functions.set_context = exported_set_context;
+                    }
+                    functions
+                });
                 let kept = functions.map(|functions| (functions, CallLock::for_functions(&functions)));
                 initialised.push((key, kept.clone()));
                 kept
@@ -417,8 +535,22 @@ impl Provider {
             enumerate_security_packages: self.functions.enumerate,
             query_security_package_info: self.functions.query,
             free_context_buffer: self.functions.free,
+            acquire_credentials_handle: self.functions.acquire,
+            free_credentials_handle: self.functions.free_credentials,
+            initialize_security_context: self.functions.initialize,
+            accept_security_context: self.functions.accept,
+            complete_auth_token: self.functions.complete,
+            delete_security_context: self.functions.delete,
+            query_context_attributes: self.functions.query_context,
+            set_context_attributes: self.functions.set_context,
         };
         self.call(|| call(&raw))
+    }
+
+    /// The provider's functions, for the exchange's modules.
+    #[inline]
+    pub(crate) fn functions(&self) -> &Functions {
+        &self.functions
     }
 
     /// Runs `call`, a call into the provider's library, under the library's lock.
@@ -548,6 +680,52 @@ impl Provider {
             };
         }
         Err(query_failure(name, status))
+    }
+}
+
+impl Provider {
+    /// The size of a buffer that holds any token of the package named `name`, in bytes: its
+    /// `cbMaxToken`, except for Negotiate, where it is the largest `cbMaxToken` of Negotiate and
+    /// of every listed package that Negotiate can choose (flagged `SECPKG_FLAG_NEGOTIABLE`,
+    /// `SECPKG_FLAG_NEGOTIABLE2` or `SECPKG_FLAG_NEGO_EXTENDER`).
+    ///
+    /// Negotiate's own `cbMaxToken` does not bound the tokens of the package it picks: WinPR
+    /// 2.11 lists Negotiate with 12256 bytes and Kerberos, which Negotiate tries first, with
+    /// 48000; Windows raised Kerberos' MaxTokenSize to 48000 for tokens with large PACs. A
+    /// buffer of [`max_token`](crate::max_token)`("Negotiate")` can thus be short, and this is
+    /// what the contexts' token buffers get by default
+    /// ([`Credentials::token_buffer_size`](crate::Credentials::token_buffer_size)).
+    /// [`Provider::query`] and `max_token` keep returning what the provider says.
+    ///
+    /// Names match as [`Provider::query`] matches them; Negotiate is the package whose listed
+    /// name is `Negotiate`, ignoring case.
+    ///
+    /// ```no_run
+    /// let provider = secpkg::Provider::system()?;
+    /// let buffer = vec![0u8; provider.token_buffer_size("Negotiate")? as usize];
+    /// # Ok::<(), secpkg::Error>(())
+    /// ```
+    pub fn token_buffer_size<'n>(&self, name: impl Into<PackageName<'n>>) -> Result<u32, Error> {
+        Ok(self.token_buffer_size_of(name.into())?.1)
+    }
+
+    /// The package's name as the provider lists it, and [`Provider::token_buffer_size`].
+    pub(crate) fn token_buffer_size_of(&self, name: PackageName<'_>) -> Result<(String, u32), Error> {
+        let info = self.query_named(name)?.into_info()?;
+        let negotiate: Vec<u16> = "Negotiate".encode_utf16().collect();
+        let listed: Vec<u16> = info.name.encode_utf16().collect();
+        if !equal_ignoring_case(&listed, &negotiate) {
+            return Ok((info.name, info.max_token));
+        }
+        let choosable = Capabilities::NEGOTIABLE | Capabilities::NEGOTIABLE2 | Capabilities::NEGO_EXTENDER;
+        let packages = self.packages()?;
+        let largest = packages
+            .iter()
+            .filter(|package| package.capabilities().intersects(choosable))
+            .map(|package| package.max_token())
+            .fold(info.max_token, u32::max);
+        packages.close()?;
+        Ok((info.name, largest))
     }
 }
 

@@ -234,6 +234,27 @@ pub(crate) unsafe fn optional_string(ptr: *mut u16, field: &'static str) -> Resu
     })
 }
 
+/// The record a context attribute points to (`field`, e.g. `PackageInfo`), which must be present
+/// and aligned, read by `read` (the record type's derived `from_raw`).
+///
+/// # Safety
+/// `ptr` is null, misaligned, or points to a record that `read` may read (its own `# Safety`),
+/// valid and unchanged for the duration of the call.
+pub(crate) unsafe fn required_record<R, T>(
+    ptr: *mut R,
+    field: &'static str,
+    read: unsafe fn(&R) -> Result<T, Error>,
+) -> Result<T, Error> {
+    if ptr.is_null() || !ptr.is_aligned() {
+        return Err(Error::InvalidData {
+            item: InvalidItem::ContextPackage,
+            what: format!("{field} is a null or misaligned pointer"),
+        });
+    }
+    // SAFETY: non-null and aligned (checked), and valid as `read` requires (the caller's promise).
+    unsafe { read(&*ptr) }
+}
+
 /// The item of a `SecPkgInfoW` string field, by the field's name (what `FromRaw` passes).
 fn item_of(field: &str) -> InvalidItem {
     match field {

@@ -1,5 +1,6 @@
-//! What the compiler refuses: provider buffers outliving their provider, and loading code
-//! outside `unsafe`. The messages are rustc's, pinned with trybuild.
+//! What the compiler refuses: provider buffers and credentials outliving their provider, contexts
+//! outliving their credentials, and loading code outside `unsafe`. The messages are rustc's,
+//! pinned with trybuild.
 #![cfg(all(unix, feature = "gssapi"))]
 
 #[test]

@@ -34,6 +34,15 @@ impl Failure {
         Failure::Error(message.into())
     }
 
+    /// The message `report` would print, for a report of the command's own (`handshake`'s JSON).
+    pub fn message(self) -> String {
+        match self {
+            Failure::NotFound { name } => not_found_message(&name),
+            Failure::Ambiguous(message) | Failure::NoMatch(message) | Failure::Error(message) => message,
+            Failure::Output(error) => error.to_string(),
+        }
+    }
+
     /// The exit status, after writing the message (one line) to stderr.
     pub fn report(self) -> ExitCode {
         let (status, message) = match self {

@@ -124,7 +124,7 @@ pub fn show(gssapi: &Gssapi, wanted: &str, as_json: bool, out: &mut Output<'_>) 
 
 /// The mechanism whose OID is `wanted`, or whose name, short name or SASL name is `wanted` in
 /// any letter case; failing that, the one whose SSPI package is (`Kerberos` finds `krb5`).
-fn find<'a>(mechanisms: &'a [Mechanism], wanted: &str) -> Result<&'a Mechanism, Failure> {
+pub fn find<'a>(mechanisms: &'a [Mechanism], wanted: &str) -> Result<&'a Mechanism, Failure> {
     let folded = wanted.to_lowercase();
     let named = |name: Option<&str>| name.is_some_and(|name| name.to_lowercase() == folded);
     let by_name: Vec<&Mechanism> = mechanisms

@@ -47,7 +47,7 @@ impl Args {
 /// SDK's prefix (`SECPKG_FLAG_INTEGRITY`). Package names match in any letter case, so these do
 /// too, and the spaces of a list written `"INTEGRITY, PRIVACY"` are no part of a name: the
 /// name is trimmed and upper-cased (ASCII: every flag name is) before it is parsed.
-fn capability(name: &str) -> Result<Capability, String> {
+pub(crate) fn capability(name: &str) -> Result<Capability, String> {
     let normal = name.trim().to_ascii_uppercase();
     if normal.is_empty() {
         return Err("empty capability flag name (`secpkg caps` lists the names)".to_owned());

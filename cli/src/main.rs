@@ -10,6 +10,7 @@ mod conformance;
 mod failure;
 #[cfg(all(unix, feature = "gssapi"))]
 mod gssapi;
+mod handshake;
 mod json;
 mod list;
 mod show;
@@ -36,7 +37,8 @@ list and show run in a child process, so that a provider that crashes ends the c
 
 Exit status: 0 success; 1 the named package does not exist, or no package has every capability
 list --require names; 2 usage, provider or I/O error, no provider to check, or a provider that
-crashed list or show; 3 audit found differences; 4 conformance found failing checks.";
+crashed list or show, or a handshake that did not authenticate; 3 audit found differences; 4
+conformance found failing checks; 5 handshake authenticated, but a token exceeded cbMaxToken.";
 
 /// Lists the security packages of an SSPI provider and what each can do
 ///
@@ -101,6 +103,15 @@ enum Command {
     /// Run one conformance probe and print its outcome as one JSON line (for `conformance`)
     #[command(name = conformance::PROBE_COMMAND, hide = true)]
     ConformanceProbe(conformance::ProbeArgs),
+    /// Authenticate a client to a server over a loopback socket, and measure each token
+    ///
+    /// The server offers one or several packages (--server-package, --require), the client uses
+    /// one (--package, default Negotiate); both run in this process, as two threads, unless
+    /// --listen or --connect runs one side. Prints each token's direction, package and size
+    /// against the package's cbMaxToken, then each context's package and sizes. Exit status 0
+    /// when authenticated, 5 when authenticated but a token exceeded cbMaxToken, 2 when not.
+    #[command(verbatim_doc_comment)]
+    Handshake(Box<handshake::Args>),
 }
 
 /// What the subcommands share: the global options, and the provider, opened on demand.
@@ -174,6 +185,8 @@ pub enum Exit {
     Differences,
     /// Exit status 4: `conformance` found failing checks.
     Nonconformant,
+    /// Exit status 5: `handshake` authenticated, but a token exceeded its package's cbMaxToken.
+    TokenExceedsMaxToken,
 }
 
 fn run(command: &Command, context: &Context, out: &mut Output<'_>) -> Result<Exit, Failure> {
@@ -187,6 +200,7 @@ fn run(command: &Command, context: &Context, out: &mut Output<'_>) -> Result<Exi
         Command::Audit(args) => audit::run(args, context, out),
         Command::Conformance(args) => conformance::run(args, context, out),
         Command::ConformanceProbe(args) => conformance::probe(args, context, out),
+        Command::Handshake(args) => handshake::run(args, context, out),
     }
 }
 
@@ -202,13 +216,13 @@ fn check_gssapi(command: &Command, context: &Context) -> Result<(), Failure> {
         ));
     }
     let other = match command {
-        Command::List(_) | Command::Show(_) | Command::Caps(_) => None,
+        Command::List(_) | Command::Show(_) | Command::Caps(_) | Command::Handshake(_) => None,
         Command::Audit(_) => Some("audit"),
         Command::Conformance(_) | Command::ConformanceProbe(_) => Some("conformance"),
     };
     if let Some(other) = other {
         return Err(Failure::usage(format!(
-            "--gssapi is for list, show and caps; {other} works on SSPI providers only"
+            "--gssapi is for list, show, caps and handshake; {other} works on SSPI providers only"
         )));
     }
     if context.provider.is_some() {
@@ -270,6 +284,7 @@ fn main() -> ExitCode {
             Command::List(args) => args.gssapi,
             Command::Show(args) => args.gssapi,
             Command::Caps(args) => args.gssapi,
+            Command::Handshake(args) => args.gssapi,
             Command::Audit(_) | Command::Conformance(_) | Command::ConformanceProbe(_) => false,
         };
     let context = Context { provider: cli.global.provider, json: cli.global.json, gssapi };
@@ -289,6 +304,7 @@ fn main() -> ExitCode {
         Ok(Exit::Success) => ExitCode::SUCCESS,
         Ok(Exit::Differences) => ExitCode::from(3),
         Ok(Exit::Nonconformant) => ExitCode::from(4),
+        Ok(Exit::TokenExceedsMaxToken) => ExitCode::from(5),
         Err(failure) => {
             // What was written before the failure goes out first (a failure to, silently).
             drop(out);

@@ -441,9 +441,15 @@ mod gssapi {
         // list, and the message for the others.
         assert_eq!(stdout_of(bare().args(["--gssapi", "caps"])), stdout_of(bare().args(["caps", "--gssapi"])));
         let stderr = failure_of(bare().args(["--gssapi", "audit", "--baseline", "/nonexistent.json"]), 2);
-        assert_eq!(stderr, "secpkg: --gssapi is for list, show and caps; audit works on SSPI providers only\n");
+        assert_eq!(
+            stderr,
+            "secpkg: --gssapi is for list, show, caps and handshake; audit works on SSPI providers only\n"
+        );
         let stderr = failure_of(bare().args(["--gssapi", "conformance"]), 2);
-        assert_eq!(stderr, "secpkg: --gssapi is for list, show and caps; conformance works on SSPI providers only\n");
+        assert_eq!(
+            stderr,
+            "secpkg: --gssapi is for list, show, caps and handshake; conformance works on SSPI providers only\n"
+        );
         let stderr = failure_of(bare().args(["list", "--gssapi", "--provider", "libwinpr2.so.2"]), 2);
         assert!(stderr.starts_with("secpkg: --gssapi and --provider exclude each other"), "{stderr}");
         let help = stdout_of(bare().arg("--help"));

@@ -18,6 +18,7 @@ windows_link::link!("secur32.dll" "system" fn InitializeSecurityContextW(phcrede
 windows_link::link!("secur32.dll" "system" fn QueryContextAttributesW(phcontext : *mut SecHandle, ulattribute : u32, pbuffer : *mut core::ffi::c_void) -> SECURITY_STATUS);
 windows_link::link!("secur32.dll" "system" fn QuerySecurityPackageInfoA(pszpackagename : PCSTR, pppackageinfo : *mut *mut SecPkgInfoA) -> SECURITY_STATUS);
 windows_link::link!("secur32.dll" "system" fn QuerySecurityPackageInfoW(pszpackagename : PCWSTR, pppackageinfo : *mut *mut SecPkgInfoW) -> SECURITY_STATUS);
+windows_link::link!("secur32.dll" "system" fn SetContextAttributesW(phcontext : *mut SecHandle, ulattribute : u32, pbuffer : *const core::ffi::c_void, cbbuffer : u32) -> SECURITY_STATUS);
 pub type ACCEPT_SECURITY_CONTEXT_FN = Option<
     unsafe extern "system" fn(
         param0: *mut SecHandle,
@@ -780,6 +781,8 @@ pub type PSecurityFunctionTableW = *mut SecurityFunctionTableW;
 pub type PSecurityFunctionTableA = *mut SecurityFunctionTableA;
 /// From the spec: hstring.h: typedef HSTRING__ *HSTRING; (an opaque handle)
 pub type HSTRING = *mut core::ffi::c_void;
+/// Not in the metadata; from the spec's supplement: WinPR's winpr/sspi.h (FreeRDP 2.11.7 line 1088): #define SECPKG_ATTR_AUTH_NTLM_SAM_FILE 1004 (no Windows SDK has it)
+pub const SECPKG_ATTR_AUTH_NTLM_SAM_FILE: u32 = 1004;
 /// `Negotiate`. Not in the metadata; from the spec's supplement: sspi.h and security.h: #define NEGOSSP_NAME_W L"Negotiate"
 pub const NEGOSSP_NAME_W: PCWSTR =
     [78u16, 101u16, 103u16, 111u16, 116u16, 105u16, 97u16, 116u16, 101u16, 0u16].as_ptr();

@@ -720,6 +720,20 @@ macro_rules! context_attribute_family {
     };
 }
 
+/// The context attributes secpkg sets with `SetContextAttributesW` (`ulAttribute`): WinPR's extensions.
+///
+/// Expands `$(#[meta])* $vis struct Name;` to the newtype `#[repr(transparent)] $vis struct Name(pub u32);` with `#[family(repr = u32, ..)]` and one `#[sdk(name = "…", value = $crate::…, doc = "…")]` per member of the family (SECPKG_ATTR_AUTH_NTLM_SAM_FILE; 1 in all, in ascending order of value), for `secpkg_macros::Values`.
+#[macro_export]
+macro_rules! set_context_attribute_family {
+    ($(#[$meta:meta])* $vis:vis struct $name:ident;) => {
+        $(#[$meta])*
+        #[family(repr = u32)]
+        #[sdk(name = "SECPKG_ATTR_AUTH_NTLM_SAM_FILE", value = $crate::SECPKG_ATTR_AUTH_NTLM_SAM_FILE, doc = " `SECPKG_ATTR_AUTH_NTLM_SAM_FILE`.")]
+        #[repr(transparent)]
+        $vis struct $name(pub u32);
+    };
+}
+
 /// What credentials are for, `fCredentialUse` of `AcquireCredentialsHandleW`.
 ///
 /// Expands `$(#[meta])* $vis struct Name;` to the newtype `#[repr(transparent)] $vis struct Name(pub u32);` with `#[family(repr = u32, ..)]` and one `#[sdk(name = "…", value = $crate::…, doc = "…")]` per member of the family (SECPKG_CRED_INBOUND, SECPKG_CRED_OUTBOUND, SECPKG_CRED_BOTH; 3 in all, in ascending order of value), for `secpkg_macros::Values`.

@@ -22,9 +22,12 @@ enum Conversion {
     Wide,
     /// A NUL-terminated UTF-16 string where null is empty: `strings::optional_string`.
     OptionalWide,
+    /// A pointer to one raw record that must be present, read by the field type's own
+    /// `from_raw`: `strings::required_record`.
+    Record,
 }
 
-const CONVERSIONS: &str = "`copy`, `flags`, `id`, `wide` or `optional_wide`";
+const CONVERSIONS: &str = "`copy`, `flags`, `id`, `wide`, `optional_wide` or `record`";
 
 impl Conversion {
     fn parse(ident: &Ident) -> Result<Self> {
@@ -34,14 +37,16 @@ impl Conversion {
             "id" => Conversion::Id,
             "wide" => Conversion::Wide,
             "optional_wide" => Conversion::OptionalWide,
+            "record" => Conversion::Record,
             other => {
                 return Err(Error::new(ident.span(), format!("unknown conversion `{other}`: use {CONVERSIONS}")));
             }
         })
     }
 
-    fn is_wide(self) -> bool {
-        matches!(self, Conversion::Wide | Conversion::OptionalWide)
+    /// Whether reading the field follows a pointer, and so can fail.
+    fn is_fallible(self) -> bool {
+        matches!(self, Conversion::Wide | Conversion::OptionalWide | Conversion::Record)
     }
 }
 
@@ -104,18 +109,21 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
         errors.push(Error::new(ty.span(), "name the raw struct: add #[raw(from = RawStruct)]"));
         return Err(errors.finish().expect_err("just pushed"));
     };
-    let wide: Vec<_> = mapped.iter().filter(|m| m.conversion.is_wide()).collect();
+    let wide: Vec<_> = mapped.iter().filter(|m| m.conversion.is_fallible()).collect();
     if !wide.is_empty() && (error_ty.is_none() || strings.is_none()) {
-        let message = "a wide string field can fail: add #[raw(error = ErrorType, strings = path::to::module)], whose \
-                       `required_string` and `optional_string` read the strings";
+        let message = "a wide string or record field can fail: add #[raw(error = ErrorType, strings = \
+                       path::to::module)], whose `required_string`, `optional_string` and `required_record` read them";
         errors.push(Error::new(ty.span(), message));
     }
     errors.finish()?;
 
     let raw_fields: Vec<_> = mapped.iter().map(|m| &m.raw).collect();
-    let values = mapped.iter().map(|m| {
-        let (raw, field_ty) = (&m.raw, m.ty);
-        let name = raw.to_string();
+    // Bound under names of their own: a raw field named as a type in scope (`NegotiationState`
+    // beside the newtype of that name) would otherwise be a pattern of that type.
+    let bindings: Vec<_> = mapped.iter().map(|m| quote::format_ident!("raw_{}", m.raw)).collect();
+    let values = mapped.iter().zip(&bindings).map(|(m, raw)| {
+        let field_ty = m.ty;
+        let name = m.raw.to_string();
         let strings = &strings;
         // Spanned on the record field's type: a conversion that does not fit is reported there.
         match m.conversion {
@@ -126,13 +134,16 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
             // contract, stated in `from_raw`'s `# Safety`.
             Conversion::Wide => quote!(unsafe { #strings::required_string(*#raw, #name) }?),
             Conversion::OptionalWide => quote!(unsafe { #strings::optional_string(*#raw, #name) }?),
+            Conversion::Record => {
+                quote!(unsafe { #strings::required_record(*#raw, #name, <#field_ty>::from_raw) }?)
+            }
         }
     });
     let fields: Vec<_> = mapped.iter().map(|m| m.field).collect();
     let raw_name = raw_ty.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
     // Spanned on the raw struct's name: an unmapped raw field is then reported as such there
     // (E0027), where under the derive's span the compiler calls it inaccessible.
-    let destructure = quote_spanned!(raw_ty.span()=> let #raw_ty { #(#raw_fields),* } = raw;);
+    let destructure = quote_spanned!(raw_ty.span()=> let #raw_ty { #(#raw_fields: #bindings),* } = raw;);
     // Bindings are the raw struct's field names, which follow the SDK's spelling.
     let allow = quote!(#[allow(non_snake_case)]);
     if wide.is_empty() {
@@ -166,7 +177,10 @@ pub(crate) fn derive(input: DeriveInput) -> Result<TokenStream> {
         String::new(),
         " # Safety".to_owned(),
         String::new(),
-        format!(" {list} {each} null or valid for reads up to a NUL terminator, and unchanged during the call."),
+        format!(
+            " {list} {each} null or valid for reads (up to a NUL terminator for a string; of one record, as its \
+             own `from_raw` requires, for a record), and unchanged during the call."
+        ),
     ];
     let error_ty = error_ty.expect("checked above");
     Ok(quote! {

@@ -135,10 +135,13 @@
 //!
 //! - `#[raw(from = RawStruct)]`, and where a field is a wide string `error = ErrorType` and
 //!   `strings = path::to::module`, whose `unsafe fn required_string(ptr, field: &'static str)` and
-//!   `optional_string` (null is empty) return `Result<String, ErrorType>`.
+//!   `optional_string` (null is empty) return `Result<String, ErrorType>`; with a `record` field
+//!   also `unsafe fn required_record(ptr, field, read)`, which reads the record at `ptr` (null is
+//!   an error) with `read`, the field type's `from_raw`.
 //! - each field: `#[raw(RawField = conversion)]`, the conversion being `copy` (the value as it
 //!   is), `flags` (`from_bits_retain`, unknown bits kept), `id` (`From` the raw integer), `wide`
-//!   (a string that must be present) or `optional_wide` (null is empty).
+//!   (a string that must be present), `optional_wide` (null is empty) or `record` (a pointer to
+//!   one raw record that must be present, read by the field type's own `unsafe fn from_raw`).
 //!
 //! With a wide string field `from_raw` is an `unsafe fn` returning `Result` (its `# Safety` says
 //! which pointers must be valid); without, a safe `fn` returning `Self`.

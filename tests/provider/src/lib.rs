@@ -1,5 +1,9 @@
 //! A scriptable fake SSPI provider, for testing code that calls `EnumerateSecurityPackagesW`,
-//! `QuerySecurityPackageInfoW` and `FreeContextBuffer` through a `SecurityFunctionTableW`.
+//! `QuerySecurityPackageInfoW` and `FreeContextBuffer` through a `SecurityFunctionTableW`, and
+//! the exchange (`AcquireCredentialsHandleW`, `InitializeSecurityContextW`,
+//! `AcceptSecurityContext`, `CompleteAuthToken`, `QueryContextAttributesW`,
+//! `DeleteSecurityContext`, `FreeCredentialsHandle`) as a deterministic toy exchange with faults
+//! ([`Exchange`]).
 //!
 //! One implementation, used two ways:
 //!
@@ -19,17 +23,29 @@
 //! Buffers are laid out as on Windows: one allocation holding the `SecPkgInfoW` records followed
 //! by their NUL-terminated UTF-16 strings, so one `FreeContextBuffer` frees everything. Every
 //! live allocation is tracked: freeing anything else is counted as a bad free and not performed,
-//! and freed memory is poisoned before it is released so reads after free see garbage.
+//! and freed memory is poisoned before it is released so reads after free see garbage. The
+//! same goes for tokens allocated for `ISC_REQ_ALLOCATE_MEMORY` and for the context attributes'
+//! `SecPkgInfoW` records, and for credential and context handles (counted, not allocated).
 
+mod exchange;
 mod racy;
 mod scenario;
 
-pub use scenario::{ENV_VAR, Package, PanicMode, Scenario, TABLE_FUNCTIONS, default_packages};
+pub use exchange::{
+    AcceptSecurityContext, AcquireCredentialsHandleW, CONTEXT_TAG, CREDENTIAL_TAG, CompleteAuthToken,
+    DeleteSecurityContext, FreeCredentialsHandle, GARBAGE_HANDLE, Identity, InitializeSecurityContextW,
+    QueryContextAttributesW, SECPKG_ATTR_AUTH_NTLM_SAM_FILE, SetContextAttributesW, TOY_SIGNATURE_SIZE, scenario_token,
+    toy_token, toy_token_len,
+};
+pub use scenario::{
+    ENV_VAR, EXCHANGE_FUNCTIONS, Exchange, Package, PanicMode, Scenario, TABLE_FUNCTIONS, TOY, UNLISTED,
+    default_packages, toy_package,
+};
 
 use secpkg_sys::{
     SEC_E_INSUFFICIENT_MEMORY, SEC_E_INTERNAL_ERROR, SEC_E_INVALID_HANDLE, SEC_E_INVALID_PARAMETER, SEC_E_OK,
-    SEC_E_SECPKG_NOT_FOUND, SECURITY_STATUS, SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION, SecPkgInfoW,
-    SecurityFunctionTableW,
+    SEC_E_SECPKG_NOT_FOUND, SEC_GET_KEY_FN, SECURITY_STATUS, SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION,
+    SecBufferDesc, SecHandle, SecPkgInfoW, SecurityFunctionTableW,
 };
 use std::alloc::{self, Layout};
 use std::collections::BTreeMap;
@@ -49,7 +65,9 @@ pub const POISON: u8 = 0xDD;
 /// Counters since the last [`install`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
-    /// Buffers handed out (one per successful enumerate or query that returned one).
+    /// Buffers handed out: one per successful enumerate or query that returned one, per token
+    /// allocated for `ISC_REQ_ALLOCATE_MEMORY`, per `SECPKG_ATTR_PACKAGE_INFO` or
+    /// `SECPKG_ATTR_NEGOTIATION_INFO` answered.
     pub allocations: u64,
     /// `FreeContextBuffer` calls that released a live buffer.
     pub frees: u64,
@@ -63,6 +81,42 @@ pub struct Stats {
     pub query_calls: u64,
     /// Buffers handed out and not yet freed: `allocations - frees`.
     pub live: u64,
+    pub acquire_calls: u64,
+    /// Credential handles handed out.
+    pub credentials_acquired: u64,
+    /// `FreeCredentialsHandle` calls that released live credentials.
+    pub credentials_freed: u64,
+    /// `FreeCredentialsHandle` calls on a handle never handed out or already freed.
+    pub bad_credential_frees: u64,
+    /// Credentials freed while a context made with them was live (allowed by SSPI, which
+    /// counts references; a safe layer that ties contexts to credentials should never do it).
+    pub credentials_freed_in_use: u64,
+    /// Credentials handed out and not yet freed.
+    pub live_credentials: u64,
+    /// Context handles handed out (a side's first successful call).
+    pub contexts_created: u64,
+    /// `DeleteSecurityContext` calls that released a live context.
+    pub contexts_deleted: u64,
+    /// `DeleteSecurityContext` calls on a handle never handed out or already deleted.
+    pub bad_context_deletes: u64,
+    /// Contexts handed out and not yet deleted.
+    pub live_contexts: u64,
+    /// Exchange calls other than the frees given a handle never handed out, freed, of the wrong
+    /// kind or of the other side.
+    pub bad_handle_uses: u64,
+    pub initialize_calls: u64,
+    pub accept_calls: u64,
+    /// All `CompleteAuthToken` calls.
+    pub complete_calls: u64,
+    /// `CompleteAuthToken` calls that ended a wait a `SEC_I_COMPLETE_*` status began.
+    pub completions: u64,
+    pub attribute_calls: u64,
+    /// All `SetContextAttributesW` calls.
+    pub set_attribute_calls: u64,
+    /// Tokens written (into the caller's buffer or an allocated one).
+    pub tokens: u64,
+    /// The length of the longest token written.
+    pub largest_token: u64,
 }
 
 impl Stats {
@@ -76,9 +130,30 @@ impl Stats {
         enumerate_calls: 0,
         query_calls: 0,
         live: 0,
+        acquire_calls: 0,
+        credentials_acquired: 0,
+        credentials_freed: 0,
+        bad_credential_frees: 0,
+        credentials_freed_in_use: 0,
+        live_credentials: 0,
+        contexts_created: 0,
+        contexts_deleted: 0,
+        bad_context_deletes: 0,
+        live_contexts: 0,
+        bad_handle_uses: 0,
+        initialize_calls: 0,
+        accept_calls: 0,
+        complete_calls: 0,
+        completions: 0,
+        attribute_calls: 0,
+        set_attribute_calls: 0,
+        tokens: 0,
+        largest_token: 0,
     };
 }
 
+// One instance, in a static: boxing the scenario would save nothing.
+#[allow(clippy::large_enum_variant)]
 enum Config {
     /// Nothing installed: read [`ENV_VAR`] on next use.
     Unloaded,
@@ -100,9 +175,27 @@ struct State {
     /// Handed-out address -> allocation of every buffer handed out and not yet freed.
     live: BTreeMap<usize, Block>,
     stats: Stats,
+    /// Credential handle id (`dwLower`) -> credentials, for every live credential handle.
+    credentials: BTreeMap<usize, exchange::Credential>,
+    /// Context handle id (`dwLower`) -> context, for every live context handle.
+    contexts: BTreeMap<usize, exchange::Context>,
+    /// The last handle id handed out; never reset, so a handle of an earlier scenario is unknown.
+    next_handle: usize,
+    last_identity: Option<Identity>,
+    /// The path the last `SetContextAttributesW(SECPKG_ATTR_AUTH_NTLM_SAM_FILE)` set.
+    last_sam_file: Option<Vec<u8>>,
 }
 
-static STATE: Mutex<State> = Mutex::new(State { config: Config::Unloaded, live: BTreeMap::new(), stats: Stats::ZERO });
+static STATE: Mutex<State> = Mutex::new(State {
+    config: Config::Unloaded,
+    live: BTreeMap::new(),
+    stats: Stats::ZERO,
+    credentials: BTreeMap::new(),
+    contexts: BTreeMap::new(),
+    next_handle: 0,
+    last_identity: None,
+    last_sam_file: None,
+});
 
 /// Held by a [`ScenarioGuard`], so tests using the provider run one at a time.
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -141,6 +234,23 @@ impl State {
         self.live.insert(array.expose_provenance(), Block { layout, offset });
         self.stats.allocations += 1;
         Ok(array)
+    }
+
+    /// Allocates a tracked copy of `bytes` (at least one byte, so an empty token is still a
+    /// buffer to free), freed by `FreeContextBuffer` like every other buffer.
+    fn allocate_bytes(&mut self, bytes: &[u8]) -> Result<*mut u8, SECURITY_STATUS> {
+        let layout =
+            Layout::from_size_align(bytes.len().max(1), align_of::<u64>()).map_err(|_| SEC_E_INSUFFICIENT_MEMORY)?;
+        // SAFETY: `layout` has a non-zero size.
+        let block = unsafe { alloc::alloc(layout) };
+        if block.is_null() {
+            return Err(SEC_E_INSUFFICIENT_MEMORY);
+        }
+        // SAFETY: the block holds at least `bytes.len()` bytes and is new, so not overlapping.
+        unsafe { ptr::copy_nonoverlapping(bytes.as_ptr(), block, bytes.len()) };
+        self.live.insert(block.expose_provenance(), Block { layout, offset: 0 });
+        self.stats.allocations += 1;
+        Ok(block)
     }
 }
 
@@ -231,6 +341,9 @@ impl Drop for ScenarioGuard {
     fn drop(&mut self) {
         let mut st = state();
         st.config = Config::Unloaded;
+        // Handles own no memory: forgetting them is all the release they need.
+        st.credentials.clear();
+        st.contexts.clear();
         for (addr, Block { layout, offset }) in std::mem::take(&mut st.live) {
             // SAFETY: `addr` is the exposed address `offset` bytes into a block allocated with
             // `layout` by `write_block` and still in `live`, so not freed; the scenario is over,
@@ -254,6 +367,10 @@ pub fn install(scenario: Scenario) -> ScenarioGuard {
     let mut st = state();
     st.config = Config::Ready(scenario);
     st.live.clear();
+    st.credentials.clear();
+    st.contexts.clear();
+    st.last_identity = None;
+    st.last_sam_file = None;
     st.stats = Stats::default();
     ScenarioGuard { _serial: serial }
 }
@@ -261,7 +378,24 @@ pub fn install(scenario: Scenario) -> ScenarioGuard {
 /// The counters since the last [`install`].
 pub fn stats() -> Stats {
     let st = state();
-    Stats { live: st.live.len() as u64, ..st.stats }
+    Stats {
+        live: st.live.len() as u64,
+        live_credentials: st.credentials.len() as u64,
+        live_contexts: st.contexts.len() as u64,
+        ..st.stats
+    }
+}
+
+/// The identity (`SEC_WINNT_AUTH_IDENTITY_W`) the last `AcquireCredentialsHandleW` since the last
+/// [`install`] was given, if any was.
+pub fn last_identity() -> Option<Identity> {
+    state().last_identity.clone()
+}
+
+/// The path (bytes, without the NUL) the last `SetContextAttributesW` of WinPR's
+/// `SECPKG_ATTR_AUTH_NTLM_SAM_FILE` since the last [`install`] set, if one did.
+pub fn last_sam_file() -> Option<Vec<u8>> {
+    state().last_sam_file.clone()
 }
 
 /// This provider's function table for the current scenario, functions in `missing` left `None`.
@@ -277,28 +411,88 @@ struct TableShape {
     version: u32,
     /// Presence of each of [`TABLE_FUNCTIONS`], in that order.
     present: [bool; 3],
+    /// Presence of each of [`EXCHANGE_FUNCTIONS`], in that order.
+    exchange: [bool; 8],
 }
 
 impl TableShape {
     fn of(scenario: Option<&Scenario>) -> Self {
         let Some(s) = scenario else {
-            return TableShape { version: SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION, present: [true; 3] };
+            return TableShape {
+                version: SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION,
+                present: [true; 3],
+                exchange: [true; 8],
+            };
         };
-        TableShape { version: s.table_version, present: TABLE_FUNCTIONS.map(|f| !s.missing.iter().any(|m| m == f)) }
+        let present = |f: &str| !s.missing.iter().any(|m| m == f);
+        TableShape {
+            version: s.table_version,
+            present: TABLE_FUNCTIONS.map(present),
+            exchange: EXCHANGE_FUNCTIONS.map(present),
+        }
     }
 }
 
 type EnumerateFn = unsafe extern "system" fn(*mut u32, *mut *mut SecPkgInfoW) -> SECURITY_STATUS;
 type QueryFn = unsafe extern "system" fn(*mut u16, *mut *mut SecPkgInfoW) -> SECURITY_STATUS;
 type FreeFn = unsafe extern "system" fn(*mut c_void) -> SECURITY_STATUS;
+type AcquireFn = unsafe extern "system" fn(
+    *mut u16,
+    *mut u16,
+    u32,
+    *mut c_void,
+    *mut c_void,
+    SEC_GET_KEY_FN,
+    *mut c_void,
+    *mut SecHandle,
+    *mut i64,
+) -> SECURITY_STATUS;
+type HandleFn = unsafe extern "system" fn(*mut SecHandle) -> SECURITY_STATUS;
+type InitializeFn = unsafe extern "system" fn(
+    *mut SecHandle,
+    *mut SecHandle,
+    *mut u16,
+    u32,
+    u32,
+    u32,
+    *mut SecBufferDesc,
+    u32,
+    *mut SecHandle,
+    *mut SecBufferDesc,
+    *mut u32,
+    *mut i64,
+) -> SECURITY_STATUS;
+type AcceptFn = unsafe extern "system" fn(
+    *mut SecHandle,
+    *mut SecHandle,
+    *mut SecBufferDesc,
+    u32,
+    u32,
+    *mut SecHandle,
+    *mut SecBufferDesc,
+    *mut u32,
+    *mut i64,
+) -> SECURITY_STATUS;
+type CompleteFn = unsafe extern "system" fn(*mut SecHandle, *mut SecBufferDesc) -> SECURITY_STATUS;
+type AttributesFn = unsafe extern "system" fn(*mut SecHandle, u32, *mut c_void) -> SECURITY_STATUS;
+type SetAttributesFn = unsafe extern "system" fn(*mut SecHandle, u32, *mut c_void, u32) -> SECURITY_STATUS;
 
 fn build_table(shape: &TableShape) -> SecurityFunctionTableW {
     let [enumerate, query, free] = shape.present;
+    let [acquire, free_credentials, initialize, accept, complete, attributes, delete, set_attributes] = shape.exchange;
     SecurityFunctionTableW {
         dwVersion: shape.version,
         EnumerateSecurityPackagesW: enumerate.then_some(EnumerateSecurityPackagesW as EnumerateFn),
         QuerySecurityPackageInfoW: query.then_some(QuerySecurityPackageInfoW as QueryFn),
         FreeContextBuffer: free.then_some(FreeContextBuffer as FreeFn),
+        AcquireCredentialsHandleW: acquire.then_some(AcquireCredentialsHandleW as AcquireFn),
+        FreeCredentialsHandle: free_credentials.then_some(FreeCredentialsHandle as HandleFn),
+        InitializeSecurityContextW: initialize.then_some(InitializeSecurityContextW as InitializeFn),
+        AcceptSecurityContext: accept.then_some(AcceptSecurityContext as AcceptFn),
+        CompleteAuthToken: complete.then_some(CompleteAuthToken as CompleteFn),
+        QueryContextAttributesW: attributes.then_some(QueryContextAttributesW as AttributesFn),
+        DeleteSecurityContext: delete.then_some(DeleteSecurityContext as HandleFn),
+        SetContextAttributesW: set_attributes.then_some(SetContextAttributesW as SetAttributesFn),
         ..SecurityFunctionTableW::default()
     }
 }

@@ -1,6 +1,9 @@
 //! The scenario: which packages the provider reports and which ways it deviates from SSPI.
 
-use secpkg_sys::{SECURITY_STATUS, SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION};
+use secpkg_sys::{
+    SECBUFFER_DATA, SECPKG_FLAG_CONNECTION, SECPKG_FLAG_INTEGRITY, SECPKG_ID_NONE, SECURITY_STATUS,
+    SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION,
+};
 use serde::de::{self, Deserializer, Unexpected, Visitor};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -11,6 +14,26 @@ pub const ENV_VAR: &str = "SECPKG_TEST_PROVIDER";
 
 /// The table functions this provider implements, spelled as `Scenario::missing` expects them.
 pub const TABLE_FUNCTIONS: [&str; 3] = ["EnumerateSecurityPackagesW", "QuerySecurityPackageInfoW", "FreeContextBuffer"];
+
+/// The exchange functions this provider implements (the toy exchange of [`Exchange`]), also
+/// accepted by `Scenario::missing`.
+pub const EXCHANGE_FUNCTIONS: [&str; 8] = [
+    "AcquireCredentialsHandleW",
+    "FreeCredentialsHandle",
+    "InitializeSecurityContextW",
+    "AcceptSecurityContext",
+    "CompleteAuthToken",
+    "QueryContextAttributesW",
+    "DeleteSecurityContext",
+    "SetContextAttributesW",
+];
+
+/// The name of [`toy_package`].
+pub const TOY: &str = "Toy";
+
+/// The package named by a NegotiationInfo with [`Exchange::negotiated`] set to it: listed by no
+/// scenario of this crate's own.
+pub const UNLISTED: &str = "Unlisted";
 
 /// One package as the provider reports it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,6 +89,84 @@ pub fn default_packages() -> Vec<Package> {
         Package::new("NTLM", "NTLM Security Package", 0x0008_2B37, 10, 2888),
         Package::new("Schannel", "Schannel Security Package", 0x0001_07B3, 14, 24576),
     ]
+}
+
+/// The package made for the toy exchange: small `cbMaxToken` (256), so tokens near and past the
+/// limit stay cheap. Any listed package runs the same exchange; this one exists so that a
+/// scenario can list a package that is plainly the fake's.
+pub fn toy_package() -> Package {
+    Package::new(
+        TOY,
+        "secpkg-test-provider's toy exchange",
+        SECPKG_FLAG_INTEGRITY | SECPKG_FLAG_CONNECTION,
+        SECPKG_ID_NONE,
+        256,
+    )
+}
+
+/// The toy exchange and its faults. The exchange has `legs` tokens, made by `legs + 1` calls
+/// that alternate between client (`InitializeSecurityContextW`, odd calls) and server
+/// (`AcceptSecurityContext`, even calls): call `n` takes token `n - 1` (none for call 1) and
+/// makes token `n` ([`crate::toy_token`]), except call `legs + 1`, which takes the last token
+/// and makes none. The call that makes the last token, and the last call, return `SEC_E_OK`;
+/// the others `SEC_I_CONTINUE_NEEDED`. Each side's first call creates its context.
+///
+/// Every fault names the call (1-based) it happens on, and the faults on one call combine.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Exchange {
+    /// How many tokens a complete exchange has (default 3: NEGOTIATE, CHALLENGE, AUTHENTICATE).
+    pub legs: u32,
+    /// This call returns `SEC_I_COMPLETE_NEEDED` (where it would return `SEC_E_OK`) or
+    /// `SEC_I_COMPLETE_AND_CONTINUE` (where it would continue). Until `CompleteAuthToken`, the
+    /// context answers every other call with `SEC_E_OUT_OF_SEQUENCE`.
+    pub complete_call: Option<u32>,
+    /// The package `SECPKG_ATTR_NEGOTIATION_INFO` names (default: the context's own). A name
+    /// the scenario does not list (e.g. [`UNLISTED`]) is a fault: its record is made up
+    /// (`SECPKG_ID_NONE`, `cbMaxToken` 65535).
+    pub negotiated: Option<String>,
+    /// Fault: this call's token is `cbMaxToken + 1` bytes, written whole when the caller's
+    /// buffer (or an allocated one) holds it, else `SEC_E_BUFFER_TOO_SMALL`.
+    pub oversize_call: Option<u32>,
+    /// Fault: this call writes its token but claims one byte more in `cbBuffer` than the
+    /// caller's buffer holds (or than it allocated). Nothing is written past the buffer.
+    pub overclaim_call: Option<u32>,
+    /// Fault: this call's output buffer comes back with type [`Exchange::wrong_type`] instead of
+    /// `SECBUFFER_TOKEN` (the token is still written).
+    pub wrong_type_call: Option<u32>,
+    /// The type [`Exchange::wrong_type_call`] gives (default `SECBUFFER_DATA`).
+    pub wrong_type: u32,
+    /// Fault: every call makes a token and returns `SEC_I_CONTINUE_NEEDED`; it never ends.
+    pub endless: bool,
+    /// Fault: this call fails with [`Exchange::fail_status`]. It writes `u32::MAX` to the output
+    /// token's `cbBuffer`, and on a side's first call a garbage handle (never handed out) to the
+    /// new context, to catch callers that read either after a failure.
+    pub fail_call: Option<u32>,
+    /// The status of [`Exchange::fail_call`] (default `SEC_E_LOGON_DENIED`).
+    #[serde(deserialize_with = "status")]
+    pub fail_status: Option<SECURITY_STATUS>,
+    /// Fault: `AcquireCredentialsHandleW` fails with this status (a non-`SEC_E_OK` one also
+    /// writes a garbage handle).
+    #[serde(deserialize_with = "status")]
+    pub acquire_status: Option<SECURITY_STATUS>,
+}
+
+impl Default for Exchange {
+    fn default() -> Self {
+        Exchange {
+            legs: 3,
+            complete_call: None,
+            negotiated: None,
+            oversize_call: None,
+            overclaim_call: None,
+            wrong_type_call: None,
+            wrong_type: SECBUFFER_DATA,
+            endless: false,
+            fail_call: None,
+            fail_status: None,
+            acquire_status: None,
+        }
+    }
 }
 
 /// The provider's behaviour. Every field has a default, so `{}` is the default scenario
@@ -129,6 +230,8 @@ pub struct Scenario {
     /// `FreeContextBuffer` read and write with no lock. Concurrent callers corrupt it, and the
     /// process crashes or misbehaves. Such buffers are not counted in [`crate::Stats`].
     pub racy_bookkeeping: bool,
+    /// The toy exchange, run by every listed package, and its faults.
+    pub exchange: Exchange,
 }
 
 impl Default for Scenario {
@@ -154,6 +257,7 @@ impl Default for Scenario {
             enumerate_count: None,
             enumerate_array_address: None,
             racy_bookkeeping: false,
+            exchange: Exchange::default(),
         }
     }
 }
@@ -169,12 +273,23 @@ pub enum PanicMode {
 }
 
 impl Scenario {
-    /// Checks what serde cannot: the names in `missing`.
+    /// The [`toy_package`] alone, with this exchange.
+    pub fn toy(exchange: Exchange) -> Self {
+        Scenario { packages: vec![toy_package()], exchange, ..Scenario::default() }
+    }
+
+    /// Checks what serde cannot: the names in `missing`, and an exchange of at least one leg.
     pub fn validate(&self) -> Result<(), String> {
-        match self.missing.iter().find(|m| !TABLE_FUNCTIONS.contains(&m.as_str())) {
-            Some(m) => Err(format!("unknown function {m:?} in \"missing\" (expected one of {TABLE_FUNCTIONS:?})")),
-            None => Ok(()),
+        let known = |m: &str| TABLE_FUNCTIONS.contains(&m) || EXCHANGE_FUNCTIONS.contains(&m);
+        if let Some(m) = self.missing.iter().find(|m| !known(m)) {
+            return Err(format!(
+                "unknown function {m:?} in \"missing\" (expected one of {TABLE_FUNCTIONS:?} or {EXCHANGE_FUNCTIONS:?})"
+            ));
         }
+        if self.exchange.legs == 0 {
+            return Err("\"exchange\": \"legs\" must be at least 1".into());
+        }
+        Ok(())
     }
 
     /// Parses and validates a JSON scenario.
@@ -293,8 +408,38 @@ mod tests {
         let mut s = Scenario::default();
         s.packages[0].name_utf16 = Some(vec![0xD800, 0x41]);
         s.free_status = Some(SEC_E_INTERNAL_ERROR);
-        s.missing = vec!["FreeContextBuffer".into()];
+        s.missing = vec!["FreeContextBuffer".into(), "AcceptSecurityContext".into()];
+        s.exchange = Exchange {
+            legs: 5,
+            complete_call: Some(2),
+            negotiated: Some(UNLISTED.into()),
+            fail_call: Some(4),
+            fail_status: Some(SEC_E_INTERNAL_ERROR),
+            endless: true,
+            ..Exchange::default()
+        };
         let json = serde_json::to_string(&s).unwrap();
         assert_eq!(Scenario::from_json(&json).unwrap(), s);
+    }
+
+    #[test]
+    fn exchange_faults_from_json() {
+        let s = Scenario::from_json(
+            r#"{"packages": [], "exchange": {"fail_call": 2, "fail_status": "0x8009030C", "wrong_type_call": 1}}"#,
+        )
+        .unwrap();
+        let want = Exchange {
+            fail_call: Some(2),
+            fail_status: Some(secpkg_sys::SEC_E_LOGON_DENIED),
+            wrong_type_call: Some(1),
+            ..Exchange::default()
+        };
+        assert_eq!(s.exchange, want);
+        assert_eq!(s.exchange.legs, 3);
+        let err = Scenario::from_json(r#"{"exchange": {"legs": 0}}"#).unwrap_err();
+        assert!(err.contains("legs"), "{err}");
+        let err = Scenario::from_json(r#"{"exchange": {"fail_cal": 2}}"#).unwrap_err();
+        assert!(err.contains("unknown field `fail_cal`"), "{err}");
+        assert!(Scenario::from_json(r#"{"missing": ["CompleteAuthToken"]}"#).is_ok());
     }
 }

@@ -4,7 +4,10 @@
 //! Each test re-runs this test binary with only the `child` test selected and a mode in
 //! `CHILD_MODE`; the child prints `KEY value` lines that the parent checks.
 
-use secpkg_sys::{SEC_E_INTERNAL_ERROR, SEC_E_OK, SecPkgInfoW, SecurityFunctionTableW};
+use secpkg_sys::{
+    SEC_E_INTERNAL_ERROR, SEC_E_OK, SECBUFFER_TOKEN, SECBUFFER_VERSION, SECPKG_CRED_OUTBOUND, SecBuffer, SecBufferDesc,
+    SecHandle, SecPkgInfoW, SecurityFunctionTableW,
+};
 use secpkg_test_provider::{self as provider, ENV_VAR, Scenario};
 use std::ffi::c_void;
 use std::path::{Path, PathBuf};
@@ -123,6 +126,67 @@ fn child() {
             println!("CHILD listing {status} {listed}");
             println!("CHILD in-process allocations {}", provider::stats().allocations);
         }
+        // The library's first exchange call, as its scenario says.
+        "dylib-exchange" => {
+            let path = PathBuf::from(std::env::var_os(CHILD_DYLIB).unwrap());
+            let lib = dylib::open(&path);
+            for symbol in secpkg_test_provider::EXCHANGE_FUNCTIONS {
+                println!("CHILD symbol {symbol} {}", !dylib::symbol(lib, symbol).is_null());
+            }
+            // SAFETY: the library exports InitSecurityInterfaceW with this signature.
+            let init: InitFn = unsafe { std::mem::transmute(dylib::symbol(lib, "InitSecurityInterfaceW")) };
+            // SAFETY: a provider entry point without arguments; a static table.
+            let table = unsafe { &*init() };
+            let mut name: Vec<u16> = "Toy".encode_utf16().chain([0]).collect();
+            let (mut credential, mut context) = (SecHandle::default(), SecHandle::default());
+            let mut bytes = [0u8; 64];
+            let mut buffer =
+                SecBuffer { cbBuffer: 64, BufferType: SECBUFFER_TOKEN, pvBuffer: bytes.as_mut_ptr().cast() };
+            let mut output = SecBufferDesc { ulVersion: SECBUFFER_VERSION, cBuffers: 1, pBuffers: &mut buffer };
+            let mut attributes = 0;
+            // SAFETY: NUL-terminated name, valid out-pointers, a 64-byte output buffer.
+            let (acquired, initialized) = unsafe {
+                let acquired = table.AcquireCredentialsHandleW.unwrap()(
+                    ptr::null_mut(),
+                    name.as_mut_ptr(),
+                    SECPKG_CRED_OUTBOUND,
+                    ptr::null_mut(),
+                    ptr::null_mut(),
+                    None,
+                    ptr::null_mut(),
+                    &mut credential,
+                    ptr::null_mut(),
+                );
+                let initialized = table.InitializeSecurityContextW.unwrap()(
+                    &mut credential,
+                    ptr::null_mut(),
+                    ptr::null_mut(),
+                    0,
+                    0,
+                    0,
+                    ptr::null_mut(),
+                    0,
+                    &mut context,
+                    &mut output,
+                    &mut attributes,
+                    ptr::null_mut(),
+                );
+                (acquired, initialized)
+            };
+            let header = String::from_utf8_lossy(&bytes[..15]);
+            println!(
+                "CHILD leg1 {acquired} {initialized} type {} length {} {header}",
+                buffer.BufferType, buffer.cbBuffer
+            );
+            // SAFETY: handles the library handed out, freed once.
+            let freed = unsafe {
+                (
+                    table.DeleteSecurityContext.unwrap()(&mut context),
+                    table.FreeCredentialsHandle.unwrap()(&mut credential),
+                )
+            };
+            println!("CHILD freed {freed:?}");
+        }
         other => panic!("unknown child mode {other}"),
     }
 }
@@ -223,6 +287,27 @@ fn cdylib_exports_the_provider() {
             "symbol FreeContextBuffer true",
             "listing 0 Dyn:5,Lib:6",
             "in-process allocations 0",
+        ]
+    );
+}
+
+#[test]
+fn cdylib_runs_the_exchange_with_faults_from_json() {
+    let dylib = built_dylib();
+    let spec =
+        r#"{"packages": [{"name": "Toy", "max_token": 40}], "exchange": {"wrong_type_call": 1, "overclaim_call": 1}}"#;
+    let out = run_child("dylib-exchange", Some(spec), &[(CHILD_DYLIB, &dylib)]);
+    assert!(out.status.success(), "{out:?}");
+    let lines = stdout_lines(&out);
+    let symbols: Vec<String> =
+        secpkg_test_provider::EXCHANGE_FUNCTIONS.iter().map(|f| format!("symbol {f} true")).collect();
+    assert_eq!(lines[..8], symbols[..]);
+    // Call 1: a 40-byte token (cbMaxToken), as SECBUFFER_DATA (1), claiming 65 bytes of a 64-byte buffer.
+    assert_eq!(
+        lines[8..],
+        [
+            format!("leg1 0 {} type 1 length 65 TOY1:NEGOTIATE:", secpkg_sys::SEC_I_CONTINUE_NEEDED),
+            "freed (0, 0)".into()
         ]
     );
 }

@@ -1,5 +1,5 @@
 //! The test provider (`secpkg-test-provider`) as a provider library: a cdylib exporting
-//! `InitSecurityInterfaceW` and the three functions of its table under the system's names, as
+//! `InitSecurityInterfaceW` and the functions of its table under the system's names, as
 //! secur32.dll and WinPR do. Its scenario comes from `SECPKG_TEST_PROVIDER` on first use.
 //!
 //! The exports live here, not in `secpkg-test-provider`, so that a test binary that uses the
@@ -8,7 +8,7 @@
 //! secur32.dll (on Linux because nothing else defines them, on x86_64-pc-windows-gnu because the
 //! linker prefers the local definition).
 
-use secpkg_sys::{SECURITY_STATUS, SecPkgInfoW, SecurityFunctionTableW};
+use secpkg_sys::{SEC_GET_KEY_FN, SECURITY_STATUS, SecBufferDesc, SecHandle, SecPkgInfoW, SecurityFunctionTableW};
 use secpkg_test_provider as provider;
 use std::ffi::c_void;
 
@@ -59,6 +59,170 @@ pub unsafe extern "system" fn QuerySecurityPackageInfoW(
 pub unsafe extern "system" fn FreeContextBuffer(buffer: *mut c_void) -> SECURITY_STATUS {
     // SAFETY: any pointer is accepted; only the provider's own buffers are touched.
     unsafe { provider::FreeContextBuffer(buffer) }
+}
+
+/// See [`secpkg_test_provider::AcquireCredentialsHandleW`].
+///
+/// # Safety
+/// As there.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)] // the SDK function's signature
+pub unsafe extern "system" fn AcquireCredentialsHandleW(
+    principal: *mut u16,
+    package: *mut u16,
+    usage: u32,
+    logon_id: *mut c_void,
+    auth_data: *mut c_void,
+    get_key: SEC_GET_KEY_FN,
+    get_key_argument: *mut c_void,
+    credential: *mut SecHandle,
+    expiry: *mut i64,
+) -> SECURITY_STATUS {
+    // SAFETY: the caller upholds the same contract.
+    unsafe {
+        provider::AcquireCredentialsHandleW(
+            principal,
+            package,
+            usage,
+            logon_id,
+            auth_data,
+            get_key,
+            get_key_argument,
+            credential,
+            expiry,
+        )
+    }
+}
+
+/// See [`secpkg_test_provider::FreeCredentialsHandle`].
+///
+/// # Safety
+/// As there.
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn FreeCredentialsHandle(credential: *mut SecHandle) -> SECURITY_STATUS {
+    // SAFETY: the caller upholds the same contract.
+    unsafe { provider::FreeCredentialsHandle(credential) }
+}
+
+/// See [`secpkg_test_provider::InitializeSecurityContextW`].
+///
+/// # Safety
+/// As there.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)] // the SDK function's signature
+pub unsafe extern "system" fn InitializeSecurityContextW(
+    credential: *mut SecHandle,
+    context: *mut SecHandle,
+    target: *mut u16,
+    requirements: u32,
+    reserved1: u32,
+    data_representation: u32,
+    input: *mut SecBufferDesc,
+    reserved2: u32,
+    new_context: *mut SecHandle,
+    output: *mut SecBufferDesc,
+    attributes: *mut u32,
+    expiry: *mut i64,
+) -> SECURITY_STATUS {
+    // SAFETY: the caller upholds the same contract.
+    unsafe {
+        provider::InitializeSecurityContextW(
+            credential,
+            context,
+            target,
+            requirements,
+            reserved1,
+            data_representation,
+            input,
+            reserved2,
+            new_context,
+            output,
+            attributes,
+            expiry,
+        )
+    }
+}
+
+/// See [`secpkg_test_provider::AcceptSecurityContext`].
+///
+/// # Safety
+/// As there.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)] // the SDK function's signature
+pub unsafe extern "system" fn AcceptSecurityContext(
+    credential: *mut SecHandle,
+    context: *mut SecHandle,
+    input: *mut SecBufferDesc,
+    requirements: u32,
+    data_representation: u32,
+    new_context: *mut SecHandle,
+    output: *mut SecBufferDesc,
+    attributes: *mut u32,
+    expiry: *mut i64,
+) -> SECURITY_STATUS {
+    // SAFETY: the caller upholds the same contract.
+    unsafe {
+        provider::AcceptSecurityContext(
+            credential,
+            context,
+            input,
+            requirements,
+            data_representation,
+            new_context,
+            output,
+            attributes,
+            expiry,
+        )
+    }
+}
+
+/// See [`secpkg_test_provider::CompleteAuthToken`].
+///
+/// # Safety
+/// As there.
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn CompleteAuthToken(context: *mut SecHandle, token: *mut SecBufferDesc) -> SECURITY_STATUS {
+    // SAFETY: the caller upholds the same contract.
+    unsafe { provider::CompleteAuthToken(context, token) }
+}
+
+/// See [`secpkg_test_provider::QueryContextAttributesW`].
+///
+/// # Safety
+/// As there.
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn QueryContextAttributesW(
+    context: *mut SecHandle,
+    attribute: u32,
+    buffer: *mut c_void,
+) -> SECURITY_STATUS {
+    // SAFETY: the caller upholds the same contract.
+    unsafe { provider::QueryContextAttributesW(context, attribute, buffer) }
+}
+
+/// See [`secpkg_test_provider::DeleteSecurityContext`].
+///
+/// # Safety
+/// As there.
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn DeleteSecurityContext(context: *mut SecHandle) -> SECURITY_STATUS {
+    // SAFETY: the caller upholds the same contract.
+    unsafe { provider::DeleteSecurityContext(context) }
+}
+
+/// See [`secpkg_test_provider::SetContextAttributesW`].
+///
+/// # Safety
+/// As there.
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn SetContextAttributesW(
+    context: *mut SecHandle,
+    attribute: u32,
+    buffer: *mut c_void,
+    size: u32,
+) -> SECURITY_STATUS {
+    // SAFETY: the caller upholds the same contract.
+    unsafe { provider::SetContextAttributesW(context, attribute, buffer, size) }
 }
 
 /// The environment variable naming a file that loading this library creates (from an ELF
