@@ -45,6 +45,7 @@ impl ExchangeArgs {
             || c.sam_file.is_some()
             || c.password_file.is_some()
             || c.password_stdin
+            || c.server_account
     }
 }
 
@@ -74,8 +75,8 @@ fn target(context: &Context) -> Result<Target, Failure> {
 pub fn run(args: &Args, context: &Context, out: &mut Output<'_>) -> Result<Exit, Failure> {
     if args.exchange.given() && !args.handshake {
         return Err(Failure::usage(
-            "--package, --target, --user, --password-file, --password-stdin and --sam-file are for the exchange: \
-             add --handshake",
+            "--package, --target, --user, --password-file, --password-stdin, --sam-file and --server-account are \
+             for the exchange: add --handshake",
         ));
     }
     let target = target(context)?;
@@ -103,6 +104,9 @@ pub fn run(args: &Args, context: &Context, out: &mut Output<'_>) -> Result<Exit,
             if let Some(account) = &account {
                 let (user, domain) = account.user_and_domain();
                 command.args(["--user", user, "--domain", domain, "--password-stdin"]);
+            }
+            if exchange.credentials.server_account {
+                command.arg("--server-account");
             }
         }
         command

@@ -111,6 +111,10 @@ pub struct CredentialArgs {
     /// -u USER -p PASSWORD -f sam` prints (SECPKG_ATTR_AUTH_NTLM_SAM_FILE)
     #[arg(long, value_name = "FILE")]
     pub sam_file: Option<PathBuf>,
+    /// The server's credentials carry the client's account too (--user, --domain, the password):
+    /// sspi-rs's NTLM server authenticates the client against its own credentials' identity
+    #[arg(long, requires = "user")]
+    pub server_account: bool,
 }
 
 /// Which sides this process runs.
@@ -337,13 +341,21 @@ pub fn run(args: &Args, context: &Context, out: &mut Output<'_>) -> Result<Exit,
             "--connect runs the client only: --server-package, --require and --sam-file are the server's",
         ));
     }
-    if mode == Mode::Server && (args.credentials.user.is_some() || args.target.is_some()) {
-        return Err(Failure::usage("--listen runs the server only: --user and --target are the client's"));
+    if mode == Mode::Server
+        && ((args.credentials.user.is_some() && !args.credentials.server_account) || args.target.is_some())
+    {
+        return Err(Failure::usage(
+            "--listen runs the server only: --user (without --server-account) and --target are the client's",
+        ));
     }
     if context.gssapi() {
         return gssapi_run(args, context, mode, out);
     }
-    let account = if mode == Mode::Server { None } else { Account::from_args(&args.credentials)? };
+    let account = if mode == Mode::Server && !args.credentials.server_account {
+        None
+    } else {
+        Account::from_args(&args.credentials)?
+    };
     let provider = context.provider()?;
     let package = args.package.as_deref().unwrap_or("Negotiate");
     let listed = provider.packages()?.into_vec()?;
@@ -369,6 +381,9 @@ pub fn run(args: &Args, context: &Context, out: &mut Output<'_>) -> Result<Exit,
 /// `secpkg conformance --handshake`'s exchange: client and server of `package` as two threads of
 /// this process over a loopback socket, as `secpkg handshake --package PACKAGE` runs them, with
 /// the account and SAM file `credentials` give; what each side produced and its context said.
+/// Each side's token buffer is [`MAX_FRAME`], not `cbMaxToken`: a token longer than
+/// `cbMaxToken` is then written and measured, where a buffer of `cbMaxToken` would hide it
+/// behind `SEC_E_BUFFER_TOO_SMALL` (or a provider's truncation).
 /// Fails (status 2) only where `secpkg handshake` would before any token: the package or the
 /// socket; a failed exchange is the report's.
 pub fn exchange_for_conformance(
@@ -386,7 +401,7 @@ pub fn exchange_for_conformance(
         require: Vec::new(),
         credentials: credentials.clone(),
         target: target.map(str::to_owned),
-        token_buffer: None,
+        token_buffer: Some(MAX_FRAME),
         listen: None,
         connect: None,
         gssapi: false,
@@ -800,9 +815,10 @@ impl Sides for Sspi<'_> {
             let package = hello(&mut stream, offered)?;
             log.package.clone_from(&package);
             log.max_token = self.max_token(&package);
+            let identity = self.account.filter(|_| self.args.credentials.server_account).map(Account::identity);
             let credentials = self
                 .provider
-                .acquire_credentials(package.as_str(), CredentialUse::SECPKG_CRED_INBOUND, None)
+                .acquire_credentials(package.as_str(), CredentialUse::SECPKG_CRED_INBOUND, identity.as_ref())
                 .map_err(|error| refuse(&mut stream, Failure::from(error).message()))?;
             let mut context = ServerContext::new(&credentials)
                 .and_then(|context| context.with_requests(SERVER_REQUESTS))
@@ -1020,7 +1036,11 @@ mod gssapi_side {
     }
 
     pub fn run(args: &Args, context: &Context, mode: Mode, out: &mut Output<'_>) -> Result<Exit, Failure> {
-        if args.credentials.user.is_some() || args.credentials.sam_file.is_some() || args.token_buffer.is_some() {
+        if args.credentials.user.is_some()
+            || args.credentials.sam_file.is_some()
+            || args.credentials.server_account
+            || args.token_buffer.is_some()
+        {
             return Err(Failure::usage(
                 "--gssapi takes the client's credential from its ticket cache (KRB5CCNAME, kinit) and the \
                  server's from its keytab (KRB5_KTNAME): --user, --sam-file and --token-buffer are SSPI's",

@@ -1037,6 +1037,14 @@ mod tests {
         for v in [Verdict::Pass, Verdict::Fail, Verdict::Warn] {
             assert_eq!(serde_json::to_value(v).unwrap(), v.as_str());
         }
+        // The handshake's checks are their probe's, and after the others.
+        assert_eq!(Probe::Handshake.checks().collect::<Vec<_>>(), CheckId::HANDSHAKE);
+        assert!(!Probe::ALL.contains(&Probe::Handshake));
+        for &c in CheckId::HANDSHAKE {
+            assert_eq!(CheckId::from_name(c.name()), Some(c));
+            assert!(c.name().starts_with("handshake-") && !CheckId::ALL.contains(&c), "{c}");
+        }
+        assert_eq!(Probe::from_name("handshake"), Some(Probe::Handshake));
         for p in Probe::ALL {
             assert_eq!(Probe::from_name(p.name()), Some(p));
             assert_eq!(serde_json::to_value(p).unwrap(), p.name());
