@@ -506,7 +506,7 @@ fn negotiate_faults_fail_their_handshake_checks() {
     assert_eq!(handshake, verdicts([WARN, PASS, WARN, PASS, WARN]), "{report}");
     assert_eq!(run.code, Some(0));
     let complete = &report.get(CheckId::HandshakeComplete).unwrap().observed;
-    assert!(complete.starts_with("not complete after 1 tokens: "), "{complete}");
+    assert!(complete.starts_with("not complete after 1 token: "), "{complete}");
 }
 
 /// The exchange's options need --handshake; a package the provider does not have is the

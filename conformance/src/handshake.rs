@@ -118,16 +118,17 @@ fn token_count(exchange: &Exchange) -> usize {
 }
 
 fn complete(exchange: &Exchange) -> Check {
-    let tokens = token_count(exchange);
+    let count = token_count(exchange);
+    let tokens = if count == 1 { "1 token".to_owned() } else { format!("{count} tokens") };
     match &exchange.error {
         None => pass(
             CheckId::HandshakeComplete,
             format!(
-                "client {} and server {}, complete after {tokens} tokens",
+                "client {} and server {}, complete after {tokens}",
                 exchange.client.package, exchange.server.package
             ),
         ),
-        Some(error) => deviate(CheckId::HandshakeComplete, format!("not complete after {tokens} tokens: {error}")),
+        Some(error) => deviate(CheckId::HandshakeComplete, format!("not complete after {tokens}: {error}")),
     }
 }
 

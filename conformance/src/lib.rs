@@ -76,6 +76,23 @@
 //! | `ansi-query-unknown` | `ansi-query-unknown` | an unknown name gives `SEC_E_SECPKG_NOT_FOUND`, the out-pointer untouched | observed on Windows 10/11; SDK winerror.h | WARN; FAIL for `SEC_E_OK` (harm) |
 //! | `free-context-buffer` | (all) | `FreeContextBuffer` returns `SEC_E_OK` for every buffer the provider returned | Microsoft Learn: FreeContextBuffer | FAIL: documented |
 //!
+//! [`check_with_handshake`] adds the checks of a real exchange ([`CheckId::HANDSHAKE`], probe
+//! `handshake`), after those above. Its runner drives the exchange with the credentials it was
+//! given (client and server both, in the probe's child process for `secpkg conformance
+//! --handshake`) and [`handshake_outcome`] judges what the exchange gave ([`Exchange`]) against
+//! the list the provider gave in the same process:
+//!
+//! | check | expected | source | deviation |
+//! |---|---|---|---|
+//! | `handshake-complete` | the exchange completes with the credentials given | Microsoft Learn: InitializeSecurityContextW, AcceptSecurityContextW | WARN: the checker cannot tell a provider's fault from wrong credentials |
+//! | `handshake-token-max` | every token at most its side's package's listed `cbMaxToken` | Microsoft Learn: SecPkgInfoW (`cbMaxToken`), InitializeSecurityContextW | FAIL: documented, and harm (a buffer sized by it cannot hold the token) |
+//! | `handshake-context-max` | every token at most the `cbMaxToken` of its context's `SECPKG_ATTR_SIZES` | Microsoft Learn: SecPkgContext_Sizes | FAIL: documented |
+//! | `handshake-negotiate-covers` | for Negotiate: its `cbMaxToken` at least every token it produced through its sub-package, and, with Kerberos listed, at least Kerberos's plus the smallest SPNEGO wrapping ([`spnego_wrapping`], 43 bytes for 48000); passes, not applicable, for other packages | Microsoft Learn: Microsoft Negotiate; RFC 4178 4.2.1; RFC 2743 3.1; observed on Windows 10/11 (48256, 48000) | FAIL: harm (the largest wrapped Kerberos token is truncated), from documented framing |
+//! | `handshake-negotiated-listed` | the package Negotiate chose and each context's package, where reported, are listed with that very record | Microsoft Learn: SecPkgContext_NegotiationInfoW, SecPkgContext_PackageInfoW | FAIL: documented; not run (WARN) when the provider reports none |
+//!
+//! A context check whose attribute the provider does not report, or whose context did not
+//! complete, is not run (WARN) for that side.
+//!
 //! A check that cannot run (its function is missing, an earlier call failed) is a `WARN` whose
 //! observed value starts with `not run:`, naming the check that explains why; a probe that
 //! crashed fails all its checks. The unknown name, the empty name and the case variants are the
@@ -101,7 +118,8 @@
 //! ```
 //!
 //! `provider` is the library loaded (or the target's description if none could be); `checks`
-//! lists every check above, in that order; `status` is `"PASS"`, `"FAIL"` or `"WARN"`; `stderr`
+//! lists every check above, in that order (the `handshake-*` ones only from
+//! [`check_with_handshake`]); `status` is `"PASS"`, `"FAIL"` or `"WARN"`; `stderr`
 //! is [`Report::stderr`] (`unavailable`, [`Report::unavailable`], is there only when set); the
 //! three counts add up to the number of checks. [`Report::from_json`] reads it back. [`Report`],
 //! [`Check`] and [`ProbeOutcome`] implement serde's `Serialize` and `Deserialize` in these
