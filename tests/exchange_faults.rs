@@ -169,7 +169,7 @@ fn fault_a_token_longer_than_max_token_in_a_buffer_of_max_token() {
     assert_balanced();
 }
 
-/// SAFE-LAYER GAP, found by this test: src/context.rs `check_output` (line 400) bounds the
+/// SAFE-LAYER GAP, found by this test: src/context.rs `check_output` bounds the
 /// written length by the buffer's capacity only, so with `with_token_buffer_size(512)` a
 /// 257-byte token from a package of cbMaxToken 256 comes back as `Step::Continue`. Run with
 /// `--ignored` to see it fail; drop the `ignore` once the token is also checked against
@@ -438,5 +438,22 @@ fn acquire_failure_frees_nothing() {
     let Error::Status { operation: Operation::AcquireCredentialsHandle, status } = &error else { panic!("{error:?}") };
     assert_eq!(*status, Status::SEC_E_LOGON_DENIED);
     assert_eq!(stats().bad_credential_frees, 0);
+    assert_balanced();
+}
+
+#[test]
+fn the_winpr_sam_file_is_set_on_the_servers_context_after_its_first_leg() {
+    // A layer that set the attribute before the context existed (SetContextAttributesW on a
+    // null or garbage handle, counted as a bad handle use) or never. SetContextAttributesW
+    // comes with version 2 of the table; the toy's default (1) ends before it.
+    let (_guard, provider) = fake(Scenario { table_version: 2, ..Scenario::toy(Exchange::default()) });
+    {
+        let (client_cred, server_cred) = (client_credentials(&provider), server_credentials(&provider));
+        let mut client = ClientContext::new(&client_cred, None).unwrap();
+        let mut server = ServerContext::new(&server_cred).unwrap().with_winpr_sam_file("/tmp/toy SAM").unwrap();
+        run(&mut client, &mut server).unwrap();
+        assert_eq!(secpkg_test_provider::last_sam_file().as_deref(), Some(&b"/tmp/toy SAM"[..]));
+        assert_eq!(stats().set_attribute_calls, 1, "set once, on the context's first leg");
+    }
     assert_balanced();
 }

@@ -49,7 +49,7 @@ conformance found failing checks; 5 handshake authenticated, but a token exceede
 struct Cli {
     #[command(flatten)]
     global: Global,
-    /// Answer for the host's GSSAPI mechanisms instead (list, show and caps; Unix)
+    /// Answer for the host's GSSAPI mechanisms instead (list, show, caps and handshake; Unix)
     // Not a global option: audit and conformance have no GSSAPI form, so their help must not
     // offer it. list, show and caps take it after the subcommand as well (their Args).
     #[arg(long)]

@@ -3,6 +3,8 @@
 //! NTLM and Negotiate with a SAM file this test writes, and over GSSAPI against the throw-away
 //! realm of scripts/with-kdc.
 
+#![cfg_attr(windows, allow(dead_code, unused_imports))] // The WinPR tests and helpers are Unix only.
+
 mod common;
 
 use common::{bare, failure_of};
@@ -166,6 +168,19 @@ fn a_token_longer_than_max_token_gives_status_5() {
     let stderr = failure_of_with_report(toy(&scenario).args(["--package", "Toy"]), 2);
     assert!(stderr.starts_with("secpkg: the handshake failed: "), "{stderr}");
     assert!(stderr.contains("SEC_E_BUFFER_TOO_SMALL"), "{stderr}");
+}
+
+/// A token of exactly cbMaxToken bytes is within it: the toy's tokens are capped at the package's
+/// figure, so a cbMaxToken of 104 gives 64, 104 and 104 bytes.
+#[test]
+fn a_token_of_exactly_max_token_is_within_it() {
+    let mut package = toy_package();
+    package.max_token = 104;
+    let scenario = Scenario { packages: vec![package], ..Scenario::toy(Exchange::default()) };
+    let (report, _) = json_of(toy(&scenario).args(["--package", "Toy"]), 0);
+    let expected = [(C2S, 64), (S2C, 104), (C2S, 104)].map(|(d, n)| (d.to_owned(), n, Some(104), false));
+    assert_eq!(legs(&report), expected);
+    assert_eq!(report["tokens_within_max_token"], true);
 }
 
 /// As WinPR lists them: Negotiate's cbMaxToken below that of Kerberos, which it can choose.
@@ -344,6 +359,7 @@ fn winpr_report(package: &str, sam: &Path, password: &Path, stdin: bool) -> Valu
 }
 
 #[test]
+#[cfg(unix)] // WinPR's SAM file and winpr-hash; under Wine, secur32 has neither.
 #[cfg_attr(secpkg_no_winpr, ignore = "needs WinPR (Debian: apt install libwinpr2-2)")]
 fn ntlm_and_negotiate_authenticate_on_winpr() {
     let dir = TempDir::new("winpr");
@@ -387,8 +403,39 @@ fn ntlm_and_negotiate_authenticate_on_winpr() {
     }
 }
 
+/// A wrong password: WinPR's server checks the AUTHENTICATE message against the SAM file's hash,
+/// and the handshake fails with status 2 and the server's reason.
+#[test]
+#[cfg(unix)]
+#[cfg_attr(secpkg_no_winpr, ignore = "needs WinPR (Debian: apt install libwinpr2-2)")]
+fn a_wrong_password_fails_the_handshake_on_winpr() {
+    let dir = TempDir::new("wrong");
+    let Some((sam, _)) = winpr(&dir.0) else { return };
+    let output = bare()
+        .args(["handshake", "--package", "NTLM", "--user", USER, "--domain", DOMAIN, "--password-stdin", "--sam-file"])
+        .arg(&sam)
+        .write_stdin("not-the-password\n")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    // WinPR logs lines of its own ("[time] [pid:tid] [ERROR]…") before the command's one line.
+    let ours: Vec<&str> = stderr.lines().filter(|line| line.starts_with("secpkg: ")).collect();
+    assert_eq!(
+        ours,
+        [
+            "secpkg: the handshake failed: the server failed: CompleteAuthToken failed: SEC_E_MESSAGE_ALTERED (0x8009030f)"
+        ],
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("not-the-password") && !String::from_utf8_lossy(&output.stdout).contains("not-the-password")
+    );
+}
+
 /// The same as two processes: `--listen 127.0.0.1:0` prints its address, `--connect` uses it.
 #[test]
+#[cfg(unix)]
 #[cfg_attr(secpkg_no_winpr, ignore = "needs WinPR (Debian: apt install libwinpr2-2)")]
 fn listen_and_connect_run_the_sides_as_two_processes() {
     let dir = TempDir::new("processes");
@@ -477,5 +524,38 @@ fn kerberos_over_gssapi_against_the_local_kdc() {
     for side in ["client", "server"] {
         assert_eq!(report[side]["context_package"]["oid"], "1.2.840.113554.1.2.2", "{side}");
         assert_eq!(report[side]["sizes"], Value::Null);
+    }
+}
+
+// ---- Kerberos through an SSPI provider: Wine's secur32 ----
+
+/// Wine 8.0's secur32 runs Kerberos on the host's MIT krb5, which reads KRB5_CONFIG and
+/// KRB5CCNAME from the environment Wine passes on: run under scripts/with-kdc (SECPKG_KDC_DIR
+/// set), Kerberos and Negotiate authenticate against its realm. Skipped outside it, failed
+/// then under SECPKG_REQUIRE_PROVIDERS=1.
+#[test]
+#[cfg(windows)]
+fn kerberos_and_negotiate_through_secur32_against_the_local_kdc() {
+    if std::env::var_os("SECPKG_KDC_DIR").is_none() {
+        skip("no KDC: run the Windows tests under scripts/with-kdc");
+        return;
+    }
+    let service = std::env::var("SECPKG_KDC_SERVICE").unwrap();
+    let target = service.split('@').next().unwrap().to_owned();
+    for package in ["Kerberos", "Negotiate"] {
+        let (report, stderr) = json_of(bare().args(["handshake", "--package", package, "--target", &target]), 0);
+        eprintln!("{package}: {report}\n{stderr}");
+        assert_shape(&report);
+        assert_eq!(report["provider"], "secur32.dll");
+        assert_eq!(report["authenticated"], true);
+        assert_eq!(report["tokens_within_max_token"], true);
+        // AP-REQ, then AP-REP (the client asks for mutual authentication).
+        let directions: Vec<String> = legs(&report).into_iter().map(|leg| leg.0).collect();
+        assert_eq!(directions, [C2S, S2C], "{report:#}");
+        if package == "Negotiate" {
+            for side in ["client", "server"] {
+                assert_eq!(report[side]["negotiated_package"]["name"], "Kerberos", "{side}: {report:#}");
+            }
+        }
     }
 }

@@ -12,10 +12,10 @@ use secpkg_sys::{
     SEC_E_INVALID_TOKEN, SEC_E_LOGON_DENIED, SEC_E_NO_CREDENTIALS, SEC_E_OK, SEC_E_OUT_OF_SEQUENCE,
     SEC_E_SECPKG_NOT_FOUND, SEC_E_UNSUPPORTED_FUNCTION, SEC_GET_KEY_FN, SEC_I_COMPLETE_AND_CONTINUE,
     SEC_I_COMPLETE_NEEDED, SEC_I_CONTINUE_NEEDED, SEC_WINNT_AUTH_IDENTITY_W, SECBUFFER_TOKEN, SECBUFFER_VERSION,
-    SECPKG_ATTR_NEGOTIATION_INFO, SECPKG_ATTR_PACKAGE_INFO, SECPKG_ATTR_SIZES, SECPKG_CRED_INBOUND,
-    SECPKG_CRED_OUTBOUND, SECPKG_ID_NONE, SECPKG_NEGOTIATION_COMPLETE, SECPKG_NEGOTIATION_IN_PROGRESS, SECURITY_STATUS,
-    SecBuffer, SecBufferDesc, SecHandle, SecPkgContext_NegotiationInfoW, SecPkgContext_PackageInfoW,
-    SecPkgContext_Sizes,
+    SECPKG_ATTR_AUTH_NTLM_SAM_FILE, SECPKG_ATTR_NEGOTIATION_INFO, SECPKG_ATTR_PACKAGE_INFO, SECPKG_ATTR_SIZES,
+    SECPKG_CRED_INBOUND, SECPKG_CRED_OUTBOUND, SECPKG_ID_NONE, SECPKG_NEGOTIATION_COMPLETE,
+    SECPKG_NEGOTIATION_IN_PROGRESS, SECURITY_STATUS, SecBuffer, SecBufferDesc, SecHandle,
+    SecPkgContext_NegotiationInfoW, SecPkgContext_PackageInfoW, SecPkgContext_Sizes,
 };
 use std::ffi::c_void;
 
@@ -582,17 +582,12 @@ fn negotiated(s: &Scenario, own: &Package) -> Package {
     let Some(name) = &s.exchange.negotiated else { return own.clone() };
     let wanted: Vec<u16> = name.encode_utf16().collect();
     let listed = s.packages.iter().find(|p| names_match(&p.name_units(), &wanted, s.query_case_sensitive));
-    listed
-        .cloned()
-        .unwrap_or_else(|| Package { ..Package::new(name, "not listed by this provider", 0, SECPKG_ID_NONE, 65535) })
+    listed.cloned().unwrap_or_else(|| Package::new(name, "not listed by this provider", 0, SECPKG_ID_NONE, 65535))
 }
 
-/// WinPR's context attribute naming the SAM file its NTLM server reads accounts from (winpr/sspi.h:
-/// `SECPKG_ATTR_AUTH_NTLM_SAM_FILE`, 1004; its buffer is a NUL-terminated path).
-pub const SECPKG_ATTR_AUTH_NTLM_SAM_FILE: u32 = 1004;
-
-/// `SetContextAttributesW`: only WinPR's [`SECPKG_ATTR_AUTH_NTLM_SAM_FILE`], whose path is
-/// recorded (see [`crate::last_sam_file`]); any other attribute is `SEC_E_UNSUPPORTED_FUNCTION`.
+/// `SetContextAttributesW`: only WinPR's `SECPKG_ATTR_AUTH_NTLM_SAM_FILE` (1004: the SAM file its
+/// NTLM server reads accounts from, a NUL-terminated path), whose path is recorded (see
+/// [`crate::last_sam_file`]); any other attribute is `SEC_E_UNSUPPORTED_FUNCTION`.
 ///
 /// # Safety
 /// `context` is null or valid for a read; `buffer` is null or holds `size` readable bytes.

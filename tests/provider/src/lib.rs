@@ -34,8 +34,7 @@ mod scenario;
 pub use exchange::{
     AcceptSecurityContext, AcquireCredentialsHandleW, CONTEXT_TAG, CREDENTIAL_TAG, CompleteAuthToken,
     DeleteSecurityContext, FreeCredentialsHandle, GARBAGE_HANDLE, Identity, InitializeSecurityContextW,
-    QueryContextAttributesW, SECPKG_ATTR_AUTH_NTLM_SAM_FILE, SetContextAttributesW, TOY_SIGNATURE_SIZE, scenario_token,
-    toy_token, toy_token_len,
+    QueryContextAttributesW, SetContextAttributesW, TOY_SIGNATURE_SIZE, scenario_token, toy_token, toy_token_len,
 };
 pub use scenario::{
     ENV_VAR, EXCHANGE_FUNCTIONS, Exchange, Package, PanicMode, Scenario, TABLE_FUNCTIONS, TOY, UNLISTED,
