@@ -6,6 +6,8 @@
 //!
 //! Each fault test says which naive implementation it would catch.
 
+mod common;
+
 use secpkg::{
     ClientContext, CredentialUse, Credentials, Error, Identity, InvalidItem, NegotiationState, Operation, Provider,
     ServerContext, Status, Step,
@@ -456,4 +458,37 @@ fn the_winpr_sam_file_is_set_on_the_servers_context_after_its_first_leg() {
         assert_eq!(stats().set_attribute_calls, 1, "set once, on the context's first leg");
     }
     assert_balanced();
+}
+
+/// The faults come the same way from the provider library, its scenario read from
+/// `SECPKG_TEST_PROVIDER` (JSON) on first use: run in a child, which has that variable set.
+#[test]
+fn the_provider_library_takes_its_exchange_and_faults_from_json() {
+    let spec = r#"{"packages": [{"name": "Toy", "max_token": 256}], "exchange": {"overclaim_call": 2}}"#;
+    let outcome = common::child::run(
+        "library_child",
+        &[(secpkg_test_provider::ENV_VAR, spec)],
+        "CHILD server refused a token of 257 bytes in a buffer of 256",
+        std::time::Duration::from_secs(120),
+    );
+    assert_eq!(outcome, common::child::Outcome::Ok);
+}
+
+#[test]
+#[ignore = "run in a child by the_provider_library_takes_its_exchange_and_faults_from_json"]
+fn library_child() {
+    if std::env::var_os(secpkg_test_provider::ENV_VAR).is_none() {
+        println!("skipped: run by the_provider_library_takes_its_exchange_and_faults_from_json, with its scenario");
+        return;
+    }
+    // SAFETY: the test provider library, an SSPI provider.
+    let provider = unsafe { Provider::load(common::test_provider_library()) }.unwrap();
+    let (client_cred, server_cred) = (client_credentials(&provider), server_credentials(&provider));
+    let mut client = ClientContext::new(&client_cred, None).unwrap();
+    let mut server = ServerContext::new(&server_cred).unwrap();
+    let (side, error) = run(&mut client, &mut server).unwrap_err();
+    assert_eq!(side, Side::Server);
+    let Error::InvalidData { item: InvalidItem::OutputToken, what } = &error else { panic!("{error:?}") };
+    assert!(what.contains("257") && what.contains("256"), "{what}");
+    println!("CHILD server refused a token of 257 bytes in a buffer of 256");
 }

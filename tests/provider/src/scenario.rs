@@ -204,7 +204,7 @@ pub struct Scenario {
     pub free_status: Option<SECURITY_STATUS>,
     /// `FreeContextBuffer` returns `SEC_E_INVALID_HANDLE` without freeing (the provider leaks).
     pub free_rejects: bool,
-    /// Table functions left `None`: any of [`TABLE_FUNCTIONS`].
+    /// Table functions left `None`: any of [`TABLE_FUNCTIONS`] and [`EXCHANGE_FUNCTIONS`].
     pub missing: Vec<String>,
     /// The table's `dwVersion`.
     pub table_version: u32,
