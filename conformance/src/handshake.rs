@@ -319,10 +319,11 @@ mod tests {
     fn tokens_over_either_maximum_fail() {
         let listed = [package("NTLM", 100)];
         let mut client = ExchangeSide::new("NTLM");
-        client.tokens = vec![40, 101];
+        // A token of exactly the maximum is within it.
+        client.tokens = vec![40, 100, 101];
         client.context_max_token = Some(Ok(200));
         let mut server = ExchangeSide::new("NTLM");
-        server.tokens = vec![90];
+        server.tokens = vec![80, 90];
         server.context_max_token = Some(Ok(80));
         let exchange = Exchange::new(client, server, None);
         let outcome = handshake_outcome(None, &listed, &exchange);
