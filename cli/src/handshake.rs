@@ -335,10 +335,14 @@ pub fn run(args: &Args, context: &Context, out: &mut Output<'_>) -> Result<Exit,
         (None, None) => Mode::Threads,
     };
     if mode == Mode::Client
-        && (!args.server_package.is_empty() || !args.require.is_empty() || args.credentials.sam_file.is_some())
+        && (!args.server_package.is_empty()
+            || !args.require.is_empty()
+            || args.credentials.sam_file.is_some()
+            || args.credentials.server_account)
     {
         return Err(Failure::usage(
-            "--connect runs the client only: --server-package, --require and --sam-file are the server's",
+            "--connect runs the client only: --server-package, --require, --sam-file and --server-account are \
+             the server's",
         ));
     }
     if mode == Mode::Server

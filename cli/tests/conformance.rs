@@ -519,6 +519,18 @@ fn handshake_options_need_handshake_and_an_unknown_package_is_reported() {
     assert!(run.stderr.starts_with("secpkg: ") && run.stderr.contains("add --handshake"), "{}", run.stderr);
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
 
+    // --server-account (the handshake's too) needs --user, and is the server's.
+    let run = secpkg(&["conformance", "--handshake", "--server-account"], Some(&library), None);
+    assert_eq!(run.code, Some(2), "{}", run.stdout);
+    assert!(run.stderr.contains("--user"), "{}", run.stderr);
+    let run = secpkg(
+        &["handshake", "--connect", "127.0.0.1:9", "--user", "a", "--password-stdin", "--server-account"],
+        Some(&library),
+        None,
+    );
+    assert_eq!(run.code, Some(2), "{}", run.stdout);
+    assert!(run.stderr.contains("--server-account are the server's"), "{}", run.stderr);
+
     let (_, report, handshake) = handshake_report(&["--package", "NoSuch"], &toy_exchange(Default::default()));
     assert_eq!(handshake, verdicts([WARN, WARN, WARN, PASS, WARN]), "{report}");
     let complete = &report.get(CheckId::HandshakeComplete).unwrap().observed;
