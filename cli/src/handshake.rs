@@ -68,27 +68,13 @@ pub struct Args {
     /// --require` selects them (with --server-package: those of its packages that have them)
     #[arg(long, value_name = "CAPABILITY,...", value_delimiter = ',', value_parser = list::capability)]
     require: Vec<Capability>,
-    /// The client's user (SEC_WINNT_AUTH_IDENTITY_W); without it, the logged-on user's credentials
-    #[arg(long, value_name = "USER")]
-    user: Option<String>,
-    /// The client's domain (with --user)
-    #[arg(long, value_name = "DOMAIN", requires = "user")]
-    domain: Option<String>,
-    /// Read the client's password from FILE (its first line; never an argument, never printed)
-    #[arg(long, value_name = "FILE", requires = "user", conflicts_with = "password_stdin")]
-    password_file: Option<PathBuf>,
-    /// Read the client's password from the first line of standard input
-    #[arg(long, requires = "user")]
-    password_stdin: bool,
+    #[command(flatten)]
+    credentials: CredentialArgs,
     /// The client's target name (pszTargetName, a service principal name such as
     /// HOST/localhost; default none). With --gssapi, service@host (default host@localhost), or a
     /// Kerberos principal when it holds a '/'
     #[arg(long, value_name = "NAME")]
     target: Option<String>,
-    /// The server's account file for WinPR's NTLM (also under Negotiate): lines that `winpr-hash
-    /// -u USER -p PASSWORD -f sam` prints (SECPKG_ATTR_AUTH_NTLM_SAM_FILE)
-    #[arg(long, value_name = "FILE")]
-    sam_file: Option<PathBuf>,
     /// Token buffers of BYTES instead of Provider::token_buffer_size (which is the package's
     /// cbMaxToken, or for Negotiate the largest of the packages it can choose); at most 1 MiB
     #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_FRAME)))]
@@ -104,6 +90,31 @@ pub struct Args {
     /// (KRB5CCNAME), the server's its keytab (KRB5_KTNAME)
     #[arg(long)]
     pub gssapi: bool,
+}
+
+/// The credentials options, shared with `secpkg conformance --handshake`.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct CredentialArgs {
+    /// The client's user (SEC_WINNT_AUTH_IDENTITY_W); without it, the logged-on user's credentials
+    #[arg(long, value_name = "USER")]
+    pub user: Option<String>,
+    /// The client's domain (with --user)
+    #[arg(long, value_name = "DOMAIN", requires = "user")]
+    pub domain: Option<String>,
+    /// Read the client's password from FILE (its first line; never an argument, never printed)
+    #[arg(long, value_name = "FILE", requires = "user", conflicts_with = "password_stdin")]
+    pub password_file: Option<PathBuf>,
+    /// Read the client's password from the first line of standard input
+    #[arg(long, requires = "user")]
+    pub password_stdin: bool,
+    /// The server's account file for WinPR's NTLM (also under Negotiate): lines that `winpr-hash
+    /// -u USER -p PASSWORD -f sam` prints (SECPKG_ATTR_AUTH_NTLM_SAM_FILE)
+    #[arg(long, value_name = "FILE")]
+    pub sam_file: Option<PathBuf>,
+    /// The server's credentials carry the client's account too (--user, --domain, the password):
+    /// sspi-rs's NTLM server authenticates the client against its own credentials' identity
+    #[arg(long, requires = "user")]
+    pub server_account: bool,
 }
 
 /// Which sides this process runs.
@@ -164,6 +175,18 @@ struct ContextReport {
     /// `SECPKG_ATTR_SIZES`.
     sizes: Option<Sizes>,
     sizes_error: Option<String>,
+    /// What `secpkg conformance --handshake` judges, as the provider answered.
+    #[serde(skip)]
+    facts: ContextFacts,
+}
+
+/// An SSPI context's answers, as records (the report has them as JSON).
+#[derive(Debug, Default)]
+struct ContextFacts {
+    max_token: Option<Result<u32, String>>,
+    package: Option<Result<PackageInfo, String>>,
+    /// `SECPKG_ATTR_NEGOTIATION_INFO`'s package, listed or not.
+    negotiated: Option<Result<PackageInfo, String>>,
 }
 
 /// A PACKAGE of the command's JSON: an SSPI package's, or a GSSAPI mechanism's.
@@ -244,14 +267,16 @@ struct Outcome {
 
 /// The client's account: `--user`, `--domain` and the password, which is overwritten when
 /// dropped and never printed.
-struct Account {
+pub struct Account {
     user: String,
     domain: String,
     password: Zeroizing<String>,
 }
 
 impl Account {
-    fn from_args(args: &Args) -> Result<Option<Account>, Failure> {
+    /// The account `--user`, `--domain` and `--password-file` or `--password-stdin` give; `None`
+    /// without `--user`.
+    pub fn from_args(args: &CredentialArgs) -> Result<Option<Account>, Failure> {
         let Some(user) = &args.user else { return Ok(None) };
         let password = match (&args.password_file, args.password_stdin) {
             (Some(path), _) => {
@@ -282,6 +307,19 @@ impl Account {
     fn identity(&self) -> Identity<'_> {
         Identity::new(&self.user, &self.domain, &self.password)
     }
+
+    /// The user and domain, for a child process's `--user` and `--domain`.
+    pub fn user_and_domain(&self) -> (&str, &str) {
+        (&self.user, &self.domain)
+    }
+
+    /// The password as a line, for a child process's `--password-stdin`, wiped when dropped.
+    pub fn password_line(&self) -> Zeroizing<Vec<u8>> {
+        let mut line = Zeroizing::new(Vec::with_capacity(self.password.len() + 1));
+        line.extend_from_slice(self.password.as_bytes());
+        line.push(b'\n');
+        line
+    }
 }
 
 /// The first line of `text`, without its line ending.
@@ -296,19 +334,32 @@ pub fn run(args: &Args, context: &Context, out: &mut Output<'_>) -> Result<Exit,
         (None, Some(_)) => Mode::Client,
         (None, None) => Mode::Threads,
     };
-    if mode == Mode::Client && (!args.server_package.is_empty() || !args.require.is_empty() || args.sam_file.is_some())
+    if mode == Mode::Client
+        && (!args.server_package.is_empty()
+            || !args.require.is_empty()
+            || args.credentials.sam_file.is_some()
+            || args.credentials.server_account)
     {
         return Err(Failure::usage(
-            "--connect runs the client only: --server-package, --require and --sam-file are the server's",
+            "--connect runs the client only: --server-package, --require, --sam-file and --server-account are \
+             the server's",
         ));
     }
-    if mode == Mode::Server && (args.user.is_some() || args.target.is_some()) {
-        return Err(Failure::usage("--listen runs the server only: --user and --target are the client's"));
+    if mode == Mode::Server
+        && ((args.credentials.user.is_some() && !args.credentials.server_account) || args.target.is_some())
+    {
+        return Err(Failure::usage(
+            "--listen runs the server only: --user (without --server-account) and --target are the client's",
+        ));
     }
     if context.gssapi() {
         return gssapi_run(args, context, mode, out);
     }
-    let account = if mode == Mode::Server { None } else { Account::from_args(args)? };
+    let account = if mode == Mode::Server && !args.credentials.server_account {
+        None
+    } else {
+        Account::from_args(&args.credentials)?
+    };
     let provider = context.provider()?;
     let package = args.package.as_deref().unwrap_or("Negotiate");
     let listed = provider.packages()?.into_vec()?;
@@ -329,6 +380,56 @@ pub fn run(args: &Args, context: &Context, out: &mut Output<'_>) -> Result<Exit,
         None => "cbMaxToken of the client's package".to_owned(),
     });
     finish(provider.origin().display().to_string(), mode, address, name, offered, source, client, server, context, out)
+}
+
+/// `secpkg conformance --handshake`'s exchange: client and server of `package` as two threads of
+/// this process over a loopback socket, as `secpkg handshake --package PACKAGE` runs them, with
+/// the account and SAM file `credentials` give; what each side produced and its context said.
+/// Each side's token buffer is [`MAX_FRAME`], not `cbMaxToken`: a token longer than
+/// `cbMaxToken` is then written and measured, where a buffer of `cbMaxToken` would hide it
+/// behind `SEC_E_BUFFER_TOO_SMALL` (or a provider's truncation).
+/// Fails (status 2) only where `secpkg handshake` would before any token: the package or the
+/// socket; a failed exchange is the report's.
+pub fn exchange_for_conformance(
+    provider: &Provider,
+    listed: &[PackageInfo],
+    package: &str,
+    target: Option<&str>,
+    credentials: &CredentialArgs,
+    account: Option<&Account>,
+) -> Result<secpkg_conformance::Exchange, Failure> {
+    use secpkg_conformance::{Exchange, ExchangeSide};
+    let args = Args {
+        package: Some(package.to_owned()),
+        server_package: Vec::new(),
+        require: Vec::new(),
+        credentials: credentials.clone(),
+        target: target.map(str::to_owned),
+        token_buffer: Some(MAX_FRAME),
+        listen: None,
+        connect: None,
+        gssapi: false,
+    };
+    let info = provider.query(package)?;
+    let offered = vec![info.name.clone()];
+    let sides = Sspi { provider, listed, args: &args, account };
+    let (_, client, server) =
+        connect(&args, Mode::Threads, &sides, Some((&info.name, Some(info.max_token))), &offered)?;
+    let (client, server) = (client.expect("threads mode runs the client"), server.expect("and the server"));
+    let side = |outcome: &Outcome, role: Role| {
+        let mut side = ExchangeSide::new(info.name.clone());
+        // The client's log holds both directions: each side's tokens are the ones it sent.
+        side.tokens =
+            client.legs.iter().filter(|leg| leg.direction == role.sending()).map(|leg| leg.token_size).collect();
+        if let Some(context) = &outcome.context {
+            side.context_max_token = context.facts.max_token.clone();
+            side.context_package = context.facts.package.clone();
+            side.negotiated = context.facts.negotiated.clone();
+        }
+        side
+    };
+    let error = client.error.clone().or_else(|| server.error.clone());
+    Ok(Exchange::new(side(&client, Role::Client), side(&server, Role::Server), error))
 }
 
 /// The server's packages: `--server-package` (else the client's), or with `--require` the
@@ -632,29 +733,47 @@ impl Sspi<'_> {
 
 /// The attributes of an established SSPI context (client or server alike).
 macro_rules! context_report {
-    ($context:expr, $package:expr) => {{
+    ($context:expr, $package:expr, $listed:expr) => {{
         let context = $context;
         let mut report = ContextReport {
             package: $package.to_owned(),
             token_buffer_size: Some(context.token_buffer_size()),
             ..ContextReport::default()
         };
-        match context.package_info() {
-            Ok(info) => report.context_package = Some(package_value(&info)),
-            Err(error) => report.context_package_error = Some(attribute_error("SECPKG_ATTR_PACKAGE_INFO", error)),
+        let package = context.package_info().map_err(|error| attribute_error("SECPKG_ATTR_PACKAGE_INFO", error));
+        match &package {
+            Ok(info) => report.context_package = Some(package_value(info)),
+            Err(error) => report.context_package_error = Some(error.clone()),
         }
+        report.facts.package = Some(package);
         if $package.eq_ignore_ascii_case("Negotiate") {
-            match context.negotiated_package() {
-                Ok(info) => report.negotiated_package = Some(package_value(&info)),
-                Err(error) => {
-                    report.negotiated_package_error = Some(attribute_error("SECPKG_ATTR_NEGOTIATION_INFO", error))
+            // As ClientContext::negotiated_package, against the list the exchange started with;
+            // the conformance check sees the package whether listed or not.
+            let negotiated = context
+                .negotiation_info()
+                .map(|info| info.package)
+                .map_err(|error| attribute_error("SECPKG_ATTR_NEGOTIATION_INFO", error));
+            match &negotiated {
+                Ok(info) if $listed.iter().any(|p: &PackageInfo| p.name == info.name) => {
+                    report.negotiated_package = Some(package_value(info))
                 }
+                Ok(info) => {
+                    report.negotiated_package_error = Some(format!(
+                        "SECPKG_ATTR_NEGOTIATION_INFO: QueryContextAttributesW(SECPKG_ATTR_NEGOTIATION_INFO) names \
+                         the package '{}', which EnumerateSecurityPackagesW does not list",
+                        text::clean(&info.name)
+                    ))
+                }
+                Err(error) => report.negotiated_package_error = Some(error.clone()),
             }
+            report.facts.negotiated = Some(negotiated);
         }
-        match context.sizes() {
-            Ok(sizes) => report.sizes = Some(sizes.into()),
-            Err(error) => report.sizes_error = Some(attribute_error("SECPKG_ATTR_SIZES", error)),
+        let sizes = context.sizes().map_err(|error| attribute_error("SECPKG_ATTR_SIZES", error));
+        match &sizes {
+            Ok(sizes) => report.sizes = Some((*sizes).into()),
+            Err(error) => report.sizes_error = Some(error.clone()),
         }
+        report.facts.max_token = Some(sizes.map(|sizes| sizes.max_token));
         report
     }};
 }
@@ -689,7 +808,7 @@ impl Sides for Sspi<'_> {
             converse(Role::Client, &mut stream, &mut log, |input| {
                 leg(context.step(input)).map_err(|error| Failure::from(error).message())
             })?;
-            Ok(context_report!(&mut context, package))
+            Ok(context_report!(&mut context, package, self.listed))
         })();
         outcome(log, result)
     }
@@ -700,13 +819,14 @@ impl Sides for Sspi<'_> {
             let package = hello(&mut stream, offered)?;
             log.package.clone_from(&package);
             log.max_token = self.max_token(&package);
+            let identity = self.account.filter(|_| self.args.credentials.server_account).map(Account::identity);
             let credentials = self
                 .provider
-                .acquire_credentials(package.as_str(), CredentialUse::SECPKG_CRED_INBOUND, None)
+                .acquire_credentials(package.as_str(), CredentialUse::SECPKG_CRED_INBOUND, identity.as_ref())
                 .map_err(|error| refuse(&mut stream, Failure::from(error).message()))?;
             let mut context = ServerContext::new(&credentials)
                 .and_then(|context| context.with_requests(SERVER_REQUESTS))
-                .and_then(|context| match &self.args.sam_file {
+                .and_then(|context| match &self.args.credentials.sam_file {
                     Some(path) => context.with_winpr_sam_file(path),
                     None => Ok(context),
                 })
@@ -718,7 +838,7 @@ impl Sides for Sspi<'_> {
             converse(Role::Server, &mut stream, &mut log, |input| {
                 leg(context.step(input.unwrap_or_default())).map_err(|error| Failure::from(error).message())
             })?;
-            Ok(context_report!(&mut context, package))
+            Ok(context_report!(&mut context, package, self.listed))
         })();
         outcome(log, result)
     }
@@ -920,7 +1040,11 @@ mod gssapi_side {
     }
 
     pub fn run(args: &Args, context: &Context, mode: Mode, out: &mut Output<'_>) -> Result<Exit, Failure> {
-        if args.user.is_some() || args.sam_file.is_some() || args.token_buffer.is_some() {
+        if args.credentials.user.is_some()
+            || args.credentials.sam_file.is_some()
+            || args.credentials.server_account
+            || args.token_buffer.is_some()
+        {
             return Err(Failure::usage(
                 "--gssapi takes the client's credential from its ticket cache (KRB5CCNAME, kinit) and the \
                  server's from its keytab (KRB5_KTNAME): --user, --sam-file and --token-buffer are SSPI's",

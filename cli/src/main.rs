@@ -97,8 +97,11 @@ enum Command {
     /// FAIL for documented behaviour or real harm, WARN for behaviour only observed on Windows.
     /// A FAIL or WARN says what was observed and what Windows does; --verbose adds the source,
     /// for every check. Each probe runs in a child process, so a provider that crashes fails the
-    /// checks of that probe, with its panic's message and location. Exit status 0 when no check
-    /// fails (warnings allowed), 4 when one does, 2 when there is no provider to check.
+    /// checks of that probe, with its panic's message and location. --handshake also runs a
+    /// client and a server of --package (default Negotiate) with the credentials given, as
+    /// `handshake` does, and checks the real tokens against cbMaxToken and the contexts' records
+    /// (the handshake-* checks). Exit status 0 when no check fails (warnings allowed), 4 when one
+    /// does, 2 when there is no provider to check.
     Conformance(conformance::Args),
     /// Run one conformance probe and print its outcome as one JSON line (for `conformance`)
     #[command(name = conformance::PROBE_COMMAND, hide = true)]

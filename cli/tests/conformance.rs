@@ -377,3 +377,264 @@ fn secur32_fails_exactly_what_windows_or_wine_is_known_to() {
         None => assert_eq!(ids(&report, Verdict::Fail), set(&[]), "{report}"),
     }
 }
+
+// ---- --handshake: the checks of a real exchange ----
+
+/// The default packages and the toy's, with `exchange`: the other checks as without it.
+fn toy_exchange(exchange: secpkg_test_provider::Exchange) -> Scenario {
+    let mut packages = secpkg_test_provider::default_packages();
+    packages.push(secpkg_test_provider::toy_package());
+    Scenario { packages, exchange, ..Scenario::default() }
+}
+
+/// `secpkg conformance --handshake --json ARGS` on the test provider: the report, whose checks
+/// are every other check, in order, then the handshake's; and the handshake checks' verdicts.
+#[track_caller]
+fn handshake_report(args: &[&str], scenario: &Scenario) -> (Run, Report, Vec<(CheckId, Verdict)>) {
+    let library = common::test_provider_library();
+    let mut all = vec!["conformance", "--json", "--handshake"];
+    all.extend_from_slice(args);
+    let run = secpkg(&all, Some(&library), Some(scenario));
+    let report = Report::from_json(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}\n{}", run.stdout, run.stderr));
+    let ids: Vec<CheckId> = report.checks.iter().map(|c| c.check).collect();
+    assert_eq!(ids, [CheckId::ALL, CheckId::HANDSHAKE].concat(), "{report}");
+    assert_eq!(run.code, Some(if report.is_conformant() { 0 } else { 4 }), "{}", run.stderr);
+    let verdicts = report.checks[CheckId::ALL.len()..].iter().map(|c| (c.check, c.status)).collect();
+    (run, report, verdicts)
+}
+
+fn verdicts(expected: [Verdict; 5]) -> Vec<(CheckId, Verdict)> {
+    CheckId::HANDSHAKE.iter().copied().zip(expected).collect()
+}
+
+const PASS: Verdict = Verdict::Pass;
+const FAIL: Verdict = Verdict::Fail;
+const WARN: Verdict = Verdict::Warn;
+
+/// The toy exchange: 3 tokens (64, 104, 144 bytes) within the toy's cbMaxToken (256) and the
+/// context's, its context's package the listed record. The other checks are as without
+/// --handshake; so is the report without it.
+#[test]
+fn the_toy_exchange_passes_the_handshake_checks() {
+    let scenario = toy_exchange(secpkg_test_provider::Exchange::default());
+    let (run, report, handshake) = handshake_report(&["--package", "Toy"], &scenario);
+    assert_eq!(handshake, verdicts([PASS; 5]), "{report}");
+    assert_eq!(run.code, Some(0));
+    let observed = |id| report.get(id).unwrap().observed.as_str();
+    assert_eq!(observed(CheckId::HandshakeTokenMax), "client Toy 64, 144 of 256; server Toy 104 of 256");
+    assert_eq!(observed(CheckId::HandshakeNegotiateCovers), "not applicable: the exchange used Toy, not Negotiate");
+    assert_eq!(
+        observed(CheckId::HandshakeNegotiatedListed),
+        "client's package Toy, server's package Toy: listed records"
+    );
+    let without = secpkg(&["conformance", "--json"], Some(&common::test_provider_library()), Some(&scenario));
+    let without = json_report(&without);
+    assert_eq!(without.checks[..], report.checks[..CheckId::ALL.len()]);
+
+    // Negotiate, as the default packages list it (48256 ≥ Kerberos 48000 + SPNEGO's 43).
+    let (_, report, handshake) = handshake_report(&[], &scenario);
+    assert_eq!(handshake, verdicts([PASS; 5]), "{report}");
+    let covers = report.get(CheckId::HandshakeNegotiateCovers).unwrap();
+    assert_eq!(
+        covers.observed,
+        "Negotiate 48256 ≥ client's largest token through Negotiate 144, server's largest \
+                                 token through Negotiate 104, Kerberos 48000 + SPNEGO 43 = 48043"
+    );
+}
+
+/// The test provider's fault: the server's token is cbMaxToken + 1 bytes (257). The exchange's
+/// buffers hold it, so it is measured: handshake-token-max fails, and so does
+/// handshake-context-max (the toy's SECPKG_ATTR_SIZES says 256 too); the command exits 4.
+#[test]
+fn a_token_longer_than_max_token_fails_handshake_token_max() {
+    let scenario = toy_exchange(secpkg_test_provider::Exchange { oversize_call: Some(2), ..Default::default() });
+    let (run, report, handshake) = handshake_report(&["--package", "Toy"], &scenario);
+    assert_eq!(handshake, verdicts([PASS, FAIL, FAIL, PASS, PASS]), "{report}");
+    assert_eq!(run.code, Some(4));
+    let check = report.get(CheckId::HandshakeTokenMax).unwrap();
+    assert_eq!(check.observed, "server Toy tokens of 257 bytes > cbMaxToken 256");
+    assert_eq!(ids(&report, Verdict::Fail), set(&["handshake-token-max", "handshake-context-max"]));
+    let context = report.get(CheckId::HandshakeContextMax).unwrap();
+    assert_eq!(context.observed, "server tokens of 257 bytes > its context's cbMaxToken 256");
+
+    let text = secpkg(
+        &["conformance", "--handshake", "--package", "Toy"],
+        Some(&common::test_provider_library()),
+        Some(&scenario),
+    );
+    assert_eq!(text.code, Some(4), "{}", text.stderr);
+    assert!(
+        text.stdout.contains("\nFAIL handshake-token-max: server Toy tokens of 257 bytes > cbMaxToken 256\n"),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout.replace("\n     ", " ").contains(" 2 failed (handshake-token-max, handshake-context-max), "),
+        "{}",
+        text.stdout
+    );
+}
+
+/// Negotiate's cbMaxToken below a wrapped Kerberos token, and a negotiated package the provider
+/// does not list: each fails its check; a failing leg warns and leaves the context checks
+/// not run.
+#[test]
+fn negotiate_faults_fail_their_handshake_checks() {
+    let mut scenario = toy_exchange(secpkg_test_provider::Exchange::default());
+    deviations::package(&mut scenario, "Negotiate").max_token = 48000;
+    let (_, report, handshake) = handshake_report(&[], &scenario);
+    assert_eq!(handshake, verdicts([PASS, PASS, PASS, FAIL, PASS]), "{report}");
+    assert_eq!(
+        report.get(CheckId::HandshakeNegotiateCovers).unwrap().observed,
+        "Negotiate's cbMaxToken 48000 < Kerberos 48000 + SPNEGO 43 = 48043"
+    );
+
+    let unlisted = secpkg_test_provider::Exchange {
+        negotiated: Some(secpkg_test_provider::UNLISTED.to_owned()),
+        ..Default::default()
+    };
+    let (_, report, handshake) = handshake_report(&[], &toy_exchange(unlisted));
+    assert_eq!(handshake, verdicts([PASS, PASS, PASS, PASS, FAIL]), "{report}");
+    let observed = &report.get(CheckId::HandshakeNegotiatedListed).unwrap().observed;
+    assert!(
+        observed.contains(&format!("the client's negotiated package {} is not listed", secpkg_test_provider::UNLISTED)),
+        "{observed}"
+    );
+
+    let failing = toy_exchange(secpkg_test_provider::Exchange { fail_call: Some(2), ..Default::default() });
+    let (run, report, handshake) = handshake_report(&["--package", "Toy"], &failing);
+    assert_eq!(handshake, verdicts([WARN, PASS, WARN, PASS, WARN]), "{report}");
+    assert_eq!(run.code, Some(0));
+    let complete = &report.get(CheckId::HandshakeComplete).unwrap().observed;
+    assert!(complete.starts_with("not complete after 1 token: "), "{complete}");
+}
+
+/// The exchange's options need --handshake; a package the provider does not have is the
+/// report's (handshake-complete), not a crash.
+#[test]
+fn handshake_options_need_handshake_and_an_unknown_package_is_reported() {
+    let library = common::test_provider_library();
+    let run = secpkg(&["conformance", "--package", "Toy"], Some(&library), None);
+    assert_eq!(run.code, Some(2), "{}", run.stdout);
+    assert!(run.stderr.starts_with("secpkg: ") && run.stderr.contains("add --handshake"), "{}", run.stderr);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+
+    // --server-account (the handshake's too) needs --user, and is the server's.
+    let run = secpkg(&["conformance", "--handshake", "--server-account"], Some(&library), None);
+    assert_eq!(run.code, Some(2), "{}", run.stdout);
+    assert!(run.stderr.contains("--user"), "{}", run.stderr);
+    let run = secpkg(
+        &["handshake", "--connect", "127.0.0.1:9", "--user", "a", "--password-stdin", "--server-account"],
+        Some(&library),
+        None,
+    );
+    assert_eq!(run.code, Some(2), "{}", run.stdout);
+    assert!(run.stderr.contains("--server-account are the server's"), "{}", run.stderr);
+
+    let (_, report, handshake) = handshake_report(&["--package", "NoSuch"], &toy_exchange(Default::default()));
+    assert_eq!(handshake, verdicts([WARN, WARN, WARN, PASS, WARN]), "{report}");
+    let complete = &report.get(CheckId::HandshakeComplete).unwrap().observed;
+    assert!(
+        complete.starts_with("not complete after 0 tokens: no exchange: ") && complete.contains("NoSuch"),
+        "{complete}"
+    );
+}
+
+/// WinPR's NTLM and Negotiate, the server's account from a SAM file this test writes, the
+/// password from a file and from stdin (handed to the probe child on its stdin, never printed).
+/// Both authenticate within both maxima; WinPR reports neither the context's package nor the
+/// negotiated one (SEC_E_UNSUPPORTED_FUNCTION): a WARN; and its Negotiate lists 12256, below
+/// a wrapped Kerberos token (48000 + 43): a FAIL.
+#[cfg(not(windows))]
+#[test]
+#[cfg_attr(secpkg_no_winpr, ignore = "needs WinPR (Debian: apt install libwinpr2-2)")]
+fn winpr_ntlm_and_negotiate_give_the_recorded_handshake_verdicts() {
+    const PASSWORD: &str = "Pa55-conformance-secpkg";
+    if Command::new(env!("CARGO_BIN_EXE_secpkg"))
+        .args(["--in-process", "show", "NTLM"])
+        .env_remove("SECPKG_PROVIDER")
+        .output()
+        .map_or(true, |o| !o.status.success())
+    {
+        assert!(!common::providers_required(), "SECPKG_REQUIRE_PROVIDERS=1, but WinPR (NTLM) is missing");
+        eprintln!("skipped: no system SSPI provider with NTLM (WinPR)");
+        return;
+    }
+    let hash = Command::new("winpr-hash").args(["-u", "alice", "-p", PASSWORD, "-d", "EXAMPLE", "-f", "sam"]).output();
+    let line = match hash {
+        Ok(output) if output.status.success() => String::from_utf8(output.stdout).unwrap(),
+        other => {
+            assert!(
+                !common::providers_required(),
+                "SECPKG_REQUIRE_PROVIDERS=1, but winpr-hash does not run: {other:?}"
+            );
+            eprintln!("skipped: winpr-hash (Debian: apt install winpr-utils) does not run: {other:?}");
+            return;
+        }
+    };
+    let dir = std::env::temp_dir().join(format!("secpkg-cli-conformance-handshake-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (sam, password) = (dir.join("SAM"), dir.join("password"));
+    std::fs::write(&sam, line).unwrap();
+    std::fs::write(&password, format!("{PASSWORD}\n")).unwrap();
+    for (package, stdin) in [("NTLM", false), ("Negotiate", true)] {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_secpkg"));
+        command.env_remove("SECPKG_PROVIDER").env_remove(secpkg_test_provider::ENV_VAR);
+        command.args([
+            "conformance",
+            "--json",
+            "--handshake",
+            "--package",
+            package,
+            "--user",
+            "alice",
+            "--domain",
+            "EXAMPLE",
+        ]);
+        command.arg("--sam-file").arg(&sam);
+        let output = if stdin {
+            command
+                .arg("--password-stdin")
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped());
+            let mut child = command.spawn().unwrap();
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(format!("{PASSWORD}\n").as_bytes()).unwrap();
+            child.wait_with_output().unwrap()
+        } else {
+            command.arg("--password-file").arg(&password).output().unwrap()
+        };
+        let (stdout, stderr) =
+            (String::from_utf8(output.stdout).unwrap(), String::from_utf8_lossy(&output.stderr).into_owned());
+        assert!(!stdout.contains(PASSWORD) && !stderr.contains(PASSWORD), "the password was printed");
+        let report = Report::from_json(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}\n{stderr}"));
+        eprint!("{package}:\n{report}");
+        assert_eq!(output.status.code(), Some(4), "{stderr}");
+        let handshake: Vec<(CheckId, Verdict)> =
+            report.checks[CheckId::ALL.len()..].iter().map(|c| (c.check, c.status)).collect();
+        let covers = if package == "NTLM" { PASS } else { FAIL };
+        assert_eq!(handshake, verdicts([PASS, PASS, PASS, covers, WARN]), "{report}");
+        let observed = |id| report.get(id).unwrap().observed.clone();
+        assert!(observed(CheckId::HandshakeComplete).ends_with("complete after 3 tokens"), "{report}");
+        let max = if package == "NTLM" { "2888" } else { "12256" };
+        assert!(observed(CheckId::HandshakeTokenMax).ends_with(&format!(" of {max}")), "{report}");
+        if package == "Negotiate" {
+            assert_eq!(
+                observed(CheckId::HandshakeNegotiateCovers),
+                "Negotiate's cbMaxToken 12256 < Kerberos 48000 + SPNEGO 43 = 48043"
+            );
+        }
+        assert!(
+            observed(CheckId::HandshakeNegotiatedListed)
+                .starts_with("not run: the client's package: SECPKG_ATTR_PACKAGE_INFO: "),
+            "{report}"
+        );
+        let mut fails = WINPR2_FAILS.to_vec();
+        if package == "Negotiate" {
+            fails.push("handshake-negotiate-covers");
+        }
+        assert_eq!(ids(&report, Verdict::Fail), set(&fails), "{report}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

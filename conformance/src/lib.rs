@@ -76,6 +76,23 @@
 //! | `ansi-query-unknown` | `ansi-query-unknown` | an unknown name gives `SEC_E_SECPKG_NOT_FOUND`, the out-pointer untouched | observed on Windows 10/11; SDK winerror.h | WARN; FAIL for `SEC_E_OK` (harm) |
 //! | `free-context-buffer` | (all) | `FreeContextBuffer` returns `SEC_E_OK` for every buffer the provider returned | Microsoft Learn: FreeContextBuffer | FAIL: documented |
 //!
+//! [`check_with_handshake`] adds the checks of a real exchange ([`CheckId::HANDSHAKE`], probe
+//! `handshake`), after those above. Its runner drives the exchange with the credentials it was
+//! given (client and server both, in the probe's child process for `secpkg conformance
+//! --handshake`) and [`handshake_outcome`] judges what the exchange gave ([`Exchange`]) against
+//! the list the provider gave in the same process:
+//!
+//! | check | expected | source | deviation |
+//! |---|---|---|---|
+//! | `handshake-complete` | the exchange completes with the credentials given | Microsoft Learn: InitializeSecurityContextW, AcceptSecurityContextW | WARN: the checker cannot tell a provider's fault from wrong credentials |
+//! | `handshake-token-max` | every token at most its side's package's listed `cbMaxToken` | Microsoft Learn: SecPkgInfoW (`cbMaxToken`), InitializeSecurityContextW | FAIL: documented, and harm (a buffer sized by it cannot hold the token) |
+//! | `handshake-context-max` | every token at most the `cbMaxToken` of its context's `SECPKG_ATTR_SIZES` | Microsoft Learn: SecPkgContext_Sizes | FAIL: documented |
+//! | `handshake-negotiate-covers` | for Negotiate: its `cbMaxToken` at least every token it produced through its sub-package, and, with Kerberos listed, at least Kerberos's plus the smallest SPNEGO wrapping ([`spnego_wrapping`], 43 bytes for 48000); passes, not applicable, for other packages | Microsoft Learn: Microsoft Negotiate; RFC 4178 4.2.1; RFC 2743 3.1; observed on Windows 10/11 (48256, 48000) | FAIL: harm (the largest wrapped Kerberos token is truncated), from documented framing |
+//! | `handshake-negotiated-listed` | the package Negotiate chose and each context's package, where reported, are listed with that very record | Microsoft Learn: SecPkgContext_NegotiationInfoW, SecPkgContext_PackageInfoW | FAIL: documented; not run (WARN) when the provider reports none |
+//!
+//! A context check whose attribute the provider does not report, or whose context did not
+//! complete, is not run (WARN) for that side.
+//!
 //! A check that cannot run (its function is missing, an earlier call failed) is a `WARN` whose
 //! observed value starts with `not run:`, naming the check that explains why; a probe that
 //! crashed fails all its checks. The unknown name, the empty name and the case variants are the
@@ -101,7 +118,8 @@
 //! ```
 //!
 //! `provider` is the library loaded (or the target's description if none could be); `checks`
-//! lists every check above, in that order; `status` is `"PASS"`, `"FAIL"` or `"WARN"`; `stderr`
+//! lists every check above, in that order (the `handshake-*` ones only from
+//! [`check_with_handshake`]); `status` is `"PASS"`, `"FAIL"` or `"WARN"`; `stderr`
 //! is [`Report::stderr`] (`unavailable`, [`Report::unavailable`], is there only when set); the
 //! three counts add up to the number of checks. [`Report::from_json`] reads it back. [`Report`],
 //! [`Check`] and [`ProbeOutcome`] implement serde's `Serialize` and `Deserialize` in these
@@ -109,9 +127,11 @@
 
 #![deny(missing_docs, missing_debug_implementations, unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 
+mod handshake;
 mod probe;
 mod runner;
 
+pub use handshake::{Exchange, ExchangeSide, handshake_outcome, spnego_wrapping};
 pub use probe::run_probe;
 pub use runner::{ChildError, ChildProcess, Finished, InProcess, ProbeRunner, run_child};
 
@@ -178,10 +198,14 @@ pub enum Probe {
     Ansi,
     /// `QuerySecurityPackageInfoA` of a name no provider has.
     AnsiQueryUnknown,
+    /// A real exchange, client and server, with credentials the caller gives: not in
+    /// [`Probe::ALL`]; [`check_with_handshake`] runs it, and its runner drives the exchange
+    /// ([`handshake_outcome`] makes its checks from what the exchange gave).
+    Handshake,
 }
 
 impl Probe {
-    /// Every probe, in the order [`check`] runs them.
+    /// Every probe [`check`] runs, in its order ([`Probe::Handshake`] is not among them).
     pub const ALL: [Probe; 8] = [
         Probe::Table,
         Probe::Enumerate,
@@ -204,17 +228,19 @@ impl Probe {
             Probe::QueryEmpty => "query-empty",
             Probe::Ansi => "ansi",
             Probe::AnsiQueryUnknown => "ansi-query-unknown",
+            Probe::Handshake => "handshake",
         }
     }
 
     /// The probe named `name`.
     pub fn from_name(name: &str) -> Option<Probe> {
-        Probe::ALL.into_iter().find(|p| p.name() == name)
+        Probe::ALL.into_iter().chain([Probe::Handshake]).find(|p| p.name() == name)
     }
 
     /// The checks this probe reports, in order.
     pub fn checks(self) -> ProbeChecks {
-        ProbeChecks { probe: self, rest: CheckId::ALL.iter() }
+        let all = if self == Probe::Handshake { CheckId::HANDSHAKE } else { CheckId::ALL };
+        ProbeChecks { probe: self, rest: all.iter() }
     }
 }
 
@@ -243,22 +269,32 @@ impl fmt::Display for Probe {
 }
 
 macro_rules! check_ids {
-    ($($(#[$doc:meta])* $variant:ident = $name:literal, $probe:expr, $deviation:ident, $expected:literal, $source:literal;)*) => {
+    (
+        $($(#[$doc:meta])* $variant:ident = $name:literal, $probe:expr, $deviation:ident, $expected:literal, $source:literal;)*
+        @handshake
+        $($(#[$hdoc:meta])* $hvariant:ident = $hname:literal, $hprobe:expr, $hdeviation:ident, $hexpected:literal, $hsource:literal;)*
+    ) => {
         /// One conformance check. The crate documentation lists them.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[non_exhaustive]
         pub enum CheckId {
             $($(#[$doc])* #[serde(rename = $name)] $variant,)*
+            $($(#[$hdoc])* #[serde(rename = $hname)] $hvariant,)*
         }
 
         impl CheckId {
-            /// Every check, in report order.
+            /// Every check [`check`] reports, in report order: all but the [`HANDSHAKE`](Self::HANDSHAKE) ones.
             pub const ALL: &'static [CheckId] = &[$(CheckId::$variant),*];
+
+            /// The checks of a real exchange ([`Probe::Handshake`]), which
+            /// [`check_with_handshake`] reports after [`ALL`](Self::ALL)'s.
+            pub const HANDSHAKE: &'static [CheckId] = &[$(CheckId::$hvariant),*];
 
             /// The check's id, as in the report (`"query-case"`).
             pub const fn name(self) -> &'static str {
                 match self {
                     $(CheckId::$variant => $name,)*
+                    $(CheckId::$hvariant => $hname,)*
                 }
             }
 
@@ -267,6 +303,7 @@ macro_rules! check_ids {
             pub const fn probe(self) -> Option<Probe> {
                 match self {
                     $(CheckId::$variant => $probe,)*
+                    $(CheckId::$hvariant => $hprobe,)*
                 }
             }
 
@@ -279,6 +316,7 @@ macro_rules! check_ids {
             pub const fn deviation(self) -> Verdict {
                 match self {
                     $(CheckId::$variant => Verdict::$deviation,)*
+                    $(CheckId::$hvariant => Verdict::$hdeviation,)*
                 }
             }
 
@@ -286,6 +324,7 @@ macro_rules! check_ids {
             pub const fn expected(self) -> &'static str {
                 match self {
                     $(CheckId::$variant => $expected,)*
+                    $(CheckId::$hvariant => $hexpected,)*
                 }
             }
 
@@ -293,6 +332,7 @@ macro_rules! check_ids {
             pub const fn source(self) -> &'static str {
                 match self {
                     $(CheckId::$variant => $source,)*
+                    $(CheckId::$hvariant => $hsource,)*
                 }
             }
         }
@@ -413,12 +453,43 @@ check_ids! {
     FreeContextBuffer = "free-context-buffer", None, Fail,
         "SEC_E_OK from FreeContextBuffer for every buffer the provider returned",
         "Microsoft Learn: FreeContextBuffer";
+    @handshake
+    /// The exchange completes (a `WARN`: the checker cannot tell a provider's fault from wrong
+    /// credentials).
+    HandshakeComplete = "handshake-complete", Some(Probe::Handshake), Warn,
+        "InitializeSecurityContextW and AcceptSecurityContextW complete the exchange with the credentials given",
+        "Microsoft Learn: InitializeSecurityContextW, AcceptSecurityContextW (SEC_E_OK when the context is complete)";
+    /// Every token fits its package's listed `cbMaxToken`.
+    HandshakeTokenMax = "handshake-token-max", Some(Probe::Handshake), Fail,
+        "every token of the exchange at most the cbMaxToken EnumerateSecurityPackagesW lists for the package of \
+         the side that produced it",
+        "Microsoft Learn: SecPkgInfoW (cbMaxToken: the maximum size, in bytes, of the security token); \
+         InitializeSecurityContextW (the caller's buffer is sized by it)";
+    /// Every token fits the `cbMaxToken` its context reports.
+    HandshakeContextMax = "handshake-context-max", Some(Probe::Handshake), Fail,
+        "every token at most the cbMaxToken of SECPKG_ATTR_SIZES of the context that produced it",
+        "Microsoft Learn: SecPkgContext_Sizes (cbMaxToken: the maximum size of the security token used in the \
+         authentication exchanges)";
+    /// Negotiate's `cbMaxToken` covers what it produced and a wrapped Kerberos token.
+    HandshakeNegotiateCovers = "handshake-negotiate-covers", Some(Probe::Handshake), Fail,
+        "for a Negotiate exchange: Negotiate's cbMaxToken at least every token it produced through its \
+         sub-package, and, when Kerberos is listed too, at least Kerberos's cbMaxToken plus the smallest SPNEGO \
+         wrapping of a token of that size (NegTokenInit with one mechanism, in its InitialContextToken); \
+         passes, not applicable, for other packages",
+        "Microsoft Learn: Microsoft Negotiate; RFC 4178 4.2.1 (NegTokenInit), RFC 2743 3.1 \
+         (InitialContextToken); observed on Windows 10/11 (Negotiate 48256, Kerberos 48000)";
+    /// The negotiated package and each context's package are listed records.
+    HandshakeNegotiatedListed = "handshake-negotiated-listed", Some(Probe::Handshake), Fail,
+        "the package Negotiate chose (SECPKG_ATTR_NEGOTIATION_INFO) and each context's package \
+         (SECPKG_ATTR_PACKAGE_INFO), where reported, listed by EnumerateSecurityPackagesW with that very record",
+        "Microsoft Learn: SecPkgContext_NegotiationInfoW, SecPkgContext_PackageInfoW (a SecPkgInfoW of the \
+         package)";
 }
 
 impl CheckId {
     /// The check named `name` ([`name`](CheckId::name)).
     pub fn from_name(name: &str) -> Option<CheckId> {
-        CheckId::ALL.iter().copied().find(|c| c.name() == name)
+        CheckId::ALL.iter().chain(CheckId::HANDSHAKE).copied().find(|c| c.name() == name)
     }
 }
 
@@ -923,6 +994,21 @@ pub fn check(target: &Target, runner: &dyn ProbeRunner) -> Report {
     Report { provider: provider.unwrap_or_else(|| target.description()), checks, stderr, unavailable }
 }
 
+/// [`check`], then the [`Probe::Handshake`] checks of a real exchange, which `runner` drives
+/// (`secpkg conformance --handshake`: a child process running client and server with the
+/// credentials given), after the others. Without a provider ([`Report::unavailable`]) the
+/// exchange is not tried.
+pub fn check_with_handshake(target: &Target, runner: &dyn ProbeRunner) -> Report {
+    let mut report = check(target, runner);
+    if report.unavailable.is_some() {
+        return report;
+    }
+    let outcome = validate(Probe::Handshake, runner.run(target, Probe::Handshake));
+    report.checks.extend(outcome.checks);
+    report.stderr.extend(outcome.stderr.into_iter().map(|line| StderrNote { probe: Probe::Handshake, line }));
+    report
+}
+
 /// The runner's outcome if it is one of `probe` with exactly its checks, else a failed one.
 fn validate(probe: Probe, outcome: ProbeOutcome) -> ProbeOutcome {
     let ids: Vec<CheckId> = outcome.checks.iter().map(|c| c.check).collect();
@@ -969,6 +1055,14 @@ mod tests {
         for v in [Verdict::Pass, Verdict::Fail, Verdict::Warn] {
             assert_eq!(serde_json::to_value(v).unwrap(), v.as_str());
         }
+        // The handshake's checks are their probe's, and after the others.
+        assert_eq!(Probe::Handshake.checks().collect::<Vec<_>>(), CheckId::HANDSHAKE);
+        assert!(!Probe::ALL.contains(&Probe::Handshake));
+        for &c in CheckId::HANDSHAKE {
+            assert_eq!(CheckId::from_name(c.name()), Some(c));
+            assert!(c.name().starts_with("handshake-") && !CheckId::ALL.contains(&c), "{c}");
+        }
+        assert_eq!(Probe::from_name("handshake"), Some(Probe::Handshake));
         for p in Probe::ALL {
             assert_eq!(Probe::from_name(p.name()), Some(p));
             assert_eq!(serde_json::to_value(p).unwrap(), p.name());

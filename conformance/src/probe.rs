@@ -216,6 +216,13 @@ pub fn run_probe(target: &Target, probe: Probe) -> ProbeOutcome {
                 Probe::QueryEmpty => query_empty(&opened, &mut frees),
                 Probe::Ansi => ansi::checks(&opened, &mut frees),
                 Probe::AnsiQueryUnknown => ansi::query_unknown(&opened, &mut frees),
+                // The exchange needs credentials, which only the runner has: it calls
+                // handshake_outcome with what the exchange gave.
+                Probe::Handshake => not_run(
+                    probe,
+                    "the handshake probe needs an exchange with credentials (secpkg conformance --handshake; \
+                     handshake_outcome)",
+                ),
             };
             (Some(opened.origin.clone()), checks)
         }

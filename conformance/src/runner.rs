@@ -1,9 +1,10 @@
 //! Where probes run: in this process, or each in a child process.
 
 use super::{Probe, ProbeOutcome, Target, run_probe};
-use std::io::Read;
+use std::io::{Read, Write};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
+use zeroize::Zeroizing;
 
 /// Runs one [`Probe`] against a [`Target`] and returns what it found.
 ///
@@ -53,6 +54,9 @@ const SPAWN_ATTEMPTS: u32 = 3;
 pub struct ChildProcess<F> {
     command: F,
     timeout: Duration,
+    /// What one probe's child reads on its standard input (the handshake's password), wiped
+    /// when the runner is dropped.
+    input: Option<(Probe, Zeroizing<Vec<u8>>)>,
 }
 
 impl<F: Fn(&Target, Probe) -> Command> ChildProcess<F> {
@@ -61,7 +65,15 @@ impl<F: Fn(&Target, Probe) -> Command> ChildProcess<F> {
 
     /// A runner spawning `command(target, probe)` for each probe.
     pub fn new(command: F) -> Self {
-        ChildProcess { command, timeout: Self::DEFAULT_TIMEOUT }
+        ChildProcess { command, timeout: Self::DEFAULT_TIMEOUT, input: None }
+    }
+
+    /// Gives `probe`'s child `input` on its standard input (the others' stays empty): how
+    /// `secpkg conformance --handshake` hands the [`Probe::Handshake`] child its password,
+    /// which an argument or the environment would show to other processes. Wiped on drop.
+    pub fn stdin_for(mut self, probe: Probe, input: &[u8]) -> Self {
+        self.input = Some((probe, Zeroizing::new(input.to_vec())));
+        self
     }
 
     /// Sets how long a probe may take.
@@ -80,7 +92,11 @@ impl<F> std::fmt::Debug for ChildProcess<F> {
 impl<F: Fn(&Target, Probe) -> Command> ProbeRunner for ChildProcess<F> {
     fn run(&self, target: &Target, probe: Probe) -> ProbeOutcome {
         let mut command = (self.command)(target, probe);
-        let finished = match run_child(&mut command, self.timeout) {
+        let input = match &self.input {
+            Some((for_probe, input)) if *for_probe == probe => input.as_slice(),
+            _ => &[],
+        };
+        let finished = match run_child_with_input(&mut command, input, self.timeout) {
             Ok(finished) => finished,
             Err(error) => return ProbeOutcome::failed(probe, &format!("process {error}")),
         };
@@ -169,7 +185,13 @@ impl std::error::Error for ChildError {}
 /// crashes ends the child, not the command. The error says why there is no [`Finished`]
 /// (`could not be started (3 attempts): …`, `timed out after 60 s and was killed, …`).
 pub fn run_child(command: &mut Command, timeout: Duration) -> Result<Finished, ChildError> {
-    command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    run_child_with_input(command, &[], timeout)
+}
+
+/// [`run_child`] with `input` on the child's standard input (empty: none at all).
+fn run_child_with_input(command: &mut Command, input: &[u8], timeout: Duration) -> Result<Finished, ChildError> {
+    let stdin = if input.is_empty() { Stdio::null() } else { Stdio::piped() };
+    command.stdin(stdin).stdout(Stdio::piped()).stderr(Stdio::piped());
     // Starting a process can fail for a moment for reasons that say nothing about the
     // provider (Wine's CreateProcess, with many processes starting, once answered
     // ERROR_INTERNAL_ERROR in CI), so a failed start is tried again, a few times.
@@ -184,6 +206,10 @@ pub fn run_child(command: &mut Command, timeout: Duration) -> Result<Finished, C
             Err(error) => return Err(ChildError::NotStarted { attempts: attempt, error }),
         }
     };
+    if let Some(mut pipe) = child.stdin.take() {
+        // A child that exits without reading it closes the pipe: its exit status says why.
+        let _ = pipe.write_all(input);
+    }
     let stdout = drain(child.stdout.take());
     let stderr = drain(child.stderr.take());
     let status = wait(&mut child, timeout);
