@@ -144,7 +144,14 @@ fn kerberos_against_a_real_kdc() {
         let sizes = step_by_step(&mit, &service, &user);
         println!("MIT krb5 step by step: {sizes:?}");
         assert_eq!(sizes.len(), 2, "{sizes:?}");
-        assert_eq!(sizes, krb5.tokens.iter().map(|t| t.size).collect::<Vec<_>>(), "the same ticket, the same sizes");
+        // The same ticket, so the same sizes but for the authenticator's and the AP-REP's own
+        // fields: their time (cusec) and sequence number are DER integers whose width varies by
+        // a byte or two from one exchange to the next (697 and 696 seen).
+        let whole: Vec<usize> = krb5.tokens.iter().map(|t| t.size).collect();
+        assert!(
+            sizes.iter().zip(&whole).all(|(&a, &b)| a.abs_diff(b) <= 8),
+            "the same ticket, sizes within 8 bytes: {sizes:?} and {whole:?}"
+        );
 
         // Several threads at once, each with its own names and contexts (they are neither Send
         // nor Sync), over the one library, as `Gssapi: Sync` allows.
